@@ -1,0 +1,140 @@
+# pluck — top-level Makefile.
+#
+#   make                      libpluck.a, libpluck.so (SONAME libpluck.so.0), pluck.pc, pluck
+#   make test                 -Werror build, unit tests (criterion) and end-to-end tests
+#   make test SANITIZE=1      the same under ASan + UBSan
+#   make demo                 the README's quick-start query over the bundled sample
+#   make install PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Warnings are errors only in the test builds (as zstd does), never in the default build.
+
+VERSION     := 0.1.0
+MAJOR       := 0
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+libdir      ?= $(exec_prefix)/lib
+includedir  ?= $(prefix)/include
+mandir      ?= $(prefix)/share/man
+pkgconfigdir ?= $(libdir)/pkgconfig
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wvla -Wcast-qual -Wundef -Wpointer-arith -Wno-unused-parameter
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+
+# Optional ISA-L igzip for fast inflate (zlib is always there as the fallback).
+HAVE_ISAL := $(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo 1)
+PKGS      := zlib libzstd liblzma $(if $(HAVE_ISAL),libisal)
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lbz2 -lpthread -lm
+FEATURES   := $(if $(HAVE_ISAL),-DPLUCK_HAVE_ISAL=1)
+
+BUILD ?= build/rel
+ifeq ($(SANITIZE),1)
+  BUILD    := build/san
+  OPT      := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
+
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SANFLAGS) -Iinclude -Isrc $(DEP_CFLAGS) $(FEATURES) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c \
+                             src/exec/*.c src/out/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+STATIC := $(BUILD)/libpluck.a
+SHARED := $(BUILD)/libpluck.so.$(VERSION)
+BIN    := $(BUILD)/pluck
+UNIT   := $(BUILD)/unit-tests
+
+.PHONY: all lib test unit e2e demo bench install uninstall clean help
+all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN)
+	@ln -sf $(BIN:build/%=%) build/pluck 2>/dev/null || true
+lib: $(STATIC) $(SHARED)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -DPLUCK_BUILDING_LIBRARY -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libpluck.so.$(MAJOR) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so.$(MAJOR)
+	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so
+
+$(BIN): $(CLI_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS)
+
+$(BUILD)/pluck.pc: pluck.pc.in Makefile
+	@mkdir -p $(BUILD)
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' $< > $@
+
+$(UNIT): $(UNIT_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(STATIC) $(DEP_LIBS) \
+	    $(shell $(PKG_CONFIG) --libs criterion) -lcsv
+
+# ---- tests ------------------------------------------------------------------------------
+# `make test` always builds with -Werror in its own directory so it never mixes objects
+# with the default build.
+ifeq ($(SANITIZE),1)
+TEST_BUILD := build/san
+else
+TEST_BUILD := build/test
+endif
+test:
+	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) \
+	    $(TEST_BUILD)/pluck $(TEST_BUILD)/unit-tests
+	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
+
+demo: all
+	sh scripts/demo.sh $(BIN)
+
+bench: all
+	sh bench/run.sh $(BIN)
+
+# ---- install ----------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
+	    $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3
+	install -m 755 $(BIN) $(DESTDIR)$(bindir)/pluck
+	install -m 644 $(STATIC) $(DESTDIR)$(libdir)/libpluck.a
+	install -m 755 $(SHARED) $(DESTDIR)$(libdir)/libpluck.so.$(VERSION)
+	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so.$(MAJOR)
+	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so
+	install -m 644 include/pluck.h $(DESTDIR)$(includedir)/pluck.h
+	install -m 644 $(BUILD)/pluck.pc $(DESTDIR)$(pkgconfigdir)/pluck.pc
+	install -m 644 man/pluck.1 $(DESTDIR)$(mandir)/man1/pluck.1
+	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/pluck $(DESTDIR)$(libdir)/libpluck.a \
+	    $(DESTDIR)$(libdir)/libpluck.so* $(DESTDIR)$(includedir)/pluck.h \
+	    $(DESTDIR)$(pkgconfigdir)/pluck.pc $(DESTDIR)$(mandir)/man1/pluck.1 \
+	    $(DESTDIR)$(mandir)/man3/libpluck.3
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

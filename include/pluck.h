@@ -1,0 +1,302 @@
+/*
+ * pluck.h — the one public header of libpluck.
+ *
+ * pluck runs Amazon S3 Select's SQL dialect over plain or compressed CSV in one streaming
+ * pass.  The model is zstd.h / zlib.h: every symbol carries the `pluck_` / `PLUCK_` prefix,
+ * handles are opaque, each has an explicit create and a free that accepts NULL, and errors
+ * are a stable code with a name getter plus a per-handle message with a position.
+ *
+ * Life cycle:
+ *
+ *   pluck_params *p = pluck_params_create();
+ *   pluck_params_set(p, PLUCK_PARAM_FILE_HEADER_INFO, "USE", 3, &err);
+ *   pluck_query *q = pluck_query_compile(sql, strlen(sql), p, &err);   // immutable, shareable
+ *   pluck_run   *r = pluck_run_create(q, write_cb, ctx);              // one input, one thread
+ *   while (have input) if (pluck_run_feed(r, buf, n) != PLUCK_OK) break; // push ...
+ *   pluck_run_finish(r);                                               // ... or pluck_run_fd()
+ *   pluck_run_stats(r, &stats);  pluck_run_error(r);
+ *   pluck_run_free(r); pluck_query_free(q); pluck_params_free(p);
+ *
+ * The library keeps no global mutable state, never prints, never calls exit() or abort(),
+ * and never touches signal dispositions.  A pluck_query may be used by many threads and
+ * many runs at once; a pluck_run belongs to one thread at a time.
+ */
+#ifndef PLUCK_H
+#define PLUCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(PLUCK_BUILDING_LIBRARY)
+#define PLUCK_API __attribute__((visibility("default")))
+#else
+#define PLUCK_API
+#endif
+
+#define PLUCK_VERSION_MAJOR 0
+#define PLUCK_VERSION_MINOR 1
+#define PLUCK_VERSION_PATCH 0
+#define PLUCK_VERSION_NUMBER                                                                   \
+    (PLUCK_VERSION_MAJOR * 10000 + PLUCK_VERSION_MINOR * 100 + PLUCK_VERSION_PATCH)
+#define PLUCK_VERSION_STRING "0.1.0"
+
+/** Runtime version, e.g. "0.1.0". */
+PLUCK_API const char *pluck_version_string(void);
+PLUCK_API unsigned pluck_version_number(void);
+/** Compile-time features: codecs and their backends, scan kernels; one line of text. */
+PLUCK_API const char *pluck_features(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Status and error codes.  PLUCK_OK and PLUCK_STOP are not errors; every other value is an
+ * error whose name is S3 Select's error code (pluck_code_name()).
+ * ------------------------------------------------------------------------------------- */
+typedef enum pluck_code {
+    PLUCK_OK = 0,
+    PLUCK_STOP = 1, /* the run needs no more input (LIMIT met, or the caller cancelled) */
+
+    /* request / serialization parameters */
+    PLUCK_E_INVALID_REQUEST_PARAMETER = 100,
+    PLUCK_E_INVALID_FILE_HEADER_INFO,
+    PLUCK_E_INVALID_QUOTE_FIELDS,
+    PLUCK_E_INVALID_COMPRESSION_FORMAT,
+    PLUCK_E_INVALID_DATA_SOURCE,
+    PLUCK_E_EXPRESSION_TOO_LONG,
+
+    /* SQL: lexer and parser */
+    PLUCK_E_LEXER_INVALID_CHAR = 200,
+    PLUCK_E_LEXER_INVALID_LITERAL,
+    PLUCK_E_LEXER_INVALID_OPERATOR,
+    PLUCK_E_LEXER_INVALID_ION_LITERAL,
+    PLUCK_E_PARSE_UNEXPECTED_TOKEN,
+    PLUCK_E_PARSE_UNEXPECTED_KEYWORD, /* ParseUnExpectedKeyword (sic) */
+    PLUCK_E_PARSE_UNEXPECTED_OPERATOR,
+    PLUCK_E_PARSE_UNEXPECTED_TERM,
+    PLUCK_E_PARSE_EXPECTED_EXPRESSION,
+    PLUCK_E_PARSE_EXPECTED_KEYWORD,
+    PLUCK_E_PARSE_EXPECTED_TOKEN_TYPE,
+    PLUCK_E_PARSE_EXPECTED_2_TOKEN_TYPES,
+    PLUCK_E_PARSE_EXPECTED_NUMBER,
+    PLUCK_E_PARSE_EXPECTED_TYPE_NAME,
+    PLUCK_E_PARSE_EXPECTED_IDENT_FOR_ALIAS,
+    PLUCK_E_PARSE_EXPECTED_ARGUMENT_DELIMITER,
+    PLUCK_E_PARSE_EXPECTED_LEFT_PAREN_AFTER_CAST,
+    PLUCK_E_PARSE_EXPECTED_LEFT_PAREN_BUILTIN_FUNCTION_CALL,
+    PLUCK_E_PARSE_EXPECTED_RIGHT_PAREN_BUILTIN_FUNCTION_CALL,
+    PLUCK_E_PARSE_EXPECTED_WHEN_CLAUSE,
+    PLUCK_E_PARSE_EXPECTED_DATE_PART,
+    PLUCK_E_PARSE_EMPTY_SELECT,
+    PLUCK_E_PARSE_SELECT_MISSING_FROM,
+    PLUCK_E_PARSE_ASTERISK_IS_NOT_ALONE_IN_SELECT_LIST,
+    PLUCK_E_PARSE_INVALID_PATH_COMPONENT,
+    PLUCK_E_PARSE_NON_UNARY_AGREGATE_FUNCTION_CALL, /* (sic) as S3 spells it */
+    PLUCK_E_PARSE_UNSUPPORTED_CALL_WITH_STAR,
+    PLUCK_E_PARSE_MALFORMED_JOIN,
+    PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME,
+    PLUCK_E_PARSE_UNSUPPORTED_SYNTAX,
+    PLUCK_E_PARSE_INVALID_TYPE_PARAM,
+    PLUCK_E_PARSE_CAST_ARITY,
+    PLUCK_E_MAX_OPERATORS_EXCEEDED,
+
+    /* SQL: binding and evaluation */
+    PLUCK_E_INVALID_TABLE_ALIAS = 300,
+    PLUCK_E_INVALID_COLUMN_INDEX,
+    PLUCK_E_MISSING_HEADERS,
+    PLUCK_E_AMBIGUOUS_FIELD_NAME,
+    PLUCK_E_UNSUPPORTED_FUNCTION,
+    PLUCK_E_UNSUPPORTED_SQL_OPERATION,
+    PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+    PLUCK_E_INVALID_DATA_TYPE,
+    PLUCK_E_EVALUATOR_INVALID_ARGUMENTS,
+    PLUCK_E_EVALUATOR_NEGATIVE_LIMIT,
+    PLUCK_E_EVALUATOR_LIKE_PATTERN_INVALID_ESCAPE_SEQUENCE,
+    PLUCK_E_LIKE_INVALID_INPUTS,
+    PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
+    PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT,
+    PLUCK_E_CAST_FAILED,
+    PLUCK_E_INTEGER_OVERFLOW,
+    PLUCK_E_DIVISION_BY_ZERO, /* S3 leaves the code unnamed; pluck says "DivisionByZero" */
+    PLUCK_E_UNSUPPORTED_TYPE_FOR_QUERYING,
+
+    /* input data */
+    PLUCK_E_CSV_PARSING_ERROR = 400,
+    PLUCK_E_CSV_UNESCAPED_QUOTE,
+    PLUCK_E_CSV_ESCAPING_RECORD_DELIMITER,
+    PLUCK_E_OVER_MAX_RECORD_SIZE,
+    PLUCK_E_INVALID_TEXT_ENCODING,
+    PLUCK_E_TRUNCATED_INPUT,
+    PLUCK_E_READ_ERROR,   /* pluck extension: the source failed (I/O error) */
+    PLUCK_E_WRITE_ERROR,  /* pluck extension: the output callback refused data */
+    PLUCK_E_OVER_MAX_COLUMN,
+    PLUCK_E_COLUMN_TOO_LONG,
+
+    /* everything else */
+    PLUCK_E_OUT_OF_MEMORY = 500,
+    PLUCK_E_INTERNAL_ERROR,
+    PLUCK_E_CANCELLED /* the progress callback asked to stop */
+} pluck_code;
+
+/** Broad class of a code, used e.g. by the CLI to choose its exit status. */
+typedef enum pluck_code_class {
+    PLUCK_CLASS_NONE = 0,   /* PLUCK_OK, PLUCK_STOP */
+    PLUCK_CLASS_REQUEST,    /* bad serialization parameter value */
+    PLUCK_CLASS_QUERY,      /* SQL text: lexing, parsing, binding (found before data is read) */
+    PLUCK_CLASS_EVALUATION, /* a value in the data could not be evaluated (CastFailed, ...) */
+    PLUCK_CLASS_INPUT,      /* the input: I/O, compression, CSV structure, sizes */
+    PLUCK_CLASS_INTERNAL    /* out of memory, write refused, cancelled, bugs */
+} pluck_code_class;
+
+PLUCK_API int pluck_is_error(pluck_code code); /* 1 when code is neither OK nor STOP */
+/** S3 Select's name for the code, e.g. "ParseUnexpectedToken"; "OK" for PLUCK_OK. */
+PLUCK_API const char *pluck_code_name(pluck_code code);
+PLUCK_API pluck_code_class pluck_code_get_class(pluck_code code);
+/** The HTTP status S3 answers with for this code (400 for most, 500 InternalError, ...). */
+PLUCK_API int pluck_code_http_status(pluck_code code);
+
+/** Details of the last error.  Caller-owned where a function takes a pluck_error *. */
+typedef struct pluck_error {
+    pluck_code code;
+    char message[512];     /* complete sentence, S3's wording where known, with position */
+    /* position in the SQL text (PLUCK_CLASS_QUERY); 0 when not applicable */
+    uint32_t sql_offset;   /* 0-based byte offset */
+    uint32_t sql_line;     /* 1-based */
+    uint32_t sql_column;   /* 1-based */
+    /* position in the input (PLUCK_CLASS_INPUT / EVALUATION); 0 when not applicable */
+    uint64_t record;       /* 1-based record number, counting the header and comments */
+    uint64_t byte_offset;  /* 0-based offset in the decompressed input */
+} pluck_error;
+
+/* ---------------------------------------------------------------------------------------
+ * Serialization parameters.  One table (pluck_param_info) describes every S3
+ * InputSerialization / OutputSerialization field plus pluck's own limits; the C API, the
+ * CLI's long options and the server's XML request are all driven by it.  Values are given
+ * as text, spelled as S3 spells them (enums and booleans case-insensitive, characters as raw
+ * bytes).  An empty value for Comments or QuoteCharacter turns the feature off.
+ * ------------------------------------------------------------------------------------- */
+typedef enum pluck_param {
+    PLUCK_PARAM_COMPRESSION_TYPE = 0,     /* NONE GZIP BZIP2 ZSTD XZ AUTO (default AUTO) */
+    PLUCK_PARAM_FILE_HEADER_INFO,         /* NONE USE IGNORE (default NONE) */
+    PLUCK_PARAM_FIELD_DELIMITER,          /* one byte, default "," */
+    PLUCK_PARAM_RECORD_DELIMITER,         /* 1-8 bytes, default "\n" (a CR before it is dropped) */
+    PLUCK_PARAM_QUOTE_CHARACTER,          /* one byte or empty, default '"' */
+    PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER,   /* one byte or empty, default '"' (doubling) */
+    PLUCK_PARAM_COMMENTS,                 /* one byte or empty, default "#" */
+    PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER, /* TRUE FALSE (default FALSE) */
+    PLUCK_PARAM_OUTPUT_FORMAT,            /* CSV JSON (default CSV) */
+    PLUCK_PARAM_QUOTE_FIELDS,             /* ALWAYS ASNEEDED (default ASNEEDED) */
+    PLUCK_PARAM_OUTPUT_FIELD_DELIMITER,   /* 1-8 bytes, default "," */
+    PLUCK_PARAM_OUTPUT_RECORD_DELIMITER,  /* 1-8 bytes, default "\n" (CSV and JSON) */
+    PLUCK_PARAM_OUTPUT_QUOTE_CHARACTER,   /* one byte, default '"' */
+    PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER, /* one byte, default '"' */
+    PLUCK_PARAM_MAX_RECORD_SIZE,          /* bytes, default 1048576 (pluck extension) */
+    PLUCK_PARAM_COUNT
+} pluck_param;
+
+typedef enum pluck_param_kind {
+    PLUCK_KIND_ENUM,  /* one of `values` ("A|B|C"), case-insensitive */
+    PLUCK_KIND_BOOL,  /* TRUE / FALSE, case-insensitive */
+    PLUCK_KIND_CHAR,  /* exactly one byte (or empty where allowed) */
+    PLUCK_KIND_CHARS, /* 1..8 bytes */
+    PLUCK_KIND_SIZE   /* decimal integer, optional K/M/G suffix */
+} pluck_param_kind;
+
+typedef struct pluck_param_info {
+    pluck_param id;
+    const char *s3_name;       /* "FieldDelimiter" (NULL for pluck's own parameters) */
+    const char *xml_path;      /* "InputSerialization/CSV/FieldDelimiter", or NULL */
+    const char *cli_name;      /* "field-delimiter" (the long option without "--") */
+    pluck_param_kind kind;
+    const char *values;        /* for ENUM: "NONE|USE|IGNORE"; NULL otherwise */
+    const char *default_value; /* as text */
+    int empty_ok;              /* 1 when an empty value is accepted (turns the feature off) */
+    const char *help;          /* one line for --help and the man page */
+} pluck_param_info;
+
+/** Describe a parameter; NULL when id is out of range. */
+PLUCK_API const pluck_param_info *pluck_param_get_info(pluck_param id);
+/** Find a parameter by its S3 name or CLI name (case-insensitive); PLUCK_PARAM_COUNT if none. */
+PLUCK_API pluck_param pluck_param_find(const char *name);
+
+typedef struct pluck_params pluck_params;
+PLUCK_API pluck_params *pluck_params_create(void); /* all defaults; NULL on out of memory */
+PLUCK_API pluck_params *pluck_params_clone(const pluck_params *p);
+PLUCK_API void pluck_params_free(pluck_params *p); /* accepts NULL */
+/** Set one parameter from text.  Returns PLUCK_OK or the S3 code for the bad value
+ *  (InvalidFileHeaderInfo, InvalidQuoteFields, InvalidCompressionFormat,
+ *  InvalidRequestParameter) and fills *err when err is not NULL. */
+PLUCK_API pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *value,
+                                      size_t len, pluck_error *err);
+/** Current value of a parameter as text (canonical spelling), into buf; returns its length. */
+PLUCK_API size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------------------------------
+ * Queries.  Compiling parses and binds the SQL against the parameters; the result is
+ * immutable.  Names of columns are matched against the header at the start of each run.
+ * ------------------------------------------------------------------------------------- */
+typedef struct pluck_query pluck_query;
+
+/** Compile `sql` (len bytes; it need not be NUL-terminated).  params may be NULL for the
+ *  defaults; it is copied.  On failure returns NULL and fills *err (when not NULL). */
+PLUCK_API pluck_query *pluck_query_compile(const char *sql, size_t len, const pluck_params *params,
+                                           pluck_error *err);
+PLUCK_API void pluck_query_free(pluck_query *q); /* accepts NULL */
+/** 1 when the query aggregates (returns exactly one record). */
+PLUCK_API int pluck_query_is_aggregate(const pluck_query *q);
+
+/* ---------------------------------------------------------------------------------------
+ * Runs.  A run streams one input through a compiled query.  Input is pushed with
+ * pluck_run_feed() + pluck_run_finish(), or pulled with pluck_run_read() / pluck_run_fd().
+ * Output is handed to the write callback in chunks (at most 64 KiB each, always ending on a
+ * record boundary except for records longer than that).  Memory stays bounded by the
+ * maximum record size plus fixed buffers, whatever the input size.
+ * ------------------------------------------------------------------------------------- */
+typedef struct pluck_run pluck_run;
+
+/** Receives output.  Return 0 to continue; non-zero makes the run fail with PLUCK_E_WRITE_ERROR. */
+typedef int (*pluck_write_fn)(void *opaque, const char *data, size_t len);
+/** Supplies input.  Return the number of bytes put in buf (>0), 0 at end of input, <0 on error. */
+typedef ptrdiff_t (*pluck_read_fn)(void *opaque, void *buf, size_t cap);
+
+typedef struct pluck_stats {
+    uint64_t bytes_scanned;    /* S3 BytesScanned: bytes taken from the source (compressed) */
+    uint64_t bytes_processed;  /* S3 BytesProcessed: bytes after decompression */
+    uint64_t bytes_returned;   /* S3 BytesReturned: bytes handed to the write callback */
+    uint64_t records_scanned;  /* data records evaluated (header and comments excluded) */
+    uint64_t records_returned; /* output records */
+    uint64_t source_size;      /* as given to pluck_run_set_source_size(), else 0 */
+    const char *codec;         /* e.g. "gzip (zlib)", "zstd", "none"; "" before detection */
+    const char *scan_kernel;   /* e.g. "scalar" */
+} pluck_stats;
+
+/** Called about every few MiB of input with the current stats; return non-zero to cancel
+ *  the run (it then ends with PLUCK_E_CANCELLED). */
+typedef int (*pluck_progress_fn)(void *opaque, const pluck_stats *stats);
+
+PLUCK_API pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *opaque);
+PLUCK_API void pluck_run_free(pluck_run *r); /* accepts NULL */
+PLUCK_API void pluck_run_set_progress(pluck_run *r, pluck_progress_fn fn, void *opaque);
+/** Total size of the source in bytes, if known (for progress reporting only). */
+PLUCK_API void pluck_run_set_source_size(pluck_run *r, uint64_t size);
+
+/** Push len bytes of (possibly compressed) input.  Returns PLUCK_OK to ask for more,
+ *  PLUCK_STOP when no more input is needed (then call pluck_run_finish), or an error. */
+PLUCK_API pluck_code pluck_run_feed(pluck_run *r, const void *data, size_t len);
+/** End of input: completes the last record, emits aggregates, flushes output.  Returns
+ *  PLUCK_OK or an error (e.g. TruncatedInput when the compressed stream ended early). */
+PLUCK_API pluck_code pluck_run_finish(pluck_run *r);
+/** Pull the whole input through `read`, then finish.  Stops reading as soon as LIMIT is met. */
+PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque);
+/** Pull the whole input from a file descriptor (not closed), then finish. */
+PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
+
+PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
+/** The run's error (code PLUCK_OK when none); valid until the run is freed. */
+PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PLUCK_H */

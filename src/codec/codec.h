@@ -1,0 +1,53 @@
+/*
+ * codec.h — streaming decompression behind one push-style interface.
+ *
+ * The run feeds compressed bytes as they arrive and receives decompressed bytes into a
+ * buffer it owns (the zstd in/out-buffer pattern), so no codec ever holds a whole file.
+ * Detection is by magic bytes.  Backends: gzip (ISA-L igzip when built with it, else zlib;
+ * multi-member files), zstd (libzstd; multi-frame), bzip2 (libbz2; multi-stream), xz
+ * (liblzma; concatenated streams), none (copy).
+ */
+#ifndef PL_CODEC_H
+#define PL_CODEC_H
+
+#include "common/common.h"
+
+typedef struct pl_codec pl_codec;
+
+typedef enum pl_gzip_backend {
+    PL_GZIP_AUTO = 0, /* ISA-L when compiled in, else zlib; env PLUCK_INFLATE=zlib|isal overrides */
+    PL_GZIP_ZLIB,
+    PL_GZIP_ISAL
+} pl_gzip_backend;
+
+/* Classify the first bytes of a stream.  Returns PL_COMP_GZIP/ZSTD/BZIP2/XZ on a magic
+ * match, PL_COMP_NONE when the bytes cannot be any of them, and PL_COMP_AUTO when n is too
+ * small to tell (fewer than 6 bytes and still a possible prefix) and more input is needed. */
+pl_compression pl_codec_detect(const unsigned char *p, size_t n, bool at_eof);
+
+/* kind must not be PL_COMP_AUTO.  Returns NULL on out of memory. */
+pl_codec *pl_codec_create(pl_compression kind, pl_gzip_backend gzip_backend);
+void pl_codec_free(pl_codec *c); /* accepts NULL */
+
+/* Decompress from *in (avail *in_len) into *out (room *out_cap), advancing all four.
+ * Returns PLUCK_OK after making whatever progress is possible (it stops when the input is
+ * used up or the output is full), or an error code (PLUCK_E_TRUNCATED_INPUT for corrupt
+ * data, PLUCK_E_INVALID_COMPRESSION_FORMAT when the data is not of this format at all,
+ * PLUCK_E_OUT_OF_MEMORY) with a message available from pl_codec_message(). */
+pluck_code pl_codec_decode(pl_codec *c, const unsigned char **in, size_t *in_len,
+                           unsigned char **out, size_t *out_cap);
+
+/* Declare end of input.  Returns PLUCK_OK when the stream ended on a complete member/frame,
+ * PLUCK_E_TRUNCATED_INPUT otherwise.  Call only after decode has drained all input and no
+ * more output is pending (decode with an empty input produced nothing). */
+pluck_code pl_codec_finish(pl_codec *c);
+
+/* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */
+const char *pl_codec_name(const pl_codec *c);
+/* Message for the last error ("" when none). */
+const char *pl_codec_message(const pl_codec *c);
+
+/* Compile-time list of codecs and backends, e.g. "gzip(isa-l,zlib) zstd bzip2 xz". */
+const char *pl_codec_features(void);
+
+#endif /* PL_CODEC_H */

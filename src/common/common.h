@@ -1,0 +1,110 @@
+/*
+ * common.h — small pieces every layer of libpluck uses: the internal symbol prefix (pl_),
+ * growable byte buffers, a bump arena, error filling, and the parsed serialization
+ * parameters (the struct behind the public pluck_params handle).
+ */
+#ifndef PL_COMMON_H
+#define PL_COMMON_H
+
+#include "pluck.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define PL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define PL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define PL_PRINTF(f, a)
+#define PL_LIKELY(x) (x)
+#define PL_UNLIKELY(x) (x)
+#endif
+
+#define PL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PL_MAX_DELIM 8 /* longest field/record delimiter accepted */
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+/* Fill err (if not NULL) with code and a printf-style message; positions are zeroed. */
+void pl_error_set(pluck_error *err, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
+void pl_error_vset(pluck_error *err, pluck_code code, const char *fmt, va_list ap)
+    PL_PRINTF(3, 0);
+/* Set the SQL position fields from a byte offset into sql (computes 1-based line/column). */
+void pl_error_sql_pos(pluck_error *err, const char *sql, size_t sql_len, size_t offset);
+
+/* ---- growable byte buffer ---------------------------------------------------------------- */
+
+typedef struct pl_buf {
+    char *data;
+    size_t len, cap;
+} pl_buf;
+
+bool pl_buf_reserve(pl_buf *b, size_t extra); /* ensure cap >= len + extra */
+bool pl_buf_append(pl_buf *b, const void *p, size_t n);
+void pl_buf_free(pl_buf *b);
+
+/* ---- bump arena: many small allocations freed at once -------------------------------- */
+
+typedef struct pl_arena_block pl_arena_block;
+typedef struct pl_arena {
+    pl_arena_block *head;
+    size_t used, cap; /* within head */
+} pl_arena;
+
+void *pl_arena_alloc(pl_arena *a, size_t n); /* 16-byte aligned; NULL on out of memory */
+char *pl_arena_strndup(pl_arena *a, const char *s, size_t n); /* NUL-terminated copy */
+void pl_arena_reset(pl_arena *a); /* keeps the first block */
+void pl_arena_free(pl_arena *a);
+
+/* ---- serialization parameters, parsed ----------------------------------------------------- */
+
+typedef enum pl_compression {
+    PL_COMP_AUTO = 0,
+    PL_COMP_NONE,
+    PL_COMP_GZIP,
+    PL_COMP_ZSTD,
+    PL_COMP_BZIP2,
+    PL_COMP_XZ
+} pl_compression;
+
+typedef enum pl_header_info { PL_HDR_NONE = 0, PL_HDR_USE, PL_HDR_IGNORE } pl_header_info;
+typedef enum pl_out_format { PL_OUT_CSV = 0, PL_OUT_JSON } pl_out_format;
+
+typedef struct pl_delim {
+    char s[PL_MAX_DELIM];
+    uint8_t len;
+} pl_delim;
+
+/* The CSV input dialect; -1 in quote/escape/comment means "off". */
+typedef struct pl_dialect {
+    unsigned char field_delim;
+    pl_delim record_delim;
+    int quote;
+    int escape;  /* == quote means doubling ("" inside a quoted field) */
+    int comment;
+    bool allow_quoted_record_delim;
+} pl_dialect;
+
+typedef struct pl_out_dialect {
+    pl_out_format format;
+    bool quote_always;
+    pl_delim field_delim;
+    pl_delim record_delim;
+    unsigned char quote;
+    unsigned char escape;
+} pl_out_dialect;
+
+struct pluck_params {
+    pl_compression compression;
+    pl_header_info header;
+    pl_dialect in;
+    pl_out_dialect out;
+    size_t max_record_size;
+};
+
+void pl_params_defaults(struct pluck_params *p);
+
+#endif /* PL_COMMON_H */

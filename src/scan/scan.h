@@ -1,0 +1,75 @@
+/*
+ * scan.h — the CSV scanner: cuts a chunk of decompressed bytes into records and fields.
+ *
+ * The scanner works a chunk at a time.  The run keeps decompressed bytes in one contiguous
+ * window that always begins at a record start; pl_scan() fills a batch of up to
+ * `batch_records` complete records from it and says how many bytes it consumed, so the run
+ * can slide the unconsumed tail (the start of an incomplete record) to the front and append
+ * more.  Fields are returned unquoted and unescaped, as (pointer, length) slices that point
+ * into the window when no unescaping was needed and into the scanner's scratch otherwise;
+ * they stay valid until the next pl_scan() call or until the window moves.
+ *
+ * Projection pushdown: only the first `max_fields` fields of each record are cut; the rest
+ * of the record is skipped to its end (still tracking quotes where they can hide a record
+ * delimiter).
+ *
+ * Semantics (S3 Select CSVInput, decisions documented in man/pluck.1):
+ *  - records end at the record delimiter; when the delimiter is "\n" a CR just before it is
+ *    dropped, so CRLF files work with the default;
+ *  - empty records (zero bytes) and records whose first byte is the comment character are
+ *    skipped (they are still counted in record numbers);
+ *  - a field is quoted when its first byte is the quote character; inside it the field
+ *    delimiter is data, `escape quote` is a literal quote (with escape == quote this is the
+ *    RFC 4180 doubling), `escape escape` is a literal escape character, and any other byte
+ *    after a distinct escape character leaves the escape as data;
+ *  - after a closing quote only a field delimiter or the record end may follow, else
+ *    CSVUnescapedQuote; a quote inside an unquoted field is data;
+ *  - with AllowQuotedRecordDelimiter FALSE every record delimiter ends a record, and a quote
+ *    still open there is CSVEscapingRecordDelimiter (CSVParsingError for the last record at
+ *    end of input); with TRUE a delimiter inside quotes is data and an unterminated quote at
+ *    end of input is CSVParsingError;
+ *  - a record longer than max_record_size is OverMaxRecordSize.
+ */
+#ifndef PL_SCAN_H
+#define PL_SCAN_H
+
+#include "common/common.h"
+
+typedef struct pl_field {
+    const char *p;
+    uint32_t len;
+} pl_field;
+
+typedef struct pl_batch {
+    uint32_t nrec;       /* records in the batch */
+    uint32_t *first;     /* [nrec] index in fields[] of the record's first field */
+    uint32_t *nfields;   /* [nrec] fields cut: min(fields in record, max_fields) */
+    uint64_t *offset;    /* [nrec] stream offset of the record's first byte */
+    uint64_t *recno;     /* [nrec] 1-based record number (header, comments, empties count) */
+    pl_field *fields;
+} pl_batch;
+
+typedef struct pl_scanner pl_scanner;
+
+/* batch_records: maximum records per batch (e.g. 1024).  Returns NULL on out of memory. */
+pl_scanner *pl_scanner_create(const pl_dialect *d, size_t max_record_size,
+                              uint32_t batch_records);
+void pl_scanner_free(pl_scanner *s); /* accepts NULL */
+
+/* How many leading fields to cut per record; UINT32_MAX for all (SELECT *, the header). */
+void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields);
+
+/* Scan complete records from buf[0, len), which starts at a record boundary located at
+ * stream offset `base`.  `final` says no more bytes follow buf, so the last record needs no
+ * delimiter.  Fills b (owned by the scanner; valid until the next call) and sets *consumed
+ * to the bytes used: through the delimiter after the last record in the batch (skipped
+ * empty and comment records included).  A batch with nrec == 0 and *consumed == 0 means
+ * "no complete record in buf": feed more bytes (or pass final).
+ * Returns PLUCK_OK or an input error code, with err filled (record and byte_offset set). */
+pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bool final,
+                   pl_batch **b, size_t *consumed, pluck_error *err);
+
+/* Name of the kernel in use ("scalar" until the SIMD kernels land). */
+const char *pl_scanner_kernel(const pl_scanner *s);
+
+#endif /* PL_SCAN_H */
