@@ -1,0 +1,404 @@
+/*
+ * main.c — the `pluck` command: a thin client of include/pluck.h.
+ *
+ *   pluck [OPTIONS] SQL [FILE ...]
+ *
+ * Every serialization option comes from the library's parameter table, so the CLI, the C API
+ * and the server accept the same names and values.  Each FILE is queried on its own, as S3
+ * queries one object, and the results are written one after another; no FILE or "-" reads
+ * standard input.
+ *
+ * Exit status: 0 success; 1 input or data error (unreadable file, corrupt compression,
+ * malformed CSV, a value that fails to convert); 2 usage error (bad option or option value);
+ * 3 query error (the SQL does not parse or bind).
+ */
+#include "pluck.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/progress.h"
+
+enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
+
+/* Options of the CLI itself; serialization options get ids PARAM_BASE + pluck_param. */
+enum {
+    OPT_HELP = 'h',
+    OPT_VERSION = 'V',
+    OPT_HEADER = 'H',
+    OPT_DELIM = 'd',
+    OPT_JSON = 1000,
+    OPT_STATS,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    PARAM_BASE = 2000
+};
+
+typedef struct cli {
+    const char *prog;
+    pluck_params *params;
+    int stats, progress; /* progress: -1 auto, 0 off, 1 on */
+    int exit_code;
+    int broken_pipe;
+} cli;
+
+static void usage_error(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+static void usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+    exit(EXIT_USAGE);
+}
+
+static void print_help(void)
+{
+    printf("Usage: pluck [OPTIONS] SQL [FILE ...]\n"
+           "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd, bzip2,\n"
+           "xz; detected from the data).  Reads standard input when no FILE or '-' is given.\n"
+           "\n"
+           "Examples:\n"
+           "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" "
+           "airports.csv.gz\n"
+           "  zcat log.gz | pluck \"SELECT COUNT(*) FROM S3Object WHERE _4 = 'FAIL'\"\n"
+           "  pluck -d '\\t' --json 'SELECT _1, _3 FROM S3Object' data.tsv.zst\n"
+           "\n"
+           "Input and output serialization (S3 InputSerialization / OutputSerialization):\n");
+    for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
+        const pluck_param_info *pi = pluck_param_get_info((pluck_param)i);
+        char arg[48];
+        if (pi->kind == PLUCK_KIND_ENUM)
+            snprintf(arg, sizeof arg, "%s", pi->values);
+        else if (pi->kind == PLUCK_KIND_BOOL)
+            snprintf(arg, sizeof arg, "TRUE|FALSE");
+        else if (pi->kind == PLUCK_KIND_SIZE)
+            snprintf(arg, sizeof arg, "BYTES");
+        else
+            snprintf(arg, sizeof arg, "CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
+        char opt[96];
+        snprintf(opt, sizeof opt, "--%s %s", pi->cli_name, arg);
+        printf("  %-46s %s\n", opt, pi->help);
+    }
+    printf("\nShort forms:\n"
+           "  -H                                    --file-header-info USE\n"
+           "  -d CHAR                               --field-delimiter CHAR\n"
+           "  --json                                --output-format JSON\n"
+           "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter "
+           "'\\r\\n').\n"
+           "An empty --comments or --quote-character turns that feature off.\n"
+           "\n"
+           "Other options:\n"
+           "  --stats          print BytesScanned, BytesProcessed, BytesReturned, records,\n"
+           "                   elapsed time, codec and scan kernel to standard error\n"
+           "  --progress       show a progress bar on standard error even for small inputs\n"
+           "  --no-progress    never show the progress bar (default: shown when standard\n"
+           "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  -h, --help       show this help and exit\n"
+           "  -V, --version    show version, codecs and scan kernel, and exit\n"
+           "\n"
+           "Exit status: 0 success, 1 input or data error, 2 usage error, 3 query error.\n"
+           "Errors are reported with S3 Select's error code names.  See pluck(1).\n");
+}
+
+static void print_version(void)
+{
+    printf("pluck %s (libpluck %s)\n", PLUCK_VERSION_STRING, pluck_version_string());
+    printf("codecs: %s\n", pluck_features());
+    printf("scan kernels: scalar\n");
+}
+
+/* Decode C escapes (\t \n \r \\ \0 \xNN); returns the decoded length. */
+static size_t unescape(const char *s, char *out, const char *prog)
+{
+    size_t n = 0;
+    while (*s) {
+        if (*s != '\\') {
+            out[n++] = *s++;
+            continue;
+        }
+        s++;
+        switch (*s) {
+        case 't': out[n++] = '\t'; s++; break;
+        case 'n': out[n++] = '\n'; s++; break;
+        case 'r': out[n++] = '\r'; s++; break;
+        case '\\': out[n++] = '\\'; s++; break;
+        case '0': out[n++] = '\0'; s++; break;
+        case 'x': {
+            char hex[3] = {0};
+            int k = 0;
+            s++;
+            while (k < 2 && ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+                             (*s >= 'A' && *s <= 'F')))
+                hex[k++] = *s++;
+            if (!k)
+                usage_error(prog, "invalid escape '\\x' without hex digits");
+            out[n++] = (char)strtol(hex, NULL, 16);
+            break;
+        }
+        default: usage_error(prog, "unknown escape sequence in option value '%s'", s - 1);
+        }
+    }
+    return n;
+}
+
+static void set_param(cli *c, pluck_param id, const char *value)
+{
+    const pluck_param_info *pi = pluck_param_get_info(id);
+    size_t len = strlen(value);
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        fprintf(stderr, "%s: out of memory\n", c->prog);
+        exit(EXIT_DATA);
+    }
+    if (pi->kind == PLUCK_KIND_CHAR || pi->kind == PLUCK_KIND_CHARS)
+        len = unescape(value, buf, c->prog);
+    else
+        memcpy(buf, value, len);
+    pluck_error err;
+    if (pluck_params_set(c->params, id, buf, len, &err) != PLUCK_OK) {
+        fprintf(stderr, "%s: --%s: %s: %s\nTry '%s --help' for more information.\n", c->prog,
+                pi->cli_name, pluck_code_name(err.code), err.message, c->prog);
+        free(buf);
+        exit(EXIT_USAGE);
+    }
+    free(buf);
+}
+
+static int exit_for(pluck_code code)
+{
+    switch (pluck_code_get_class(code)) {
+    case PLUCK_CLASS_QUERY: return EXIT_QUERY;
+    case PLUCK_CLASS_REQUEST: return EXIT_USAGE;
+    case PLUCK_CLASS_NONE: return 0;
+    default: return EXIT_DATA;
+    }
+}
+
+/* Show the offending SQL line with a caret under the error column. */
+static void show_sql_position(const char *sql, const pluck_error *e)
+{
+    if (!e->sql_line)
+        return;
+    const char *line = sql;
+    for (uint32_t l = 1; l < e->sql_line && line; l++) {
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    if (!line)
+        return;
+    size_t len = strcspn(line, "\n");
+    if (len > 200)
+        return;
+    fprintf(stderr, "  %.*s\n  ", (int)len, line);
+    for (uint32_t i = 1; i < e->sql_column; i++)
+        fputc(' ', stderr);
+    fputs("^\n", stderr);
+}
+
+static int stdout_write(void *opaque, const char *data, size_t len)
+{
+    cli *c = opaque;
+    if (fwrite(data, 1, len, stdout) != len) {
+        if (errno == EPIPE)
+            c->broken_pipe = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_stats(const pluck_stats *st, double secs)
+{
+    fprintf(stderr,
+            "BytesScanned: %llu\nBytesProcessed: %llu\nBytesReturned: %llu\n"
+            "RecordsScanned: %llu\nRecordsReturned: %llu\nElapsed: %.3f s\n"
+            "Codec: %s\nScanKernel: %s\n",
+            (unsigned long long)st->bytes_scanned, (unsigned long long)st->bytes_processed,
+            (unsigned long long)st->bytes_returned, (unsigned long long)st->records_scanned,
+            (unsigned long long)st->records_returned, secs, st->codec, st->scan_kernel);
+}
+
+/* Run the query over one file ("-" for standard input); returns the exit code. */
+static int run_file(cli *c, const pluck_query *q, const char *sql, const char *path)
+{
+    int fd = 0;
+    const char *name = path;
+    if (!strcmp(path, "-")) {
+        name = "standard input";
+    } else {
+        fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            fprintf(stderr, "%s: cannot open '%s': %s\n", c->prog, path, strerror(errno));
+            return EXIT_DATA;
+        }
+    }
+    struct stat sb;
+    uint64_t size = 0;
+    if (fstat(fd, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "%s: '%s' is a directory\n", c->prog, path);
+            if (fd)
+                close(fd);
+            return EXIT_DATA;
+        }
+        if (S_ISREG(sb.st_mode))
+            size = (uint64_t)sb.st_size;
+    }
+    pluck_run *r = pluck_run_create(q, stdout_write, c);
+    if (!r) {
+        fprintf(stderr, "%s: out of memory\n", c->prog);
+        if (fd)
+            close(fd);
+        return EXIT_DATA;
+    }
+    pluck_run_set_source_size(r, size);
+    pl_progress prog;
+    bool show = c->progress == 1 ||
+                (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
+    if (show) {
+        pl_progress_init(&prog, name);
+        pluck_run_set_progress(r, pl_progress_update, &prog);
+    }
+    double t0 = now();
+    pluck_code rc = pluck_run_fd(r, fd);
+    double secs = now() - t0;
+    if (show)
+        pl_progress_clear(&prog);
+    if (fd)
+        close(fd);
+    if (fflush(stdout) != 0 && errno == EPIPE)
+        c->broken_pipe = 1;
+    pluck_stats st;
+    pluck_run_stats(r, &st);
+    int ex = 0;
+    if (pluck_is_error(rc)) {
+        const pluck_error *e = pluck_run_error(r);
+        if (c->broken_pipe) {
+            ex = 0; /* the reader went away (e.g. `| head`): a quiet, successful stop */
+        } else if (e->sql_line) {
+            fprintf(stderr, "%s: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
+            show_sql_position(sql, e);
+            ex = exit_for(e->code);
+        } else if (e->record) {
+            fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
+                    pluck_code_name(e->code), e->message, name, (unsigned long long)e->record,
+                    (unsigned long long)e->byte_offset);
+            ex = exit_for(e->code);
+        } else {
+            fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, pluck_code_name(e->code), e->message,
+                    name);
+            ex = exit_for(e->code);
+        }
+    }
+    if (c->stats)
+        print_stats(&st, secs);
+    pluck_run_free(r);
+    return ex;
+}
+
+int main(int argc, char **argv)
+{
+    cli c = {.prog = "pluck", .progress = -1};
+    /* Restore the default so `pluck ... | head` ends quietly at the next write even if the
+     * shell started us with SIGPIPE ignored. */
+    signal(SIGPIPE, SIG_DFL);
+    c.params = pluck_params_create();
+    if (!c.params) {
+        fprintf(stderr, "pluck: out of memory\n");
+        return EXIT_DATA;
+    }
+
+    struct option opts[PLUCK_PARAM_COUNT + 16];
+    int n = 0;
+    for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
+        const pluck_param_info *pi = pluck_param_get_info((pluck_param)i);
+        opts[n++] = (struct option){pi->cli_name, required_argument, NULL, PARAM_BASE + i};
+    }
+    opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+    opts[n++] = (struct option){"json", no_argument, NULL, OPT_JSON};
+    opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
+    opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
+    opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
+    opts[n++] = (struct option){NULL, 0, NULL, 0};
+
+    int ch;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+hVHd:", opts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_HELP: print_help(); return 0;
+        case OPT_VERSION: print_version(); return 0;
+        case OPT_HEADER: set_param(&c, PLUCK_PARAM_FILE_HEADER_INFO, "USE"); break;
+        case OPT_DELIM: set_param(&c, PLUCK_PARAM_FIELD_DELIMITER, optarg); break;
+        case OPT_JSON: set_param(&c, PLUCK_PARAM_OUTPUT_FORMAT, "JSON"); break;
+        case OPT_STATS: c.stats = 1; break;
+        case OPT_PROGRESS: c.progress = 1; break;
+        case OPT_NO_PROGRESS: c.progress = 0; break;
+        case '?':
+            if (optopt)
+                usage_error(c.prog, "invalid or incomplete option '-%c'", optopt);
+            usage_error(c.prog, "unrecognized option '%s'", argv[optind - 1]);
+            break;
+        default:
+            if (ch >= PARAM_BASE && ch < PARAM_BASE + PLUCK_PARAM_COUNT)
+                set_param(&c, (pluck_param)(ch - PARAM_BASE), optarg);
+            break;
+        }
+    }
+    if (optind >= argc)
+        usage_error(c.prog, "%s", "missing SQL query");
+    const char *sql = argv[optind++];
+    pluck_error err;
+    pluck_query *q = pluck_query_compile(sql, strlen(sql), c.params, &err);
+    if (!q) {
+        fprintf(stderr, "%s: %s: %s\n", c.prog, pluck_code_name(err.code), err.message);
+        show_sql_position(sql, &err);
+        if (err.code == PLUCK_E_INVALID_COLUMN_INDEX) {
+            char v[16];
+            pluck_params_get(c.params, PLUCK_PARAM_FILE_HEADER_INFO, v, sizeof v);
+            if (strcasecmp(v, "USE"))
+                fprintf(stderr, "hint: column names need a header row: add -H "
+                                "(--file-header-info USE)\n");
+        }
+        pluck_params_free(c.params);
+        return exit_for(err.code);
+    }
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    int ex = 0;
+    if (optind >= argc) {
+        ex = run_file(&c, q, sql, "-");
+    } else {
+        for (int i = optind; i < argc && !ex && !c.broken_pipe; i++)
+            ex = run_file(&c, q, sql, argv[i]);
+    }
+    pluck_query_free(q);
+    pluck_params_free(c.params);
+    if (!c.broken_pipe && (ferror(stdout) || fclose(stdout) != 0) && errno != EPIPE) {
+        fprintf(stderr, "%s: error writing output: %s\n", c.prog, strerror(errno));
+        return EXIT_DATA;
+    }
+    return ex;
+}

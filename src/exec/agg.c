@@ -1,0 +1,106 @@
+/*
+ * agg.c — the five aggregates.  NULL and MISSING inputs are skipped; over no input COUNT is 0
+ * and the others are NULL (standard SQL; MinIO's SUM = 0 is a known deviation we do not copy).
+ * CSV fields are untyped text: SUM and AVG read them as numbers (an empty or non-numeric
+ * field counts as NULL and is skipped); MIN and MAX compare them as numbers when they parse,
+ * else as strings, with every number ordered before every string.
+ */
+#include "exec/program.h"
+
+#include <string.h>
+
+static int order(const pl_value *a, const pl_value *b)
+{
+    bool an = pl_v_numeric(a), bn = pl_v_numeric(b);
+    if (an && bn)
+        return pl_num_cmp(a, b);
+    if (an != bn)
+        return an ? -1 : 1;
+    if (a->type == PL_STRING && b->type == PL_STRING)
+        return pl_str_cmp(a, b);
+    if (a->type == PL_BOOL && b->type == PL_BOOL)
+        return (int)a->u.b - (int)b->u.b;
+    return (int)a->type - (int)b->type;
+}
+
+pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st)
+{
+    if (a->kind == PL_AGG_COUNT_STAR) {
+        st->count++;
+        return PLUCK_OK;
+    }
+    pl_value v, num;
+    pluck_code rc = pl_eval(ctx, a->arg, &v);
+    if (rc)
+        return rc;
+    if (pl_v_absent(&v))
+        return PLUCK_OK;
+    switch (a->kind) {
+    case PL_AGG_COUNT: st->count++; return PLUCK_OK;
+    case PL_AGG_SUM:
+    case PL_AGG_AVG:
+        if (!pl_value_as_number(&v, &num)) {
+            if (v.untyped)
+                return PLUCK_OK;
+            return pl_eval_fail(ctx, a->arg, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
+                                "%s needs numbers, got %s", a->kind == PL_AGG_SUM ? "SUM" : "AVG",
+                                pl_type_name((pl_type)v.type));
+        }
+        st->count++;
+        if (!st->any) {
+            st->acc = num;
+            st->any = true;
+            return PLUCK_OK;
+        }
+        rc = pl_arith('+', &st->acc, &num, &st->acc);
+        if (rc)
+            return pl_eval_fail(ctx, a->arg, rc, "Integer overflow in %s",
+                                a->kind == PL_AGG_SUM ? "SUM" : "AVG");
+        return PLUCK_OK;
+    case PL_AGG_MIN:
+    case PL_AGG_MAX: {
+        if (v.type == PL_STRING && v.untyped && pl_value_as_number(&v, &num))
+            v = num;
+        if (st->any) {
+            int c = order(&v, &st->acc);
+            if (a->kind == PL_AGG_MIN ? c >= 0 : c <= 0)
+                return PLUCK_OK;
+        }
+        if (v.type == PL_STRING) { /* the record's bytes go away: keep a copy */
+            st->keep.len = 0;
+            if (!pl_buf_append(&st->keep, v.u.s.p, v.u.s.len))
+                return pl_eval_fail(ctx, a->arg, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
+            v.u.s.p = st->keep.data;
+            v.untyped = false;
+        }
+        st->acc = v;
+        st->any = true;
+        return PLUCK_OK;
+    }
+    default: return PLUCK_OK;
+    }
+}
+
+pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_state *st,
+                        pl_value *out)
+{
+    if (a->kind == PL_AGG_COUNT_STAR || a->kind == PL_AGG_COUNT) {
+        *out = pl_v_int((int64_t)st->count);
+        return PLUCK_OK;
+    }
+    if (!st->any) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    if (a->kind != PL_AGG_AVG) {
+        *out = st->acc;
+        return PLUCK_OK;
+    }
+    pl_value sum = st->acc, cnt = pl_v_int((int64_t)st->count);
+    if (sum.type == PL_INT) /* AVG of integers is an exact DECIMAL: AVG(80, 81) = 80.5 */
+        sum = pl_decimal_make(sum.u.i, 0);
+    pluck_code rc = pl_arith('/', &sum, &cnt, out);
+    return rc ? pl_eval_fail(ctx, a->arg, rc, "AVG failed") : PLUCK_OK;
+}
+
+void pl_agg_state_free(pl_agg_state *st) { pl_buf_free(&st->keep); }

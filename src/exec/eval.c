@@ -1,0 +1,545 @@
+/*
+ * eval.c — the expression interpreter: one record at a time over the bound tree.
+ *
+ * Semantics (decided where S3 Select is silent; man/pluck.1 documents them):
+ *  - three-valued logic; WHERE keeps a record only when its condition is TRUE;
+ *  - comparisons with NULL or MISSING are unknown (NULL);
+ *  - an untyped CSV field compared with a number is read as a number; when it does not
+ *    parse the comparison is unknown (the record is dropped, the query goes on);
+ *    two untyped fields compare as numbers when both parse, else as strings;
+ *  - values of different types are never equal; ordering them is unknown;
+ *  - arithmetic propagates MISSING, then NULL; an untyped field that is not a number
+ *    (e.g. empty) gives NULL; a typed non-number is InvalidDataType.
+ */
+#include "exec/program.h"
+#include "scan/scan.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+pluck_code pl_eval_fail(pl_eval_ctx *ctx, const pl_node *n, pluck_code code, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pluck_error pos;
+    pl_error_sql_pos(&pos, ctx->q->sql, ctx->q->sql_len, n ? n->pos : 0);
+    if (n)
+        pl_error_set(ctx->err, code, "%s (expression at line %u, column %u)", msg, pos.sql_line,
+                     pos.sql_column);
+    else
+        pl_error_set(ctx->err, code, "%s", msg);
+    pl_error_sql_pos(ctx->err, ctx->q->sql, ctx->q->sql_len, n ? n->pos : 0);
+    return code;
+}
+
+static pluck_code arith_error(pl_eval_ctx *ctx, const pl_node *n, pluck_code rc)
+{
+    if (rc == PLUCK_E_INTEGER_OVERFLOW)
+        return pl_eval_fail(ctx, n, rc, "Integer overflow");
+    if (rc == PLUCK_E_DIVISION_BY_ZERO)
+        return pl_eval_fail(ctx, n, rc, "Division by zero");
+    return pl_eval_fail(ctx, n, rc, "Arithmetic failed");
+}
+
+/* ---- comparison ------------------------------------------------------------------------ */
+
+/* Result: -1/0/1, or 2 for unknown, 3 for "different types" (never equal, not ordered). */
+enum { CMP_UNKNOWN = 2, CMP_TYPES = 3 };
+
+static int compare(const pl_value *a, const pl_value *b)
+{
+    if (pl_v_absent(a) || pl_v_absent(b))
+        return CMP_UNKNOWN;
+    if (a->type == PL_STRING && b->type == PL_STRING) {
+        if (a->untyped && b->untyped) {
+            pl_value x, y;
+            if (pl_value_as_number(a, &x) && pl_value_as_number(b, &y))
+                return pl_num_cmp(&x, &y);
+        }
+        return pl_str_cmp(a, b);
+    }
+    if (pl_v_numeric(a) || pl_v_numeric(b)) {
+        pl_value x, y;
+        bool ax = pl_value_as_number(a, &x), by = pl_value_as_number(b, &y);
+        if (ax && by)
+            return pl_num_cmp(&x, &y);
+        if ((!ax && a->untyped) || (!by && b->untyped))
+            return CMP_UNKNOWN;
+        return CMP_TYPES;
+    }
+    if (a->type == PL_BOOL || b->type == PL_BOOL) {
+        const pl_value *s = a->type == PL_BOOL ? b : a;
+        const pl_value *o = a->type == PL_BOOL ? a : b;
+        bool sv;
+        if (s->type == PL_BOOL)
+            sv = s->u.b;
+        else if (s->untyped && s->u.s.len == 4 && !strncasecmp(s->u.s.p, "true", 4))
+            sv = true;
+        else if (s->untyped && s->u.s.len == 5 && !strncasecmp(s->u.s.p, "false", 5))
+            sv = false;
+        else
+            return s->untyped ? CMP_UNKNOWN : CMP_TYPES;
+        int c = (int)(a->type == PL_BOOL ? o->u.b : sv) - (int)(a->type == PL_BOOL ? sv : o->u.b);
+        return (c > 0) - (c < 0);
+    }
+    return CMP_TYPES;
+}
+
+static pl_value cmp_result(int op, int c)
+{
+    if (c == CMP_UNKNOWN)
+        return pl_v_null();
+    if (c == CMP_TYPES) {
+        if (op == PL_CMP_EQ)
+            return pl_v_bool(false);
+        if (op == PL_CMP_NE)
+            return pl_v_bool(true);
+        return pl_v_null();
+    }
+    switch (op) {
+    case PL_CMP_EQ: return pl_v_bool(c == 0);
+    case PL_CMP_NE: return pl_v_bool(c != 0);
+    case PL_CMP_LT: return pl_v_bool(c < 0);
+    case PL_CMP_LE: return pl_v_bool(c <= 0);
+    case PL_CMP_GT: return pl_v_bool(c > 0);
+    default: return pl_v_bool(c >= 0);
+    }
+}
+
+/* 0 false, 1 true, 2 unknown */
+static int truth(const pl_value *v)
+{
+    if (v->type == PL_BOOL)
+        return v->u.b;
+    return 2;
+}
+
+static pl_value from_truth(int t) { return t == 2 ? pl_v_null() : pl_v_bool(t); }
+
+/* ---- LIKE ------------------------------------------------------------------------------- */
+
+static size_t utf8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+/* Pattern element at p: sets *lit (literal bytes) or returns '%' / '_' for wildcards. */
+static int pat_next(const char *p, const char *pe, int esc, const char **lit, size_t *litlen,
+                    size_t *adv)
+{
+    if (esc >= 0 && (unsigned char)*p == esc) {
+        *lit = p + 1;
+        *litlen = utf8_len((unsigned char)p[1]);
+        *adv = 1 + *litlen;
+        return 0;
+    }
+    if (*p == '%' || *p == '_') {
+        *adv = 1;
+        return *p;
+    }
+    *lit = p;
+    *litlen = utf8_len((unsigned char)*p);
+    if (*litlen > (size_t)(pe - p))
+        *litlen = (size_t)(pe - p);
+    *adv = *litlen;
+    return 0;
+}
+
+/* Iterative matcher with single backtrack point per '%' (the classic glob algorithm):
+ * O(len(s) * len(p)) worst case, no recursion. */
+static bool like_match(const char *s, size_t sn, const char *p, size_t pn, int esc)
+{
+    const char *se = s + sn, *pe = p + pn;
+    const char *star_p = NULL, *star_s = NULL;
+    while (s < se) {
+        if (p < pe) {
+            const char *lit;
+            size_t litlen, adv;
+            int w = pat_next(p, pe, esc, &lit, &litlen, &adv);
+            if (w == '%') {
+                star_p = p + adv;
+                star_s = s;
+                p += adv;
+                continue;
+            }
+            if (w == '_') {
+                size_t cl = utf8_len((unsigned char)*s);
+                s += cl > (size_t)(se - s) ? (size_t)(se - s) : cl;
+                p += adv;
+                continue;
+            }
+            if (litlen <= (size_t)(se - s) && !memcmp(s, lit, litlen)) {
+                s += litlen;
+                p += adv;
+                continue;
+            }
+        }
+        if (!star_p)
+            return false;
+        size_t cl = utf8_len((unsigned char)*star_s);
+        star_s += cl > (size_t)(se - star_s) ? (size_t)(se - star_s) : cl;
+        s = star_s;
+        p = star_p;
+    }
+    while (p < pe && *p == '%' && !(esc >= 0 && (unsigned char)*p == esc))
+        p++;
+    return p == pe;
+}
+
+static pluck_code check_pattern(pl_eval_ctx *ctx, const pl_node *n, const pl_value *pat, int esc)
+{
+    if (esc < 0)
+        return PLUCK_OK;
+    const char *p = pat->u.s.p, *pe = p + pat->u.s.len;
+    for (; p < pe; p++) {
+        if ((unsigned char)*p != esc)
+            continue;
+        if (p + 1 >= pe || (p[1] != '%' && p[1] != '_' && (unsigned char)p[1] != esc))
+            return pl_eval_fail(ctx, n, PLUCK_E_EVALUATOR_LIKE_PATTERN_INVALID_ESCAPE_SEQUENCE,
+                                "Invalid escape sequence in LIKE pattern");
+        p++;
+    }
+    return PLUCK_OK;
+}
+
+static pluck_code eval_like(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    pl_value v, pat, e;
+    pluck_code rc;
+    if ((rc = pl_eval(ctx, n->args[0], &v)) || (rc = pl_eval(ctx, n->args[1], &pat)))
+        return rc;
+    int esc = -1;
+    if (n->nargs > 2) {
+        if ((rc = pl_eval(ctx, n->args[2], &e)))
+            return rc;
+        if (e.type != PL_STRING || e.u.s.len != 1)
+            return pl_eval_fail(ctx, n->args[2],
+                                PLUCK_E_EVALUATOR_LIKE_PATTERN_INVALID_ESCAPE_SEQUENCE,
+                                "The LIKE escape must be a single character");
+        esc = (unsigned char)e.u.s.p[0];
+    }
+    if (pl_v_absent(&v) || pl_v_absent(&pat)) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    if (v.type != PL_STRING || pat.type != PL_STRING)
+        return pl_eval_fail(ctx, n, PLUCK_E_LIKE_INVALID_INPUTS,
+                            "LIKE needs string operands, got %s LIKE %s",
+                            pl_type_name((pl_type)v.type), pl_type_name((pl_type)pat.type));
+    if ((rc = check_pattern(ctx, n, &pat, esc)))
+        return rc;
+    bool m = like_match(v.u.s.p, v.u.s.len, pat.u.s.p, pat.u.s.len, esc);
+    *out = pl_v_bool(m != n->negated);
+    return PLUCK_OK;
+}
+
+/* ---- CAST ------------------------------------------------------------------------------ */
+
+static const char *const cast_names[] = {"BOOL", "INT", "FLOAT", "DECIMAL", "STRING", "TIMESTAMP"};
+
+static pluck_code cast_failed(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, int type)
+{
+    char tmp[PL_TEXT_MAX];
+    const char *p;
+    size_t len = pl_value_text(v, tmp, &p);
+    return pl_eval_fail(ctx, n, PLUCK_E_CAST_FAILED,
+                        "Attempt to convert from one data type to another failed: cast from %s "
+                        "to %s ('%.*s')",
+                        pl_type_name((pl_type)v->type), cast_names[type],
+                        (int)(len > 60 ? 60 : len), p);
+}
+
+pluck_code pl_cast(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, int type, pl_value *out)
+{
+    pl_value num;
+    if (pl_v_absent(v)) {
+        *out = *v;
+        return PLUCK_OK;
+    }
+    switch ((pl_cast_type)type) {
+    case PL_T_STRING: {
+        if (v->type == PL_STRING) {
+            *out = pl_v_str(v->u.s.p, v->u.s.len, false);
+            return PLUCK_OK;
+        }
+        char tmp[PL_TEXT_MAX];
+        const char *p;
+        size_t len = pl_value_text(v, tmp, &p);
+        char *s = pl_arena_strndup(ctx->scratch, p, len);
+        if (!s)
+            return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
+        *out = pl_v_str(s, (uint32_t)len, false);
+        return PLUCK_OK;
+    }
+    case PL_T_BOOL:
+        if (v->type == PL_BOOL) {
+            *out = *v;
+            return PLUCK_OK;
+        }
+        if (v->type == PL_STRING) {
+            const char *p = v->u.s.p;
+            uint32_t l = v->u.s.len;
+            while (l && (*p == ' ' || *p == '\t'))
+                p++, l--;
+            while (l && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+                l--;
+            if (l == 4 && !strncasecmp(p, "true", 4)) {
+                *out = pl_v_bool(true);
+                return PLUCK_OK;
+            }
+            if (l == 5 && !strncasecmp(p, "false", 5)) {
+                *out = pl_v_bool(false);
+                return PLUCK_OK;
+            }
+            return cast_failed(ctx, n, v, type);
+        }
+        *out = pl_v_bool(pl_to_double(v) != 0);
+        return PLUCK_OK;
+    default: break;
+    }
+    /* numeric targets */
+    if (v->type == PL_STRING) {
+        if (!pl_parse_number(v->u.s.p, v->u.s.len, true, &num))
+            return cast_failed(ctx, n, v, type);
+    } else if (v->type == PL_BOOL) {
+        num = pl_v_int(v->u.b);
+    } else {
+        num = *v;
+    }
+    switch ((pl_cast_type)type) {
+    case PL_T_INT:
+        if (num.type == PL_INT) {
+            *out = num;
+        } else if (num.type == PL_DECIMAL) {
+            pl_i128 c = num.u.d;
+            for (int32_t s = num.scale; s > 0; s--)
+                c /= 10; /* truncate toward zero */
+            if (c > INT64_MAX || c < INT64_MIN)
+                return pl_eval_fail(ctx, n, PLUCK_E_INTEGER_OVERFLOW, "Integer overflow in CAST");
+            *out = pl_v_int((int64_t)c);
+        } else {
+            double f = num.u.f;
+            if (!(f > -9223372036854775808.0 && f < 9223372036854775808.0))
+                return pl_eval_fail(ctx, n, PLUCK_E_INTEGER_OVERFLOW, "Integer overflow in CAST");
+            *out = pl_v_int((int64_t)f);
+        }
+        return PLUCK_OK;
+    case PL_T_FLOAT: *out = pl_v_float(pl_to_double(&num)); return PLUCK_OK;
+    case PL_T_DECIMAL:
+        if (num.type == PL_INT)
+            *out = pl_decimal_make(num.u.i, 0);
+        else if (num.type == PL_DECIMAL)
+            *out = num;
+        else if (!pl_decimal_from_double(num.u.f, out))
+            return cast_failed(ctx, n, v, type);
+        return PLUCK_OK;
+    default: return cast_failed(ctx, n, v, type);
+    }
+}
+
+/* ---- arithmetic -------------------------------------------------------------------------- */
+
+static pluck_code eval_arith(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    pl_value a, b, x, y;
+    pluck_code rc;
+    if ((rc = pl_eval(ctx, n->args[0], &a)) || (rc = pl_eval(ctx, n->args[1], &b)))
+        return rc;
+    if (a.type == PL_MISSING || b.type == PL_MISSING) {
+        *out = pl_v_missing();
+        return PLUCK_OK;
+    }
+    if (a.type == PL_NULL || b.type == PL_NULL) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    bool ax = pl_value_as_number(&a, &x), by = pl_value_as_number(&b, &y);
+    if (!ax || !by) {
+        const pl_value *bad = !ax ? &a : &b;
+        if (bad->untyped) {
+            *out = pl_v_null();
+            return PLUCK_OK;
+        }
+        return pl_eval_fail(ctx, n, PLUCK_E_INVALID_DATA_TYPE,
+                            "Arithmetic needs numbers, got %s", pl_type_name((pl_type)bad->type));
+    }
+    rc = pl_arith(n->sub, &x, &y, out);
+    return rc ? arith_error(ctx, n, rc) : PLUCK_OK;
+}
+
+static pluck_code eval_concat(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    pl_value a, b;
+    pluck_code rc;
+    if ((rc = pl_eval(ctx, n->args[0], &a)) || (rc = pl_eval(ctx, n->args[1], &b)))
+        return rc;
+    if (pl_v_absent(&a) || pl_v_absent(&b)) {
+        *out = a.type == PL_MISSING || b.type == PL_MISSING ? pl_v_missing() : pl_v_null();
+        return PLUCK_OK;
+    }
+    char ta[PL_TEXT_MAX], tb[PL_TEXT_MAX];
+    const char *pa, *pb;
+    size_t la = pl_value_text(&a, ta, &pa), lb = pl_value_text(&b, tb, &pb);
+    if (la + lb > UINT32_MAX)
+        return pl_eval_fail(ctx, n, PLUCK_E_COLUMN_TOO_LONG, "String too long");
+    char *s = pl_arena_alloc(ctx->scratch, la + lb + 1);
+    if (!s)
+        return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
+    memcpy(s, pa, la);
+    memcpy(s + la, pb, lb);
+    *out = pl_v_str(s, (uint32_t)(la + lb), false);
+    return PLUCK_OK;
+}
+
+/* ---- the interpreter ------------------------------------------------------------------- */
+
+pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    pl_value a, b, c;
+    pluck_code rc;
+    switch ((pl_node_op)n->op) {
+    case PL_N_CONST: *out = n->k; return PLUCK_OK;
+    case PL_N_COL: {
+        int32_t idx = ctx->colmap[n->colref];
+        if (idx < 0 || (uint32_t)idx >= ctx->nfields) {
+            *out = pl_v_missing();
+        } else {
+            const pl_field *f = (const pl_field *)ctx->fields + idx;
+            *out = pl_v_str(f->p, f->len, true);
+        }
+        return PLUCK_OK;
+    }
+    case PL_N_NEG:
+        if ((rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        if (pl_v_absent(&a)) {
+            *out = a;
+            return PLUCK_OK;
+        }
+        if (!pl_value_as_number(&a, &b)) {
+            if (a.untyped) {
+                *out = pl_v_null();
+                return PLUCK_OK;
+            }
+            return pl_eval_fail(ctx, n, PLUCK_E_INVALID_DATA_TYPE, "Negation needs a number");
+        }
+        rc = pl_negate(&b, out);
+        return rc ? arith_error(ctx, n, rc) : PLUCK_OK;
+    case PL_N_NOT:
+        if ((rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        {
+            int t = truth(&a);
+            *out = from_truth(t == 2 ? 2 : !t);
+        }
+        return PLUCK_OK;
+    case PL_N_AND:
+    case PL_N_OR: {
+        if ((rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        int ta = truth(&a);
+        bool is_and = n->op == PL_N_AND;
+        if (ta == (is_and ? 0 : 1)) { /* short circuit */
+            *out = pl_v_bool(!is_and);
+            return PLUCK_OK;
+        }
+        if ((rc = pl_eval(ctx, n->args[1], &b)))
+            return rc;
+        int tb = truth(&b);
+        if (tb == (is_and ? 0 : 1))
+            *out = pl_v_bool(!is_and);
+        else if (ta == 2 || tb == 2)
+            *out = pl_v_null();
+        else
+            *out = pl_v_bool(is_and);
+        return PLUCK_OK;
+    }
+    case PL_N_ARITH: return eval_arith(ctx, n, out);
+    case PL_N_CONCAT: return eval_concat(ctx, n, out);
+    case PL_N_CMP:
+        if ((rc = pl_eval(ctx, n->args[0], &a)) || (rc = pl_eval(ctx, n->args[1], &b)))
+            return rc;
+        *out = cmp_result(n->sub, compare(&a, &b));
+        return PLUCK_OK;
+    case PL_N_LIKE: return eval_like(ctx, n, out);
+    case PL_N_BETWEEN: {
+        if ((rc = pl_eval(ctx, n->args[0], &a)) || (rc = pl_eval(ctx, n->args[1], &b)) ||
+            (rc = pl_eval(ctx, n->args[2], &c)))
+            return rc;
+        pl_value lo = cmp_result(PL_CMP_GE, compare(&a, &b));
+        pl_value hi = cmp_result(PL_CMP_LE, compare(&a, &c));
+        int t1 = truth(&lo), t2 = truth(&hi);
+        int t = (t1 == 0 || t2 == 0) ? 0 : (t1 == 2 || t2 == 2) ? 2 : 1;
+        if (n->negated && t != 2)
+            t = !t;
+        *out = from_truth(t);
+        return PLUCK_OK;
+    }
+    case PL_N_IN: {
+        if ((rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        int t = 0;
+        for (uint32_t i = 1; i < n->nargs && t != 1; i++) {
+            if ((rc = pl_eval(ctx, n->args[i], &b)))
+                return rc;
+            pl_value r = cmp_result(PL_CMP_EQ, compare(&a, &b));
+            int ti = truth(&r);
+            if (ti == 1)
+                t = 1;
+            else if (ti == 2)
+                t = 2;
+        }
+        if (n->negated && t != 2)
+            t = !t;
+        *out = from_truth(t);
+        return PLUCK_OK;
+    }
+    case PL_N_IS: {
+        if ((rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        bool r = n->sub == PL_IS_MISSING ? a.type == PL_MISSING : pl_v_absent(&a);
+        *out = pl_v_bool(r != n->negated);
+        return PLUCK_OK;
+    }
+    case PL_N_CAST:
+        if ((rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        return pl_cast(ctx, n, &a, n->sub, out);
+    case PL_N_CASE: {
+        uint32_t i = 1, pairs_end = n->nargs - (n->has_else ? 1 : 0);
+        bool simple = n->args[0] != NULL;
+        if (simple && (rc = pl_eval(ctx, n->args[0], &a)))
+            return rc;
+        for (; i + 1 < pairs_end; i += 2) {
+            if ((rc = pl_eval(ctx, n->args[i], &b)))
+                return rc;
+            pl_value r = simple ? cmp_result(PL_CMP_EQ, compare(&a, &b)) : b;
+            if (truth(&r) == 1)
+                return pl_eval(ctx, n->args[i + 1], out);
+        }
+        if (n->has_else)
+            return pl_eval(ctx, n->args[n->nargs - 1], out);
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    case PL_N_FUNC: {
+        pl_value args[32];
+        if (n->nargs > PL_ARRAY_SIZE(args))
+            return pl_eval_fail(ctx, n, PLUCK_E_EVALUATOR_INVALID_ARGUMENTS, "Too many arguments");
+        for (uint32_t i = 0; i < n->nargs; i++)
+            if ((rc = pl_eval(ctx, n->args[i], &args[i])))
+                return rc;
+        return n->fn->impl(ctx, n, args, n->nargs, out);
+    }
+    case PL_N_AGG:
+        if (!ctx->agg_values)
+            return pl_eval_fail(ctx, n, PLUCK_E_INTERNAL_ERROR, "Aggregate evaluated per record");
+        *out = ctx->agg_values[n->agg];
+        return PLUCK_OK;
+    }
+    return pl_eval_fail(ctx, n, PLUCK_E_INTERNAL_ERROR, "Unknown expression node");
+}

@@ -1,0 +1,250 @@
+/*
+ * func.c — the one table of SQL functions (SQLite's func.c pattern): each row gives a
+ * function's name, arity and implementation; aggregates are rows whose `agg` names their
+ * kind (their arithmetic lives in agg.c).  bind.c looks names up here, so adding a function
+ * is adding a row.
+ */
+#include "exec/program.h"
+
+#include <string.h>
+
+static pluck_code need_string(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v)
+{
+    return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
+                        "Function %s expects a string, got %s", n->fn->name,
+                        pl_type_name((pl_type)v->type));
+}
+
+static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+static int64_t count_chars(const char *p, uint32_t len)
+{
+    int64_t n = 0;
+    for (uint32_t i = 0; i < len; i++)
+        n += !is_cont((unsigned char)p[i]);
+    return n;
+}
+
+static pluck_code fn_coalesce(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                              pl_value *out)
+{
+    for (uint32_t i = 0; i < na; i++)
+        if (!pl_v_absent(&a[i])) {
+            *out = a[i];
+            return PLUCK_OK;
+        }
+    *out = pl_v_null();
+    return PLUCK_OK;
+}
+
+static pluck_code fn_nullif(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                            pl_value *out)
+{
+    if (pl_v_absent(&a[0])) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    bool eq = false;
+    if (!pl_v_absent(&a[1])) {
+        pl_value x, y;
+        if (pl_v_numeric(&a[0]) && pl_v_numeric(&a[1]))
+            eq = pl_num_cmp(&a[0], &a[1]) == 0;
+        else if (a[0].type == PL_STRING && a[1].type == PL_STRING)
+            eq = pl_str_cmp(&a[0], &a[1]) == 0;
+        else if (a[0].type == PL_BOOL && a[1].type == PL_BOOL)
+            eq = a[0].u.b == a[1].u.b;
+        else if ((a[0].untyped || a[1].untyped) && pl_value_as_number(&a[0], &x) &&
+                 pl_value_as_number(&a[1], &y))
+            eq = pl_num_cmp(&x, &y) == 0;
+    }
+    *out = eq ? pl_v_null() : a[0];
+    return PLUCK_OK;
+}
+
+static pluck_code fn_char_length(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
+                                 uint32_t na, pl_value *out)
+{
+    if (pl_v_absent(&a[0])) {
+        *out = a[0];
+        return PLUCK_OK;
+    }
+    if (a[0].type != PL_STRING)
+        return need_string(ctx, n, &a[0]);
+    *out = pl_v_int(count_chars(a[0].u.s.p, a[0].u.s.len));
+    return PLUCK_OK;
+}
+
+/* ASCII case mapping; bytes of multi-byte UTF-8 sequences pass through unchanged. */
+static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, pl_value *out,
+                           bool upper)
+{
+    if (pl_v_absent(&a[0])) {
+        *out = a[0];
+        return PLUCK_OK;
+    }
+    if (a[0].type != PL_STRING)
+        return need_string(ctx, n, &a[0]);
+    char *s = pl_arena_alloc(ctx->scratch, a[0].u.s.len + 1);
+    if (!s)
+        return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
+    for (uint32_t i = 0; i < a[0].u.s.len; i++) {
+        char c = a[0].u.s.p[i];
+        if (upper && c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        else if (!upper && c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        s[i] = c;
+    }
+    *out = pl_v_str(s, a[0].u.s.len, false);
+    return PLUCK_OK;
+}
+
+static pluck_code fn_lower(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                           pl_value *out)
+{
+    return map_case(ctx, n, a, out, false);
+}
+
+static pluck_code fn_upper(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                           pl_value *out)
+{
+    return map_case(ctx, n, a, out, true);
+}
+
+static bool int_arg(const pl_value *v, int64_t *out)
+{
+    pl_value x;
+    if (!pl_value_as_number(v, &x))
+        return false;
+    if (x.type == PL_INT)
+        *out = x.u.i;
+    else
+        *out = (int64_t)pl_to_double(&x);
+    return true;
+}
+
+/* Byte offset of the code point with 0-based index k (clamped to len). */
+static uint32_t char_offset(const char *p, uint32_t len, int64_t k)
+{
+    uint32_t i = 0;
+    while (i < len && k > 0) {
+        i++;
+        while (i < len && is_cont((unsigned char)p[i]))
+            i++;
+        k--;
+    }
+    return i;
+}
+
+/* SUBSTRING with the SQL-standard window: characters [start, start+len-1] clipped to
+ * [1, char_length]; without len, from max(start, 1). */
+static pluck_code fn_substring(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                               pl_value *out)
+{
+    for (uint32_t i = 0; i < na; i++)
+        if (pl_v_absent(&a[i])) {
+            *out = pl_v_null();
+            return PLUCK_OK;
+        }
+    if (a[0].type != PL_STRING)
+        return need_string(ctx, n, &a[0]);
+    int64_t start, len = 0;
+    if (!int_arg(&a[1], &start) || (na > 2 && !int_arg(&a[2], &len)))
+        return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
+                            "SUBSTRING positions must be integers");
+    if (na > 2 && len < 0)
+        return pl_eval_fail(ctx, n, PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT,
+                            "SUBSTRING length must not be negative");
+    int64_t total = count_chars(a[0].u.s.p, a[0].u.s.len);
+    int64_t from = start < 1 ? 1 : start;
+    int64_t to = total; /* inclusive, 1-based */
+    if (na > 2) {
+        int64_t end = start > INT64_MAX - len ? INT64_MAX : start + len - 1;
+        if (end < to)
+            to = end;
+    }
+    if (from > to) {
+        *out = pl_v_str("", 0, false);
+        return PLUCK_OK;
+    }
+    uint32_t b0 = char_offset(a[0].u.s.p, a[0].u.s.len, from - 1);
+    uint32_t b1 = char_offset(a[0].u.s.p, a[0].u.s.len, to);
+    *out = pl_v_str(a[0].u.s.p + b0, b1 - b0, false);
+    return PLUCK_OK;
+}
+
+static bool in_set(const char *set, uint32_t setlen, const char *p, uint32_t cl)
+{
+    for (uint32_t i = 0; i + cl <= setlen;) {
+        uint32_t l = 1;
+        while (i + l < setlen && is_cont((unsigned char)set[i + l]))
+            l++;
+        if (l == cl && !memcmp(set + i, p, cl))
+            return true;
+        i += l;
+    }
+    return false;
+}
+
+/* TRIM([LEADING|TRAILING|BOTH] [chars] FROM s): chars is a set of characters; default " ". */
+static pluck_code fn_trim(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                          pl_value *out)
+{
+    for (uint32_t i = 0; i < na; i++)
+        if (pl_v_absent(&a[i])) {
+            *out = pl_v_null();
+            return PLUCK_OK;
+        }
+    if (a[0].type != PL_STRING)
+        return need_string(ctx, n, &a[0]);
+    if (na > 1 && a[1].type != PL_STRING)
+        return need_string(ctx, n, &a[1]);
+    const char *set = na > 1 ? a[1].u.s.p : " ";
+    uint32_t setlen = na > 1 ? a[1].u.s.len : 1;
+    const char *p = a[0].u.s.p;
+    uint32_t b = 0, e = a[0].u.s.len;
+    bool lead = n->form != PL_FORM_TRIM_TRAILING, trail = n->form != PL_FORM_TRIM_LEADING;
+    while (lead && b < e) {
+        uint32_t l = 1;
+        while (b + l < e && is_cont((unsigned char)p[b + l]))
+            l++;
+        if (!in_set(set, setlen, p + b, l))
+            break;
+        b += l;
+    }
+    while (trail && e > b) {
+        uint32_t s = e - 1;
+        while (s > b && is_cont((unsigned char)p[s]))
+            s--;
+        if (!in_set(set, setlen, p + s, e - s))
+            break;
+        e = s;
+    }
+    *out = pl_v_str(p + b, e - b, false);
+    return PLUCK_OK;
+}
+
+static const pl_func func_table[] = {
+    /* name                min max  agg            impl */
+    {"avg", 1, 1, PL_AGG_AVG, NULL},
+    {"char_length", 1, 1, -1, fn_char_length},
+    {"character_length", 1, 1, -1, fn_char_length},
+    {"coalesce", 1, 32, -1, fn_coalesce},
+    {"count", 1, 1, PL_AGG_COUNT, NULL},
+    {"lower", 1, 1, -1, fn_lower},
+    {"max", 1, 1, PL_AGG_MAX, NULL},
+    {"min", 1, 1, PL_AGG_MIN, NULL},
+    {"nullif", 2, 2, -1, fn_nullif},
+    {"substring", 2, 3, -1, fn_substring},
+    {"sum", 1, 1, PL_AGG_SUM, NULL},
+    {"trim", 1, 2, -1, fn_trim},
+    {"upper", 1, 1, -1, fn_upper},
+};
+
+const pl_func *pl_func_find(const char *lower_name)
+{
+    for (size_t i = 0; i < PL_ARRAY_SIZE(func_table); i++)
+        if (!strcmp(func_table[i].name, lower_name))
+            return &func_table[i];
+    return NULL;
+}

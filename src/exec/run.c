@@ -1,0 +1,553 @@
+/*
+ * run.c — one streaming pass of a compiled query over one input.
+ *
+ *   feed(bytes) -> sniff magic -> codec -> window of decompressed bytes
+ *               -> scanner batches (complete records) -> header / WHERE / projection or
+ *                  aggregate step -> writer buffer -> write callback
+ *
+ * The window always starts at a record boundary: after each scan pass the unconsumed tail
+ * (an incomplete record) slides to the front.  Its size is bounded by the maximum record
+ * size plus one decode chunk, so memory is flat whatever the input size.  Once LIMIT is met
+ * the run reports PLUCK_STOP and ignores further input, so callers stop reading and
+ * decompressing at once.
+ */
+#include "codec/codec.h"
+#include "exec/program.h"
+#include "out/out.h"
+#include "scan/scan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define CHUNK (256 * 1024)          /* decompressed bytes produced per decode step */
+#define FLUSH_AT (64 * 1024)        /* hand output to the callback past this size */
+#define PROGRESS_EVERY (4u << 20)   /* call the progress hook every 4 MiB of input */
+#define BATCH_RECORDS 1024
+
+struct pluck_run {
+    const pluck_query *q;
+    pluck_write_fn write;
+    void *wop;
+    pluck_progress_fn progress;
+    void *pop;
+    uint64_t next_progress;
+    pluck_error err;
+    pluck_stats stats;
+    pluck_code state; /* PLUCK_OK, PLUCK_STOP, or the error */
+    bool finished;
+
+    pl_codec *codec;
+    unsigned char sniff[16];
+    size_t nsniff;
+
+    char *win;
+    size_t wlen, wcap;
+    uint64_t wbase; /* stream offset of win[0] */
+    bool bom_done;
+    pl_scanner *scan;
+
+    bool header_done;
+    pl_arena hdr_arena;
+    const char **hdr;
+    uint32_t *hdr_len;
+    uint32_t nhdr;
+    int32_t *colmap;
+
+    pl_arena scratch;
+    pl_agg_state *agg;
+    pl_writer out;
+    uint64_t emitted;
+};
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static pluck_code fail(pluck_run *r, pluck_code code)
+{
+    if (r->err.code == PLUCK_OK)
+        r->err.code = code;
+    r->state = code;
+    return code;
+}
+
+static pluck_code fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
+static pluck_code fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pl_error_vset(&r->err, code, fmt, ap);
+    va_end(ap);
+    return fail(r, code);
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+static pluck_code flush(pluck_run *r)
+{
+    pl_buf *b = &r->out.buf;
+    if (!b->len)
+        return PLUCK_OK;
+    if (r->write && r->write(r->wop, b->data, b->len) != 0)
+        return fail_msg(r, PLUCK_E_WRITE_ERROR, "The output could not be written.");
+    r->stats.bytes_returned += b->len;
+    b->len = 0;
+    return PLUCK_OK;
+}
+
+/* ---- header and column binding ---------------------------------------------------------- */
+
+static pluck_code sql_fail(pluck_run *r, uint32_t pos, pluck_code code, const char *what)
+{
+    const pluck_query *q = r->q;
+    pluck_error p;
+    pl_error_sql_pos(&p, q->sql, q->sql_len, pos);
+    pl_error_set(&r->err, code, "%s at line %u, column %u. Please check the file and try again.",
+                 what, p.sql_line, p.sql_column);
+    pl_error_sql_pos(&r->err, q->sql, q->sql_len, pos);
+    return fail(r, code);
+}
+
+/* Map every column reference to a field index: positions directly, names through the
+ * header (unquoted: case-insensitive, quoted: exact). */
+static pluck_code bind_columns(pluck_run *r)
+{
+    const pluck_query *q = r->q;
+    uint32_t maxf = 0;
+    for (uint32_t i = 0; i < q->ncolrefs; i++) {
+        const pl_colref *c = &q->colrefs[i];
+        int32_t idx = -1;
+        if (!c->name) {
+            idx = (int32_t)(c->index - 1);
+        } else {
+            size_t nl = strlen(c->name);
+            int matches = 0;
+            for (uint32_t h = 0; h < r->nhdr; h++) {
+                if (r->hdr_len[h] != nl)
+                    continue;
+                bool eq = c->quoted ? !memcmp(r->hdr[h], c->name, nl)
+                                    : !strncasecmp(r->hdr[h], c->name, nl);
+                if (eq && matches++ == 0)
+                    idx = (int32_t)h;
+            }
+            if (matches == 0)
+                return sql_fail(r, c->pos, PLUCK_E_MISSING_HEADERS,
+                                "Some headers in the query are missing from the file: the column "
+                                "is referenced");
+            if (matches > 1)
+                return sql_fail(r, c->pos, PLUCK_E_AMBIGUOUS_FIELD_NAME,
+                                "The column name matches more than one header (ambiguous field "
+                                "name)");
+        }
+        r->colmap[i] = idx;
+        if ((uint32_t)idx + 1 > maxf)
+            maxf = (uint32_t)idx + 1;
+    }
+    pl_scanner_set_max_fields(r->scan, q->select_star ? UINT32_MAX : maxf);
+    return PLUCK_OK;
+}
+
+static pluck_code take_header(pluck_run *r, const pl_field *f, uint32_t n)
+{
+    r->hdr = pl_arena_alloc(&r->hdr_arena, (n ? n : 1) * sizeof *r->hdr);
+    r->hdr_len = pl_arena_alloc(&r->hdr_arena, (n ? n : 1) * sizeof *r->hdr_len);
+    if (!r->hdr || !r->hdr_len)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    for (uint32_t i = 0; i < n; i++) {
+        r->hdr[i] = pl_arena_strndup(&r->hdr_arena, f[i].p, f[i].len);
+        if (!r->hdr[i])
+            return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        r->hdr_len[i] = f[i].len;
+    }
+    r->nhdr = n;
+    return bind_columns(r);
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+static pluck_code emit_star(pluck_run *r, const pl_field *f, uint32_t n)
+{
+    pl_writer *w = &r->out;
+    bool ok = true;
+    if (w->d.format == PL_OUT_CSV) {
+        for (uint32_t i = 0; i < n && ok; i++)
+            ok = pl_csv_field(w, f[i].p, f[i].len, i == 0);
+        ok = ok && pl_csv_end(w);
+    } else {
+        bool first = true;
+        ok = pl_json_begin(w);
+        for (uint32_t i = 0; i < n && ok; i++) {
+            pl_value v = pl_v_str(f[i].p, f[i].len, false);
+            char key[24];
+            const char *k = key;
+            size_t kl;
+            if (i < r->nhdr) {
+                k = r->hdr[i];
+                kl = r->hdr_len[i];
+            } else {
+                kl = (size_t)snprintf(key, sizeof key, "_%u", i + 1);
+            }
+            ok = pl_json_member(w, k, kl, &v, &first);
+        }
+        ok = ok && pl_json_end(w);
+    }
+    return ok ? PLUCK_OK : fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+}
+
+static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
+{
+    const pluck_query *q = r->q;
+    pl_writer *w = &r->out;
+    bool ok = true, first = true;
+    if (w->d.format == PL_OUT_JSON)
+        ok = pl_json_begin(w);
+    for (uint32_t i = 0; i < q->ncols && ok; i++) {
+        pl_value v;
+        pluck_code rc = pl_eval(ctx, q->cols[i].expr, &v);
+        if (rc)
+            return fail(r, rc);
+        if (w->d.format == PL_OUT_CSV)
+            ok = pl_csv_value(w, &v, i == 0);
+        else
+            ok = pl_json_member(w, q->cols[i].name, strlen(q->cols[i].name), &v, &first);
+    }
+    if (ok)
+        ok = w->d.format == PL_OUT_CSV ? pl_csv_end(w) : pl_json_end(w);
+    return ok ? PLUCK_OK : fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+}
+
+static void locate(pluck_run *r, const pl_batch *b, uint32_t i)
+{
+    r->err.record = b->recno[i];
+    r->err.byte_offset = b->offset[i];
+}
+
+static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
+{
+    const pluck_query *q = r->q;
+    pl_eval_ctx ctx = {.q = q, .colmap = r->colmap, .scratch = &r->scratch, .err = &r->err};
+    for (uint32_t i = 0; i < b->nrec; i++) {
+        const pl_field *f = b->fields + b->first[i];
+        uint32_t nf = b->nfields[i];
+        if (!r->header_done) {
+            r->header_done = true;
+            if (q->params.header == PL_HDR_USE) {
+                if (take_header(r, f, nf))
+                    return r->state;
+                continue;
+            }
+            if (q->params.header == PL_HDR_IGNORE) {
+                bind_columns(r); /* cannot fail without names; restores the pushdown */
+                continue;
+            }
+        }
+        r->stats.records_scanned++;
+        ctx.fields = f;
+        ctx.nfields = nf;
+        pl_arena_reset(&r->scratch);
+        if (q->where) {
+            pl_value v;
+            pluck_code rc = pl_eval(&ctx, q->where, &v);
+            if (rc) {
+                locate(r, b, i);
+                return fail(r, rc);
+            }
+            if (v.type != PL_BOOL || !v.u.b)
+                continue;
+        }
+        if (q->is_aggregate) {
+            for (uint32_t a = 0; a < q->naggs; a++) {
+                pluck_code rc = pl_agg_step(&ctx, &q->aggs[a], &r->agg[a]);
+                if (rc) {
+                    locate(r, b, i);
+                    return fail(r, rc);
+                }
+            }
+            continue;
+        }
+        size_t mark = r->out.buf.len;
+        pluck_code rc = q->select_star ? emit_star(r, f, nf) : emit_cols(r, &ctx);
+        if (rc) {
+            r->out.buf.len = mark; /* never leave half a record in the output */
+            locate(r, b, i);
+            return rc;
+        }
+        r->emitted++;
+        r->stats.records_returned++;
+        if (r->out.buf.len >= FLUSH_AT && flush(r))
+            return r->state;
+        if (q->has_limit && r->emitted >= q->limit) {
+            r->state = PLUCK_STOP;
+            return PLUCK_STOP;
+        }
+    }
+    return PLUCK_OK;
+}
+
+/* Scan every complete record in the window, then slide the tail to the front. */
+static pluck_code process(pluck_run *r, bool final)
+{
+    if (!r->bom_done) {
+        if (r->wlen < 3 && !final)
+            return PLUCK_OK;
+        r->bom_done = true;
+        if (r->wlen >= 3 && !memcmp(r->win, "\xEF\xBB\xBF", 3)) {
+            memmove(r->win, r->win + 3, r->wlen - 3);
+            r->wlen -= 3;
+            r->wbase += 3;
+        }
+    }
+    size_t pos = 0;
+    pluck_code rc = PLUCK_OK;
+    for (;;) {
+        pl_batch *b;
+        size_t used = 0;
+        rc = pl_scan(r->scan, r->win + pos, r->wlen - pos, r->wbase + pos, final, &b, &used,
+                     &r->err);
+        if (rc) {
+            fail(r, rc);
+            break;
+        }
+        if (b->nrec == 0 && used == 0)
+            break;
+        pos += used;
+        if ((rc = handle_batch(r, b)))
+            break;
+    }
+    if (pos) {
+        memmove(r->win, r->win + pos, r->wlen - pos);
+        r->wlen -= pos;
+        r->wbase += pos;
+    }
+    return rc;
+}
+
+/* ---- input ------------------------------------------------------------------------------- */
+
+static pluck_code progress(pluck_run *r)
+{
+    if (!r->progress || r->stats.bytes_scanned < r->next_progress)
+        return PLUCK_OK;
+    r->next_progress = r->stats.bytes_scanned + PROGRESS_EVERY;
+    if (r->progress(r->pop, &r->stats))
+        return fail_msg(r, PLUCK_E_CANCELLED, "The run was cancelled.");
+    return PLUCK_OK;
+}
+
+static pluck_code decode(pluck_run *r, const unsigned char *in, size_t n)
+{
+    for (;;) {
+        if (r->wcap - r->wlen < CHUNK) {
+            size_t cap = r->wlen + CHUNK;
+            char *w = realloc(r->win, cap);
+            if (!w)
+                return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+            r->win = w;
+            r->wcap = cap;
+        }
+        unsigned char *out = (unsigned char *)r->win + r->wlen;
+        size_t room = CHUNK;
+        pluck_code rc = pl_codec_decode(r->codec, &in, &n, &out, &room);
+        size_t produced = CHUNK - room;
+        r->wlen += produced;
+        r->stats.bytes_processed += produced;
+        if (rc)
+            return fail_msg(r, rc, "%s", pl_codec_message(r->codec));
+        if ((rc = process(r, false)))
+            return rc;
+        if (n == 0 && produced == 0)
+            return PLUCK_OK;
+    }
+}
+
+static pluck_code start_codec(pluck_run *r, bool at_eof)
+{
+    pl_compression kind = r->q->params.compression;
+    if (kind == PL_COMP_AUTO) {
+        kind = pl_codec_detect(r->sniff, r->nsniff, at_eof);
+        if (kind == PL_COMP_AUTO)
+            return PLUCK_OK; /* need more bytes */
+    }
+    r->codec = pl_codec_create(kind, PL_GZIP_AUTO);
+    if (!r->codec)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    r->stats.codec = pl_codec_name(r->codec);
+    return decode(r, r->sniff, r->nsniff);
+}
+
+pluck_code pluck_run_feed(pluck_run *r, const void *data, size_t len)
+{
+    if (r->state != PLUCK_OK || r->finished)
+        return r->finished && r->state == PLUCK_OK ? PLUCK_STOP : r->state;
+    const unsigned char *p = data;
+    r->stats.bytes_scanned += len;
+    if (!r->codec) {
+        size_t take = sizeof r->sniff - r->nsniff;
+        if (take > len)
+            take = len;
+        memcpy(r->sniff + r->nsniff, p, take);
+        r->nsniff += take;
+        p += take;
+        len -= take;
+        if (start_codec(r, false) || !r->codec)
+            return r->state;
+    }
+    if (len && decode(r, p, len))
+        return r->state;
+    if (progress(r))
+        return r->state;
+    /* hand over what this input produced, so slow streams (tail -f) show results promptly */
+    flush(r);
+    return r->state;
+}
+
+pluck_code pluck_run_finish(pluck_run *r)
+{
+    if (r->finished)
+        return pluck_is_error(r->state) ? r->state : PLUCK_OK;
+    r->finished = true;
+    if (r->state == PLUCK_OK) {
+        if (!r->codec && !start_codec(r, true) && !r->codec)
+            fail_msg(r, PLUCK_E_INTERNAL_ERROR, "Compression could not be detected.");
+        if (r->state == PLUCK_OK && !decode(r, (const unsigned char *)"", 0)) {
+            pluck_code rc = pl_codec_finish(r->codec);
+            if (rc)
+                fail_msg(r, rc, "%s", pl_codec_message(r->codec));
+            else
+                process(r, true);
+        }
+    }
+    if (pluck_is_error(r->state)) {
+        flush(r); /* what was produced is complete records: hand it over */
+        return r->state;
+    }
+    const pluck_query *q = r->q;
+    if (q->is_aggregate && !(q->has_limit && q->limit == 0)) {
+        pl_value *av = calloc(q->naggs ? q->naggs : 1, sizeof *av);
+        if (!av)
+            return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        pl_eval_ctx ctx = {.q = q, .colmap = r->colmap, .scratch = &r->scratch, .err = &r->err,
+                           .agg_values = av};
+        pluck_code rc = PLUCK_OK;
+        for (uint32_t a = 0; a < q->naggs && !rc; a++)
+            rc = pl_agg_final(&ctx, &q->aggs[a], &r->agg[a], &av[a]);
+        if (!rc)
+            rc = emit_cols(r, &ctx);
+        else
+            fail(r, rc);
+        free(av);
+        if (rc)
+            return r->state;
+        r->stats.records_returned++;
+    }
+    if (flush(r))
+        return r->state;
+    r->state = PLUCK_OK;
+    return PLUCK_OK;
+}
+
+/* ---- pull interfaces -------------------------------------------------------------------- */
+
+pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
+{
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    pluck_code rc = PLUCK_OK;
+    while (rc == PLUCK_OK) {
+        ptrdiff_t n = read(opaque, buf, CHUNK);
+        if (n < 0) {
+            rc = fail_msg(r, PLUCK_E_READ_ERROR, "The input could not be read.");
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = pluck_run_feed(r, buf, (size_t)n);
+    }
+    free(buf);
+    if (pluck_is_error(rc)) {
+        r->finished = true;
+        flush(r);
+        return rc;
+    }
+    return pluck_run_finish(r);
+}
+
+static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
+{
+    int fd = *(int *)opaque;
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+pluck_code pluck_run_fd(pluck_run *r, int fd)
+{
+    return pluck_run_read(r, fd_read, &fd);
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *opaque)
+{
+    if (!q)
+        return NULL;
+    pluck_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->q = q;
+    r->write = write;
+    r->wop = opaque;
+    r->stats.codec = "";
+    r->scan = pl_scanner_create(&q->params.in, q->params.max_record_size, BATCH_RECORDS);
+    r->colmap = calloc(q->ncolrefs ? q->ncolrefs : 1, sizeof *r->colmap);
+    r->agg = calloc(q->naggs ? q->naggs : 1, sizeof *r->agg);
+    if (!r->scan || !r->colmap || !r->agg) {
+        pluck_run_free(r);
+        return NULL;
+    }
+    r->stats.scan_kernel = pl_scanner_kernel(r->scan);
+    pl_writer_init(&r->out, &q->params.out);
+    pl_scanner_set_max_fields(r->scan, UINT32_MAX);
+    if (q->params.header == PL_HDR_NONE)
+        bind_columns(r); /* positions only: cannot fail */
+    /* else the first record is cut whole and columns are bound once it is read */
+    if (q->has_limit && q->limit == 0)
+        r->state = PLUCK_STOP; /* LIMIT 0: nothing to read at all */
+    return r;
+}
+
+void pluck_run_free(pluck_run *r)
+{
+    if (!r)
+        return;
+    pl_codec_free(r->codec);
+    pl_scanner_free(r->scan);
+    free(r->win);
+    free(r->colmap);
+    if (r->agg)
+        for (uint32_t a = 0; a < r->q->naggs; a++)
+            pl_agg_state_free(&r->agg[a]);
+    free(r->agg);
+    pl_arena_free(&r->hdr_arena);
+    pl_arena_free(&r->scratch);
+    pl_writer_free(&r->out);
+    free(r);
+}
+
+void pluck_run_set_progress(pluck_run *r, pluck_progress_fn fn, void *opaque)
+{
+    r->progress = fn;
+    r->pop = opaque;
+    r->next_progress = 0;
+}
+
+void pluck_run_set_source_size(pluck_run *r, uint64_t size) { r->stats.source_size = size; }
+
+void pluck_run_stats(const pluck_run *r, pluck_stats *out) { *out = r->stats; }
+
+const pluck_error *pluck_run_error(const pluck_run *r) { return &r->err; }

@@ -1,0 +1,445 @@
+/*
+ * value.c — number parsing, exact decimal arithmetic, comparison and text rendering of SQL
+ * values.  Decimals stay exact while their coefficient fits 38 digits; an operation whose
+ * exact result would not fit falls back to FLOAT (documented in man/pluck.1).
+ */
+#include "exec/value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const pl_i128 DEC_LIMIT = (pl_i128)10000000000000000000ULL * (pl_i128)10000000000000000000ULL; /* 1e38 */
+
+pl_value pl_decimal_make(pl_i128 coef, int32_t scale)
+{
+    pl_value v = {0};
+    v.type = PL_DECIMAL;
+    v.u.d = coef;
+    v.scale = scale;
+    return v;
+}
+
+const char *pl_type_name(pl_type t)
+{
+    static const char *const names[] = {"MISSING", "NULL", "BOOL", "INT", "FLOAT", "DECIMAL", "STRING"};
+    return (unsigned)t < PL_ARRAY_SIZE(names) ? names[t] : "?";
+}
+
+bool pl_parse_number(const char *p, size_t n, bool trim, pl_value *out)
+{
+    const char *e = p + n;
+    if (trim) {
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+    }
+    const char *s = p;
+    bool neg = false;
+    if (p < e && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    int digits = 0, sig = 0, frac = 0;
+    pl_i128 coef = 0;
+    bool dot = false, big = false;
+    for (; p < e; p++) {
+        unsigned c = (unsigned char)*p - '0';
+        if (c <= 9) {
+            digits++;
+            if (dot)
+                frac++;
+            if (sig || c) {
+                sig++;
+            }
+            if (sig > PL_DEC_MAX_DIGITS)
+                big = true;
+            else
+                coef = coef * 10 + c;
+        } else if (*p == '.' && !dot) {
+            dot = true;
+        } else {
+            break;
+        }
+    }
+    if (digits == 0)
+        return false;
+    if (p == e && !dot && !big) {
+        pl_i128 v = neg ? -coef : coef;
+        if (v >= INT64_MIN && v <= INT64_MAX) {
+            *out = pl_v_int((int64_t)v);
+            return true;
+        }
+        /* integer too large for INT: exact DECIMAL when it fits */
+        *out = pl_decimal_make(neg ? -coef : coef, 0);
+        return true;
+    }
+    if (p < e) { /* exponent */
+        if (*p != 'e' && *p != 'E')
+            return false;
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p == e)
+            return false;
+        while (p < e && (unsigned)((unsigned char)*p - '0') <= 9)
+            p++;
+        if (p != e)
+            return false;
+        big = true;
+    }
+    if (big) {
+        char tmp[128];
+        size_t len = (size_t)(e - s);
+        if (len >= sizeof tmp) {
+            /* Long digit strings: strtod needs a terminated copy; keep it bounded. */
+            char *heap = malloc(len + 1);
+            if (!heap)
+                return false;
+            memcpy(heap, s, len);
+            heap[len] = '\0';
+            *out = pl_v_float(strtod(heap, NULL));
+            free(heap);
+            return true;
+        }
+        memcpy(tmp, s, len);
+        tmp[len] = '\0';
+        *out = pl_v_float(strtod(tmp, NULL));
+        return true;
+    }
+    *out = pl_decimal_make(neg ? -coef : coef, frac);
+    return true;
+}
+
+bool pl_value_as_number(const pl_value *v, pl_value *out)
+{
+    if (pl_v_numeric(v)) {
+        *out = *v;
+        return true;
+    }
+    if (v->type == PL_STRING && v->untyped)
+        return pl_parse_number(v->u.s.p, v->u.s.len, false, out);
+    return false;
+}
+
+double pl_to_double(const pl_value *v)
+{
+    switch (v->type) {
+    case PL_INT: return (double)v->u.i;
+    case PL_FLOAT: return v->u.f;
+    case PL_DECIMAL: return (double)v->u.d / pow(10.0, v->scale);
+    case PL_BOOL: return v->u.b;
+    default: return 0;
+    }
+}
+
+static pl_value to_decimal(const pl_value *v)
+{
+    if (v->type == PL_INT)
+        return pl_decimal_make(v->u.i, 0);
+    return *v;
+}
+
+/* Bring two decimals to one scale; false when the rescaled coefficient would not fit. */
+static bool align(pl_value *a, pl_value *b)
+{
+    while (a->scale < b->scale) {
+        if (a->u.d >= DEC_LIMIT / 10 || a->u.d <= -DEC_LIMIT / 10)
+            return false;
+        a->u.d *= 10;
+        a->scale++;
+    }
+    while (b->scale < a->scale) {
+        if (b->u.d >= DEC_LIMIT / 10 || b->u.d <= -DEC_LIMIT / 10)
+            return false;
+        b->u.d *= 10;
+        b->scale++;
+    }
+    return true;
+}
+
+static bool dec_fits(pl_i128 c) { return c < DEC_LIMIT && c > -DEC_LIMIT; }
+
+/* Drop trailing zeros of a division result so 161/2 renders as 80.5, not 80.500000... */
+static pl_value dec_normalize(pl_value v)
+{
+    while (v.scale > 0 && v.u.d % 10 == 0) {
+        v.u.d /= 10;
+        v.scale--;
+    }
+    return v;
+}
+
+static pluck_code float_result(int op, double x, double y, pl_value *out)
+{
+    double r;
+    switch (op) {
+    case '+': r = x + y; break;
+    case '-': r = x - y; break;
+    case '*': r = x * y; break;
+    case '/':
+        if (y == 0)
+            return PLUCK_E_DIVISION_BY_ZERO;
+        r = x / y;
+        break;
+    default:
+        if (y == 0)
+            return PLUCK_E_DIVISION_BY_ZERO;
+        r = fmod(x, y);
+        break;
+    }
+    *out = pl_v_float(r);
+    return PLUCK_OK;
+}
+
+static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
+{
+    pl_i128 r;
+    switch (op) {
+    case '+':
+    case '-':
+        if (!align(&a, &b))
+            break;
+        r = op == '+' ? a.u.d + b.u.d : a.u.d - b.u.d;
+        if (!dec_fits(r))
+            break;
+        *out = pl_decimal_make(r, a.scale);
+        return PLUCK_OK;
+    case '*': {
+        /* both below 1e38 in magnitude: check the product against the limit by division */
+        pl_i128 x = a.u.d < 0 ? -a.u.d : a.u.d, y = b.u.d < 0 ? -b.u.d : b.u.d;
+        if (x && y > (DEC_LIMIT - 1) / x)
+            break;
+        r = a.u.d * b.u.d;
+        int32_t sc = a.scale + b.scale;
+        while (sc > PL_DEC_MAX_DIGITS) { /* keep the scale bounded; truncation is far below */
+            r /= 10;
+            sc--;
+        }
+        *out = pl_decimal_make(r, sc);
+        return PLUCK_OK;
+    }
+    case '/':
+    case '%': {
+        if (b.u.d == 0)
+            return PLUCK_E_DIVISION_BY_ZERO;
+        if (op == '%') {
+            if (!align(&a, &b))
+                break;
+            *out = pl_decimal_make(a.u.d % b.u.d, a.scale);
+            return PLUCK_OK;
+        }
+        /* quotient with up to 18 fractional digits beyond the operands', rounded half up */
+        pl_i128 num = a.u.d;
+        int32_t sc = a.scale - b.scale;
+        int extra = 0;
+        while (extra < 20 && num < DEC_LIMIT / 10 && num > -DEC_LIMIT / 10) {
+            num *= 10;
+            extra++;
+        }
+        sc += extra;
+        pl_i128 q = num / b.u.d, rem = num % b.u.d;
+        pl_i128 absrem = rem < 0 ? -rem : rem, absb = b.u.d < 0 ? -b.u.d : b.u.d;
+        if (absrem * 2 >= absb)
+            q += ((num < 0) != (b.u.d < 0)) ? -1 : 1;
+        while (sc < 0) {
+            if (!dec_fits(q * 10))
+                goto fallback;
+            q *= 10;
+            sc++;
+        }
+        while (sc > PL_DEC_MAX_DIGITS) {
+            q /= 10;
+            sc--;
+        }
+        *out = dec_normalize(pl_decimal_make(q, sc));
+        return PLUCK_OK;
+    }
+    }
+fallback:
+    return float_result(op, pl_to_double(&a), pl_to_double(&b), out);
+}
+
+pluck_code pl_arith(int op, const pl_value *a, const pl_value *b, pl_value *out)
+{
+    if (a->type == PL_INT && b->type == PL_INT) {
+        int64_t x = a->u.i, y = b->u.i, r;
+        switch (op) {
+        case '+':
+            if (__builtin_add_overflow(x, y, &r))
+                return PLUCK_E_INTEGER_OVERFLOW;
+            break;
+        case '-':
+            if (__builtin_sub_overflow(x, y, &r))
+                return PLUCK_E_INTEGER_OVERFLOW;
+            break;
+        case '*':
+            if (__builtin_mul_overflow(x, y, &r))
+                return PLUCK_E_INTEGER_OVERFLOW;
+            break;
+        case '/':
+            if (y == 0)
+                return PLUCK_E_DIVISION_BY_ZERO;
+            if (x == INT64_MIN && y == -1)
+                return PLUCK_E_INTEGER_OVERFLOW;
+            r = x / y;
+            break;
+        default:
+            if (y == 0)
+                return PLUCK_E_DIVISION_BY_ZERO;
+            r = (x == INT64_MIN && y == -1) ? 0 : x % y;
+            break;
+        }
+        *out = pl_v_int(r);
+        return PLUCK_OK;
+    }
+    if (a->type == PL_FLOAT || b->type == PL_FLOAT)
+        return float_result(op, pl_to_double(a), pl_to_double(b), out);
+    return dec_arith(op, to_decimal(a), to_decimal(b), out);
+}
+
+pluck_code pl_negate(const pl_value *a, pl_value *out)
+{
+    switch (a->type) {
+    case PL_INT:
+        if (a->u.i == INT64_MIN)
+            return PLUCK_E_INTEGER_OVERFLOW;
+        *out = pl_v_int(-a->u.i);
+        return PLUCK_OK;
+    case PL_FLOAT: *out = pl_v_float(-a->u.f); return PLUCK_OK;
+    case PL_DECIMAL: *out = pl_decimal_make(-a->u.d, a->scale); return PLUCK_OK;
+    default: *out = *a; return PLUCK_OK;
+    }
+}
+
+int pl_num_cmp(const pl_value *a, const pl_value *b)
+{
+    if (a->type == PL_INT && b->type == PL_INT)
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (a->type != PL_FLOAT && b->type != PL_FLOAT) {
+        pl_value x = to_decimal(a), y = to_decimal(b);
+        if (align(&x, &y))
+            return (x.u.d > y.u.d) - (x.u.d < y.u.d);
+    }
+    double x = pl_to_double(a), y = pl_to_double(b);
+    return (x > y) - (x < y);
+}
+
+int pl_str_cmp(const pl_value *a, const pl_value *b)
+{
+    uint32_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
+    int c = n ? memcmp(a->u.s.p, b->u.s.p, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
+}
+
+bool pl_decimal_from_double(double f, pl_value *out)
+{
+    if (!isfinite(f))
+        return false;
+    char tmp[PL_TEXT_MAX];
+    const char *p;
+    pl_value fv = pl_v_float(f);
+    size_t n = pl_value_text(&fv, tmp, &p);
+    pl_value r;
+    if (!pl_parse_number(p, n, false, &r))
+        return false;
+    if (r.type == PL_INT)
+        r = pl_decimal_make(r.u.i, 0);
+    if (r.type != PL_DECIMAL)
+        return false;
+    *out = r;
+    return true;
+}
+
+/* Shortest text that reads back as the same double, positional for ordinary magnitudes
+ * (1e-7 < |x| < 1e21) so values never print as 1e+06. */
+static size_t float_text(double f, char *tmp)
+{
+    if (isnan(f))
+        return (size_t)snprintf(tmp, PL_TEXT_MAX, "NaN");
+    if (isinf(f))
+        return (size_t)snprintf(tmp, PL_TEXT_MAX, f < 0 ? "-Infinity" : "Infinity");
+    if (f == 0)
+        return (size_t)snprintf(tmp, PL_TEXT_MAX, signbit(f) ? "-0" : "0");
+    char e[40];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, f);
+        if (strtod(e, NULL) == f)
+            break;
+    }
+    /* e is "[-]d.ddde[+-]XX": split digits and exponent */
+    char digits[24];
+    int nd = 0, exp10;
+    const char *q = e;
+    bool neg = *q == '-';
+    if (neg)
+        q++;
+    for (; *q && *q != 'e'; q++)
+        if (*q != '.')
+            digits[nd++] = *q;
+    exp10 = atoi(q + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (exp10 < -7 || exp10 >= 21)
+        return (size_t)snprintf(tmp, PL_TEXT_MAX, "%s%c%s%.*se%d", neg ? "-" : "", digits[0],
+                                nd > 1 ? "." : "", nd - 1, digits + 1, exp10);
+    char *o = tmp;
+    if (neg)
+        *o++ = '-';
+    if (exp10 < 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = -1; i > exp10; i--)
+            *o++ = '0';
+        memcpy(o, digits, (size_t)nd);
+        o += nd;
+    } else {
+        for (int i = 0; i <= exp10 || i < nd; i++) {
+            if (i == exp10 + 1)
+                *o++ = '.';
+            *o++ = i < nd ? digits[i] : '0';
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - tmp);
+}
+
+static size_t decimal_text(pl_i128 c, int32_t scale, char *tmp)
+{
+    char rev[48];
+    int n = 0;
+    bool neg = c < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)0 - (unsigned __int128)c : (unsigned __int128)c;
+    do {
+        rev[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n <= scale)
+        rev[n++] = '0';
+    char *o = tmp;
+    if (neg)
+        *o++ = '-';
+    for (int i = n - 1; i >= 0; i--) {
+        *o++ = rev[i];
+        if (i == scale && scale > 0)
+            *o++ = '.';
+    }
+    *o = '\0';
+    return (size_t)(o - tmp);
+}
+
+size_t pl_value_text(const pl_value *v, char *tmp, const char **p)
+{
+    *p = tmp;
+    switch (v->type) {
+    case PL_STRING: *p = v->u.s.p; return v->u.s.len;
+    case PL_INT: return (size_t)snprintf(tmp, PL_TEXT_MAX, "%lld", (long long)v->u.i);
+    case PL_FLOAT: return float_text(v->u.f, tmp);
+    case PL_DECIMAL: return decimal_text(v->u.d, v->scale, tmp);
+    case PL_BOOL: *p = v->u.b ? "true" : "false"; return v->u.b ? 4 : 5;
+    default: *p = ""; return 0;
+    }
+}

@@ -1,0 +1,348 @@
+/*
+ * bind.c — the resolver: turns the syntax tree into the program the executor runs.
+ *
+ * It checks what the grammar cannot: the table is S3Object, qualifiers name the declared
+ * alias, header names are only used with FileHeaderInfo USE, positions start at 1, functions
+ * exist with the right number of arguments, aggregates are not nested, not in WHERE and not
+ * mixed with per-row columns.  It folds literals into constants, numbers the column
+ * references (matched to the header per run), and gives every output column its JSON key.
+ */
+#include "exec/program.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct binder {
+    struct pluck_query *q;
+    const pl_select *sel;
+    pluck_error *err;
+    bool in_agg;     /* inside an aggregate's argument */
+    bool agg_ok;     /* aggregates allowed here (SELECT list) */
+    uint32_t nagg_refs, ncol_refs_outside_agg;
+    /* growable tables, in the arena (rebuilt by doubling) */
+    uint32_t colref_cap, agg_cap;
+} binder;
+
+static pluck_code fail(binder *b, uint32_t pos, pluck_code code, const char *fmt, ...)
+    PL_PRINTF(4, 5);
+
+static pluck_code fail(binder *b, uint32_t pos, pluck_code code, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* messages say "@POS@" where S3 puts "line L, column C" */
+    pluck_error tmp;
+    pl_error_sql_pos(&tmp, b->q->sql, b->q->sql_len, pos);
+    char *at = strstr(msg, "@POS@");
+    if (at)
+        pl_error_set(b->err, code, "%.*sline %u, column %u%s", (int)(at - msg), msg,
+                     tmp.sql_line, tmp.sql_column, at + 5);
+    else
+        pl_error_set(b->err, code, "%s", msg);
+    pl_error_sql_pos(b->err, b->q->sql, b->q->sql_len, pos);
+    return code;
+}
+
+static pluck_code oom(binder *b)
+{
+    pl_error_set(b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory while compiling the query.");
+    return PLUCK_E_OUT_OF_MEMORY;
+}
+
+static bool is_s3object(const char *s) { return s && !strcasecmp(s, "s3object"); }
+
+/* A qualifier is valid when it names the declared alias (unquoted: any case), or S3Object
+ * when no alias was declared. */
+static bool qualifier_ok(const pl_select *sel, const char *qual, bool quoted)
+{
+    if (!qual)
+        return true;
+    if (sel->table_alias) {
+        if (quoted || sel->table_alias_quoted)
+            return !strcmp(qual, sel->table_alias);
+        return !strcasecmp(qual, sel->table_alias);
+    }
+    return is_s3object(qual);
+}
+
+static pluck_code add_colref(binder *b, const pl_expr *e, uint32_t *id)
+{
+    struct pluck_query *q = b->q;
+    if (q->ncolrefs == b->colref_cap) {
+        uint32_t cap = b->colref_cap ? b->colref_cap * 2 : 16;
+        pl_colref *n = pl_arena_alloc(&q->arena, cap * sizeof *n);
+        if (!n)
+            return oom(b);
+        if (q->ncolrefs)
+            memcpy(n, q->colrefs, q->ncolrefs * sizeof *n);
+        q->colrefs = n;
+        b->colref_cap = cap;
+    }
+    pl_colref *c = &q->colrefs[q->ncolrefs];
+    c->name = e->name;
+    c->quoted = e->name_quoted;
+    c->index = e->index;
+    c->pos = e->pos;
+    *id = q->ncolrefs++;
+    return PLUCK_OK;
+}
+
+static pluck_code add_agg(binder *b, pl_agg_kind kind, pl_node *arg, uint32_t *id)
+{
+    struct pluck_query *q = b->q;
+    if (q->naggs == b->agg_cap) {
+        uint32_t cap = b->agg_cap ? b->agg_cap * 2 : 8;
+        pl_aggregate *n = pl_arena_alloc(&q->arena, cap * sizeof *n);
+        if (!n)
+            return oom(b);
+        if (q->naggs)
+            memcpy(n, q->aggs, q->naggs * sizeof *n);
+        q->aggs = n;
+        b->agg_cap = cap;
+    }
+    q->aggs[q->naggs].kind = kind;
+    q->aggs[q->naggs].arg = arg;
+    *id = q->naggs++;
+    return PLUCK_OK;
+}
+
+static pluck_code bind_literal(binder *b, const pl_expr *e, pl_value *v)
+{
+    switch (e->lit_kind) {
+    case PL_LIT_NULL: *v = pl_v_null(); return PLUCK_OK;
+    case PL_LIT_MISSING: *v = pl_v_missing(); return PLUCK_OK;
+    case PL_LIT_TRUE: *v = pl_v_bool(true); return PLUCK_OK;
+    case PL_LIT_FALSE: *v = pl_v_bool(false); return PLUCK_OK;
+    case PL_LIT_STRING: *v = pl_v_str(e->text, e->text_len, false); return PLUCK_OK;
+    case PL_LIT_INT:
+    case PL_LIT_DECIMAL:
+    case PL_LIT_FLOAT:
+        if (!pl_parse_number(e->text, e->text_len, false, v))
+            return fail(b, e->pos, PLUCK_E_LEXER_INVALID_LITERAL,
+                        "Invalid literal %s at @POS@.", e->text);
+        if (e->lit_kind == PL_LIT_INT && v->type != PL_INT)
+            return fail(b, e->pos, PLUCK_E_INTEGER_OVERFLOW,
+                        "Integer literal %s is out of range at @POS@.", e->text);
+        return PLUCK_OK;
+    case PL_LIT_ION: {
+        /* Ion numbers and booleans are understood; Ion timestamps come with TIMESTAMP. */
+        if (pl_parse_number(e->text, e->text_len, false, v))
+            return PLUCK_OK;
+        if (!strcasecmp(e->text, "true") || !strcasecmp(e->text, "false")) {
+            *v = pl_v_bool(!strcasecmp(e->text, "true"));
+            return PLUCK_OK;
+        }
+        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
+                    "Ion literal `%s` is not supported (TIMESTAMP values are not implemented "
+                    "yet) at @POS@.",
+                    e->text);
+    }
+    }
+    return PLUCK_OK;
+}
+
+static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out);
+
+static pluck_code bind_args(binder *b, const pl_expr *e, pl_node *n)
+{
+    n->nargs = e->nargs;
+    if (!e->nargs)
+        return PLUCK_OK;
+    n->args = pl_arena_alloc(&b->q->arena, e->nargs * sizeof *n->args);
+    if (!n->args)
+        return oom(b);
+    for (uint32_t i = 0; i < e->nargs; i++) {
+        n->args[i] = NULL;
+        if (!e->args[i])
+            continue; /* searched CASE has no operand */
+        pluck_code rc = bind_expr(b, e->args[i], &n->args[i]);
+        if (rc)
+            return rc;
+    }
+    return PLUCK_OK;
+}
+
+static pluck_code bind_column(binder *b, const pl_expr *e, pl_node *n)
+{
+    struct pluck_query *q = b->q;
+    const pl_select *sel = b->sel;
+    if (!qualifier_ok(sel, e->qualifier, e->qualifier_quoted))
+        return fail(b, e->qualifier_pos, PLUCK_E_INVALID_TABLE_ALIAS,
+                    "Invalid table alias is specified at @POS@. Please check the "
+                    "file and try again.");
+    if (e->name) {
+        if (q->params.header != PL_HDR_USE)
+            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
+                        "The column index at @POS@ is invalid. Please check the "
+                        "service documentation and try again.");
+        q->uses_names = true;
+    } else {
+        if (e->index == 0)
+            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
+                        "The column index at @POS@ is invalid. Please check the "
+                        "service documentation and try again.");
+        if (e->index > q->max_positional)
+            q->max_positional = e->index;
+    }
+    if (!b->in_agg)
+        b->ncol_refs_outside_agg++;
+    n->op = PL_N_COL;
+    return add_colref(b, e, &n->colref);
+}
+
+static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
+{
+    const pl_func *fn = pl_func_find(e->func);
+    if (!fn)
+        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
+                    "Unsupported function %s at @POS@.", e->func);
+    if (e->star && fn->agg != PL_AGG_COUNT)
+        return fail(b, e->pos, PLUCK_E_PARSE_UNSUPPORTED_CALL_WITH_STAR,
+                    "Function %s does not accept * as an argument at @POS@.",
+                    e->func);
+    if (!e->star && ((int)e->nargs < fn->min_args || (int)e->nargs > fn->max_args))
+        return fail(b, e->pos,
+                    fn->agg >= 0 ? PLUCK_E_PARSE_NON_UNARY_AGREGATE_FUNCTION_CALL
+                                 : PLUCK_E_EVALUATOR_INVALID_ARGUMENTS,
+                    "Wrong number of arguments for function %s at @POS@.",
+                    e->func);
+    if (fn->agg >= 0) {
+        if (!b->agg_ok)
+            return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                        "Aggregate function %s is not allowed here (only in the SELECT list) at "
+                        "@POS@.",
+                        e->func);
+        if (b->in_agg)
+            return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                        "Aggregate functions cannot be nested at @POS@.");
+        pl_node *arg = NULL;
+        if (!e->star) {
+            b->in_agg = true;
+            pluck_code rc = bind_expr(b, e->args[0], &arg);
+            b->in_agg = false;
+            if (rc)
+                return rc;
+        }
+        pl_agg_kind kind = e->star ? PL_AGG_COUNT_STAR : (pl_agg_kind)fn->agg;
+        n->op = PL_N_AGG;
+        b->nagg_refs++;
+        return add_agg(b, kind, arg, &n->agg);
+    }
+    n->op = PL_N_FUNC;
+    n->fn = fn;
+    n->form = e->op;
+    n->datepart = e->datepart;
+    return bind_args(b, e, n);
+}
+
+static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
+{
+    pl_node *n = pl_arena_alloc(&b->q->arena, sizeof *n);
+    if (!n)
+        return oom(b);
+    memset(n, 0, sizeof *n);
+    *out = n;
+    n->pos = e->pos;
+    n->negated = e->negated;
+    n->has_else = e->has_else;
+    switch (e->kind) {
+    case PL_E_LITERAL: n->op = PL_N_CONST; return bind_literal(b, e, &n->k);
+    case PL_E_COLUMN: return bind_column(b, e, n);
+    case PL_E_CALL: return bind_call(b, e, n);
+    case PL_E_NEG: n->op = PL_N_NEG; break;
+    case PL_E_NOT: n->op = PL_N_NOT; break;
+    case PL_E_AND: n->op = PL_N_AND; break;
+    case PL_E_OR: n->op = PL_N_OR; break;
+    case PL_E_ARITH: n->op = PL_N_ARITH; n->sub = (uint8_t)e->op; break;
+    case PL_E_CONCAT: n->op = PL_N_CONCAT; break;
+    case PL_E_CMP: n->op = PL_N_CMP; n->sub = (uint8_t)e->op; break;
+    case PL_E_LIKE: n->op = PL_N_LIKE; break;
+    case PL_E_BETWEEN: n->op = PL_N_BETWEEN; break;
+    case PL_E_IN: n->op = PL_N_IN; break;
+    case PL_E_IS: n->op = PL_N_IS; n->sub = (uint8_t)e->op; break;
+    case PL_E_CAST:
+        n->op = PL_N_CAST;
+        n->sub = (uint8_t)e->cast_type;
+        if (e->cast_type == PL_T_TIMESTAMP)
+            return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
+                        "CAST to TIMESTAMP is not implemented yet at @POS@.");
+        break;
+    case PL_E_CASE: n->op = PL_N_CASE; break;
+    }
+    return bind_args(b, e, n);
+}
+
+static const char *column_key(binder *b, const pl_expr *e, uint32_t i)
+{
+    char tmp[32];
+    if (e && e->kind == PL_E_COLUMN && e->name)
+        return e->name;
+    if (e && e->kind == PL_E_COLUMN)
+        snprintf(tmp, sizeof tmp, "_%u", e->index);
+    else
+        snprintf(tmp, sizeof tmp, "_%u", i + 1);
+    return pl_arena_strndup(&b->q->arena, tmp, strlen(tmp));
+}
+
+pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err)
+{
+    binder bb = {.q = q, .sel = sel, .err = err};
+    binder *b = &bb;
+    pluck_code rc;
+
+    if (!is_s3object(sel->table_name))
+        return fail(b, sel->table_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                    "Unknown table %s: the only table is S3Object, at @POS@.",
+                    sel->table_name ? sel->table_name : "");
+    if (sel->select_star && sel->star_qualifier &&
+        !qualifier_ok(sel, sel->star_qualifier, false))
+        return fail(b, sel->star_pos, PLUCK_E_INVALID_TABLE_ALIAS,
+                    "Invalid table alias is specified at @POS@. Please check the "
+                    "file and try again.");
+    q->select_star = sel->select_star;
+    if (sel->where) {
+        if ((rc = bind_expr(b, sel->where, &q->where)))
+            return rc;
+    }
+    if (!sel->select_star) {
+        q->cols = pl_arena_alloc(&q->arena, sel->nitems * sizeof *q->cols);
+        if (!q->cols)
+            return oom(b);
+        q->ncols = sel->nitems;
+        uint32_t outside_before = b->ncol_refs_outside_agg;
+        b->agg_ok = true;
+        uint32_t first_plain_pos = 0;
+        bool plain_seen = false;
+        for (uint32_t i = 0; i < sel->nitems; i++) {
+            const pl_select_item *it = &sel->items[i];
+            uint32_t before = b->ncol_refs_outside_agg;
+            if ((rc = bind_expr(b, it->expr, &q->cols[i].expr)))
+                return rc;
+            if (b->ncol_refs_outside_agg > before && !plain_seen) {
+                plain_seen = true;
+                first_plain_pos = it->pos;
+            }
+            q->cols[i].name = it->alias ? it->alias : column_key(b, it->expr, i);
+            if (!q->cols[i].name)
+                return oom(b);
+        }
+        b->agg_ok = false;
+        q->is_aggregate = b->nagg_refs > 0;
+        if (q->is_aggregate && b->ncol_refs_outside_agg > outside_before)
+            return fail(b, first_plain_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                        "Aggregate and non-aggregate expressions cannot be mixed in the SELECT "
+                        "list at @POS@.");
+    }
+    if (sel->has_limit) {
+        if (sel->limit < 0)
+            return fail(b, sel->limit_pos, PLUCK_E_EVALUATOR_NEGATIVE_LIMIT,
+                        "LIMIT must not be negative at @POS@.");
+        q->has_limit = true;
+        q->limit = (uint64_t)sel->limit;
+    }
+    return PLUCK_OK;
+}
