@@ -91,6 +91,11 @@ $(BUILD)/pluck.pc: pluck.pc.in Makefile
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' $< > $@
 
+TOOLS := $(BUILD)/tools/gencsv $(BUILD)/tools/rssof
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O2 $(WARN) $(CFLAGS) -o $@ $<
+
 $(UNIT): $(UNIT_OBJ) $(STATIC)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(STATIC) $(DEP_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs criterion) -lcsv
@@ -105,7 +110,8 @@ TEST_BUILD := build/test
 endif
 test:
 	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) \
-	    $(TEST_BUILD)/pluck $(TEST_BUILD)/unit-tests
+	    $(TEST_BUILD)/pluck $(TEST_BUILD)/unit-tests $(TEST_BUILD)/tools/gencsv \
+	    $(TEST_BUILD)/tools/rssof
 	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
 
 demo: all

@@ -297,6 +297,12 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         const pluck_error *e = pluck_run_error(r);
         if (c->broken_pipe) {
             ex = 0; /* the reader went away (e.g. `| head`): a quiet, successful stop */
+        } else if (e->sql_line && e->record) { /* an expression failed on a value */
+            fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
+                    pluck_code_name(e->code), e->message, name, (unsigned long long)e->record,
+                    (unsigned long long)e->byte_offset);
+            show_sql_position(sql, e);
+            ex = exit_for(e->code);
         } else if (e->sql_line) {
             fprintf(stderr, "%s: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
             show_sql_position(sql, e);

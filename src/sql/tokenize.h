@@ -68,7 +68,12 @@
     X(THEN, "then") X(TIME, "time") X(TIMESTAMP, "timestamp") X(TIMEZONE_HOUR, "timezone_hour") \
     X(TIMEZONE_MINUTE, "timezone_minute") X(TO, "to") X(TRAILING, "trailing") \
     X(TRANSACTION, "transaction") X(TRANSLATE, "translate") X(TRANSLATION, "translation") \
-    X(TRIM, "trim")
+    X(TRIM, "trim") X(TRUE, "true") X(TUPLE, "tuple") X(UNION, "union") X(UNIQUE, "unique") \
+    X(UNKNOWN, "unknown") X(UNPIVOT, "unpivot") X(UPDATE, "update") X(UPPER, "upper") \
+    X(USAGE, "usage") X(USER, "user") X(USING, "using") X(VALUE, "value") X(VALUES, "values") \
+    X(VARCHAR, "varchar") X(VARYING, "varying") X(VIEW, "view") X(WHEN, "when") \
+    X(WHENEVER, "whenever") X(WHERE, "where") X(WITH, "with") X(WORK, "work") X(WRITE, "write") \
+    X(YEAR, "year") X(ZONE, "zone")
 
 typedef enum pl_keyword {
     PL_KW_NONE = 0,

@@ -1,0 +1,885 @@
+/*
+ * test_codec.c — the streaming decompression layer (src/codec).
+ *
+ * Every compressed input is produced here with the reference libraries (zlib, libzstd,
+ * libbz2, liblzma) from deterministic generated CSV-like text, then pushed through
+ * pl_codec in awkward chunkings: 1-byte and 7-byte input pieces, 1-byte and 13-byte
+ * output buffers, and 64 KiB for both.  Output must match exactly; truncated and corrupted
+ * streams must fail with the documented codes and never crash.
+ */
+#include <criterion/criterion.h>
+
+#include "codec/codec.h"
+
+#include <bzlib.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+/* ---- byte buffers and data ------------------------------------------------------------ */
+
+typedef struct bytes {
+    unsigned char *p;
+    size_t n, cap;
+} bytes;
+
+static void b_reserve(bytes *b, size_t extra)
+{
+    if (b->cap - b->n >= extra)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap - b->n < extra)
+        cap *= 2;
+    unsigned char *p = realloc(b->p, cap);
+    cr_assert_not_null(p);
+    b->p = p;
+    b->cap = cap;
+}
+
+static void b_append(bytes *b, const void *p, size_t n)
+{
+    if (!n)
+        return;
+    b_reserve(b, n);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void b_free(bytes *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+
+static uint32_t rng_next(uint32_t *s)
+{
+    uint32_t x = *s; /* xorshift32: deterministic across platforms */
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *s = x;
+}
+
+/* CSV-ish text: a header, then records mixing repeated words (compressible) and numbers
+ * (less so), cut at exactly n bytes. */
+static bytes gen_csv(size_t n, uint32_t seed)
+{
+    static const char *words[] = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot",
+                                  "golf", "hotel", "india", "juliett", "kilo", "lima"};
+    uint32_t s = seed ? seed : 1;
+    bytes b = {0};
+    b_append(&b, "id,name,city,amount,flag\n", 25);
+    char line[128];
+    for (uint64_t id = 1; b.n < n; id++) {
+        uint32_t r = rng_next(&s);
+        int len = snprintf(line, sizeof line, "%llu,%s %s,%s,%u.%02u,%s\n",
+                           (unsigned long long)id, words[r % 12], words[(r >> 4) % 12],
+                           words[(r >> 8) % 12], rng_next(&s) % 100000, (r >> 12) % 100,
+                           (r >> 20) & 1 ? "true" : "false");
+        b_append(&b, line, (size_t)len);
+    }
+    b.n = n;
+    return b;
+}
+
+/* ---- reference compressors --------------------------------------------------------------- */
+
+static bytes gz_compress(const unsigned char *p, size_t n, int level)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    cr_assert_eq(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+                 Z_OK);
+    bytes out = {0};
+    b_reserve(&out, deflateBound(&z, (uLong)n) + 64);
+    z.next_in = (Bytef *)(uintptr_t)p;
+    z.avail_in = (uInt)n;
+    z.next_out = out.p;
+    z.avail_out = (uInt)out.cap;
+    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    out.n = z.total_out;
+    deflateEnd(&z);
+    return out;
+}
+
+static bytes zstd_compress(const unsigned char *p, size_t n, int level, int checksum)
+{
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    cr_assert_not_null(cc);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, checksum);
+    bytes out = {0};
+    b_reserve(&out, ZSTD_compressBound(n));
+    size_t r = ZSTD_compress2(cc, out.p, out.cap, p, n);
+    cr_assert(!ZSTD_isError(r), "%s", ZSTD_getErrorName(r));
+    out.n = r;
+    ZSTD_freeCCtx(cc);
+    return out;
+}
+
+static bytes bz_compress(const unsigned char *p, size_t n, int block100k)
+{
+    bytes out = {0};
+    b_reserve(&out, n + n / 50 + 1024);
+    unsigned int dlen = (unsigned int)out.cap;
+    int r = BZ2_bzBuffToBuffCompress((char *)out.p, &dlen, (char *)(uintptr_t)p,
+                                     (unsigned int)n, block100k, 0, 0);
+    cr_assert_eq(r, BZ_OK);
+    out.n = dlen;
+    return out;
+}
+
+static bytes xz_compress(const unsigned char *p, size_t n)
+{
+    bytes out = {0};
+    b_reserve(&out, lzma_stream_buffer_bound(n));
+    size_t pos = 0;
+    lzma_ret r = lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, p, n, out.p, &pos, out.cap);
+    cr_assert_eq(r, LZMA_OK);
+    out.n = pos;
+    return out;
+}
+
+typedef enum cmode { C_GZIP_ZLIB, C_GZIP_ISAL, C_ZSTD, C_BZIP2, C_XZ, C_NONE } cmode;
+
+static pl_compression mode_kind(cmode m)
+{
+    switch (m) {
+    case C_GZIP_ZLIB:
+    case C_GZIP_ISAL:
+        return PL_COMP_GZIP;
+    case C_ZSTD:
+        return PL_COMP_ZSTD;
+    case C_BZIP2:
+        return PL_COMP_BZIP2;
+    case C_XZ:
+        return PL_COMP_XZ;
+    case C_NONE:
+        break;
+    }
+    return PL_COMP_NONE;
+}
+
+static pl_gzip_backend mode_backend(cmode m)
+{
+    return m == C_GZIP_ISAL ? PL_GZIP_ISAL : PL_GZIP_ZLIB;
+}
+
+static bytes compress_for(cmode m, const unsigned char *p, size_t n)
+{
+    switch (m) {
+    case C_GZIP_ZLIB:
+    case C_GZIP_ISAL:
+        return gz_compress(p, n, 6);
+    case C_ZSTD:
+        return zstd_compress(p, n, 3, 1);
+    case C_BZIP2:
+        return bz_compress(p, n, 1);
+    case C_XZ:
+        return xz_compress(p, n);
+    case C_NONE:
+        break;
+    }
+    bytes b = {0};
+    b_append(&b, p, n);
+    return b;
+}
+
+/* The modes to exercise: ISA-L only when it is compiled in. */
+static const cmode all_modes[] = {C_GZIP_ZLIB,
+#ifdef PLUCK_HAVE_ISAL
+                                  C_GZIP_ISAL,
+#endif
+                                  C_ZSTD,      C_BZIP2, C_XZ, C_NONE};
+static const cmode compressed_modes[] = {C_GZIP_ZLIB,
+#ifdef PLUCK_HAVE_ISAL
+                                         C_GZIP_ISAL,
+#endif
+                                         C_ZSTD,      C_BZIP2, C_XZ};
+
+static const char *mode_name(cmode m)
+{
+    static const char *names[] = {"gzip-zlib", "gzip-isal", "zstd", "bzip2", "xz", "none"};
+    return names[m];
+}
+
+/* ---- the harness: push compressed bytes through a pl_codec ------------------------------- */
+
+typedef struct result {
+    pluck_code rc;   /* first error (decode or finish), else PLUCK_OK */
+    bool at_finish;  /* rc came from pl_codec_finish */
+    bytes out;
+    char msg[256];
+    char name[32];
+} result;
+
+static result run(cmode m, const unsigned char *comp, size_t n, size_t in_chunk,
+                  size_t out_chunk)
+{
+    result res;
+    memset(&res, 0, sizeof res);
+    pl_codec *c = pl_codec_create(mode_kind(m), mode_backend(m));
+    cr_assert_not_null(c);
+    snprintf(res.name, sizeof res.name, "%s", pl_codec_name(c));
+    unsigned char *obuf = malloc(out_chunk);
+    cr_assert_not_null(obuf);
+    size_t pos = 0;
+    pluck_code rc = PLUCK_OK;
+    while (pos < n && rc == PLUCK_OK) {
+        size_t len = n - pos < in_chunk ? n - pos : in_chunk;
+        const unsigned char *in = comp + pos;
+        size_t in_len = len;
+        for (;;) {
+            unsigned char *o = obuf;
+            size_t cap = out_chunk;
+            rc = pl_codec_decode(c, &in, &in_len, &o, &cap);
+            cr_assert_eq(o, obuf + (out_chunk - cap));
+            b_append(&res.out, obuf, out_chunk - cap);
+            if (rc != PLUCK_OK)
+                break;
+            /* The contract: decode stops only when the input is used up or the output is
+             * full. */
+            cr_assert(in_len == 0 || cap == 0, "%s: decode stopped with %zu input bytes and "
+                      "%zu output bytes of room left", mode_name(m), in_len, cap);
+            if (in_len == 0 && cap > 0)
+                break;
+        }
+        pos += len;
+    }
+    while (rc == PLUCK_OK) { /* drain */
+        unsigned char *o = obuf;
+        size_t cap = out_chunk, in_len = 0;
+        const unsigned char *in = comp;
+        rc = pl_codec_decode(c, &in, &in_len, &o, &cap);
+        b_append(&res.out, obuf, out_chunk - cap);
+        if (cap == out_chunk)
+            break;
+    }
+    if (rc == PLUCK_OK) {
+        rc = pl_codec_finish(c);
+        res.at_finish = true;
+    }
+    res.rc = rc;
+    snprintf(res.msg, sizeof res.msg, "%s", pl_codec_message(c));
+    if (rc != PLUCK_OK) {
+        cr_assert(res.msg[0] != '\0', "%s: error %d without a message", mode_name(m), rc);
+        /* errors are sticky */
+        unsigned char one;
+        unsigned char *o = &one;
+        size_t cap = 1, in_len = 0;
+        const unsigned char *in = comp;
+        cr_assert_eq(pl_codec_decode(c, &in, &in_len, &o, &cap), rc);
+        cr_assert_eq(pl_codec_finish(c), rc);
+    } else {
+        cr_assert_str_eq(res.msg, "");
+    }
+    free(obuf);
+    pl_codec_free(c);
+    return res;
+}
+
+static void expect_roundtrip(cmode m, const bytes *plain, const bytes *comp, size_t in_chunk,
+                             size_t out_chunk)
+{
+    result r = run(m, comp->p, comp->n, in_chunk, out_chunk);
+    cr_assert_eq(r.rc, PLUCK_OK, "%s in=%zu out=%zu plain=%zu: %s", mode_name(m), in_chunk,
+                 out_chunk, plain->n, r.msg);
+    cr_assert_eq(r.out.n, plain->n, "%s in=%zu out=%zu: got %zu bytes, want %zu",
+                 mode_name(m), in_chunk, out_chunk, r.out.n, plain->n);
+    cr_assert(plain->n == 0 || memcmp(r.out.p, plain->p, plain->n) == 0,
+              "%s in=%zu out=%zu: output differs", mode_name(m), in_chunk, out_chunk);
+    b_free(&r.out);
+}
+
+static const size_t chunks[] = {1, 7, 65536};
+static const size_t outs[] = {1, 13, 65536};
+
+static void roundtrip_matrix(cmode m)
+{
+    static const size_t sizes[] = {0, 1, 2, 100, 70000};
+    for (size_t si = 0; si < PL_ARRAY_SIZE(sizes); si++) {
+        bytes plain = gen_csv(sizes[si], (uint32_t)(si + 11));
+        bytes comp = compress_for(m, plain.p, plain.n);
+        for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++)
+            for (size_t o = 0; o < PL_ARRAY_SIZE(outs); o++)
+                expect_roundtrip(m, &plain, &comp, chunks[i], outs[o]);
+        b_free(&comp);
+        b_free(&plain);
+    }
+}
+
+static void roundtrip_big(cmode m)
+{
+    bytes plain = gen_csv((size_t)3 << 20, 7);
+    bytes comp = compress_for(m, plain.p, plain.n);
+    expect_roundtrip(m, &plain, &comp, 65536, 65536);
+    expect_roundtrip(m, &plain, &comp, 7, 65536);
+    expect_roundtrip(m, &plain, &comp, 65536, 13);
+    expect_roundtrip(m, &plain, &comp, comp.n, 1 << 20);
+    b_free(&comp);
+    b_free(&plain);
+}
+
+/* ---- detection --------------------------------------------------------------------------- */
+
+#define DET(s, eof) pl_codec_detect((const unsigned char *)(s), sizeof(s) - 1, (eof))
+
+Test(codec_detect, full_magics)
+{
+    cr_assert_eq(DET("\x1f\x8b\x08\x00rest", false), PL_COMP_GZIP);
+    cr_assert_eq(DET("\x1f\x8b", true), PL_COMP_GZIP);
+    cr_assert_eq(DET("\x28\xb5\x2f\xfd\x00", false), PL_COMP_ZSTD);
+    cr_assert_eq(DET("\x50\x2a\x4d\x18\x04\x00", false), PL_COMP_ZSTD); /* skippable frame */
+    cr_assert_eq(DET("\x5f\x2a\x4d\x18", true), PL_COMP_ZSTD);
+    cr_assert_eq(DET("BZh91AY&SY", false), PL_COMP_BZIP2);
+    cr_assert_eq(DET("BZh1", true), PL_COMP_BZIP2);
+    cr_assert_eq(DET("\xfd" "7zXZ\x00\x00\x04", false), PL_COMP_XZ);
+}
+
+Test(codec_detect, plain_text)
+{
+    cr_assert_eq(DET("id,name\n", false), PL_COMP_NONE);
+    cr_assert_eq(DET("id,name\n", true), PL_COMP_NONE);
+    cr_assert_eq(DET("1", true), PL_COMP_NONE);
+    cr_assert_eq(DET("1", false), PL_COMP_NONE);
+    cr_assert_eq(DET("BZh0data", false), PL_COMP_NONE);  /* block size digit out of range */
+    cr_assert_eq(DET("BZx", false), PL_COMP_NONE);
+    cr_assert_eq(DET("\x1f\x8a", false), PL_COMP_NONE);
+    cr_assert_eq(DET("\xfd" "7zXZ\x01", false), PL_COMP_NONE);
+    cr_assert_eq(DET("P,Q\n", false), PL_COMP_NONE);
+    cr_assert_eq(DET("\x60\x2a\x4d\x18", false), PL_COMP_NONE);
+}
+
+Test(codec_detect, short_prefixes)
+{
+    cr_assert_eq(pl_codec_detect(NULL, 0, false), PL_COMP_AUTO);
+    cr_assert_eq(pl_codec_detect(NULL, 0, true), PL_COMP_NONE);
+    cr_assert_eq(DET("\x1f", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("\x1f", true), PL_COMP_NONE);
+    cr_assert_eq(DET("\x28\xb5\x2f", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("\x28\xb5\x2f", true), PL_COMP_NONE);
+    cr_assert_eq(DET("P", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("\x55\x2a\x4d", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("B", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("BZ", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("BZh", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("BZh", true), PL_COMP_NONE);
+    cr_assert_eq(DET("\xfd", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("\xfd" "7zXZ", false), PL_COMP_AUTO);
+    cr_assert_eq(DET("\xfd" "7zXZ", true), PL_COMP_NONE);
+}
+
+Test(codec_detect, every_prefix_of_real_streams)
+{
+    bytes plain = gen_csv(1000, 3);
+    const cmode ms[] = {C_GZIP_ZLIB, C_ZSTD, C_BZIP2, C_XZ};
+    for (size_t i = 0; i < PL_ARRAY_SIZE(ms); i++) {
+        bytes comp = compress_for(ms[i], plain.p, plain.n);
+        size_t need = ms[i] == C_XZ ? 6 : ms[i] == C_GZIP_ZLIB ? 2 : 4;
+        for (size_t k = 0; k < need; k++)
+            cr_assert_eq(pl_codec_detect(comp.p, k, false), PL_COMP_AUTO, "%s k=%zu",
+                         mode_name(ms[i]), k);
+        for (size_t k = need; k <= 8; k++)
+            cr_assert_eq(pl_codec_detect(comp.p, k, k % 2 == 0), mode_kind(ms[i]));
+        b_free(&comp);
+    }
+    b_free(&plain);
+}
+
+/* ---- names ------------------------------------------------------------------------------- */
+
+Test(codec_names, names_and_features)
+{
+    struct {
+        pl_compression k;
+        pl_gzip_backend b;
+        const char *name;
+    } cases[] = {
+        {PL_COMP_NONE, PL_GZIP_AUTO, "none"},       {PL_COMP_ZSTD, PL_GZIP_AUTO, "zstd"},
+        {PL_COMP_BZIP2, PL_GZIP_AUTO, "bzip2"},     {PL_COMP_XZ, PL_GZIP_AUTO, "xz"},
+        {PL_COMP_GZIP, PL_GZIP_ZLIB, "gzip (zlib)"},
+#ifdef PLUCK_HAVE_ISAL
+        {PL_COMP_GZIP, PL_GZIP_ISAL, "gzip (isa-l)"},
+#endif
+    };
+    for (size_t i = 0; i < PL_ARRAY_SIZE(cases); i++) {
+        pl_codec *c = pl_codec_create(cases[i].k, cases[i].b);
+        cr_assert_not_null(c);
+        cr_assert_str_eq(pl_codec_name(c), cases[i].name);
+        cr_assert_str_eq(pl_codec_message(c), "");
+        pl_codec_free(c);
+    }
+    pl_codec_free(NULL);
+    cr_assert_null(pl_codec_create(PL_COMP_AUTO, PL_GZIP_AUTO));
+    const char *f = pl_codec_features();
+    cr_assert(strstr(f, "zstd") && strstr(f, "bzip2") && strstr(f, "xz") && strstr(f, "zlib"));
+#ifdef PLUCK_HAVE_ISAL
+    cr_assert_str_eq(f, "gzip(isa-l,zlib) zstd bzip2 xz");
+#else
+    cr_assert_str_eq(f, "gzip(zlib) zstd bzip2 xz");
+#endif
+}
+
+Test(codec_names, gzip_backend_from_env)
+{
+    unsetenv("PLUCK_INFLATE");
+    pl_codec *c = pl_codec_create(PL_COMP_GZIP, PL_GZIP_AUTO);
+#ifdef PLUCK_HAVE_ISAL
+    cr_assert_str_eq(pl_codec_name(c), "gzip (isa-l)");
+#else
+    cr_assert_str_eq(pl_codec_name(c), "gzip (zlib)");
+#endif
+    pl_codec_free(c);
+    setenv("PLUCK_INFLATE", "zlib", 1);
+    c = pl_codec_create(PL_COMP_GZIP, PL_GZIP_AUTO);
+    cr_assert_str_eq(pl_codec_name(c), "gzip (zlib)");
+    pl_codec_free(c);
+    setenv("PLUCK_INFLATE", "isal", 1);
+    c = pl_codec_create(PL_COMP_GZIP, PL_GZIP_AUTO);
+#ifdef PLUCK_HAVE_ISAL
+    cr_assert_str_eq(pl_codec_name(c), "gzip (isa-l)");
+#else
+    cr_assert_str_eq(pl_codec_name(c), "gzip (zlib)");
+#endif
+    pl_codec_free(c);
+    /* an explicit backend is not overridden */
+    setenv("PLUCK_INFLATE", "zlib", 1);
+    c = pl_codec_create(PL_COMP_GZIP, PL_GZIP_ISAL);
+#ifdef PLUCK_HAVE_ISAL
+    cr_assert_str_eq(pl_codec_name(c), "gzip (isa-l)");
+#endif
+    pl_codec_free(c);
+    unsetenv("PLUCK_INFLATE");
+}
+
+/* ---- round trips ----------------------------------------------------------------------- */
+
+Test(codec_roundtrip, none) { roundtrip_matrix(C_NONE); }
+Test(codec_roundtrip, gzip_zlib) { roundtrip_matrix(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_roundtrip, gzip_isal) { roundtrip_matrix(C_GZIP_ISAL); }
+#endif
+Test(codec_roundtrip, zstd) { roundtrip_matrix(C_ZSTD); }
+Test(codec_roundtrip, bzip2) { roundtrip_matrix(C_BZIP2); }
+Test(codec_roundtrip, xz) { roundtrip_matrix(C_XZ); }
+
+Test(codec_roundtrip, big_gzip_zlib, .timeout = 120) { roundtrip_big(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_roundtrip, big_gzip_isal, .timeout = 120) { roundtrip_big(C_GZIP_ISAL); }
+#endif
+Test(codec_roundtrip, big_zstd, .timeout = 120) { roundtrip_big(C_ZSTD); }
+Test(codec_roundtrip, big_bzip2, .timeout = 120) { roundtrip_big(C_BZIP2); }
+Test(codec_roundtrip, big_xz, .timeout = 120) { roundtrip_big(C_XZ); }
+Test(codec_roundtrip, big_none, .timeout = 120) { roundtrip_big(C_NONE); }
+
+/* Stored (level 0) and highly repetitive deflate exercise the literal-copy and long-match
+ * paths of both inflaters, including matches cut by a 1-byte output buffer. */
+static void gzip_levels(cmode m)
+{
+    bytes plain = gen_csv(200000, 5);
+    bytes rep = {0};
+    for (int i = 0; i < 20000; i++)
+        b_append(&rep, "aaaaaaaaaaaaaaaaaaaa,", 21);
+    const int levels[] = {0, 1, 9};
+    for (size_t l = 0; l < PL_ARRAY_SIZE(levels); l++) {
+        bytes comp = gz_compress(plain.p, plain.n, levels[l]);
+        expect_roundtrip(m, &plain, &comp, 1, 1);
+        expect_roundtrip(m, &plain, &comp, 7, 13);
+        expect_roundtrip(m, &plain, &comp, 65536, 65536);
+        b_free(&comp);
+        comp = gz_compress(rep.p, rep.n, levels[l]);
+        expect_roundtrip(m, &rep, &comp, 1, 1);
+        expect_roundtrip(m, &rep, &comp, 65536, 13);
+        b_free(&comp);
+    }
+    b_free(&rep);
+    b_free(&plain);
+}
+
+Test(codec_roundtrip, gzip_levels_zlib, .timeout = 120) { gzip_levels(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_roundtrip, gzip_levels_isal, .timeout = 120) { gzip_levels(C_GZIP_ISAL); }
+#endif
+
+/* The output buffer filling up exactly at the end of a frame/member must not be mistaken
+ * for an incomplete one. */
+Test(codec_roundtrip, output_full_exactly_at_end)
+{
+    for (size_t mi = 0; mi < PL_ARRAY_SIZE(all_modes); mi++) {
+        cmode m = all_modes[mi];
+        bytes plain = gen_csv(65536, 9);
+        bytes comp = compress_for(m, plain.p, plain.n);
+        expect_roundtrip(m, &plain, &comp, 65536, 65536);
+        expect_roundtrip(m, &plain, &comp, 1, 65536);
+        expect_roundtrip(m, &plain, &comp, comp.n, 32768);
+        expect_roundtrip(m, &plain, &comp, comp.n, 16);
+        b_free(&comp);
+        b_free(&plain);
+    }
+}
+
+Test(codec_roundtrip, null_empty_input)
+{
+    for (size_t mi = 0; mi < PL_ARRAY_SIZE(all_modes); mi++) {
+        cmode m = all_modes[mi];
+        pl_codec *c = pl_codec_create(mode_kind(m), mode_backend(m));
+        unsigned char buf[16];
+        unsigned char *o = buf;
+        size_t cap = sizeof buf, in_len = 0;
+        const unsigned char *in = NULL;
+        cr_assert_eq(pl_codec_decode(c, &in, &in_len, &o, &cap), PLUCK_OK);
+        cr_assert_null(in);
+        cr_assert_eq(cap, sizeof buf);
+        /* no room for output: nothing happens, no error */
+        bytes plain = gen_csv(100, 1);
+        bytes comp = compress_for(m, plain.p, plain.n);
+        in = comp.p;
+        in_len = comp.n;
+        cap = 0;
+        cr_assert_eq(pl_codec_decode(c, &in, &in_len, &o, &cap), PLUCK_OK);
+        b_free(&comp);
+        b_free(&plain);
+        pl_codec_free(c);
+    }
+}
+
+/* ---- multi-member / multi-frame / multi-stream ------------------------------------------ */
+
+static bytes concat_pieces(cmode m, const bytes *plain, const size_t *cuts, size_t ncuts)
+{
+    bytes all = {0};
+    size_t start = 0;
+    for (size_t i = 0; i <= ncuts; i++) {
+        size_t end = i < ncuts ? cuts[i] : plain->n;
+        bytes part = compress_for(m, plain->p + start, end - start);
+        b_append(&all, part.p, part.n);
+        b_free(&part);
+        start = end;
+    }
+    return all;
+}
+
+static void multi(cmode m)
+{
+    bytes plain = gen_csv(300000, 21);
+    /* includes empty members (repeated cuts) and a 1-byte member */
+    const size_t cuts[] = {0, 1000, 1000, 1001, 150000, 299999};
+    bytes comp = concat_pieces(m, &plain, cuts, PL_ARRAY_SIZE(cuts));
+    for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++)
+        for (size_t o = 0; o < PL_ARRAY_SIZE(outs); o++) {
+            if (chunks[i] == 1 && outs[o] == 1 && m == C_BZIP2)
+                continue; /* slow and adds nothing over 7/13 */
+            expect_roundtrip(m, &plain, &comp, chunks[i], outs[o]);
+        }
+    b_free(&comp);
+    b_free(&plain);
+}
+
+Test(codec_multi, gzip_zlib, .timeout = 120) { multi(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_multi, gzip_isal, .timeout = 120) { multi(C_GZIP_ISAL); }
+#endif
+Test(codec_multi, zstd, .timeout = 120) { multi(C_ZSTD); }
+Test(codec_multi, bzip2, .timeout = 120) { multi(C_BZIP2); }
+Test(codec_multi, xz, .timeout = 120) { multi(C_XZ); }
+
+Test(codec_multi, zstd_skippable_frames)
+{
+    bytes plain = gen_csv(50000, 4);
+    static const unsigned char skip[] = {0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+    bytes comp = {0};
+    b_append(&comp, skip, sizeof skip);
+    bytes a = zstd_compress(plain.p, 20000, 1, 0);
+    bytes b = zstd_compress(plain.p + 20000, plain.n - 20000, 19, 1);
+    b_append(&comp, a.p, a.n);
+    b_append(&comp, skip, sizeof skip);
+    b_append(&comp, b.p, b.n);
+    b_append(&comp, skip, sizeof skip);
+    for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++)
+        for (size_t o = 0; o < PL_ARRAY_SIZE(outs); o++)
+            expect_roundtrip(C_ZSTD, &plain, &comp, chunks[i], outs[o]);
+    b_free(&a);
+    b_free(&b);
+    b_free(&comp);
+    b_free(&plain);
+}
+
+Test(codec_multi, xz_stream_padding)
+{
+    bytes plain = gen_csv(30000, 8);
+    bytes a = xz_compress(plain.p, 10000);
+    bytes b = xz_compress(plain.p + 10000, plain.n - 10000);
+    bytes comp = {0};
+    static const unsigned char pad[8] = {0};
+    b_append(&comp, a.p, a.n);
+    b_append(&comp, pad, 4);
+    b_append(&comp, b.p, b.n);
+    b_append(&comp, pad, 8);
+    for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++)
+        expect_roundtrip(C_XZ, &plain, &comp, chunks[i], 13);
+    /* padding that is not a multiple of four bytes is corrupt */
+    comp.n -= 1;
+    result r = run(C_XZ, comp.p, comp.n, 7, 13);
+    cr_assert_eq(r.rc, PLUCK_E_TRUNCATED_INPUT);
+    b_free(&r.out);
+    b_free(&a);
+    b_free(&b);
+    b_free(&comp);
+    b_free(&plain);
+}
+
+/* ---- trailing garbage ---------------------------------------------------------------------- */
+
+static void trailing(cmode m, const char *garbage, size_t glen, const char *needle)
+{
+    bytes plain = gen_csv(5000, 2);
+    bytes comp = compress_for(m, plain.p, plain.n);
+    size_t member_end = comp.n;
+    b_append(&comp, garbage, glen);
+    for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++) {
+        result r = run(m, comp.p, comp.n, chunks[i], 13);
+        cr_assert_eq(r.rc, PLUCK_E_TRUNCATED_INPUT, "%s in=%zu: rc=%d %s", mode_name(m),
+                     chunks[i], r.rc, r.msg);
+        cr_assert_eq(r.out.n, plain.n, "%s: the complete member's output is delivered",
+                     mode_name(m));
+        cr_assert(strstr(r.msg, needle), "%s: message '%s'", mode_name(m), r.msg);
+        if (needle[0] == 't') { /* "trailing garbage ... at compressed offset N" */
+            char want[64];
+            snprintf(want, sizeof want, "offset %zu", member_end);
+            cr_assert(strstr(r.msg, want), "%s: message '%s' lacks '%s'", mode_name(m),
+                      r.msg, want);
+        }
+        b_free(&r.out);
+    }
+    b_free(&comp);
+    b_free(&plain);
+}
+
+Test(codec_trailing, gzip)
+{
+    for (int b = 0; b < 2; b++) {
+        cmode m = b ? C_GZIP_ISAL : C_GZIP_ZLIB;
+#ifndef PLUCK_HAVE_ISAL
+        if (b)
+            break;
+#endif
+        trailing(m, "garbage", 7, "trailing garbage after gzip member");
+        trailing(m, "\0\0\0\0", 4, "trailing garbage after gzip member");
+        trailing(m, "\x1f", 1, "unexpected end of gzip data");
+        trailing(m, "\x1f\x8c", 2, "trailing garbage after gzip member");
+        trailing(m, "\x1f\x8b\x07", 3, "unknown compression method");
+        trailing(m, "\x1f\x8b\x08\x20", 4, "unknown header flags set");
+        trailing(m, "\x1f\x8b\x08\x00\x00\x00", 6, "unexpected end of gzip data");
+    }
+}
+
+Test(codec_trailing, zstd)
+{
+    trailing(C_ZSTD, "garbage!", 8, "trailing garbage after zstd frame");
+    trailing(C_ZSTD, "\x28\xb5", 2, "unexpected end of zstd data");
+}
+
+Test(codec_trailing, bzip2)
+{
+    trailing(C_BZIP2, "garbage", 7, "trailing garbage after bzip2 stream");
+    trailing(C_BZIP2, "\0\0", 2, "trailing garbage after bzip2 stream");
+    trailing(C_BZIP2, "BZh9", 4, "unexpected end of bzip2 data");
+}
+
+Test(codec_trailing, xz)
+{
+    trailing(C_XZ, "garbage garbage!", 16, "xz data is corrupt");
+    trailing(C_XZ, "\xfd" "7zXZ", 5, "xz");
+}
+
+/* ---- not the declared format, empty input -------------------------------------------------- */
+
+Test(codec_errors, not_this_format)
+{
+    static const char text[] = "id,name\n1,alpha\n2,bravo\n";
+    for (size_t mi = 0; mi < PL_ARRAY_SIZE(compressed_modes); mi++) {
+        cmode m = compressed_modes[mi];
+        for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++) {
+            result r = run(m, (const unsigned char *)text, sizeof text - 1, chunks[i], 13);
+            cr_assert_eq(r.rc, PLUCK_E_INVALID_COMPRESSION_FORMAT, "%s: %d %s", mode_name(m),
+                         r.rc, r.msg);
+            cr_assert_eq(r.out.n, 0);
+            b_free(&r.out);
+        }
+        /* another format's stream is not this format either */
+        bytes plain = gen_csv(100, 1);
+        bytes other = compress_for(m == C_ZSTD ? C_XZ : C_ZSTD, plain.p, plain.n);
+        result r = run(m, other.p, other.n, 1, 13);
+        cr_assert_eq(r.rc, PLUCK_E_INVALID_COMPRESSION_FORMAT, "%s", mode_name(m));
+        b_free(&r.out);
+        b_free(&other);
+        b_free(&plain);
+    }
+}
+
+Test(codec_errors, empty_input)
+{
+    for (size_t mi = 0; mi < PL_ARRAY_SIZE(all_modes); mi++) {
+        cmode m = all_modes[mi];
+        result r = run(m, (const unsigned char *)"", 0, 1, 13);
+        cr_assert_eq(r.rc, m == C_NONE ? PLUCK_OK : PLUCK_E_TRUNCATED_INPUT, "%s",
+                     mode_name(m));
+        cr_assert(r.at_finish);
+        b_free(&r.out);
+    }
+}
+
+/* ---- truncation ---------------------------------------------------------------------------- */
+
+static void truncations(cmode m)
+{
+    bytes plain = gen_csv(40000, 17);
+    bytes comp = compress_for(m, plain.p, plain.n);
+    size_t cutsz[] = {1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 17, 31, comp.n / 4, comp.n / 3,
+                      comp.n / 2, comp.n - 9, comp.n - 8, comp.n - 5, comp.n - 4, comp.n - 2,
+                      comp.n - 1};
+    for (size_t ci = 0; ci < PL_ARRAY_SIZE(cutsz); ci++) {
+        size_t cut = cutsz[ci];
+        for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++) {
+            result r = run(m, comp.p, cut, chunks[i], i == 1 ? 13 : 65536);
+            cr_assert_eq(r.rc, PLUCK_E_TRUNCATED_INPUT, "%s cut=%zu/%zu in=%zu: rc=%d %s",
+                         mode_name(m), cut, comp.n, chunks[i], r.rc, r.msg);
+            cr_assert(r.out.n <= plain.n && (r.out.n == 0 || !memcmp(r.out.p, plain.p, r.out.n)),
+                      "%s cut=%zu: output is not a prefix of the original", mode_name(m), cut);
+            b_free(&r.out);
+        }
+    }
+    b_free(&comp);
+    b_free(&plain);
+}
+
+Test(codec_truncated, gzip_zlib) { truncations(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_truncated, gzip_isal) { truncations(C_GZIP_ISAL); }
+#endif
+Test(codec_truncated, zstd) { truncations(C_ZSTD); }
+Test(codec_truncated, bzip2) { truncations(C_BZIP2); }
+Test(codec_truncated, xz) { truncations(C_XZ); }
+
+Test(codec_truncated, multi_member_cut_in_second)
+{
+    bytes plain = gen_csv(20000, 6);
+    const size_t cuts[] = {10000};
+    for (size_t mi = 0; mi < PL_ARRAY_SIZE(compressed_modes); mi++) {
+        cmode m = compressed_modes[mi];
+        bytes comp = concat_pieces(m, &plain, cuts, 1);
+        bytes first = compress_for(m, plain.p, 10000);
+        /* exactly at the boundary is a complete stream */
+        result r = run(m, comp.p, first.n, 7, 13);
+        cr_assert_eq(r.rc, PLUCK_OK, "%s: %s", mode_name(m), r.msg);
+        cr_assert_eq(r.out.n, 10000);
+        b_free(&r.out);
+        size_t at[] = {first.n + 1, first.n + 3, first.n + 20, comp.n - 1};
+        for (size_t k = 0; k < PL_ARRAY_SIZE(at); k++) {
+            r = run(m, comp.p, at[k], 7, 13);
+            cr_assert_eq(r.rc, PLUCK_E_TRUNCATED_INPUT, "%s at=%zu: rc=%d %s", mode_name(m),
+                         at[k], r.rc, r.msg);
+            cr_assert(r.at_finish, "%s at=%zu: %s", mode_name(m), at[k], r.msg);
+            b_free(&r.out);
+        }
+        b_free(&first);
+        b_free(&comp);
+    }
+    b_free(&plain);
+}
+
+/* ---- corruption --------------------------------------------------------------------------- */
+
+static void corruptions(cmode m)
+{
+    bytes plain = gen_csv(30000, 23);
+    bytes comp = compress_for(m, plain.p, plain.n);
+    uint32_t s = 99;
+    for (size_t pos = 0; pos < comp.n; pos += 1 + rng_next(&s) % 29) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            comp.p[pos] ^= (unsigned char)(1u << bit);
+            result r = run(m, comp.p, comp.n, pos % 2 ? 7 : 65536, pos % 3 ? 65536 : 13);
+            comp.p[pos] ^= (unsigned char)(1u << bit);
+            bool payload = pos >= 32 && pos + 32 < comp.n;
+            if (r.rc == PLUCK_OK) {
+                /* Only header fields no check covers (gzip MTIME/XFL/OS, ...) may change
+                 * without an error, and then the output must be intact. */
+                cr_assert(!payload, "%s: flip at %zu bit %d went unnoticed", mode_name(m), pos,
+                          bit);
+                cr_assert_eq(r.out.n, plain.n);
+                cr_assert(!memcmp(r.out.p, plain.p, plain.n));
+            } else {
+                cr_assert(r.rc == PLUCK_E_TRUNCATED_INPUT ||
+                              r.rc == PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                          "%s: flip at %zu gave %d", mode_name(m), pos, r.rc);
+                if (payload)
+                    cr_assert_eq(r.rc, PLUCK_E_TRUNCATED_INPUT);
+            }
+            b_free(&r.out);
+        }
+    }
+    b_free(&comp);
+    b_free(&plain);
+}
+
+Test(codec_corrupt, gzip_zlib, .timeout = 120) { corruptions(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_corrupt, gzip_isal, .timeout = 120) { corruptions(C_GZIP_ISAL); }
+#endif
+Test(codec_corrupt, zstd, .timeout = 120) { corruptions(C_ZSTD); }
+Test(codec_corrupt, bzip2, .timeout = 120) { corruptions(C_BZIP2); }
+Test(codec_corrupt, xz, .timeout = 120) { corruptions(C_XZ); }
+
+Test(codec_corrupt, gzip_message)
+{
+    bytes plain = gen_csv(20000, 3);
+    bytes comp = gz_compress(plain.p, plain.n, 6);
+    comp.p[comp.n - 6] ^= 0x40; /* inside the CRC-32 */
+    result r = run(C_GZIP_ZLIB, comp.p, comp.n, 65536, 65536);
+    cr_assert_eq(r.rc, PLUCK_E_TRUNCATED_INPUT);
+    cr_assert(strstr(r.msg, "Object decompression failed: gzip data is corrupt ("), "%s", r.msg);
+    cr_assert(strstr(r.msg, "at compressed offset"), "%s", r.msg);
+    b_free(&r.out);
+    b_free(&comp);
+    b_free(&plain);
+}
+
+#ifdef PLUCK_HAVE_ISAL
+/* Both inflaters must agree: same output on success, same code on failure, for the same
+ * damaged inputs. */
+Test(codec_corrupt, gzip_backends_agree, .timeout = 120)
+{
+    bytes plain = gen_csv(20000, 31);
+    bytes comp = gz_compress(plain.p, plain.n, 6);
+    uint32_t s = 7;
+    for (size_t pos = 0; pos < comp.n; pos += 1 + rng_next(&s) % 13) {
+        unsigned char flip = (unsigned char)(1u << (rng_next(&s) % 8));
+        comp.p[pos] ^= flip;
+        result a = run(C_GZIP_ZLIB, comp.p, comp.n, 7, 13);
+        result b = run(C_GZIP_ISAL, comp.p, comp.n, 7, 13);
+        comp.p[pos] ^= flip;
+        cr_assert_eq(a.rc, b.rc, "flip at %zu: zlib %d (%s) vs isa-l %d (%s)", pos, a.rc, a.msg,
+                     b.rc, b.msg);
+        if (a.rc == PLUCK_OK) {
+            cr_assert_eq(a.out.n, b.out.n);
+            cr_assert(!memcmp(a.out.p, b.out.p, a.out.n));
+        }
+        b_free(&a.out);
+        b_free(&b.out);
+    }
+    for (size_t cut = 0; cut < comp.n; cut += 1 + rng_next(&s) % 97) {
+        result a = run(C_GZIP_ZLIB, comp.p, cut, 64, 13);
+        result b = run(C_GZIP_ISAL, comp.p, cut, 64, 13);
+        cr_assert_eq(a.rc, b.rc, "cut at %zu", cut);
+        cr_assert_eq(a.rc, PLUCK_E_TRUNCATED_INPUT);
+        b_free(&a.out);
+        b_free(&b.out);
+    }
+    b_free(&comp);
+    b_free(&plain);
+}
+#endif
