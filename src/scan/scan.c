@@ -247,13 +247,11 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
     *consumed = 0;
 
     const unsigned char fd = s->fd;
-#if PL_SWAR
-    const uint64_t fdpat = 0x0101010101010101ull * fd;
-#endif
     const int quote = s->quote, esc = s->esc;
 #if PL_SWAR
+    const uint64_t fdpat = 0x0101010101010101ull * fd;
     const uint64_t qpat = 0x0101010101010101ull * (unsigned char)(quote >= 0 ? quote : 0);
-    const uint64_t qon = quote >= 0 ? ~(uint64_t)0 : 0;
+    const uint64_t qon = quote >= 0 ? ~(uint64_t)0 : 0; /* no quote: never bail out */
 #endif
     const bool aqrd = s->aqrd, crlf = s->crlf;
     const uint32_t maxf = s->max_fields;
@@ -303,8 +301,8 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
         uint64_t wm = 0;
 
         /* The common case gets its own loop: a short record with no quote character in
-         * it.  Room for every field it can have is made up front, and quotes are looked for
-         * in the same words as delimiters, so a field costs no branch beyond finding it.
+         * it.  Room for every field it can have is made up front and quotes are looked for
+         * in the same words as delimiters, so no field pays a quote or capacity test.
          * Any quote (even one that is data) or the last few bytes of buf hand the rest of
          * the record to the general loop below, from the current field on. */
         if (rec_end - pos <= FAST_RECORD && maxf > 0) {
@@ -317,11 +315,11 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
             }
             pl_field *fl = b->fields + nft;
             const char *fp = buf + pos, *w = fp;
-            const char *const e_ = buf + rec_end, *const bend = buf + len;
+            const char *const rend = buf + rec_end, *const bend = buf + len;
             for (;;) {
-                if (w >= e_) {
+                if (w >= rend) {
                     fl->p = fp;
-                    fl->len = (uint32_t)(e_ - fp);
+                    fl->len = (uint32_t)(rend - fp);
                     nft = (size_t)(fl + 1 - b->fields);
                     nf++;
                     goto record_done;
@@ -331,12 +329,12 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
                 uint64_t v;
                 memcpy(&v, w, 8);
                 uint64_t mq = zero_bytes(v ^ qpat) & qon;
-                if (PL_UNLIKELY(mq) && w + (__builtin_ctzll(mq) >> 3) < e_)
+                if (PL_UNLIKELY(mq) && w + (__builtin_ctzll(mq) >> 3) < rend)
                     break;
                 uint64_t m = zero_bytes(v ^ fdpat);
                 while (m) {
                     const char *q = w + (__builtin_ctzll(m) >> 3);
-                    if (q >= e_)
+                    if (q >= rend)
                         break;
                     fl->p = fp;
                     fl->len = (uint32_t)(q - fp);

@@ -319,6 +319,10 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
         bool plain_seen = false;
         for (uint32_t i = 0; i < sel->nitems; i++) {
             const pl_select_item *it = &sel->items[i];
+            if (!it->expr) /* alias.* beside other items: S3 does not define what it returns */
+                return fail(b, it->pos, PLUCK_E_PARSE_ASTERISK_IS_NOT_ALONE_IN_SELECT_LIST,
+                            "Other expressions are not allowed in the SELECT list when * is "
+                            "used, at @POS@.");
             uint32_t before = b->ncol_refs_outside_agg;
             if ((rc = bind_expr(b, it->expr, &q->cols[i].expr)))
                 return rc;

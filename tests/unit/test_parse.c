@@ -270,7 +270,8 @@ static const valid_case valid_cases[] = {
     {"SELECT 'it''s', '', '''' FROM S3Object", "(select (cols 'it''s' '' '''')" F ")"},
     {"SELECT 1, 1.5, .5, 5., 1e3, 2.5E-2, .5e+1, 007 FROM S3Object",
      "(select (cols 1 1.5 .5 5. 1e3 2.5E-2 .5e+1 007)" F ")"},
-    {"SELECT TRUE, false, NULL, Missing FROM S3Object", "(select (cols true false null missing)" F ")"},
+    {"SELECT TRUE, false, NULL, Missing FROM S3Object",
+     "(select (cols true false null missing)" F ")"},
     {"SELECT `2010-01-01T`, `TRUE` FROM S3Object", "(select (cols `2010-01-01T` `TRUE`)" F ")"},
     {"SELECT 'a\"b', 'x--y', 'p/*q*/' FROM S3Object",
      "(select (cols 'a\"b' 'x--y' 'p/*q*/')" F ")"},
@@ -328,7 +329,8 @@ static const valid_case valid_cases[] = {
      "(select (cols *)" F " (where (not-in (col a) 1 (+ 2 3) 4)))"},
     {"SELECT * FROM S3Object WHERE a IN ['x', 'y']",
      "(select (cols *)" F " (where (in (col a) 'x' 'y')))"},
-    {"SELECT * FROM S3Object WHERE a LIKE 'A%'", "(select (cols *)" F " (where (like (col a) 'A%')))"},
+    {"SELECT * FROM S3Object WHERE a LIKE 'A%'",
+     "(select (cols *)" F " (where (like (col a) 'A%')))"},
     {"SELECT * FROM S3Object WHERE a NOT LIKE 'x!%' ESCAPE '!'",
      "(select (cols *)" F " (where (not-like (col a) 'x!%' '!')))"},
     {"SELECT * FROM S3Object WHERE a IS NULL AND b IS NOT NULL AND c IS MISSING AND d IS NOT "
@@ -486,7 +488,8 @@ static const error_case error_cases[] = {
     /* lexical errors win over earlier syntax errors */
     {"SELECT FROM FROM 'x", PLUCK_E_LEXER_INVALID_LITERAL, 1, 18, NULL},
     /* statement structure */
-    {"", PLUCK_E_PARSE_EXPECTED_KEYWORD, 1, 1, "Expected keyword SELECT, found EOF at line 1, column 1."},
+    {"", PLUCK_E_PARSE_EXPECTED_KEYWORD, 1, 1,
+     "Expected keyword SELECT, found EOF at line 1, column 1."},
     {"UPDATE x", PLUCK_E_PARSE_EXPECTED_KEYWORD, 1, 1, NULL},
     {"SELECT", PLUCK_E_PARSE_EMPTY_SELECT, 1, 7, NULL},
     {"SELECT FROM S3Object", PLUCK_E_PARSE_EMPTY_SELECT, 1, 8,
@@ -608,8 +611,8 @@ static const error_case error_cases[] = {
     {"SELECT EXTRACT(WEEK FROM a)" FROM_S, PLUCK_E_PARSE_EXPECTED_DATE_PART, 1, 16, NULL},
     {"SELECT EXTRACT(YEAR a)" FROM_S, PLUCK_E_PARSE_EXPECTED_KEYWORD, 1, 21, NULL},
     {"SELECT SUBSTRING(a)" FROM_S, PLUCK_E_PARSE_EXPECTED_ARGUMENT_DELIMITER, 1, 19, NULL},
-    {"SELECT SUBSTRING(a FROM 1, 2)" FROM_S, PLUCK_E_PARSE_EXPECTED_RIGHT_PAREN_BUILTIN_FUNCTION_CALL,
-     1, 26, NULL},
+    {"SELECT SUBSTRING(a FROM 1, 2)" FROM_S,
+     PLUCK_E_PARSE_EXPECTED_RIGHT_PAREN_BUILTIN_FUNCTION_CALL, 1, 26, NULL},
     {"SELECT TRIM(LEADING 'x' a)" FROM_S, PLUCK_E_PARSE_EXPECTED_KEYWORD, 1, 25, NULL},
     /* positions on later lines, and columns that count code points */
     {"SELECT a\nFROM S3Object\nWHERE a = @", PLUCK_E_LEXER_INVALID_CHAR, 3, 11, NULL},

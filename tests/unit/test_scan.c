@@ -754,6 +754,67 @@ Test(scan, unescaped_fields_stay_valid_for_whole_batch)
     free(got.p);
 }
 
+Test(scan, delimiter_neighbours_in_words)
+{
+    /* bytes one bit away from the delimiter or quote, next to them, in every position of
+     * an 8-byte word */
+    pl_dialect d = dia();
+    check(&d, "a,-,--,,-\n-,,-,-,,,-\n", "[a][-][--][][-]\n[-][][-][-][][][-]\n");
+    check(&d, "a#,b\"\"#,#\"-\n", "[a#][b\"\"#][#\"-]\n");
+    d.field_delim = '|';
+    check(&d, "}|}}|||}\n|}|}||}}}|}\n", "[}][}}][][][}]\n[][}][}][][}}}][}]\n");
+    check(&d, "\x80|\xff|\xfe|\xfd\x7c\x7d|\n",
+          "[\x80][\xff][\xfe][\xfd][\x7d][]\n");
+}
+
+Test(scan, long_records_with_quotes)
+{
+    /* records past the fast loop's length, mixing quoted and plain fields */
+    pl_dialect d = dia();
+    uint64_t rng = 77;
+    for (int round = 0; round < 4; round++) {
+        sbuf in = {0}, want = {0};
+        sb_puts(&in, "");
+        sb_puts(&want, "");
+        for (int rec = 0; rec < 3; rec++) {
+            int nf = 200 + (int)xs_below(&rng, 800);
+            for (int i = 0; i < nf; i++) {
+                char f[64];
+                int kind = (int)xs_below(&rng, 4), len = (int)xs_below(&rng, 20);
+                if (i)
+                    sb_puts(&in, ",");
+                sb_puts(&want, "[");
+                if (kind == 0) {
+                    sb_puts(&in, "\"");
+                    for (int k = 0; k < len; k++) {
+                        const char *c = xs_below(&rng, 5) == 0 ? "\"\"" : ",";
+                        sb_puts(&in, c);
+                        sb_puts(&want, c[0] == '"' ? "\"" : ",");
+                    }
+                    sb_puts(&in, "\"");
+                } else {
+                    for (int k = 0; k < len; k++)
+                        f[k] = (char)('a' + xs_below(&rng, 26));
+                    f[len] = 0;
+                    if (len > 1 && kind == 1)
+                        f[len / 2] = '"';
+                    sb_puts(&in, f);
+                    sb_puts(&want, f);
+                }
+                sb_puts(&want, "]");
+            }
+            sb_puts(&in, round & 1 ? "\r\n" : "\n");
+            sb_puts(&want, "\n");
+        }
+        cr_assert(in.len > 3 * 4096);
+        feed f = feed_default();
+        check_f(&d, in.p, in.len, f, want.p);
+        d.allow_quoted_record_delim = !d.allow_quoted_record_delim;
+        free(in.p);
+        free(want.p);
+    }
+}
+
 /* ---- errors ---------------------------------------------------------------------------- */
 
 Test(scan, error_unescaped_quote)
