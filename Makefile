@@ -49,7 +49,12 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c \
                              src/exec/*.c src/out/*.c))
-CLI_SRC := $(sort $(wildcard src/cli/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c src/server/*.c))
+# `pluck serve` (src/server/) links libmicrohttpd, expat and libcrypto into the binary only;
+# the library stays free of them.
+SERVER_PKGS := libmicrohttpd expat libcrypto
+SERVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
+SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
@@ -72,7 +77,8 @@ $(BUILD)/pic/%.o: %.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) \
+	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
@@ -84,7 +90,7 @@ $(SHARED): $(LIB_OBJ)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so
 
 $(BIN): $(CLI_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)
 
 $(BUILD)/pluck.pc: pluck.pc.in Makefile
 	@mkdir -p $(BUILD)
