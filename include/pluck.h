@@ -144,7 +144,8 @@ typedef enum pluck_code {
     /* everything else */
     PLUCK_E_OUT_OF_MEMORY = 500,
     PLUCK_E_INTERNAL_ERROR,
-    PLUCK_E_CANCELLED /* the progress callback asked to stop */
+    PLUCK_E_CANCELLED, /* the progress callback asked to stop */
+    PLUCK_E_TOO_MANY_GROUPS /* pluck extension: GROUP BY exceeded max-groups */
 } pluck_code;
 
 /** Broad class of a code, used e.g. by the CLI to choose its exit status. */
@@ -200,6 +201,8 @@ typedef enum pluck_param {
     PLUCK_PARAM_OUTPUT_QUOTE_CHARACTER,   /* one byte, default '"' */
     PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER, /* one byte, default '"' */
     PLUCK_PARAM_MAX_RECORD_SIZE,          /* bytes, default 1048576 (pluck extension) */
+    PLUCK_PARAM_EXTENSIONS,               /* TRUE: allow GROUP BY / HAVING / ORDER BY (pluck) */
+    PLUCK_PARAM_MAX_GROUPS,               /* groups kept by GROUP BY, default 1000000 (pluck) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli/progress.h"
+#include "server/serve.h"
 
 enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
 
@@ -38,6 +39,7 @@ enum {
     OPT_VERSION = 'V',
     OPT_HEADER = 'H',
     OPT_DELIM = 'd',
+    OPT_EXT = 'X',
     OPT_JSON = 1000,
     OPT_STATS,
     OPT_PROGRESS,
@@ -98,6 +100,8 @@ static void print_help(void)
            "  -H                                    --file-header-info USE\n"
            "  -d CHAR                               --field-delimiter CHAR\n"
            "  --json                                --output-format JSON\n"
+           "  -X                                    --extensions TRUE: GROUP BY, HAVING,\n"
+           "                                        ORDER BY (pluck extensions, not in S3)\n"
            "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter "
            "'\\r\\n').\n"
            "An empty --comments or --quote-character turns that feature off.\n"
@@ -326,6 +330,8 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "serve"))
+        return pl_serve_main(argc - 1, argv + 1);
     cli c = {.prog = "pluck", .progress = -1};
     /* Restore the default so `pluck ... | head` ends quietly at the next write even if the
      * shell started us with SIGPIPE ignored. */
@@ -352,12 +358,13 @@ int main(int argc, char **argv)
 
     int ch;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+hVHd:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+hVHXd:", opts, NULL)) != -1) {
         switch (ch) {
         case OPT_HELP: print_help(); return 0;
         case OPT_VERSION: print_version(); return 0;
         case OPT_HEADER: set_param(&c, PLUCK_PARAM_FILE_HEADER_INFO, "USE"); break;
         case OPT_DELIM: set_param(&c, PLUCK_PARAM_FIELD_DELIMITER, optarg); break;
+        case OPT_EXT: set_param(&c, PLUCK_PARAM_EXTENSIONS, "TRUE"); break;
         case OPT_JSON: set_param(&c, PLUCK_PARAM_OUTPUT_FORMAT, "JSON"); break;
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
@@ -381,6 +388,9 @@ int main(int argc, char **argv)
     if (!q) {
         fprintf(stderr, "%s: %s: %s\n", c.prog, pluck_code_name(err.code), err.message);
         show_sql_position(sql, &err);
+        if (err.code == PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME)
+            fprintf(stderr, "hint: GROUP BY, HAVING and ORDER BY are pluck extensions beyond S3 "
+                            "Select: add -X (--extensions TRUE)\n");
         if (err.code == PLUCK_E_INVALID_COLUMN_INDEX) {
             char v[16];
             pluck_params_get(c.params, PLUCK_PARAM_FILE_HEADER_INFO, v, sizeof v);

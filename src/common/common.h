@@ -103,6 +103,8 @@ struct pluck_params {
     pl_dialect in;
     pl_out_dialect out;
     size_t max_record_size;
+    bool extensions;
+    size_t max_groups;
 };
 
 void pl_params_defaults(struct pluck_params *p);

@@ -111,6 +111,7 @@ static const pl_code_info code_table[] = {
     {PLUCK_E_OUT_OF_MEMORY, "OutOfMemory", X, 500},
     {PLUCK_E_INTERNAL_ERROR, "InternalError", X, 500},
     {PLUCK_E_CANCELLED, "Cancelled", X, 500},
+    {PLUCK_E_TOO_MANY_GROUPS, "TooManyGroups", V, 400},
 };
 #undef Q
 #undef R

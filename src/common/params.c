@@ -51,6 +51,10 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      PLUCK_KIND_CHAR, NULL, "\"", 0, "escapes a quote inside a quoted output field"},
     {PLUCK_PARAM_MAX_RECORD_SIZE, NULL, NULL, "max-record-size", PLUCK_KIND_SIZE, NULL, "1048576",
      0, "longest input record in bytes (K/M/G suffixes); longer is OverMaxRecordSize"},
+    {PLUCK_PARAM_EXTENSIONS, NULL, NULL, "extensions", PLUCK_KIND_BOOL, NULL, "FALSE", 0,
+     "TRUE: allow pluck's SQL beyond S3 Select (GROUP BY, HAVING, ORDER BY)"},
+    {PLUCK_PARAM_MAX_GROUPS, NULL, NULL, "max-groups", PLUCK_KIND_SIZE, NULL, "1000000", 0,
+     "most groups GROUP BY may hold; more is TooManyGroups"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)
@@ -241,6 +245,8 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
     case PLUCK_PARAM_OUTPUT_QUOTE_CHARACTER: p->out.quote = (unsigned char)ch; break;
     case PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER: p->out.escape = (unsigned char)ch; break;
     case PLUCK_PARAM_MAX_RECORD_SIZE: p->max_record_size = sz; break;
+    case PLUCK_PARAM_EXTENSIONS: p->extensions = bv; break;
+    case PLUCK_PARAM_MAX_GROUPS: p->max_groups = sz; break;
     case PLUCK_PARAM_COUNT: break;
     }
     return PLUCK_OK;
@@ -307,11 +313,15 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
     case PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER:
         c = (char)p->out.escape;
         return put_text(buf, cap, &c, 1);
-    case PLUCK_PARAM_MAX_RECORD_SIZE: {
+    case PLUCK_PARAM_MAX_RECORD_SIZE:
+    case PLUCK_PARAM_MAX_GROUPS: {
         char tmp[32];
-        int n = snprintf(tmp, sizeof tmp, "%zu", p->max_record_size);
+        int n = snprintf(tmp, sizeof tmp, "%zu",
+                         id == PLUCK_PARAM_MAX_GROUPS ? p->max_groups : p->max_record_size);
         return put_text(buf, cap, tmp, (size_t)n);
     }
+    case PLUCK_PARAM_EXTENSIONS:
+        return put_text(buf, cap, p->extensions ? "TRUE" : "FALSE", p->extensions ? 4 : 5);
     case PLUCK_PARAM_COUNT: break;
     }
     return put_text(buf, cap, "", 0);

@@ -2,26 +2,12 @@
  * agg.c — the five aggregates.  NULL and MISSING inputs are skipped; over no input COUNT is 0
  * and the others are NULL (standard SQL; MinIO's SUM = 0 is a known deviation we do not copy).
  * CSV fields are untyped text: SUM and AVG read them as numbers (an empty or non-numeric
- * field counts as NULL and is skipped); MIN and MAX compare them as numbers when they parse,
- * else as strings, with every number ordered before every string.
+ * field counts as NULL and is skipped); MIN and MAX skip empty fields and compare the others
+ * as numbers when they parse, else as strings, with every number ordered before every string.
  */
 #include "exec/program.h"
 
 #include <string.h>
-
-static int order(const pl_value *a, const pl_value *b)
-{
-    bool an = pl_v_numeric(a), bn = pl_v_numeric(b);
-    if (an && bn)
-        return pl_num_cmp(a, b);
-    if (an != bn)
-        return an ? -1 : 1;
-    if (a->type == PL_STRING && b->type == PL_STRING)
-        return pl_str_cmp(a, b);
-    if (a->type == PL_BOOL && b->type == PL_BOOL)
-        return (int)a->u.b - (int)b->u.b;
-    return (int)a->type - (int)b->type;
-}
 
 pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st)
 {
@@ -59,10 +45,12 @@ pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st
         return PLUCK_OK;
     case PL_AGG_MIN:
     case PL_AGG_MAX: {
+        if (v.untyped && v.u.s.len == 0)
+            return PLUCK_OK; /* an empty CSV field would otherwise win MAX over every number */
         if (v.type == PL_STRING && v.untyped && pl_value_as_number(&v, &num))
             v = num;
         if (st->any) {
-            int c = order(&v, &st->acc);
+            int c = pl_value_order(&v, &st->acc);
             if (a->kind == PL_AGG_MIN ? c >= 0 : c <= 0)
                 return PLUCK_OK;
         }

@@ -535,6 +535,11 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
                 return rc;
         return n->fn->impl(ctx, n, args, n->nargs, out);
     }
+    case PL_N_GROUPKEY:
+        if (!ctx->group_keys)
+            return pl_eval_fail(ctx, n, PLUCK_E_INTERNAL_ERROR, "Group key evaluated per record");
+        *out = ctx->group_keys[n->key];
+        return PLUCK_OK;
     case PL_N_AGG:
         if (!ctx->agg_values)
             return pl_eval_fail(ctx, n, PLUCK_E_INTERNAL_ERROR, "Aggregate evaluated per record");

@@ -29,7 +29,8 @@ typedef enum pl_node_op {
     PL_N_CAST,    /* sub: pl_cast_type */
     PL_N_CASE,    /* args as in the AST; has_else */
     PL_N_FUNC,    /* fn */
-    PL_N_AGG      /* value of aggregate slot `agg` (only in the SELECT list of an aggregate query) */
+    PL_N_AGG,     /* value of aggregate slot `agg` (only in the SELECT list of an aggregate query) */
+    PL_N_GROUPKEY /* value of GROUP BY expression `key` for the current group */
 } pl_node_op;
 
 typedef struct pl_node pl_node;
@@ -60,6 +61,7 @@ struct pl_node {
     pl_value k;      /* PL_N_CONST */
     uint32_t colref; /* PL_N_COL */
     uint32_t agg;    /* PL_N_AGG */
+    uint32_t key;    /* PL_N_GROUPKEY */
     int form;        /* PL_N_FUNC: pl_call_form */
     pl_datepart datepart;
     const pl_func *fn;
@@ -98,7 +100,13 @@ struct pluck_query {
     uint32_t ncolrefs;
     pl_aggregate *aggs;
     uint32_t naggs;
-    bool is_aggregate;
+    bool is_aggregate;      /* results come from accumulated groups, not per record */
+    pl_node **group_by;     /* GROUP BY expressions (extension) */
+    uint32_t ngroup_by;
+    pl_node *having;        /* evaluated per group */
+    pl_node **order_by;     /* ORDER BY keys (extension) */
+    bool *order_desc;
+    uint32_t norder_by;
     bool has_limit;
     uint64_t limit;
     uint32_t max_positional; /* highest _N referenced (pushdown when no names are used) */
@@ -116,6 +124,7 @@ struct pl_eval_ctx {
     const void *fields;        /* pl_field* of the current record */
     uint32_t nfields;
     const pl_value *agg_values; /* final aggregate values, for the SELECT list of aggregates */
+    const pl_value *group_keys; /* the current group's GROUP BY values */
     pl_arena *scratch;         /* strings built during evaluation; reset per record */
     pluck_error *err;
 };

@@ -12,6 +12,7 @@
  * decompressing at once.
  */
 #include "codec/codec.h"
+#include "exec/group.h"
 #include "exec/program.h"
 #include "out/out.h"
 #include "scan/scan.h"
@@ -58,7 +59,10 @@ struct pluck_run {
     int32_t *colmap;
 
     pl_arena scratch;
-    pl_agg_state *agg;
+    pl_groups *groups;   /* aggregate queries: one group per GROUP BY key (one without) */
+    pl_group *single;    /* the only group of an aggregate query without GROUP BY */
+    pl_value *keys;      /* GROUP BY / ORDER BY values of the current record or group */
+    pl_topn *topn;       /* ORDER BY (extension) */
     pl_writer out;
     uint64_t emitted;
 };
@@ -218,6 +222,68 @@ static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
     return ok ? PLUCK_OK : fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
 }
 
+/* Output one record for a result row; stops at LIMIT.  Returns PLUCK_STOP at the limit. */
+static pluck_code count_record(pluck_run *r)
+{
+    r->emitted++;
+    r->stats.records_returned++;
+    if (r->out.buf.len >= FLUSH_AT && flush(r))
+        return r->state;
+    return r->q->has_limit && r->emitted >= r->q->limit ? PLUCK_STOP : PLUCK_OK;
+}
+
+static pluck_code groups_error(pluck_run *r, pluck_code rc)
+{
+    if (rc == PLUCK_E_TOO_MANY_GROUPS)
+        pl_error_set(&r->err, rc,
+                     "More than %zu groups (or ORDER BY rows): raise max-groups or narrow the "
+                     "query.",
+                     r->q->params.max_groups);
+    else if (rc == PLUCK_E_OUT_OF_MEMORY)
+        pl_error_set(&r->err, rc, "Out of memory.");
+    return rc;
+}
+
+/* Aggregate query: find the record's group and step its aggregates. */
+static pluck_code accumulate(pluck_run *r, pl_eval_ctx *ctx)
+{
+    const pluck_query *q = r->q;
+    pl_group *g = r->single;
+    if (q->ngroup_by) {
+        for (uint32_t k = 0; k < q->ngroup_by; k++) {
+            pluck_code rc = pl_eval(ctx, q->group_by[k], &r->keys[k]);
+            if (rc)
+                return rc;
+        }
+        pluck_code rc = pl_groups_find(r->groups, r->keys, &g);
+        if (rc)
+            return groups_error(r, rc);
+    }
+    for (uint32_t a = 0; a < q->naggs; a++) {
+        pluck_code rc = pl_agg_step(ctx, &q->aggs[a], &g->aggs[a]);
+        if (rc)
+            return rc;
+    }
+    return PLUCK_OK;
+}
+
+/* ORDER BY: render the result record, then let the top-n heap keep it or not. */
+static pluck_code offer_sorted(pluck_run *r, pl_eval_ctx *ctx)
+{
+    const pluck_query *q = r->q;
+    size_t mark = r->out.buf.len;
+    pluck_code rc = emit_cols(r, ctx);
+    for (uint32_t k = 0; !rc && k < q->norder_by; k++)
+        rc = pl_eval(ctx, q->order_by[k], &r->keys[k]);
+    if (!rc) {
+        rc = pl_topn_offer(r->topn, r->keys, r->out.buf.data + mark, r->out.buf.len - mark);
+        if (rc)
+            groups_error(r, rc);
+    }
+    r->out.buf.len = mark;
+    return rc;
+}
+
 static void locate(pluck_run *r, const pl_batch *b, uint32_t i)
 {
     r->err.record = b->recno[i];
@@ -257,13 +323,11 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
             if (v.type != PL_BOOL || !v.u.b)
                 continue;
         }
-        if (q->is_aggregate) {
-            for (uint32_t a = 0; a < q->naggs; a++) {
-                pluck_code rc = pl_agg_step(&ctx, &q->aggs[a], &r->agg[a]);
-                if (rc) {
-                    locate(r, b, i);
-                    return fail(r, rc);
-                }
+        if (q->is_aggregate || q->norder_by) {
+            pluck_code rc = q->is_aggregate ? accumulate(r, &ctx) : offer_sorted(r, &ctx);
+            if (rc) {
+                locate(r, b, i);
+                return fail(r, rc);
             }
             continue;
         }
@@ -274,13 +338,10 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
             locate(r, b, i);
             return rc;
         }
-        r->emitted++;
-        r->stats.records_returned++;
-        if (r->out.buf.len >= FLUSH_AT && flush(r))
-            return r->state;
-        if (q->has_limit && r->emitted >= q->limit) {
-            r->state = PLUCK_STOP;
-            return PLUCK_STOP;
+        if ((rc = count_record(r))) {
+            if (rc == PLUCK_STOP)
+                r->state = PLUCK_STOP;
+            return rc;
         }
     }
     return PLUCK_OK;
@@ -403,6 +464,68 @@ pluck_code pluck_run_feed(pluck_run *r, const void *data, size_t len)
     return r->state;
 }
 
+/* End of an aggregate query: one result row per group passing HAVING. */
+static pluck_code emit_groups(pluck_run *r)
+{
+    const pluck_query *q = r->q;
+    pl_value *av = calloc(q->naggs ? q->naggs : 1, sizeof *av);
+    if (!av)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    pl_eval_ctx ctx = {.q = q, .colmap = r->colmap, .scratch = &r->scratch, .err = &r->err,
+                       .agg_values = av};
+    pluck_code rc = PLUCK_OK;
+    size_t n = pl_groups_count(r->groups);
+    for (size_t i = 0; i < n && rc == PLUCK_OK; i++) {
+        pl_group *g = pl_groups_at(r->groups, i);
+        pl_arena_reset(&r->scratch);
+        ctx.group_keys = g->keys;
+        for (uint32_t a = 0; a < q->naggs && !rc; a++)
+            rc = pl_agg_final(&ctx, &q->aggs[a], &g->aggs[a], &av[a]);
+        if (!rc && q->having) {
+            pl_value v;
+            rc = pl_eval(&ctx, q->having, &v);
+            if (!rc && (v.type != PL_BOOL || !v.u.b))
+                continue;
+        }
+        if (rc)
+            break;
+        if (r->topn) {
+            rc = offer_sorted(r, &ctx);
+            continue;
+        }
+        size_t mark = r->out.buf.len;
+        if ((rc = emit_cols(r, &ctx))) {
+            r->out.buf.len = mark;
+            break;
+        }
+        rc = count_record(r);
+    }
+    free(av);
+    if (pluck_is_error(rc)) {
+        fail(r, rc);
+        return rc;
+    }
+    return PLUCK_OK;
+}
+
+/* End of an ORDER BY query: the kept rows, in order. */
+static pluck_code emit_sorted(pluck_run *r)
+{
+    size_t n = pl_topn_finish(r->topn);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *row = pl_topn_row(r->topn, i, &len);
+        if (!pl_buf_append(&r->out.buf, row, len))
+            return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        pluck_code rc = count_record(r);
+        if (rc == PLUCK_STOP)
+            break;
+        if (rc)
+            return rc;
+    }
+    return PLUCK_OK;
+}
+
 pluck_code pluck_run_finish(pluck_run *r)
 {
     if (r->finished)
@@ -424,24 +547,10 @@ pluck_code pluck_run_finish(pluck_run *r)
         return r->state;
     }
     const pluck_query *q = r->q;
-    if (q->is_aggregate && !(q->has_limit && q->limit == 0)) {
-        pl_value *av = calloc(q->naggs ? q->naggs : 1, sizeof *av);
-        if (!av)
-            return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-        pl_eval_ctx ctx = {.q = q, .colmap = r->colmap, .scratch = &r->scratch, .err = &r->err,
-                           .agg_values = av};
-        pluck_code rc = PLUCK_OK;
-        for (uint32_t a = 0; a < q->naggs && !rc; a++)
-            rc = pl_agg_final(&ctx, &q->aggs[a], &r->agg[a], &av[a]);
-        if (!rc)
-            rc = emit_cols(r, &ctx);
-        else
-            fail(r, rc);
-        free(av);
-        if (rc)
-            return r->state;
-        r->stats.records_returned++;
-    }
+    if (q->is_aggregate && !(q->has_limit && q->limit == 0) && emit_groups(r))
+        return r->state;
+    if (r->topn && emit_sorted(r))
+        return r->state;
     if (flush(r))
         return r->state;
     r->state = PLUCK_OK;
@@ -505,8 +614,18 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->stats.codec = "";
     r->scan = pl_scanner_create(&q->params.in, q->params.max_record_size, BATCH_RECORDS);
     r->colmap = calloc(q->ncolrefs ? q->ncolrefs : 1, sizeof *r->colmap);
-    r->agg = calloc(q->naggs ? q->naggs : 1, sizeof *r->agg);
-    if (!r->scan || !r->colmap || !r->agg) {
+    uint32_t nkeys = q->ngroup_by > q->norder_by ? q->ngroup_by : q->norder_by;
+    r->keys = calloc(nkeys ? nkeys : 1, sizeof *r->keys);
+    if (q->is_aggregate) {
+        r->groups = pl_groups_create(q->ngroup_by, q->naggs, q->params.max_groups);
+        if (r->groups && !q->ngroup_by && pl_groups_find(r->groups, NULL, &r->single))
+            r->single = NULL;
+    }
+    if (q->norder_by)
+        r->topn = pl_topn_create(q->norder_by, q->order_desc, q->has_limit ? q->limit : SIZE_MAX,
+                                 q->params.max_groups);
+    if (!r->scan || !r->colmap || !r->keys || (q->is_aggregate && !r->groups) ||
+        (q->is_aggregate && !q->ngroup_by && !r->single) || (q->norder_by && !r->topn)) {
         pluck_run_free(r);
         return NULL;
     }
@@ -529,10 +648,9 @@ void pluck_run_free(pluck_run *r)
     pl_scanner_free(r->scan);
     free(r->win);
     free(r->colmap);
-    if (r->agg)
-        for (uint32_t a = 0; a < r->q->naggs; a++)
-            pl_agg_state_free(&r->agg[a]);
-    free(r->agg);
+    pl_groups_free(r->groups);
+    pl_topn_free(r->topn);
+    free(r->keys);
     pl_arena_free(&r->hdr_arena);
     pl_arena_free(&r->scratch);
     pl_writer_free(&r->out);

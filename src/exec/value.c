@@ -443,3 +443,32 @@ size_t pl_value_text(const pl_value *v, char *tmp, const char **p)
     default: *p = ""; return 0;
     }
 }
+
+static int type_rank(const pl_value *v)
+{
+    switch (v->type) {
+    case PL_MISSING:
+    case PL_NULL: return 0;
+    case PL_BOOL: return 1;
+    case PL_STRING: return 3;
+    default: return 2;
+    }
+}
+
+int pl_value_order(const pl_value *a, const pl_value *b)
+{
+    pl_value x = *a, y = *b;
+    if (x.type == PL_STRING && x.untyped)
+        pl_value_as_number(a, &x);
+    if (y.type == PL_STRING && y.untyped)
+        pl_value_as_number(b, &y);
+    int ra = type_rank(&x), rb = type_rank(&y);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    switch (ra) {
+    case 0: return 0;
+    case 1: return (int)x.u.b - (int)y.u.b;
+    case 2: return pl_num_cmp(&x, &y);
+    default: return pl_str_cmp(&x, &y);
+    }
+}

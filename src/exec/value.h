@@ -83,6 +83,10 @@ int pl_num_cmp(const pl_value *a, const pl_value *b);
 /* Compare two strings bytewise (UTF-8 code point order). */
 int pl_str_cmp(const pl_value *a, const pl_value *b);
 
+/* Total order used by MIN/MAX and ORDER BY: absent < BOOL < numbers < strings; an untyped
+ * string that reads as a number counts as that number.  Returns <0, 0, >0. */
+int pl_value_order(const pl_value *a, const pl_value *b);
+
 /* Conversions used by CAST and by aggregates. */
 double pl_to_double(const pl_value *v);                      /* numbers only */
 bool pl_decimal_from_double(double f, pl_value *out);

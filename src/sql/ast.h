@@ -139,12 +139,16 @@ typedef struct pl_select {
     bool has_limit;
     int64_t limit;
     uint32_t limit_pos;
-    /* extensions beyond S3 Select (issue: GROUP BY); the parser leaves them empty today */
+    /* extensions beyond S3 Select, parsed always and rejected by the binder unless the
+     * query enables extensions (S3 answers ParseExpectedIdentForGroupName) */
     pl_expr **group_by;
     uint32_t ngroup_by;
+    uint32_t group_pos;       /* GROUP keyword */
     pl_expr *having;
+    uint32_t having_pos;
     pl_order_item *order_by;
     uint32_t norder_by;
+    uint32_t order_pos;
 } pl_select;
 
 /* Parse one statement.  Returns PLUCK_OK and *out, or an error code with err filled with S3's

@@ -10,6 +10,7 @@
 #include "exec/program.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,7 +20,6 @@ typedef struct binder {
     pluck_error *err;
     bool in_agg;     /* inside an aggregate's argument */
     bool agg_ok;     /* aggregates allowed here (SELECT list) */
-    uint32_t nagg_refs, ncol_refs_outside_agg;
     /* growable tables, in the arena (rebuilt by doubling) */
     uint32_t colref_cap, agg_cap;
 } binder;
@@ -188,8 +188,6 @@ static pluck_code bind_column(binder *b, const pl_expr *e, pl_node *n)
         if (e->index > q->max_positional)
             q->max_positional = e->index;
     }
-    if (!b->in_agg)
-        b->ncol_refs_outside_agg++;
     n->op = PL_N_COL;
     return add_colref(b, e, &n->colref);
 }
@@ -229,7 +227,6 @@ static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
         }
         pl_agg_kind kind = e->star ? PL_AGG_COUNT_STAR : (pl_agg_kind)fn->agg;
         n->op = PL_N_AGG;
-        b->nagg_refs++;
         return add_agg(b, kind, arg, &n->agg);
     }
     n->op = PL_N_FUNC;
@@ -288,12 +285,157 @@ static const char *column_key(binder *b, const pl_expr *e, uint32_t i)
     return pl_arena_strndup(&b->q->arena, tmp, strlen(tmp));
 }
 
+/* ---- GROUP BY: matching group expressions and checking what is left ------------------ */
+
+static bool colref_equal(const struct pluck_query *q, uint32_t x, uint32_t y)
+{
+    const pl_colref *a = &q->colrefs[x], *b = &q->colrefs[y];
+    if (!a->name || !b->name)
+        return !a->name && !b->name && a->index == b->index;
+    if (a->quoted != b->quoted)
+        return false;
+    return a->quoted ? !strcmp(a->name, b->name) : !strcasecmp(a->name, b->name);
+}
+
+static bool const_equal(const pl_value *a, const pl_value *b)
+{
+    if (a->type != b->type)
+        return false;
+    char ta[PL_TEXT_MAX], tb[PL_TEXT_MAX];
+    const char *pa, *pb;
+    size_t la = pl_value_text(a, ta, &pa), lb = pl_value_text(b, tb, &pb);
+    return la == lb && !memcmp(pa, pb, la);
+}
+
+/* Structural equality of two bound expressions (aggregates never match). */
+static bool node_equal(const struct pluck_query *q, const pl_node *a, const pl_node *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->op != b->op || a->sub != b->sub || a->negated != b->negated ||
+        a->has_else != b->has_else || a->nargs != b->nargs || a->fn != b->fn ||
+        a->form != b->form || a->datepart != b->datepart || a->op == PL_N_AGG)
+        return false;
+    if (a->op == PL_N_CONST && !const_equal(&a->k, &b->k))
+        return false;
+    if (a->op == PL_N_COL && !colref_equal(q, a->colref, b->colref))
+        return false;
+    for (uint32_t i = 0; i < a->nargs; i++)
+        if (!node_equal(q, a->args[i], b->args[i]))
+            return false;
+    return true;
+}
+
+/* Replace every subtree equal to a GROUP BY expression by a reference to that key. */
+static pluck_code rewrite_keys(binder *b, pl_node **np)
+{
+    struct pluck_query *q = b->q;
+    pl_node *n = *np;
+    if (!n)
+        return PLUCK_OK;
+    for (uint32_t k = 0; k < q->ngroup_by; k++) {
+        if (node_equal(q, n, q->group_by[k])) {
+            pl_node *g = pl_arena_alloc(&q->arena, sizeof *g);
+            if (!g)
+                return oom(b);
+            memset(g, 0, sizeof *g);
+            g->op = PL_N_GROUPKEY;
+            g->key = k;
+            g->pos = n->pos;
+            *np = g;
+            return PLUCK_OK;
+        }
+    }
+    for (uint32_t i = 0; i < n->nargs; i++) {
+        pluck_code rc = rewrite_keys(b, &n->args[i]);
+        if (rc)
+            return rc;
+    }
+    return PLUCK_OK;
+}
+
+/* A column reference left outside aggregates (after rewriting), or NULL. */
+static const pl_node *find_column(const pl_node *n)
+{
+    if (!n)
+        return NULL;
+    if (n->op == PL_N_COL)
+        return n;
+    for (uint32_t i = 0; i < n->nargs; i++) {
+        const pl_node *c = find_column(n->args[i]);
+        if (c)
+            return c;
+    }
+    return NULL;
+}
+
+/* In a grouped or aggregate query every column must sit inside an aggregate or match a
+ * GROUP BY expression. */
+static pluck_code check_grouped(binder *b, pl_node **np)
+{
+    pluck_code rc = rewrite_keys(b, np);
+    if (rc)
+        return rc;
+    const pl_node *c = find_column(*np);
+    if (!c)
+        return PLUCK_OK;
+    if (b->q->ngroup_by)
+        return fail(b, c->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                    "The column at @POS@ must appear in GROUP BY or be used in an aggregate "
+                    "function.");
+    return fail(b, c->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                "Aggregate and non-aggregate expressions cannot be mixed in the SELECT list at "
+                "@POS@.");
+}
+
+static pluck_code bind_list(binder *b, pl_expr *const *src, uint32_t n, pl_node ***out)
+{
+    *out = pl_arena_alloc(&b->q->arena, (n ? n : 1) * sizeof **out);
+    if (!*out)
+        return oom(b);
+    for (uint32_t i = 0; i < n; i++) {
+        pluck_code rc = bind_expr(b, src[i], &(*out)[i]);
+        if (rc)
+            return rc;
+    }
+    return PLUCK_OK;
+}
+
+/* ORDER BY item: a SELECT alias, a 1-based SELECT position, or an expression. */
+static pluck_code bind_order_item(binder *b, const pl_expr *e, pl_node **out)
+{
+    struct pluck_query *q = b->q;
+    if (e->kind == PL_E_COLUMN && e->name && !e->qualifier && !e->name_quoted) {
+        for (uint32_t i = 0; i < q->ncols; i++)
+            if (!strcasecmp(q->cols[i].name, e->name)) {
+                *out = q->cols[i].expr;
+                return PLUCK_OK;
+            }
+    }
+    if (e->kind == PL_E_LITERAL && e->lit_kind == PL_LIT_INT) {
+        unsigned long k = strtoul(e->text, NULL, 10);
+        if (k < 1 || k > q->ncols)
+            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
+                        "ORDER BY position %s is not in the SELECT list at @POS@.", e->text);
+        *out = q->cols[k - 1].expr;
+        return PLUCK_OK;
+    }
+    return bind_expr(b, e, out);
+}
+
 pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err)
 {
     binder bb = {.q = q, .sel = sel, .err = err};
     binder *b = &bb;
     pluck_code rc;
 
+    if ((sel->ngroup_by || sel->having || sel->norder_by) && !q->params.extensions) {
+        uint32_t pos = sel->ngroup_by ? sel->group_pos : sel->having ? sel->having_pos
+                                                                     : sel->order_pos;
+        const char *kw = sel->ngroup_by ? "GROUP" : sel->having ? "HAVING" : "ORDER";
+        return fail(b, pos, PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME,
+                    "%s is not supported at @POS@.", kw);
+    }
     if (!is_s3object(sel->table_name))
         return fail(b, sel->table_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
                     "Unknown table %s: the only table is S3Object, at @POS@.",
@@ -304,42 +446,62 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
                     "Invalid table alias is specified at @POS@. Please check the "
                     "file and try again.");
     q->select_star = sel->select_star;
-    if (sel->where) {
-        if ((rc = bind_expr(b, sel->where, &q->where)))
-            return rc;
-    }
+    if (sel->where && (rc = bind_expr(b, sel->where, &q->where)))
+        return rc;
+    q->ngroup_by = sel->ngroup_by;
+    if (sel->ngroup_by && (rc = bind_list(b, sel->group_by, sel->ngroup_by, &q->group_by)))
+        return rc;
+    b->agg_ok = true;
     if (!sel->select_star) {
         q->cols = pl_arena_alloc(&q->arena, sel->nitems * sizeof *q->cols);
         if (!q->cols)
             return oom(b);
         q->ncols = sel->nitems;
-        uint32_t outside_before = b->ncol_refs_outside_agg;
-        b->agg_ok = true;
-        uint32_t first_plain_pos = 0;
-        bool plain_seen = false;
         for (uint32_t i = 0; i < sel->nitems; i++) {
             const pl_select_item *it = &sel->items[i];
             if (!it->expr) /* alias.* beside other items: S3 does not define what it returns */
                 return fail(b, it->pos, PLUCK_E_PARSE_ASTERISK_IS_NOT_ALONE_IN_SELECT_LIST,
                             "Other expressions are not allowed in the SELECT list when * is "
                             "used, at @POS@.");
-            uint32_t before = b->ncol_refs_outside_agg;
             if ((rc = bind_expr(b, it->expr, &q->cols[i].expr)))
                 return rc;
-            if (b->ncol_refs_outside_agg > before && !plain_seen) {
-                plain_seen = true;
-                first_plain_pos = it->pos;
-            }
             q->cols[i].name = it->alias ? it->alias : column_key(b, it->expr, i);
             if (!q->cols[i].name)
                 return oom(b);
         }
-        b->agg_ok = false;
-        q->is_aggregate = b->nagg_refs > 0;
-        if (q->is_aggregate && b->ncol_refs_outside_agg > outside_before)
-            return fail(b, first_plain_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                        "Aggregate and non-aggregate expressions cannot be mixed in the SELECT "
-                        "list at @POS@.");
+    }
+    if (sel->having && (rc = bind_expr(b, sel->having, &q->having)))
+        return rc;
+    if (sel->norder_by) {
+        q->norder_by = sel->norder_by;
+        q->order_by = pl_arena_alloc(&q->arena, sel->norder_by * sizeof *q->order_by);
+        q->order_desc = pl_arena_alloc(&q->arena, sel->norder_by);
+        if (!q->order_by || !q->order_desc)
+            return oom(b);
+        for (uint32_t i = 0; i < sel->norder_by; i++) {
+            q->order_desc[i] = sel->order_by[i].desc;
+            if ((rc = bind_order_item(b, sel->order_by[i].expr, &q->order_by[i])))
+                return rc;
+        }
+    }
+    b->agg_ok = false;
+    q->is_aggregate = q->naggs > 0 || q->ngroup_by > 0 || q->having;
+    if (q->is_aggregate) {
+        if (q->select_star)
+            return fail(b, sel->star_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                        "SELECT * cannot be used with GROUP BY or HAVING at @POS@.");
+        for (uint32_t i = 0; i < q->ncols; i++)
+            if ((rc = check_grouped(b, &q->cols[i].expr)))
+                return rc;
+        if ((rc = check_grouped(b, &q->having)))
+            return rc;
+        for (uint32_t i = 0; i < q->norder_by; i++)
+            if ((rc = check_grouped(b, &q->order_by[i])))
+                return rc;
+    } else if (q->norder_by && !sel->has_limit) {
+        return fail(b, sel->order_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                    "ORDER BY without GROUP BY needs a LIMIT (pluck keeps only the top n "
+                    "records in memory) at @POS@.");
     }
     if (sel->has_limit) {
         if (sel->limit < 0)

@@ -1178,6 +1178,91 @@ static bool parse_limit(parser *p, pl_select *sel)
     return true;
 }
 
+/* Expect BY after GROUP / ORDER. */
+static bool expect_by(parser *p)
+{
+    if (accept_kw(p, PL_KW_BY))
+        return true;
+    fail_tok(p, PLUCK_E_PARSE_EXPECTED_KEYWORD, cur(p), "Expected keyword BY, found ");
+    return false;
+}
+
+/* Comma-separated expressions into an arena array (the list is short: copy as it grows). */
+static bool parse_expr_list(parser *p, pl_expr ***out, uint32_t *n)
+{
+    uint32_t cap = 0;
+    pl_expr **v = NULL;
+    do {
+        pl_expr *e = parse_expr(p);
+        if (!e)
+            return false;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            pl_expr **nv = pl_arena_alloc(p->arena, cap * sizeof *nv);
+            if (!nv)
+                return oom(p) != NULL;
+            if (*n)
+                memcpy(nv, v, *n * sizeof *nv);
+            v = nv;
+        }
+        v[(*n)++] = e;
+    } while (accept(p, PL_TK_COMMA));
+    *out = v;
+    return true;
+}
+
+/* GROUP BY, HAVING and ORDER BY: pluck's extensions beyond S3 Select.  They are parsed
+ * here always; the binder refuses them unless the query enables extensions. */
+static bool parse_extensions(parser *p, pl_select *sel)
+{
+    const pl_token *t = cur(p);
+    if (is_kw(t, PL_KW_GROUP)) {
+        sel->group_pos = t->pos;
+        advance(p);
+        if (!expect_by(p) || !parse_expr_list(p, &sel->group_by, &sel->ngroup_by))
+            return false;
+    }
+    t = cur(p);
+    if (is_kw(t, PL_KW_HAVING)) {
+        sel->having_pos = t->pos;
+        advance(p);
+        if (!(sel->having = parse_expr(p)))
+            return false;
+    }
+    t = cur(p);
+    if (is_kw(t, PL_KW_ORDER)) {
+        sel->order_pos = t->pos;
+        advance(p);
+        uint32_t n = 0, cap = 0;
+        if (!expect_by(p))
+            return false;
+        do {
+            pl_expr *e = parse_expr(p);
+            if (!e)
+                return false;
+            bool desc = false;
+            if (accept_kw(p, PL_KW_DESC))
+                desc = true;
+            else
+                accept_kw(p, PL_KW_ASC);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4;
+                pl_order_item *nv = pl_arena_alloc(p->arena, cap * sizeof *nv);
+                if (!nv)
+                    return oom(p) != NULL;
+                if (n)
+                    memcpy(nv, sel->order_by, n * sizeof *nv);
+                sel->order_by = nv;
+            }
+            sel->order_by[n].expr = e;
+            sel->order_by[n].desc = desc;
+            n++;
+        } while (accept(p, PL_TK_COMMA));
+        sel->norder_by = n;
+    }
+    return true;
+}
+
 static pl_select *parse_statement(parser *p)
 {
     const pl_token *t = cur(p);
@@ -1198,6 +1283,8 @@ static pl_select *parse_statement(parser *p)
         return NULL;
     if (accept_kw(p, PL_KW_WHERE) && !(sel->where = parse_expr(p)))
         return NULL;
+    if (!parse_extensions(p, sel))
+        return NULL;
     if (accept_kw(p, PL_KW_LIMIT) && !parse_limit(p, sel))
         return NULL;
     accept(p, PL_TK_SEMI);
@@ -1206,8 +1293,14 @@ static pl_select *parse_statement(parser *p)
     for (uint32_t k = 0; k < sel->nitems; k++)
         if (!check_height(p, sel->items[k].expr))
             return NULL;
-    if (!check_height(p, sel->where))
+    if (!check_height(p, sel->where) || !check_height(p, sel->having))
         return NULL;
+    for (uint32_t k = 0; k < sel->ngroup_by; k++)
+        if (!check_height(p, sel->group_by[k]))
+            return NULL;
+    for (uint32_t k = 0; k < sel->norder_by; k++)
+        if (!check_height(p, sel->order_by[k].expr))
+            return NULL;
     return sel;
 }
 

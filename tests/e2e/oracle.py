@@ -463,9 +463,9 @@ Q("avg_decimal_exact", "-H",
 lat_mean = sum(Decimal(x) for x in LAT) / len(LAT)
 lat_prefix = format(lat_mean, "f")[: format(lat_mean, "f").index(".") + 26]
 Q("avg_decimal_prefix", "-H", "SELECT AVG(s.latitude_deg) FROM S3Object s", lat_prefix, kind="prefix")
-Q("minmax_strings", "-H", "SELECT MIN(s.name), MAX(s.name), MIN(s.ident), MAX(s.type) FROM S3Object s",
+Q("minmax_strings", "-H", "SELECT MIN(s.name), MAX(s.name), MIN(s.iso_region), MAX(s.type) FROM S3Object s",
   csv_out([[min(f(r, "name") for r in ROWS), max(f(r, "name") for r in ROWS),
-            agg_min_max([f(r, "ident") for r in ROWS], False), max(f(r, "type") for r in ROWS)]]))
+            agg_min_max([f(r, "iso_region") for r in ROWS], False), max(f(r, "type") for r in ROWS)]]))
 Q("agg_no_rows", "-H",
   "SELECT COUNT(*), COUNT(s.name), SUM(s.elevation_ft), AVG(s.elevation_ft), MIN(s.name), MAX(s.name) "
   "FROM S3Object s WHERE s.iso_country = 'XX'",
