@@ -395,6 +395,94 @@ static pluck_code eval_concat(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
     return PLUCK_OK;
 }
 
+/* ---- specialized filters ----------------------------------------------------------------- */
+
+/* The left operand of a specialized node: a CSV field read in place when it is a column. */
+static pluck_code left_value(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    const pl_node *a = n->args[0];
+    if (a->op != PL_N_COL)
+        return pl_eval(ctx, a, out);
+    int32_t idx = ctx->colmap[a->colref];
+    if (idx < 0 || (uint32_t)idx >= ctx->nfields) {
+        *out = pl_v_missing();
+    } else {
+        const pl_field *f = (const pl_field *)ctx->fields + idx;
+        *out = pl_v_str(f->p, f->len, true);
+    }
+    return PLUCK_OK;
+}
+
+static pluck_code eval_cmp_const(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    pl_value a;
+    pluck_code rc = left_value(ctx, n, &a);
+    if (rc)
+        return rc;
+    const pl_value *k = &n->args[1]->k;
+    if (n->op == PL_N_CMP_STR && a.type == PL_STRING) {
+        *out = cmp_result(n->sub, pl_str_cmp(&a, k));
+        return PLUCK_OK;
+    }
+    pl_value x;
+    if (n->op == PL_N_CMP_NUM && a.type == PL_STRING && a.untyped) {
+        *out = pl_parse_number(a.u.s.p, a.u.s.len, false, &x) ? cmp_result(n->sub, pl_num_cmp(&x, k))
+                                                                : pl_v_null();
+        return PLUCK_OK;
+    }
+    *out = cmp_result(n->sub, compare(&a, k));
+    return PLUCK_OK;
+}
+
+/* First occurrence of needle in hay (memmem is a GNU extension). */
+static bool contains(const char *hay, uint32_t n, const char *needle, uint32_t nn)
+{
+    if (nn == 0)
+        return true;
+    const char *end = hay + n;
+    while ((size_t)(end - hay) >= nn) {
+        const char *c = memchr(hay, needle[0], (size_t)(end - hay) - nn + 1);
+        if (!c)
+            return false;
+        if (!memcmp(c, needle, nn))
+            return true;
+        hay = c + 1;
+    }
+    return false;
+}
+
+static bool has_suffix(const char *p, uint32_t n, const char *s, uint32_t sn)
+{
+    return n >= sn && !memcmp(p + n - sn, s, sn);
+}
+
+static pluck_code eval_like_lit(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    pl_value a;
+    pluck_code rc = left_value(ctx, n, &a);
+    if (rc)
+        return rc;
+    if (pl_v_absent(&a)) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    if (a.type != PL_STRING)
+        return pl_eval_fail(ctx, n, PLUCK_E_LIKE_INVALID_INPUTS,
+                            "LIKE needs string operands, got %s LIKE STRING",
+                            pl_type_name((pl_type)a.type));
+    const char *p = a.u.s.p, *lit = n->k.u.s.p;
+    uint32_t len = a.u.s.len, ll = n->k.u.s.len;
+    bool m;
+    switch ((pl_like_shape)n->sub) {
+    case PL_LIKE_EXACT: m = len == ll && !memcmp(p, lit, ll); break;
+    case PL_LIKE_PREFIX: m = len >= ll && !memcmp(p, lit, ll); break;
+    case PL_LIKE_SUFFIX: m = has_suffix(p, len, lit, ll); break;
+    default: m = contains(p, len, lit, ll); break;
+    }
+    *out = pl_v_bool(m != n->negated);
+    return PLUCK_OK;
+}
+
 /* ---- the interpreter ------------------------------------------------------------------- */
 
 pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
@@ -535,6 +623,9 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
                 return rc;
         return n->fn->impl(ctx, n, args, n->nargs, out);
     }
+    case PL_N_CMP_STR:
+    case PL_N_CMP_NUM: return eval_cmp_const(ctx, n, out);
+    case PL_N_LIKE_LIT: return eval_like_lit(ctx, n, out);
     case PL_N_GROUPKEY:
         if (!ctx->group_keys)
             return pl_eval_fail(ctx, n, PLUCK_E_INTERNAL_ERROR, "Group key evaluated per record");

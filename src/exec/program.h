@@ -30,8 +30,16 @@ typedef enum pl_node_op {
     PL_N_CASE,    /* args as in the AST; has_else */
     PL_N_FUNC,    /* fn */
     PL_N_AGG,     /* value of aggregate slot `agg` (only in the SELECT list of an aggregate query) */
-    PL_N_GROUPKEY /* value of GROUP BY expression `key` for the current group */
+    PL_N_GROUPKEY, /* value of GROUP BY expression `key` for the current group */
+    /* specializations chosen by the binder for the common filter shapes; each gives the same
+     * result as the general node it replaces */
+    PL_N_CMP_STR,  /* args[0] sub args[1]: args[1] a STRING constant */
+    PL_N_CMP_NUM,  /* args[0] sub args[1]: args[1] a numeric constant */
+    PL_N_LIKE_LIT  /* args[0] LIKE constant pattern whose only wildcards are leading/trailing %:
+                    * sub = pl_like_shape, k = the literal between them */
 } pl_node_op;
+
+typedef enum pl_like_shape { PL_LIKE_EXACT, PL_LIKE_PREFIX, PL_LIKE_SUFFIX, PL_LIKE_CONTAINS } pl_like_shape;
 
 typedef struct pl_node pl_node;
 typedef struct pl_eval_ctx pl_eval_ctx;

@@ -42,6 +42,7 @@ bool pl_parse_number(const char *p, size_t n, bool trim, pl_value *out)
         neg = *p++ == '-';
     int digits = 0, sig = 0, frac = 0;
     pl_i128 coef = 0;
+    uint64_t acc = 0; /* digits go here while they fit: 128-bit steps cost 3x more */
     bool dot = false, big = false;
     for (; p < e; p++) {
         unsigned c = (unsigned char)*p - '0';
@@ -52,16 +53,23 @@ bool pl_parse_number(const char *p, size_t n, bool trim, pl_value *out)
             if (sig || c) {
                 sig++;
             }
-            if (sig > PL_DEC_MAX_DIGITS)
+            if (sig > PL_DEC_MAX_DIGITS) {
                 big = true;
-            else
+            } else if (sig <= 18) {
+                acc = acc * 10 + c;
+            } else {
+                if (sig == 19)
+                    coef = acc;
                 coef = coef * 10 + c;
+            }
         } else if (*p == '.' && !dot) {
             dot = true;
         } else {
             break;
         }
     }
+    if (sig <= 18)
+        coef = acc;
     if (digits == 0)
         return false;
     if (p == e && !dot && !big) {
@@ -140,21 +148,39 @@ static pl_value to_decimal(const pl_value *v)
     return *v;
 }
 
+static pl_i128 pow10_i128(int n)
+{
+    static const uint64_t small[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
+                                     1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL,
+                                     10000000000ULL, 100000000000ULL, 1000000000000ULL,
+                                     10000000000000ULL, 100000000000000ULL,
+                                     1000000000000000ULL, 10000000000000000ULL,
+                                     100000000000000000ULL, 1000000000000000000ULL};
+    if (n <= 18)
+        return small[n];
+    return (pl_i128)small[18] * pow10_i128(n - 18);
+}
+
+/* Raise x's scale by k digits; false when the coefficient would reach 1e38. */
+static bool rescale(pl_value *x, int32_t k)
+{
+    if (k > PL_DEC_MAX_DIGITS)
+        return x->u.d == 0 ? (x->scale += k, true) : false;
+    pl_i128 lim = pow10_i128(PL_DEC_MAX_DIGITS - k); /* 1e38 / 10^k, without a division */
+    if (x->u.d >= lim || x->u.d <= -lim)
+        return false;
+    x->u.d *= pow10_i128(k);
+    x->scale += k;
+    return true;
+}
+
 /* Bring two decimals to one scale; false when the rescaled coefficient would not fit. */
 static bool align(pl_value *a, pl_value *b)
 {
-    while (a->scale < b->scale) {
-        if (a->u.d >= DEC_LIMIT / 10 || a->u.d <= -DEC_LIMIT / 10)
-            return false;
-        a->u.d *= 10;
-        a->scale++;
-    }
-    while (b->scale < a->scale) {
-        if (b->u.d >= DEC_LIMIT / 10 || b->u.d <= -DEC_LIMIT / 10)
-            return false;
-        b->u.d *= 10;
-        b->scale++;
-    }
+    if (a->scale < b->scale)
+        return rescale(a, b->scale - a->scale);
+    if (b->scale < a->scale)
+        return rescale(b, a->scale - b->scale);
     return true;
 }
 
@@ -316,6 +342,19 @@ int pl_num_cmp(const pl_value *a, const pl_value *b)
 {
     if (a->type == PL_INT && b->type == PL_INT)
         return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (a->type == PL_DECIMAL && b->type == PL_DECIMAL && a->scale == b->scale)
+        return (a->u.d > b->u.d) - (a->u.d < b->u.d);
+    /* INT against a small DECIMAL (a CSV "15.8" against 400): 64-bit math when it fits */
+    if ((a->type == PL_INT && b->type == PL_DECIMAL) || (a->type == PL_DECIMAL && b->type == PL_INT)) {
+        const pl_value *i = a->type == PL_INT ? a : b, *d = a->type == PL_INT ? b : a;
+        int64_t scaled;
+        if (d->scale <= 18 && d->u.d >= INT64_MIN && d->u.d <= INT64_MAX &&
+            !__builtin_mul_overflow(i->u.i, (int64_t)pow10_i128(d->scale), &scaled)) {
+            int64_t c = (int64_t)d->u.d;
+            int r = (scaled > c) - (scaled < c);
+            return a->type == PL_INT ? r : -r;
+        }
+    }
     if (a->type != PL_FLOAT && b->type != PL_FLOAT) {
         pl_value x = to_decimal(a), y = to_decimal(b);
         if (align(&x, &y))

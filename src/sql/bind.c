@@ -236,6 +236,47 @@ static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
     return bind_args(b, e, n);
 }
 
+/* Pick a specialized node for `expr op constant` and simple LIKE patterns, the shapes that
+ * dominate filters (eval.c evaluates them without building intermediate values). */
+static void specialize(pl_node *n)
+{
+    if (n->op == PL_N_CMP) {
+        if (n->args[0]->op == PL_N_CONST && n->args[1]->op != PL_N_CONST) {
+            static const uint8_t flip[] = {[PL_CMP_EQ] = PL_CMP_EQ, [PL_CMP_NE] = PL_CMP_NE,
+                                           [PL_CMP_LT] = PL_CMP_GT, [PL_CMP_LE] = PL_CMP_GE,
+                                           [PL_CMP_GT] = PL_CMP_LT, [PL_CMP_GE] = PL_CMP_LE};
+            pl_node *t = n->args[0];
+            n->args[0] = n->args[1];
+            n->args[1] = t;
+            n->sub = flip[n->sub];
+        }
+        const pl_value *k = &n->args[1]->k;
+        if (n->args[1]->op != PL_N_CONST || n->args[0]->op == PL_N_CONST)
+            return;
+        if (k->type == PL_STRING)
+            n->op = PL_N_CMP_STR;
+        else if (pl_v_numeric(k))
+            n->op = PL_N_CMP_NUM;
+        return;
+    }
+    if (n->op != PL_N_LIKE || n->nargs != 2 || n->args[1]->op != PL_N_CONST ||
+        n->args[1]->k.type != PL_STRING)
+        return;
+    const char *p = n->args[1]->k.u.s.p;
+    uint32_t len = n->args[1]->k.u.s.len;
+    bool lead = len > 0 && p[0] == '%';
+    bool trail = len > (lead ? 1u : 0u) && p[len - 1] == '%';
+    const char *lit = p + lead;
+    uint32_t litlen = len - lead - trail;
+    for (uint32_t i = 0; i < litlen; i++)
+        if (lit[i] == '%' || lit[i] == '_')
+            return;
+    n->op = PL_N_LIKE_LIT;
+    n->sub = lead && trail ? PL_LIKE_CONTAINS : lead ? PL_LIKE_SUFFIX : trail ? PL_LIKE_PREFIX
+                                                                          : PL_LIKE_EXACT;
+    n->k = pl_v_str(lit, litlen, false);
+}
+
 static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
 {
     pl_node *n = pl_arena_alloc(&b->q->arena, sizeof *n);
@@ -270,7 +311,10 @@ static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
         break;
     case PL_E_CASE: n->op = PL_N_CASE; break;
     }
-    return bind_args(b, e, n);
+    pluck_code rc = bind_args(b, e, n);
+    if (!rc)
+        specialize(n);
+    return rc;
 }
 
 static const char *column_key(binder *b, const pl_expr *e, uint32_t i)
