@@ -203,6 +203,8 @@ typedef enum pluck_param {
     PLUCK_PARAM_MAX_RECORD_SIZE,          /* bytes, default 1048576 (pluck extension) */
     PLUCK_PARAM_EXTENSIONS,               /* TRUE: allow GROUP BY / HAVING / ORDER BY (pluck) */
     PLUCK_PARAM_MAX_GROUPS,               /* groups kept by GROUP BY, default 1000000 (pluck) */
+    PLUCK_PARAM_THREADS,                  /* 1: one thread; 2+: decompress on a second thread
+                                           * in pluck_run_read/_fd (pluck; default 1) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -211,7 +213,8 @@ typedef enum pluck_param_kind {
     PLUCK_KIND_BOOL,  /* TRUE / FALSE, case-insensitive */
     PLUCK_KIND_CHAR,  /* exactly one byte (or empty where allowed) */
     PLUCK_KIND_CHARS, /* 1..8 bytes */
-    PLUCK_KIND_SIZE   /* decimal integer, optional K/M/G suffix */
+    PLUCK_KIND_SIZE,  /* decimal integer, optional K/M/G suffix */
+    PLUCK_KIND_INT    /* small decimal integer (1..64) */
 } pluck_param_kind;
 
 typedef struct pluck_param_info {

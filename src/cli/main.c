@@ -89,7 +89,9 @@ static void print_help(void)
         else if (pi->kind == PLUCK_KIND_BOOL)
             snprintf(arg, sizeof arg, "TRUE|FALSE");
         else if (pi->kind == PLUCK_KIND_SIZE)
-            snprintf(arg, sizeof arg, "BYTES");
+            snprintf(arg, sizeof arg, pi->id == PLUCK_PARAM_MAX_GROUPS ? "N" : "BYTES");
+        else if (pi->kind == PLUCK_KIND_INT)
+            snprintf(arg, sizeof arg, "N");
         else
             snprintf(arg, sizeof arg, "CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
         char opt[96];
@@ -341,6 +343,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pluck: out of memory\n");
         return EXIT_DATA;
     }
+    /* The CLI pipelines by default: decompression on one core, scanning on another. */
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+        pluck_params_set(c.params, PLUCK_PARAM_THREADS, "2", 1, NULL);
 
     struct option opts[PLUCK_PARAM_COUNT + 16];
     int n = 0;

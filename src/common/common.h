@@ -105,6 +105,7 @@ struct pluck_params {
     size_t max_record_size;
     bool extensions;
     size_t max_groups;
+    unsigned threads;
 };
 
 void pl_params_defaults(struct pluck_params *p);

@@ -55,6 +55,8 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "TRUE: allow pluck's SQL beyond S3 Select (GROUP BY, HAVING, ORDER BY)"},
     {PLUCK_PARAM_MAX_GROUPS, NULL, NULL, "max-groups", PLUCK_KIND_SIZE, NULL, "1000000", 0,
      "most groups GROUP BY may hold; more is TooManyGroups"},
+    {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
+     "2 or more: decompress on a second thread while scanning (1: single-threaded)"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)
@@ -143,6 +145,9 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
     else if (pi->kind == PLUCK_KIND_SIZE)
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected a size in bytes.", shown,
                      v, pi->cli_name);
+    else if (pi->kind == PLUCK_KIND_INT)
+        pl_error_set(err, code, "Invalid value '%.*s' for %s: expected a number from 1 to 64.",
+                     shown, v, pi->cli_name);
     else
         pl_error_set(err, code, "Invalid value for %s: expected %s%s.", pi->s3_name,
                      pi->kind == PLUCK_KIND_CHAR ? "a single character" : "1 to 8 characters",
@@ -218,6 +223,13 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
         if (!parse_size(v, len, &sz))
             return bad_value(err, pi, v, len);
         break;
+    case PLUCK_KIND_INT:
+        sz = 0;
+        for (size_t i = 0; i < len && sz <= 64; i++)
+            sz = isdigit((unsigned char)v[i]) ? sz * 10 + (size_t)(v[i] - '0') : 999;
+        if (len == 0 || sz < 1 || sz > 64)
+            return bad_value(err, pi, v, len);
+        break;
     }
     int ch = len ? (unsigned char)v[0] : -1;
     switch (id) {
@@ -247,6 +259,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
     case PLUCK_PARAM_MAX_RECORD_SIZE: p->max_record_size = sz; break;
     case PLUCK_PARAM_EXTENSIONS: p->extensions = bv; break;
     case PLUCK_PARAM_MAX_GROUPS: p->max_groups = sz; break;
+    case PLUCK_PARAM_THREADS: p->threads = (unsigned)sz; break;
     case PLUCK_PARAM_COUNT: break;
     }
     return PLUCK_OK;
@@ -314,10 +327,13 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
         c = (char)p->out.escape;
         return put_text(buf, cap, &c, 1);
     case PLUCK_PARAM_MAX_RECORD_SIZE:
-    case PLUCK_PARAM_MAX_GROUPS: {
+    case PLUCK_PARAM_MAX_GROUPS:
+    case PLUCK_PARAM_THREADS: {
         char tmp[32];
-        int n = snprintf(tmp, sizeof tmp, "%zu",
-                         id == PLUCK_PARAM_MAX_GROUPS ? p->max_groups : p->max_record_size);
+        size_t v = id == PLUCK_PARAM_MAX_GROUPS ? p->max_groups
+                   : id == PLUCK_PARAM_THREADS  ? p->threads
+                                                : p->max_record_size;
+        int n = snprintf(tmp, sizeof tmp, "%zu", v);
         return put_text(buf, cap, tmp, (size_t)n);
     }
     case PLUCK_PARAM_EXTENSIONS:

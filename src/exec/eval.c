@@ -47,6 +47,15 @@ static pluck_code arith_error(pl_eval_ctx *ctx, const pl_node *n, pluck_code rc)
 
 /* ---- comparison ------------------------------------------------------------------------ */
 
+bool pl_value_as_ts(const pl_value *v, pl_ts *out)
+{
+    if (v->type == PL_TIMESTAMP) {
+        *out = v->u.ts;
+        return true;
+    }
+    return v->type == PL_STRING && v->untyped && pl_ts_parse(v->u.s.p, v->u.s.len, out);
+}
+
 /* Result: -1/0/1, or 2 for unknown, 3 for "different types" (never equal, not ordered). */
 enum { CMP_UNKNOWN = 2, CMP_TYPES = 3 };
 
@@ -70,6 +79,13 @@ static int compare(const pl_value *a, const pl_value *b)
         if ((!ax && a->untyped) || (!by && b->untyped))
             return CMP_UNKNOWN;
         return CMP_TYPES;
+    }
+    if (a->type == PL_TIMESTAMP || b->type == PL_TIMESTAMP) {
+        /* a CSV field against a timestamp is read as Ion timestamp text */
+        pl_ts x, y;
+        if (!pl_value_as_ts(a, &x) || !pl_value_as_ts(b, &y))
+            return (a->untyped || b->untyped) ? CMP_UNKNOWN : CMP_TYPES;
+        return pl_ts_cmp(&x, &y);
     }
     if (a->type == PL_BOOL || b->type == PL_BOOL) {
         const pl_value *s = a->type == PL_BOOL ? b : a;
@@ -299,8 +315,29 @@ pluck_code pl_cast(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, int ty
         }
         *out = pl_v_bool(pl_to_double(v) != 0);
         return PLUCK_OK;
+    case PL_T_TIMESTAMP: {
+        pl_ts t;
+        if (v->type == PL_TIMESTAMP) {
+            *out = *v;
+            return PLUCK_OK;
+        }
+        if (v->type != PL_STRING)
+            return cast_failed(ctx, n, v, type);
+        const char *p = v->u.s.p;
+        uint32_t l = v->u.s.len;
+        while (l && (*p == ' ' || *p == '\t'))
+            p++, l--;
+        while (l && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+            l--;
+        if (!pl_ts_parse(p, l, &t))
+            return cast_failed(ctx, n, v, type);
+        *out = pl_v_ts(&t);
+        return PLUCK_OK;
+    }
     default: break;
     }
+    if (v->type == PL_TIMESTAMP)
+        return cast_failed(ctx, n, v, type);
     /* numeric targets */
     if (v->type == PL_STRING) {
         if (!pl_parse_number(v->u.s.p, v->u.s.len, true, &num))

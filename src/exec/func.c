@@ -224,6 +224,144 @@ static pluck_code fn_trim(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
     return PLUCK_OK;
 }
 
+/* ---- date and time ------------------------------------------------------------------- */
+
+static pluck_code need_ts(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, pl_ts *out)
+{
+    if (pl_value_as_ts(v, out))
+        return PLUCK_OK;
+    return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
+                        "Function %s expects a timestamp, got %s", n->fn->name,
+                        pl_type_name((pl_type)v->type));
+}
+
+static pluck_code fn_utcnow(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                            pl_value *out)
+{
+    pl_ts t = pl_ts_now();
+    *out = pl_v_ts(&t);
+    return PLUCK_OK;
+}
+
+static pluck_code fn_to_timestamp(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
+                                  uint32_t na, pl_value *out)
+{
+    for (uint32_t i = 0; i < na; i++)
+        if (pl_v_absent(&a[i])) {
+            *out = pl_v_null();
+            return PLUCK_OK;
+        }
+    if (a[0].type != PL_STRING || (na > 1 && a[1].type != PL_STRING))
+        return need_string(ctx, n, a[0].type != PL_STRING ? &a[0] : &a[1]);
+    pl_ts t;
+    if (na == 1) {
+        if (!pl_ts_parse(a[0].u.s.p, a[0].u.s.len, &t))
+            return pl_eval_fail(ctx, n, PLUCK_E_CAST_FAILED,
+                                "Attempt to convert from one data type to another failed: cast "
+                                "from STRING to TIMESTAMP ('%.*s')",
+                                (int)(a[0].u.s.len > 60 ? 60 : a[0].u.s.len), a[0].u.s.p);
+    } else {
+        char msg[200] = "";
+        pluck_code rc = pl_ts_parse_pattern(a[0].u.s.p, a[0].u.s.len, a[1].u.s.p, a[1].u.s.len,
+                                            &t, msg);
+        if (rc)
+            return pl_eval_fail(ctx, n, rc, "%s", msg);
+    }
+    *out = pl_v_ts(&t);
+    return PLUCK_OK;
+}
+
+static pluck_code fn_to_string(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                               pl_value *out)
+{
+    if (pl_v_absent(&a[0]) || pl_v_absent(&a[1])) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    pl_ts t;
+    pluck_code rc = need_ts(ctx, n, &a[0], &t);
+    if (rc)
+        return rc;
+    if (a[1].type != PL_STRING)
+        return need_string(ctx, n, &a[1]);
+    pl_buf b = {0};
+    char msg[200] = "";
+    rc = pl_ts_to_string(&t, a[1].u.s.p, a[1].u.s.len, &b, msg);
+    if (!rc) {
+        char *s = pl_arena_strndup(ctx->scratch, b.data ? b.data : "", b.len);
+        if (!s)
+            rc = PLUCK_E_OUT_OF_MEMORY;
+        else
+            *out = pl_v_str(s, (uint32_t)b.len, false);
+    }
+    pl_buf_free(&b);
+    return rc ? pl_eval_fail(ctx, n, rc, "%s", msg[0] ? msg : "TO_STRING failed") : PLUCK_OK;
+}
+
+static pluck_code fn_extract(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                             pl_value *out)
+{
+    if (pl_v_absent(&a[0])) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    pl_ts t;
+    int64_t v;
+    pluck_code rc = need_ts(ctx, n, &a[0], &t);
+    if (rc)
+        return rc;
+    if (!pl_ts_extract(&t, n->datepart, &v))
+        return pl_eval_fail(ctx, n, PLUCK_E_EVALUATOR_INVALID_ARGUMENTS,
+                            "EXTRACT cannot take this part from a timestamp");
+    *out = pl_v_int(v);
+    return PLUCK_OK;
+}
+
+static pluck_code fn_date_add(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                              pl_value *out)
+{
+    if (pl_v_absent(&a[0]) || pl_v_absent(&a[1])) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    int64_t q;
+    pl_ts t, r;
+    pl_value num;
+    if (!pl_value_as_number(&a[0], &num) || num.type != PL_INT)
+        return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
+                            "DATE_ADD expects an integer quantity");
+    q = num.u.i;
+    pluck_code rc = need_ts(ctx, n, &a[1], &t);
+    if (!rc)
+        rc = pl_ts_add(&t, n->datepart, q, &r);
+    if (rc)
+        return rc == PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE
+                   ? rc
+                   : pl_eval_fail(ctx, n, rc, "DATE_ADD result is out of range");
+    *out = pl_v_ts(&r);
+    return PLUCK_OK;
+}
+
+static pluck_code fn_date_diff(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
+                               pl_value *out)
+{
+    if (pl_v_absent(&a[0]) || pl_v_absent(&a[1])) {
+        *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    pl_ts x, y;
+    int64_t d;
+    pluck_code rc = need_ts(ctx, n, &a[0], &x);
+    if (!rc)
+        rc = need_ts(ctx, n, &a[1], &y);
+    if (rc)
+        return rc;
+    if ((rc = pl_ts_diff(&x, &y, n->datepart, &d)))
+        return pl_eval_fail(ctx, n, rc, "DATE_DIFF failed");
+    *out = pl_v_int(d);
+    return PLUCK_OK;
+}
+
 static const pl_func func_table[] = {
     /* name                min max  agg            impl */
     {"avg", 1, 1, PL_AGG_AVG, NULL},
@@ -231,14 +369,20 @@ static const pl_func func_table[] = {
     {"character_length", 1, 1, -1, fn_char_length},
     {"coalesce", 1, 32, -1, fn_coalesce},
     {"count", 1, 1, PL_AGG_COUNT, NULL},
+    {"date_add", 2, 2, -1, fn_date_add},
+    {"date_diff", 2, 2, -1, fn_date_diff},
+    {"extract", 1, 1, -1, fn_extract},
     {"lower", 1, 1, -1, fn_lower},
     {"max", 1, 1, PL_AGG_MAX, NULL},
     {"min", 1, 1, PL_AGG_MIN, NULL},
     {"nullif", 2, 2, -1, fn_nullif},
     {"substring", 2, 3, -1, fn_substring},
     {"sum", 1, 1, PL_AGG_SUM, NULL},
+    {"to_string", 2, 2, -1, fn_to_string},
+    {"to_timestamp", 1, 2, -1, fn_to_timestamp},
     {"trim", 1, 2, -1, fn_trim},
     {"upper", 1, 1, -1, fn_upper},
+    {"utcnow", 0, 0, -1, fn_utcnow},
 };
 
 const pl_func *pl_func_find(const char *lower_name)

@@ -145,6 +145,9 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out);
 pluck_code pl_eval_fail(pl_eval_ctx *ctx, const pl_node *n, pluck_code code, const char *fmt, ...)
     PL_PRINTF(4, 5);
 
+/* Timestamp view of a value: a TIMESTAMP, or an untyped CSV field holding Ion text. */
+bool pl_value_as_ts(const pl_value *v, pl_ts *out);
+
 /* CAST(v AS type) */
 pluck_code pl_cast(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, int type, pl_value *out);
 

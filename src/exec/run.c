@@ -13,6 +13,7 @@
  */
 #include "codec/codec.h"
 #include "exec/group.h"
+#include "exec/pipe.h"
 #include "exec/program.h"
 #include "out/out.h"
 #include "scan/scan.h"
@@ -42,6 +43,7 @@ struct pluck_run {
     bool finished;
 
     pl_codec *codec;
+    bool codec_external; /* a pipe's thread decompresses: no codec of our own */
     unsigned char sniff[16];
     size_t nsniff;
 
@@ -397,17 +399,25 @@ static pluck_code progress(pluck_run *r)
     return PLUCK_OK;
 }
 
+/* Make room for n more bytes at the end of the window. */
+static pluck_code window_reserve(pluck_run *r, size_t n)
+{
+    if (r->wcap - r->wlen >= n)
+        return PLUCK_OK;
+    size_t cap = r->wlen + n;
+    char *w = realloc(r->win, cap);
+    if (!w)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    r->win = w;
+    r->wcap = cap;
+    return PLUCK_OK;
+}
+
 static pluck_code decode(pluck_run *r, const unsigned char *in, size_t n)
 {
     for (;;) {
-        if (r->wcap - r->wlen < CHUNK) {
-            size_t cap = r->wlen + CHUNK;
-            char *w = realloc(r->win, cap);
-            if (!w)
-                return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-            r->win = w;
-            r->wcap = cap;
-        }
+        if (window_reserve(r, CHUNK))
+            return r->state;
         unsigned char *out = (unsigned char *)r->win + r->wlen;
         size_t room = CHUNK;
         pluck_code rc = pl_codec_decode(r->codec, &in, &n, &out, &room);
@@ -531,7 +541,9 @@ pluck_code pluck_run_finish(pluck_run *r)
     if (r->finished)
         return pluck_is_error(r->state) ? r->state : PLUCK_OK;
     r->finished = true;
-    if (r->state == PLUCK_OK) {
+    if (r->state == PLUCK_OK && r->codec_external) {
+        process(r, true);
+    } else if (r->state == PLUCK_OK) {
         if (!r->codec && !start_codec(r, true) && !r->codec)
             fail_msg(r, PLUCK_E_INTERNAL_ERROR, "Compression could not be detected.");
         if (r->state == PLUCK_OK && !decode(r, (const unsigned char *)"", 0)) {
@@ -559,8 +571,54 @@ pluck_code pluck_run_finish(pluck_run *r)
 
 /* ---- pull interfaces -------------------------------------------------------------------- */
 
+/* threads >= 2: a producer thread reads and decompresses, this thread scans. */
+static pluck_code run_pipelined(pluck_run *r, pluck_read_fn read, void *opaque)
+{
+    pl_pipe *p = pl_pipe_start(r->q->params.compression, read, opaque);
+    if (!p)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory (decompression thread).");
+    r->codec_external = true;
+    for (;;) {
+        const unsigned char *data;
+        size_t len;
+        pluck_code rc = pl_pipe_next(p, &data, &len);
+        r->stats.bytes_scanned = pl_pipe_bytes_in(p);
+        r->stats.codec = pl_pipe_codec_name(p);
+        if (rc) {
+            fail_msg(r, rc, "%s", pl_pipe_message(p));
+            break;
+        }
+        if (len == 0)
+            break;
+        if (window_reserve(r, len)) {
+            pl_pipe_release(p);
+            break;
+        }
+        memcpy(r->win + r->wlen, data, len);
+        r->wlen += len;
+        r->stats.bytes_processed += len;
+        pl_pipe_release(p);
+        if (process(r, false) || progress(r))
+            break;
+        flush(r);
+    }
+    r->stats.bytes_scanned = pl_pipe_stop(p); /* counts a read finished after our last look */
+    return r->state;
+}
+
 pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
 {
+    if (r->q->params.threads > 1 && r->state == PLUCK_OK && !r->finished &&
+        r->stats.bytes_scanned == 0) {
+        pluck_code rc = run_pipelined(r, read, opaque);
+        if (pluck_is_error(rc)) {
+            r->finished = true;
+            flush(r);
+            return rc;
+        }
+        return pluck_run_finish(r);
+    }
+
     char *buf = malloc(CHUNK);
     if (!buf)
         return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");

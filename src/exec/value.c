@@ -23,7 +23,8 @@ pl_value pl_decimal_make(pl_i128 coef, int32_t scale)
 
 const char *pl_type_name(pl_type t)
 {
-    static const char *const names[] = {"MISSING", "NULL", "BOOL", "INT", "FLOAT", "DECIMAL", "STRING"};
+    static const char *const names[] = {"MISSING", "NULL",   "BOOL",     "INT",
+                                        "FLOAT",   "DECIMAL", "STRING", "TIMESTAMP"};
     return (unsigned)t < PL_ARRAY_SIZE(names) ? names[t] : "?";
 }
 
@@ -479,6 +480,7 @@ size_t pl_value_text(const pl_value *v, char *tmp, const char **p)
     case PL_FLOAT: return float_text(v->u.f, tmp);
     case PL_DECIMAL: return decimal_text(v->u.d, v->scale, tmp);
     case PL_BOOL: *p = v->u.b ? "true" : "false"; return v->u.b ? 4 : 5;
+    case PL_TIMESTAMP: return pl_ts_format(&v->u.ts, tmp);
     default: *p = ""; return 0;
     }
 }
@@ -489,7 +491,8 @@ static int type_rank(const pl_value *v)
     case PL_MISSING:
     case PL_NULL: return 0;
     case PL_BOOL: return 1;
-    case PL_STRING: return 3;
+    case PL_TIMESTAMP: return 3;
+    case PL_STRING: return 4;
     default: return 2;
     }
 }
@@ -508,6 +511,7 @@ int pl_value_order(const pl_value *a, const pl_value *b)
     case 0: return 0;
     case 1: return (int)x.u.b - (int)y.u.b;
     case 2: return pl_num_cmp(&x, &y);
+    case 3: return pl_ts_cmp(&x.u.ts, &y.u.ts);
     default: return pl_str_cmp(&x, &y);
     }
 }

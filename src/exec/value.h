@@ -12,6 +12,7 @@
 #define PL_VALUE_H
 
 #include "common/common.h"
+#include "exec/timestamp.h"
 
 __extension__ typedef __int128 pl_i128;
 
@@ -22,7 +23,8 @@ typedef enum pl_type {
     PL_INT,
     PL_FLOAT,
     PL_DECIMAL,
-    PL_STRING
+    PL_STRING,
+    PL_TIMESTAMP
 } pl_type;
 
 typedef struct pl_value {
@@ -38,6 +40,7 @@ typedef struct pl_value {
             const char *p;
             uint32_t len;
         } s;
+        pl_ts ts;
     } u;
 } pl_value;
 
@@ -55,6 +58,13 @@ static inline pl_value pl_v_str(const char *p, uint32_t len, bool untyped)
     v.untyped = untyped;
     v.u.s.p = p;
     v.u.s.len = len;
+    return v;
+}
+static inline pl_value pl_v_ts(const pl_ts *t)
+{
+    pl_value v = {0};
+    v.type = PL_TIMESTAMP;
+    v.u.ts = *t;
     return v;
 }
 static inline bool pl_v_absent(const pl_value *v) { return v->type <= PL_NULL; }
@@ -83,8 +93,8 @@ int pl_num_cmp(const pl_value *a, const pl_value *b);
 /* Compare two strings bytewise (UTF-8 code point order). */
 int pl_str_cmp(const pl_value *a, const pl_value *b);
 
-/* Total order used by MIN/MAX and ORDER BY: absent < BOOL < numbers < strings; an untyped
- * string that reads as a number counts as that number.  Returns <0, 0, >0. */
+/* Total order used by MIN/MAX and ORDER BY: absent < BOOL < numbers < timestamps < strings;
+ * an untyped string that reads as a number counts as that number.  Returns <0, 0, >0. */
 int pl_value_order(const pl_value *a, const pl_value *b);
 
 /* Conversions used by CAST and by aggregates. */

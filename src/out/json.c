@@ -60,6 +60,9 @@ bool pl_json_member(pl_writer *w, const char *key, size_t keylen, const pl_value
     switch (v->type) {
     case PL_NULL: return pl_buf_append(b, "null", 4);
     case PL_STRING: return json_string(b, v->u.s.p, v->u.s.len);
+    case PL_TIMESTAMP:
+        n = pl_value_text(v, tmp, &p);
+        return json_string(b, p, n);
     case PL_FLOAT:
         if (!isfinite(v->u.f)) { /* JSON has no NaN/Infinity: give them as strings */
             n = pl_value_text(v, tmp, &p);

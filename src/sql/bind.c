@@ -136,10 +136,13 @@ static pluck_code bind_literal(binder *b, const pl_expr *e, pl_value *v)
             *v = pl_v_bool(!strcasecmp(e->text, "true"));
             return PLUCK_OK;
         }
-        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
-                    "Ion literal `%s` is not supported (TIMESTAMP values are not implemented "
-                    "yet) at @POS@.",
-                    e->text);
+        pl_ts t;
+        if (pl_ts_parse(e->text, e->text_len, &t)) {
+            *v = pl_v_ts(&t);
+            return PLUCK_OK;
+        }
+        return fail(b, e->pos, PLUCK_E_LEXER_INVALID_ION_LITERAL,
+                    "Invalid Ion literal `%s` at @POS@.", e->text);
     }
     }
     return PLUCK_OK;
@@ -305,9 +308,6 @@ static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
     case PL_E_CAST:
         n->op = PL_N_CAST;
         n->sub = (uint8_t)e->cast_type;
-        if (e->cast_type == PL_T_TIMESTAMP)
-            return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
-                        "CAST to TIMESTAMP is not implemented yet at @POS@.");
         break;
     case PL_E_CASE: n->op = PL_N_CASE; break;
     }

@@ -1,0 +1,248 @@
+/*
+ * pipe.c — the producer thread of a pipelined run (see pipe.h).
+ *
+ * A ring of NSLOT chunks of SLOT_BYTES each bounds the memory (4 MiB) whatever the input.
+ * The producer fills the slot at `tail`, the consumer reads the slot at `head`; one mutex and
+ * two condition variables hand slots back and forth.  The consumer never waits on a slot the
+ * producer is filling, and a stop request is seen by the producer between two reads.
+ */
+#include "exec/pipe.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSLOT 4
+#define SLOT_BYTES (1u << 20)
+#define READ_BYTES (256u * 1024)
+
+struct pl_pipe {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t can_fill, can_take;
+    unsigned char *slot[NSLOT];
+    size_t slot_len[NSLOT];
+    unsigned head, count; /* count = filled slots waiting for the consumer */
+    bool done;            /* producer finished (EOF or error): no more slots after these */
+    bool stop;            /* consumer asked to stop */
+    bool holding;         /* consumer holds the slot at head */
+    pluck_code rc;
+    char msg[512];
+    _Atomic uint64_t bytes_in;
+    _Atomic(const char *) codec_name;
+
+    pl_compression kind;
+    pluck_read_fn read;
+    void *opaque;
+    unsigned char *inbuf;
+};
+
+static void set_error(pl_pipe *p, pluck_code rc, const char *msg)
+{
+    p->rc = rc;
+    snprintf(p->msg, sizeof p->msg, "%s", msg);
+}
+
+/* Wait for a free slot; NULL when the consumer asked to stop. */
+static unsigned char *claim_slot(pl_pipe *p, unsigned *idx)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->count >= NSLOT && !p->stop)
+        pthread_cond_wait(&p->can_fill, &p->mu);
+    bool stop = p->stop;
+    *idx = (p->head + p->count) % NSLOT;
+    pthread_mutex_unlock(&p->mu);
+    return stop ? NULL : p->slot[*idx];
+}
+
+static void publish(pl_pipe *p, size_t len)
+{
+    pthread_mutex_lock(&p->mu);
+    p->slot_len[(p->head + p->count) % NSLOT] = len;
+    p->count++;
+    pthread_cond_signal(&p->can_take);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void finish(pl_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->done = true;
+    pthread_cond_signal(&p->can_take);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Read at least `want` bytes unless the input ends first; false on a read error. */
+static bool read_some(pl_pipe *p, size_t want, size_t *got)
+{
+    *got = 0;
+    while (*got < want) {
+        ptrdiff_t n = p->read(p->opaque, p->inbuf + *got, READ_BYTES - *got);
+        if (n < 0) {
+            set_error(p, PLUCK_E_READ_ERROR, "The input could not be read.");
+            return false;
+        }
+        if (n == 0)
+            break;
+        *got += (size_t)n;
+        atomic_fetch_add(&p->bytes_in, (uint64_t)n);
+    }
+    return true;
+}
+
+static void *producer(void *arg)
+{
+    pl_pipe *p = arg;
+    pl_codec *codec = NULL;
+    size_t n;
+    /* enough bytes to recognise every magic number (the codecs need at most 6) */
+    if (!read_some(p, 16, &n))
+        goto out;
+    pl_compression kind = p->kind;
+    if (kind == PL_COMP_AUTO)
+        kind = pl_codec_detect(p->inbuf, n, true);
+    codec = pl_codec_create(kind, PL_GZIP_AUTO);
+    if (!codec) {
+        set_error(p, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto out;
+    }
+    atomic_store(&p->codec_name, pl_codec_name(codec));
+    unsigned idx;
+    unsigned char *out = claim_slot(p, &idx);
+    size_t room = SLOT_BYTES;
+    bool eof = n == 0;
+    while (out) {
+        const unsigned char *in = p->inbuf;
+        size_t inlen = n;
+        /* decode all of this read, publishing full slots as they fill */
+        for (;;) {
+            unsigned char *o = out + (SLOT_BYTES - room);
+            pluck_code rc = pl_codec_decode(codec, &in, &inlen, &o, &room);
+            if (rc) {
+                if (room < SLOT_BYTES)
+                    publish(p, SLOT_BYTES - room); /* what decoded cleanly comes first */
+                set_error(p, rc, pl_codec_message(codec));
+                goto out;
+            }
+            if (room == 0) {
+                publish(p, SLOT_BYTES);
+                if (!(out = claim_slot(p, &idx)))
+                    goto out;
+                room = SLOT_BYTES;
+                continue;
+            }
+            if (inlen == 0)
+                break;
+        }
+        if (eof) {
+            if (room < SLOT_BYTES)
+                publish(p, SLOT_BYTES - room);
+            pluck_code rc = pl_codec_finish(codec);
+            if (rc)
+                set_error(p, rc, pl_codec_message(codec));
+            break;
+        }
+        if (!read_some(p, 1, &n)) {
+            if (room < SLOT_BYTES)
+                publish(p, SLOT_BYTES - room);
+            break;
+        }
+        eof = n == 0;
+    }
+out:
+    pl_codec_free(codec);
+    finish(p);
+    return NULL;
+}
+
+pl_pipe *pl_pipe_start(pl_compression kind, pluck_read_fn read, void *opaque)
+{
+    pl_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->kind = kind;
+    p->read = read;
+    p->opaque = opaque;
+    atomic_init(&p->bytes_in, 0);
+    atomic_init(&p->codec_name, "");
+    p->inbuf = malloc(READ_BYTES);
+    bool ok = p->inbuf != NULL;
+    for (int i = 0; i < NSLOT && ok; i++)
+        ok = (p->slot[i] = malloc(SLOT_BYTES)) != NULL;
+    if (ok) {
+        pthread_mutex_init(&p->mu, NULL);
+        pthread_cond_init(&p->can_fill, NULL);
+        pthread_cond_init(&p->can_take, NULL);
+        if (pthread_create(&p->thread, NULL, producer, p) != 0) {
+            pthread_mutex_destroy(&p->mu);
+            pthread_cond_destroy(&p->can_fill);
+            pthread_cond_destroy(&p->can_take);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        for (int i = 0; i < NSLOT; i++)
+            free(p->slot[i]);
+        free(p->inbuf);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+pluck_code pl_pipe_next(pl_pipe *p, const unsigned char **data, size_t *len)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->count == 0 && !p->done)
+        pthread_cond_wait(&p->can_take, &p->mu);
+    pluck_code rc = PLUCK_OK;
+    if (p->count > 0) {
+        *data = p->slot[p->head];
+        *len = p->slot_len[p->head];
+        p->holding = true;
+    } else {
+        *data = NULL;
+        *len = 0;
+        rc = p->rc;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+void pl_pipe_release(pl_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->holding) {
+        p->holding = false;
+        p->head = (p->head + 1) % NSLOT;
+        p->count--;
+        pthread_cond_signal(&p->can_fill);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+uint64_t pl_pipe_bytes_in(pl_pipe *p) { return atomic_load(&p->bytes_in); }
+const char *pl_pipe_codec_name(pl_pipe *p) { return atomic_load(&p->codec_name); }
+const char *pl_pipe_message(pl_pipe *p) { return p->msg; }
+
+uint64_t pl_pipe_stop(pl_pipe *p)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_signal(&p->can_fill);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->can_fill);
+    pthread_cond_destroy(&p->can_take);
+    for (int i = 0; i < NSLOT; i++)
+        free(p->slot[i]);
+    free(p->inbuf);
+    uint64_t in = atomic_load(&p->bytes_in);
+    free(p);
+    return in;
+}

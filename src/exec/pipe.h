@@ -1,0 +1,32 @@
+/*
+ * pipe.h — decompression on its own thread.  A producer thread reads the source, detects the
+ * compression, decompresses, and hands fixed-size chunks of plain bytes through a bounded
+ * ring to the scanning thread, so both cores work at once.  Used by pluck_run_read() /
+ * pluck_run_fd() when the query's `threads` parameter is 2 or more; the push API and
+ * threads = 1 stay single-threaded with identical results.
+ */
+#ifndef PL_PIPE_H
+#define PL_PIPE_H
+
+#include "codec/codec.h"
+
+typedef struct pl_pipe pl_pipe;
+
+/* Start the producer.  kind may be PL_COMP_AUTO.  NULL on out of memory / thread failure. */
+pl_pipe *pl_pipe_start(pl_compression kind, pluck_read_fn read, void *opaque);
+
+/* Next chunk of decompressed bytes, blocking until one is ready.  *len == 0 means the input
+ * ended cleanly.  Returns PLUCK_OK or the producer's error (message in pl_pipe_message).
+ * The chunk stays valid until pl_pipe_release(). */
+pluck_code pl_pipe_next(pl_pipe *p, const unsigned char **data, size_t *len);
+void pl_pipe_release(pl_pipe *p);
+
+uint64_t pl_pipe_bytes_in(pl_pipe *p);      /* compressed bytes read so far */
+const char *pl_pipe_codec_name(pl_pipe *p); /* "" until detected */
+const char *pl_pipe_message(pl_pipe *p);
+
+/* Stop the producer (it finishes at most the read it is blocked in), join and free.
+ * Returns the compressed bytes read in all. */
+uint64_t pl_pipe_stop(pl_pipe *p); /* accepts NULL */
+
+#endif /* PL_PIPE_H */
