@@ -74,7 +74,41 @@ static pluck_code fn_char_length(pl_eval_ctx *ctx, const pl_node *n, const pl_va
     return PLUCK_OK;
 }
 
-/* ASCII case mapping; bytes of multi-byte UTF-8 sequences pass through unchanged. */
+/* Simple case mapping of one code point for the Latin (ASCII, Latin-1, Latin Extended-A),
+ * Greek and Cyrillic alphabets; every mapping keeps the UTF-8 length, and other scripts pass
+ * through unchanged (documented in pluck(1)). */
+static uint32_t map_cp(uint32_t c, bool upper)
+{
+    if (upper) {
+        if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7) ||
+            (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
+            return c - 0x20;
+        if (c >= 0x450 && c <= 0x45F)
+            return c - 0x50;
+        if (c == 0xFF)
+            return 0x178;
+        if (c == 0x3C2) /* final sigma */
+            return 0x3A3;
+        if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+            return c & ~1u;
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+            return (c & 1u) ? c : c - 1;
+        return c;
+    }
+    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
+        (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) || (c >= 0x410 && c <= 0x42F))
+        return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 0x50;
+    if (c == 0x178)
+        return 0xFF;
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        return c | 1u;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return (c & 1u) ? c + 1 : c;
+    return c;
+}
+
 static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, pl_value *out,
                            bool upper)
 {
@@ -84,18 +118,27 @@ static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a
     }
     if (a[0].type != PL_STRING)
         return need_string(ctx, n, &a[0]);
-    char *s = pl_arena_alloc(ctx->scratch, a[0].u.s.len + 1);
+    const unsigned char *p = (const unsigned char *)a[0].u.s.p;
+    uint32_t len = a[0].u.s.len;
+    unsigned char *s = pl_arena_alloc(ctx->scratch, len + 1);
     if (!s)
         return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
-    for (uint32_t i = 0; i < a[0].u.s.len; i++) {
-        char c = a[0].u.s.p[i];
-        if (upper && c >= 'a' && c <= 'z')
-            c = (char)(c - 32);
-        else if (!upper && c >= 'A' && c <= 'Z')
-            c = (char)(c + 32);
-        s[i] = c;
+    for (uint32_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            s[i++] = (unsigned char)map_cp(c, upper);
+        } else if ((c & 0xE0) == 0xC0 && i + 1 < len && is_cont(p[i + 1])) {
+            /* every mapped letter beyond ASCII is a two-byte sequence */
+            uint32_t cp = map_cp(((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F), upper);
+            s[i] = (unsigned char)(0xC0 | (cp >> 6));
+            s[i + 1] = (unsigned char)(0x80 | (cp & 0x3F));
+            i += 2;
+        } else {
+            s[i] = c;
+            i++;
+        }
     }
-    *out = pl_v_str(s, a[0].u.s.len, false);
+    *out = pl_v_str((const char *)s, len, false);
     return PLUCK_OK;
 }
 
