@@ -19,7 +19,7 @@ static int match_bytes(const unsigned char *magic, size_t mlen, const unsigned c
                        size_t n)
 {
     size_t k = n < mlen ? n : mlen;
-    if (memcmp(p, magic, k) != 0)
+    if (k && memcmp(p, magic, k) != 0) /* p may be NULL when n == 0 */
         return 0;
     return n >= mlen ? 2 : 1;
 }
@@ -235,13 +235,17 @@ pluck_code pl_codec_decode(pl_codec *c, const unsigned char **in, size_t *in_len
     const unsigned char *src = *in ? *in : no_input;
     size_t src_len = *in ? *in_len : 0;
     pluck_code rc = check_magic(c, src, src_len);
+    int idle = 0;
     while (rc == PLUCK_OK && *out_cap > 0) {
         size_t in0 = src_len, out0 = *out_cap;
         bool stalled = false;
         rc = c->ops->step(c, &src, &src_len, out, out_cap, &stalled);
         c->in_total += in0 - src_len;
         c->out_total += out0 - *out_cap;
-        if (stalled)
+        /* A step may only change state (a member ending), but a backend that keeps doing
+         * that without moving bytes must not spin here forever. */
+        idle = in0 == src_len && out0 == *out_cap ? idle + 1 : 0;
+        if (stalled || idle > 2)
             break;
     }
     if (*in) {
@@ -257,6 +261,8 @@ pluck_code pl_codec_finish(pl_codec *c)
 {
     if (c->failed)
         return c->failed;
+    if (c->finished)
+        return PLUCK_OK;
     if (c->head_len < pl_codec_magic_len(c->kind)) {
         if (c->in_total == 0)
             pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
@@ -272,6 +278,8 @@ pluck_code pl_codec_finish(pl_codec *c)
     pluck_code rc = c->ops->finish(c);
     if (rc != PLUCK_OK)
         c->failed = rc;
+    else
+        c->finished = true; /* liblzma, for one, must not be asked to finish twice */
     return rc;
 }
 

@@ -39,6 +39,7 @@ struct pl_codec {
     unsigned char head[PL_CODEC_HEAD_MAX]; /* first bytes of the stream, for the magic check */
     size_t head_len;
     pluck_code failed;  /* sticky: once set, decode and finish return it */
+    bool finished;      /* pl_codec_finish() succeeded; repeating it is a no-op */
     char msg[PL_CODEC_MSG_MAX];
 };
 

@@ -276,6 +276,7 @@ static result run(cmode m, const unsigned char *comp, size_t n, size_t in_chunk,
         cr_assert_eq(pl_codec_finish(c), rc);
     } else {
         cr_assert_str_eq(res.msg, "");
+        cr_assert_eq(pl_codec_finish(c), PLUCK_OK, "%s: a second finish", mode_name(m));
     }
     free(obuf);
     pl_codec_free(c);
@@ -604,6 +605,20 @@ Test(codec_multi, zstd_skippable_frames)
             expect_roundtrip(C_ZSTD, &plain, &comp, chunks[i], outs[o]);
     b_free(&a);
     b_free(&b);
+    b_free(&comp);
+    b_free(&plain);
+}
+
+/* Without a content checksum the frame's last input byte can be consumed while most of
+ * the last block's output is still buffered inside libzstd. */
+Test(codec_roundtrip, zstd_without_checksum)
+{
+    bytes plain = gen_csv(300000, 12);
+    bytes comp = zstd_compress(plain.p, plain.n, 3, 0);
+    for (size_t i = 0; i < PL_ARRAY_SIZE(chunks); i++)
+        for (size_t o = 0; o < PL_ARRAY_SIZE(outs); o++)
+            expect_roundtrip(C_ZSTD, &plain, &comp, chunks[i], outs[o]);
+    expect_roundtrip(C_ZSTD, &plain, &comp, comp.n, 13);
     b_free(&comp);
     b_free(&plain);
 }
