@@ -32,6 +32,11 @@
 void pl_error_set(pluck_error *err, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
 void pl_error_vset(pluck_error *err, pluck_code code, const char *fmt, va_list ap)
     PL_PRINTF(3, 0);
+/* Fill err with an SQL error at byte `offset`: the formatted message with "@POS@" replaced
+ * by "line L, column C", or, without "@POS@", followed by "at line L, column C." (so fmt
+ * then ends with the separator).  Sets the SQL position fields.  Returns code. */
+pluck_code pl_error_sql(pluck_error *err, pluck_code code, const char *sql, size_t sql_len,
+                        size_t offset, const char *fmt, ...) PL_PRINTF(6, 7);
 /* Set the SQL position fields from a byte offset into sql (computes 1-based line/column). */
 void pl_error_sql_pos(pluck_error *err, const char *sql, size_t sql_len, size_t offset);
 

@@ -183,3 +183,25 @@ void pl_error_sql_pos(pluck_error *err, const char *sql, size_t sql_len, size_t 
     err->sql_line = line;
     err->sql_column = col;
 }
+
+pluck_code pl_error_sql(pluck_error *err, pluck_code code, const char *sql, size_t sql_len,
+                        size_t offset, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    char msg[sizeof err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pluck_error pos;
+    pl_error_sql_pos(&pos, sql, sql_len, offset);
+    char *at = strstr(msg, "@POS@");
+    if (at)
+        pl_error_set(err, code, "%.*sline %u, column %u%s", (int)(at - msg), msg, pos.sql_line,
+                     pos.sql_column, at + 5);
+    else
+        pl_error_set(err, code, "%sat line %u, column %u.", msg, pos.sql_line, pos.sql_column);
+    pl_error_sql_pos(err, sql, sql_len, offset);
+    return code;
+}

@@ -171,7 +171,7 @@ static bool parse_size(const char *v, size_t len, size_t *out)
     if (i < len) {
         int c = toupper((unsigned char)v[i++]);
         unsigned shift = c == 'K' ? 10 : c == 'M' ? 20 : c == 'G' ? 30 : 0;
-        if (!shift || i != len)
+        if (!shift || i != len || n > (1ULL << 32) >> shift)
             return false;
         n <<= shift;
     }
@@ -292,8 +292,8 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
         return put_text(buf, cap, "", 0);
     switch (id) {
     case PLUCK_PARAM_COMPRESSION_TYPE: {
-        static const int idx[] = {0, 1, 2, 4, 3, 5}; /* pl_compression -> table position */
-        return put_enum(buf, cap, pi->values, idx[p->compression]);
+        /* pl_compression lists its values in the table's order */
+        return put_enum(buf, cap, pi->values, (int)p->compression);
     }
     case PLUCK_PARAM_FILE_HEADER_INFO: {
         static const int idx[] = {0, 1, 2};

@@ -25,15 +25,8 @@ pluck_code pl_eval_fail(pl_eval_ctx *ctx, const pl_node *n, pluck_code code, con
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    pluck_error pos;
-    pl_error_sql_pos(&pos, ctx->q->sql, ctx->q->sql_len, n ? n->pos : 0);
-    if (n)
-        pl_error_set(ctx->err, code, "%s (expression at line %u, column %u)", msg, pos.sql_line,
-                     pos.sql_column);
-    else
-        pl_error_set(ctx->err, code, "%s", msg);
-    pl_error_sql_pos(ctx->err, ctx->q->sql, ctx->q->sql_len, n ? n->pos : 0);
-    return code;
+    return pl_error_sql(ctx->err, code, ctx->q->sql, ctx->q->sql_len, n ? n->pos : 0,
+                        "%s (expression at @POS@)", msg);
 }
 
 static pluck_code arith_error(pl_eval_ctx *ctx, const pl_node *n, pluck_code rc)
@@ -56,10 +49,9 @@ bool pl_value_as_ts(const pl_value *v, pl_ts *out)
     return v->type == PL_STRING && v->untyped && pl_ts_parse(v->u.s.p, v->u.s.len, out);
 }
 
-/* Result: -1/0/1, or 2 for unknown, 3 for "different types" (never equal, not ordered). */
-enum { CMP_UNKNOWN = 2, CMP_TYPES = 3 };
+enum { CMP_UNKNOWN = PL_CMP_UNKNOWN, CMP_TYPES = PL_CMP_TYPES };
 
-static int compare(const pl_value *a, const pl_value *b)
+int pl_compare(const pl_value *a, const pl_value *b)
 {
     if (pl_v_absent(a) || pl_v_absent(b))
         return CMP_UNKNOWN;
@@ -467,7 +459,7 @@ static pluck_code eval_cmp_const(pl_eval_ctx *ctx, const pl_node *n, pl_value *o
                                                                 : pl_v_null();
         return PLUCK_OK;
     }
-    *out = cmp_result(n->sub, compare(&a, k));
+    *out = cmp_result(n->sub, pl_compare(&a, k));
     return PLUCK_OK;
 }
 
@@ -588,15 +580,15 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
     case PL_N_CMP:
         if ((rc = pl_eval(ctx, n->args[0], &a)) || (rc = pl_eval(ctx, n->args[1], &b)))
             return rc;
-        *out = cmp_result(n->sub, compare(&a, &b));
+        *out = cmp_result(n->sub, pl_compare(&a, &b));
         return PLUCK_OK;
     case PL_N_LIKE: return eval_like(ctx, n, out);
     case PL_N_BETWEEN: {
         if ((rc = pl_eval(ctx, n->args[0], &a)) || (rc = pl_eval(ctx, n->args[1], &b)) ||
             (rc = pl_eval(ctx, n->args[2], &c)))
             return rc;
-        pl_value lo = cmp_result(PL_CMP_GE, compare(&a, &b));
-        pl_value hi = cmp_result(PL_CMP_LE, compare(&a, &c));
+        pl_value lo = cmp_result(PL_CMP_GE, pl_compare(&a, &b));
+        pl_value hi = cmp_result(PL_CMP_LE, pl_compare(&a, &c));
         int t1 = truth(&lo), t2 = truth(&hi);
         int t = (t1 == 0 || t2 == 0) ? 0 : (t1 == 2 || t2 == 2) ? 2 : 1;
         if (n->negated && t != 2)
@@ -611,7 +603,7 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
         for (uint32_t i = 1; i < n->nargs && t != 1; i++) {
             if ((rc = pl_eval(ctx, n->args[i], &b)))
                 return rc;
-            pl_value r = cmp_result(PL_CMP_EQ, compare(&a, &b));
+            pl_value r = cmp_result(PL_CMP_EQ, pl_compare(&a, &b));
             int ti = truth(&r);
             if (ti == 1)
                 t = 1;
@@ -642,7 +634,7 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
         for (; i + 1 < pairs_end; i += 2) {
             if ((rc = pl_eval(ctx, n->args[i], &b)))
                 return rc;
-            pl_value r = simple ? cmp_result(PL_CMP_EQ, compare(&a, &b)) : b;
+            pl_value r = simple ? cmp_result(PL_CMP_EQ, pl_compare(&a, &b)) : b;
             if (truth(&r) == 1)
                 return pl_eval(ctx, n->args[i + 1], out);
         }

@@ -44,20 +44,8 @@ static pluck_code fn_nullif(pl_eval_ctx *ctx, const pl_node *n, const pl_value *
         *out = pl_v_null();
         return PLUCK_OK;
     }
-    bool eq = false;
-    if (!pl_v_absent(&a[1])) {
-        pl_value x, y;
-        if (pl_v_numeric(&a[0]) && pl_v_numeric(&a[1]))
-            eq = pl_num_cmp(&a[0], &a[1]) == 0;
-        else if (a[0].type == PL_STRING && a[1].type == PL_STRING)
-            eq = pl_str_cmp(&a[0], &a[1]) == 0;
-        else if (a[0].type == PL_BOOL && a[1].type == PL_BOOL)
-            eq = a[0].u.b == a[1].u.b;
-        else if ((a[0].untyped || a[1].untyped) && pl_value_as_number(&a[0], &x) &&
-                 pl_value_as_number(&a[1], &y))
-            eq = pl_num_cmp(&x, &y) == 0;
-    }
-    *out = eq ? pl_v_null() : a[0];
+    /* NULL exactly when a = b is TRUE, with the same rules as the = operator */
+    *out = pl_compare(&a[0], &a[1]) == 0 ? pl_v_null() : a[0];
     return PLUCK_OK;
 }
 
@@ -159,10 +147,14 @@ static bool int_arg(const pl_value *v, int64_t *out)
     pl_value x;
     if (!pl_value_as_number(v, &x))
         return false;
-    if (x.type == PL_INT)
+    if (x.type == PL_INT) {
         *out = x.u.i;
-    else
-        *out = (int64_t)pl_to_double(&x);
+        return true;
+    }
+    double f = pl_to_double(&x); /* clamp: a cast of an out-of-range double is undefined */
+    if (f != f)
+        return false;
+    *out = f >= 9.2e18 ? INT64_MAX : f <= -9.2e18 ? INT64_MIN : (int64_t)f;
     return true;
 }
 

@@ -145,6 +145,12 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out);
 pluck_code pl_eval_fail(pl_eval_ctx *ctx, const pl_node *n, pluck_code code, const char *fmt, ...)
     PL_PRINTF(4, 5);
 
+/* Compare as the SQL comparison operators do: -1/0/1, PL_CMP_UNKNOWN (NULL/MISSING, or a CSV
+ * field that does not read as the other side's type) or PL_CMP_TYPES (different types:
+ * never equal, not ordered). */
+enum { PL_CMP_UNKNOWN = 2, PL_CMP_TYPES = 3 };
+int pl_compare(const pl_value *a, const pl_value *b);
+
 /* Timestamp view of a value: a TIMESTAMP, or an untyped CSV field holding Ion text. */
 bool pl_value_as_ts(const pl_value *v, pl_ts *out);
 

@@ -96,8 +96,10 @@ static pluck_code flush(pluck_run *r)
     pl_buf *b = &r->out.buf;
     if (!b->len)
         return PLUCK_OK;
-    if (r->write && r->write(r->wop, b->data, b->len) != 0)
+    if (r->write && r->write(r->wop, b->data, b->len) != 0) {
+        b->len = 0; /* refused once: never offered again */
         return fail_msg(r, PLUCK_E_WRITE_ERROR, "The output could not be written.");
+    }
     r->stats.bytes_returned += b->len;
     b->len = 0;
     return PLUCK_OK;
@@ -107,12 +109,8 @@ static pluck_code flush(pluck_run *r)
 
 static pluck_code sql_fail(pluck_run *r, uint32_t pos, pluck_code code, const char *what)
 {
-    const pluck_query *q = r->q;
-    pluck_error p;
-    pl_error_sql_pos(&p, q->sql, q->sql_len, pos);
-    pl_error_set(&r->err, code, "%s at line %u, column %u. Please check the file and try again.",
-                 what, p.sql_line, p.sql_column);
-    pl_error_sql_pos(&r->err, q->sql, q->sql_len, pos);
+    pl_error_sql(&r->err, code, r->q->sql, r->q->sql_len, pos,
+                 "%s at @POS@. Please check the file and try again.", what);
     return fail(r, code);
 }
 

@@ -175,6 +175,16 @@ static bool rescale(pl_value *x, int32_t k)
     return true;
 }
 
+/* Multiply the coefficient by 10^k keeping the scale (for exponents); false past 1e38. */
+static bool rescale_up(pl_value *x, int32_t k)
+{
+    int32_t scale = x->scale;
+    if (!rescale(x, k))
+        return false;
+    x->scale = scale;
+    return true;
+}
+
 /* Bring two decimals to one scale; false when the rescaled coefficient would not fit. */
 static bool align(pl_value *a, pl_value *b)
 {
@@ -239,10 +249,12 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
             break;
         r = a.u.d * b.u.d;
         int32_t sc = a.scale + b.scale;
-        while (sc > PL_DEC_MAX_DIGITS) { /* keep the scale bounded; truncation is far below */
+        while (sc > PL_DEC_MAX_DIGITS && r % 10 == 0) { /* drop zeros that carry nothing */
             r /= 10;
             sc--;
         }
+        if (sc > PL_DEC_MAX_DIGITS)
+            break; /* more than 38 fractional digits: not a DECIMAL any more */
         *out = pl_decimal_make(r, sc);
         return PLUCK_OK;
     }
@@ -256,7 +268,8 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
             *out = pl_decimal_make(a.u.d % b.u.d, a.scale);
             return PLUCK_OK;
         }
-        /* quotient with up to 18 fractional digits beyond the operands', rounded half up */
+        /* quotient with 20 more digits than the operands give, rounded half up; when the
+         * dividend cannot take them the result would not be exact to 20 places: FLOAT */
         pl_i128 num = a.u.d;
         int32_t sc = a.scale - b.scale;
         int extra = 0;
@@ -264,10 +277,12 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
             num *= 10;
             extra++;
         }
+        if (extra < 20)
+            break;
         sc += extra;
         pl_i128 q = num / b.u.d, rem = num % b.u.d;
         pl_i128 absrem = rem < 0 ? -rem : rem, absb = b.u.d < 0 ? -b.u.d : b.u.d;
-        if (absrem * 2 >= absb)
+        if (absrem >= absb - absrem)
             q += ((num < 0) != (b.u.d < 0)) ? -1 : 1;
         while (sc < 0) {
             if (!dec_fits(q * 10))
@@ -382,19 +397,33 @@ bool pl_decimal_from_double(double f, pl_value *out)
     const char *p;
     pl_value fv = pl_v_float(f);
     size_t n = pl_value_text(&fv, tmp, &p);
+    /* the shortest text is positional or d.ddde±X: take the mantissa, then apply X */
+    const char *e = memchr(p, 'e', n);
     pl_value r;
-    if (!pl_parse_number(p, n, false, &r))
+    if (!pl_parse_number(p, e ? (size_t)(e - p) : n, false, &r))
         return false;
     if (r.type == PL_INT)
         r = pl_decimal_make(r.u.i, 0);
     if (r.type != PL_DECIMAL)
         return false;
+    if (e) {
+        long x = strtol(e + 1, NULL, 10);
+        long sc = (long)r.scale - x;
+        if (sc < 0) {
+            if (-sc > PL_DEC_MAX_DIGITS || !rescale_up(&r, (int32_t)-sc))
+                return false;
+            sc = 0;
+        }
+        if (sc > PL_DEC_MAX_DIGITS)
+            return false;
+        r.scale = (int32_t)sc;
+    }
     *out = r;
     return true;
 }
 
 /* Shortest text that reads back as the same double, positional for ordinary magnitudes
- * (1e-7 < |x| < 1e21) so values never print as 1e+06. */
+ * (1e-7 <= |x| < 1e21) so values never print as 1e+06. */
 static size_t float_text(double f, char *tmp)
 {
     if (isnan(f))

@@ -34,17 +34,7 @@ static pluck_code fail(binder *b, uint32_t pos, pluck_code code, const char *fmt
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* messages say "@POS@" where S3 puts "line L, column C" */
-    pluck_error tmp;
-    pl_error_sql_pos(&tmp, b->q->sql, b->q->sql_len, pos);
-    char *at = strstr(msg, "@POS@");
-    if (at)
-        pl_error_set(b->err, code, "%.*sline %u, column %u%s", (int)(at - msg), msg,
-                     tmp.sql_line, tmp.sql_column, at + 5);
-    else
-        pl_error_set(b->err, code, "%s", msg);
-    pl_error_sql_pos(b->err, b->q->sql, b->q->sql_len, pos);
-    return code;
+    return pl_error_sql(b->err, code, b->q->sql, b->q->sql_len, pos, "%s", msg);
 }
 
 static pluck_code oom(binder *b)
@@ -124,9 +114,7 @@ static pluck_code bind_literal(binder *b, const pl_expr *e, pl_value *v)
         if (!pl_parse_number(e->text, e->text_len, false, v))
             return fail(b, e->pos, PLUCK_E_LEXER_INVALID_LITERAL,
                         "Invalid literal %s at @POS@.", e->text);
-        if (e->lit_kind == PL_LIT_INT && v->type != PL_INT)
-            return fail(b, e->pos, PLUCK_E_INTEGER_OVERFLOW,
-                        "Integer literal %s is out of range at @POS@.", e->text);
+        /* an integer literal beyond 64 bits stays exact as a DECIMAL (up to 38 digits) */
         return PLUCK_OK;
     case PL_LIT_ION: {
         /* Ion numbers and booleans are understood; Ion timestamps come with TIMESTAMP. */

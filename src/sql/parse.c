@@ -172,7 +172,7 @@ static void *fail_at(parser *p, pluck_code code, uint32_t pos, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    p->rc = pl_sql_error(p->err, code, p->sql, p->len, pos, "%s", msg);
+    p->rc = pl_error_sql(p->err, code, p->sql, p->len, pos, "%s", msg);
     return NULL;
 }
 

@@ -93,22 +93,6 @@ const char *pl_keyword_name(pl_keyword kw)
     return keyword_names[kw - 1];
 }
 
-pluck_code pl_sql_error(pluck_error *err, pluck_code code, const char *sql, size_t len,
-                        size_t offset, const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    va_list ap;
-    va_start(ap, fmt);
-    pl_error_vset(err, code, fmt, ap);
-    va_end(ap);
-    pl_error_sql_pos(err, sql, len, offset);
-    size_t n = strlen(err->message);
-    snprintf(err->message + n, sizeof err->message - n, "at line %u, column %u.",
-             (unsigned)err->sql_line, (unsigned)err->sql_column);
-    return code;
-}
-
 typedef struct lexer {
     const char *s;
     size_t len;
@@ -172,24 +156,24 @@ static pluck_code invalid_char(lexer *lx, size_t i)
     else if (cp >= 0xC2 && cp < 0xE0)
         need = 1, cp &= 0x1F;
     else if (cp >= 0x80)
-        return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
+        return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
                             "Invalid character (byte 0x%02X) ", (unsigned)p[0]);
     if (need >= avail)
-        return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
+        return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
                             "Invalid character (byte 0x%02X) ", (unsigned)p[0]);
     for (size_t k = 1; k <= need; k++) {
         if ((p[k] & 0xC0) != 0x80)
-            return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
+            return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
                                 "Invalid character (byte 0x%02X) ", (unsigned)p[0]);
         cp = (cp << 6) | (p[k] & 0x3F);
     }
     if (need == 0 && cp > 0x20 && cp < 0x7F)
-        return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
+        return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
                             "Invalid character '%c' [U+%04X] ", (char)cp, (unsigned)cp);
     if (need == 0)
-        return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
+        return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
                             "Invalid character [U+%04X] ", (unsigned)cp);
-    return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
+    return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_CHAR, lx->s, lx->len, i,
                         "Invalid character '%.*s' [U+%04X] ", (int)(need + 1),
                         (const char *)p, (unsigned)cp);
 }
@@ -227,7 +211,7 @@ static pluck_code lex_number(lexer *lx, size_t *pi)
             i++;
         char shown[64];
         pl_sql_excerpt(shown, sizeof shown, lx->s + st, i - st);
-        return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_LITERAL, lx->s, lx->len, st,
+        return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_LITERAL, lx->s, lx->len, st,
                             "Invalid numeric literal '%s' ", shown);
     }
     *pi = i;
@@ -240,7 +224,7 @@ static pluck_code lex_quoted(lexer *lx, size_t *pi, char q, pl_tok_type type)
     size_t st = *pi, i = st + 1;
     for (;;) {
         if (i >= lx->len)
-            return pl_sql_error(lx->err, PLUCK_E_LEXER_INVALID_LITERAL, lx->s, lx->len, st,
+            return pl_error_sql(lx->err, PLUCK_E_LEXER_INVALID_LITERAL, lx->s, lx->len, st,
                                 type == PL_TK_STRING ? "Unterminated string literal "
                                                      : "Unterminated quoted identifier ");
         char c = lx->s[i];
@@ -307,10 +291,10 @@ pluck_code pl_tokenize(const char *sql, size_t len, pl_arena *arena, pl_token **
         case CC_BT: {
             const char *end = memchr(sql + i + 1, '`', len - i - 1);
             if (!end)
-                return pl_sql_error(err, PLUCK_E_LEXER_INVALID_ION_LITERAL, sql, len, st,
+                return pl_error_sql(err, PLUCK_E_LEXER_INVALID_ION_LITERAL, sql, len, st,
                                     "Unterminated Ion literal ");
             if (end == sql + i + 1)
-                return pl_sql_error(err, PLUCK_E_LEXER_INVALID_ION_LITERAL, sql, len, st,
+                return pl_error_sql(err, PLUCK_E_LEXER_INVALID_ION_LITERAL, sql, len, st,
                                     "Empty Ion literal ");
             const char *nul = memchr(sql + i + 1, '\0', (size_t)(end - sql) - i - 1);
             if (nul)
@@ -334,7 +318,7 @@ pluck_code pl_tokenize(const char *sql, size_t len, pl_arena *arena, pl_token **
                 while (j + 1 < len && !(sql[j] == '*' && sql[j + 1] == '/'))
                     j++;
                 if (j + 1 >= len)
-                    return pl_sql_error(err, PLUCK_E_LEXER_INVALID_CHAR, sql, len, st,
+                    return pl_error_sql(err, PLUCK_E_LEXER_INVALID_CHAR, sql, len, st,
                                         "Unterminated comment ");
                 i = j + 2;
                 continue;

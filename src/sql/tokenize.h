@@ -140,10 +140,4 @@ const char *pl_keyword_name(pl_keyword kw);
  * a cut.  out should hold 64 bytes. */
 void pl_sql_excerpt(char *out, size_t cap, const char *s, size_t n);
 
-/* Fill err with code and a message made of fmt followed by "at line L, column C." for the
- * byte offset, and set its SQL position.  fmt should end with the separator (usually a
- * space) to put before "at".  Returns code. */
-pluck_code pl_sql_error(pluck_error *err, pluck_code code, const char *sql, size_t len,
-                        size_t offset, const char *fmt, ...) PL_PRINTF(6, 7);
-
 #endif /* PL_TOKENIZE_H */
