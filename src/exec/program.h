@@ -118,6 +118,8 @@ struct pluck_query {
     bool has_limit;
     uint64_t limit;
     uint32_t max_positional; /* highest _N referenced (pushdown when no names are used) */
+    const char *prefilter;   /* a literal every selected record contains in its raw bytes */
+    uint32_t prefilter_len;  /* (0: no prefilter) — see run.c */
     bool uses_names;         /* some reference is by header name */
 };
 

@@ -54,6 +54,7 @@ struct pluck_run {
     pl_scanner *scan;
 
     bool header_done;
+    uint64_t skipped;    /* records the prefilter skipped unparsed (for record numbers) */
     pl_arena hdr_arena;
     const char **hdr;
     uint32_t *hdr_len;
@@ -286,7 +287,7 @@ static pluck_code offer_sorted(pluck_run *r, pl_eval_ctx *ctx)
 
 static void locate(pluck_run *r, const pl_batch *b, uint32_t i)
 {
-    r->err.record = b->recno[i];
+    r->err.record = b->recno[i] + r->skipped;
     r->err.byte_offset = b->offset[i];
 }
 
@@ -347,6 +348,73 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
     return PLUCK_OK;
 }
 
+/* ---- literal prefilter ----------------------------------------------------------------
+ * When every selected record must contain a literal (see bind.c), lines without it are
+ * skipped before the scanner ever sees them; candidate lines are scanned and the full
+ * predicate still decides.  Skipped lines still count as scanned records. */
+
+static size_t count_newlines(const char *p, size_t n)
+{
+    size_t c = 0, i = 0;
+    /* eight bytes at a time: a zero byte of (w ^ 0x0a..) marks a newline */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        w ^= 0x0a0a0a0a0a0a0a0aULL;
+        uint64_t z = ((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | w;
+        c += (size_t)__builtin_popcountll(~z & 0x8080808080808080ULL);
+    }
+    for (; i < n; i++)
+        c += p[i] == '\n';
+    return c;
+}
+
+static const char *find_literal(const char *p, const char *end, const char *lit, size_t n)
+{
+    while ((size_t)(end - p) >= n) {
+        const char *c = memchr(p, lit[0], (size_t)(end - p) - n + 1);
+        if (!c)
+            return NULL;
+        if (!memcmp(c, lit, n))
+            return c;
+        p = c + 1;
+    }
+    return NULL;
+}
+
+static const char *last_newline(const char *p, const char *end)
+{
+    while (end > p)
+        if (*--end == '\n')
+            return end;
+    return NULL;
+}
+
+/* Skip the lines from pos that cannot match; return the new pos and set *limit to the end
+ * of the next candidate line (the window end when there is none). */
+static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
+{
+    const char *w = r->win, *end = w + r->wlen;
+    const char *hit = find_literal(w + pos, end, r->q->prefilter, r->q->prefilter_len);
+    const char *skip_to;
+    if (hit) {
+        const char *nl = last_newline(w + pos, hit);
+        skip_to = nl ? nl + 1 : w + pos;
+        const char *eol = memchr(hit, '\n', (size_t)(end - hit));
+        *limit = eol ? (size_t)(eol + 1 - w) : r->wlen;
+    } else {
+        const char *nl = last_newline(w + pos, end);
+        skip_to = final ? end : nl ? nl + 1 : w + pos;
+        *limit = (size_t)(skip_to - w);
+    }
+    size_t n = count_newlines(w + pos, (size_t)(skip_to - (w + pos)));
+    if (skip_to == end && final && skip_to > w + pos && end[-1] != '\n')
+        n++; /* the last line, without its newline */
+    r->skipped += n;
+    r->stats.records_scanned += n;
+    return (size_t)(skip_to - w);
+}
+
 /* Scan every complete record in the window, then slide the tail to the front. */
 static pluck_code process(pluck_run *r, bool final)
 {
@@ -364,10 +432,16 @@ static pluck_code process(pluck_run *r, bool final)
     pluck_code rc = PLUCK_OK;
     for (;;) {
         pl_batch *b;
-        size_t used = 0;
-        rc = pl_scan(r->scan, r->win + pos, r->wlen - pos, r->wbase + pos, final, &b, &used,
-                     &r->err);
+        size_t used = 0, limit = r->wlen;
+        if (r->q->prefilter && r->header_done) {
+            pos = prefilter(r, pos, final, &limit);
+            if (limit == pos)
+                break;
+        }
+        rc = pl_scan(r->scan, r->win + pos, limit - pos, r->wbase + pos, final || limit < r->wlen,
+                     &b, &used, &r->err);
         if (rc) {
+            r->err.record += r->skipped;
             fail(r, rc);
             break;
         }

@@ -455,6 +455,47 @@ static pluck_code bind_order_item(binder *b, const pl_expr *e, pl_node **out)
     return bind_expr(b, e, out);
 }
 
+/* ---- literal prefilter ------------------------------------------------------------------ */
+
+/* A literal that must appear in the raw text of every record the condition selects:
+ * `column = 'lit'` or `column LIKE '%lit%'` (any shape) in the AND-chain of WHERE.  The
+ * longest one wins: it is the rarest.  NULL when there is none. */
+static const pl_value *required_literal(const pl_node *n)
+{
+    if (!n)
+        return NULL;
+    if (n->op == PL_N_AND) {
+        const pl_value *a = required_literal(n->args[0]), *b = required_literal(n->args[1]);
+        if (!a || (b && b->u.s.len > a->u.s.len))
+            return b;
+        return a;
+    }
+    if (n->op == PL_N_CMP_STR && n->sub == PL_CMP_EQ && n->args[0]->op == PL_N_COL)
+        return &n->args[1]->k;
+    if (n->op == PL_N_LIKE_LIT && !n->negated && n->args[0]->op == PL_N_COL)
+        return &n->k;
+    return NULL;
+}
+
+/* The prefilter looks for the literal in raw bytes, so it must read there exactly as in the
+ * field: no quote or escape character (quoting could change its bytes), no delimiter, and
+ * records that are lines (a newline record delimiter, no quoted newlines). */
+static void choose_prefilter(struct pluck_query *q)
+{
+    const pl_value *lit = required_literal(q->where);
+    const pl_dialect *d = &q->params.in;
+    if (!lit || lit->u.s.len == 0 || d->allow_quoted_record_delim || d->record_delim.len != 1 ||
+        d->record_delim.s[0] != '\n')
+        return;
+    for (uint32_t i = 0; i < lit->u.s.len; i++) {
+        int c = (unsigned char)lit->u.s.p[i];
+        if (c == d->quote || c == d->escape || c == d->field_delim || c == '\n' || c == '\r')
+            return;
+    }
+    q->prefilter = lit->u.s.p;
+    q->prefilter_len = lit->u.s.len;
+}
+
 pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err)
 {
     binder bb = {.q = q, .sel = sel, .err = err};
@@ -535,6 +576,7 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
                     "ORDER BY without GROUP BY needs a LIMIT (pluck keeps only the top n "
                     "records in memory) at @POS@.");
     }
+    choose_prefilter(q);
     if (sel->has_limit) {
         if (sel->limit < 0)
             return fail(b, sel->limit_pos, PLUCK_E_EVALUATOR_NEGATIVE_LIMIT,
