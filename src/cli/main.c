@@ -363,10 +363,16 @@ int main(int argc, char **argv)
 
     int ch;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+hVHXd:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+:hVHXd:", opts, NULL)) != -1) {
         switch (ch) {
-        case OPT_HELP: print_help(); return 0;
-        case OPT_VERSION: print_version(); return 0;
+        case OPT_HELP:
+            print_help();
+            pluck_params_free(c.params);
+            return 0;
+        case OPT_VERSION:
+            print_version();
+            pluck_params_free(c.params);
+            return 0;
         case OPT_HEADER: set_param(&c, PLUCK_PARAM_FILE_HEADER_INFO, "USE"); break;
         case OPT_DELIM: set_param(&c, PLUCK_PARAM_FIELD_DELIMITER, optarg); break;
         case OPT_EXT: set_param(&c, PLUCK_PARAM_EXTENSIONS, "TRUE"); break;
@@ -374,6 +380,9 @@ int main(int argc, char **argv)
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
+        case ':':
+            usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
+            break;
         case '?':
             if (optopt)
                 usage_error(c.prog, "invalid or incomplete option '-%c'", optopt);

@@ -110,6 +110,7 @@ struct pluck_params {
     size_t max_record_size;
     bool extensions;
     size_t max_groups;
+    bool in_escape_set, out_escape_set; /* QuoteEscapeCharacter given: else it follows the quote */
     unsigned threads;
 };
 

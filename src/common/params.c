@@ -86,6 +86,8 @@ void pl_params_defaults(struct pluck_params *p)
         const char *d = param_table[i].default_value;
         pluck_params_set(p, (pluck_param)i, d, strlen(d), NULL);
     }
+    /* the escape defaults to "the quote character", whatever the quote becomes */
+    p->in_escape_set = p->out_escape_set = false;
 }
 
 pluck_params *pluck_params_create(void)
@@ -143,8 +145,10 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected TRUE or FALSE.", shown, v,
                      pi->s3_name);
     else if (pi->kind == PLUCK_KIND_SIZE)
-        pl_error_set(err, code, "Invalid value '%.*s' for %s: expected a size in bytes.", shown,
-                     v, pi->cli_name);
+        pl_error_set(err, code, "Invalid value '%.*s' for %s: expected %s.", shown, v,
+                     pi->cli_name,
+                     pi->id == PLUCK_PARAM_MAX_GROUPS ? "a number of at least 16"
+                                                      : "a size in bytes (at least 16)");
     else if (pi->kind == PLUCK_KIND_INT)
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected a number from 1 to 64.",
                      shown, v, pi->cli_name);
@@ -246,16 +250,30 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
     }
     case PLUCK_PARAM_FIELD_DELIMITER: p->in.field_delim = (unsigned char)ch; break;
     case PLUCK_PARAM_RECORD_DELIMITER: set_delim(&p->in.record_delim, v, len); break;
-    case PLUCK_PARAM_QUOTE_CHARACTER: p->in.quote = ch; break;
-    case PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER: p->in.escape = ch; break;
+    case PLUCK_PARAM_QUOTE_CHARACTER:
+        p->in.quote = ch;
+        if (!p->in_escape_set)
+            p->in.escape = ch;
+        break;
+    case PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER:
+        p->in.escape = ch;
+        p->in_escape_set = true;
+        break;
     case PLUCK_PARAM_COMMENTS: p->in.comment = ch; break;
     case PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER: p->in.allow_quoted_record_delim = bv; break;
     case PLUCK_PARAM_OUTPUT_FORMAT: p->out.format = ev ? PL_OUT_JSON : PL_OUT_CSV; break;
     case PLUCK_PARAM_QUOTE_FIELDS: p->out.quote_always = ev == 1; break;
     case PLUCK_PARAM_OUTPUT_FIELD_DELIMITER: set_delim(&p->out.field_delim, v, len); break;
     case PLUCK_PARAM_OUTPUT_RECORD_DELIMITER: set_delim(&p->out.record_delim, v, len); break;
-    case PLUCK_PARAM_OUTPUT_QUOTE_CHARACTER: p->out.quote = (unsigned char)ch; break;
-    case PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER: p->out.escape = (unsigned char)ch; break;
+    case PLUCK_PARAM_OUTPUT_QUOTE_CHARACTER:
+        p->out.quote = (unsigned char)ch;
+        if (!p->out_escape_set)
+            p->out.escape = (unsigned char)ch;
+        break;
+    case PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER:
+        p->out.escape = (unsigned char)ch;
+        p->out_escape_set = true;
+        break;
     case PLUCK_PARAM_MAX_RECORD_SIZE: p->max_record_size = sz; break;
     case PLUCK_PARAM_EXTENSIONS: p->extensions = bv; break;
     case PLUCK_PARAM_MAX_GROUPS: p->max_groups = sz; break;

@@ -3,7 +3,8 @@
  * and the others are NULL (standard SQL; MinIO's SUM = 0 is a known deviation we do not copy).
  * CSV fields are untyped text: SUM and AVG read them as numbers (an empty or non-numeric
  * field counts as NULL and is skipped); MIN and MAX skip empty fields and compare the others
- * as numbers when they parse, else as strings, with every number ordered before every string.
+ * as numbers when they parse, else as strings, with every number ordered before every string;
+ * they return the field's own text.
  */
 #include "exec/program.h"
 
@@ -47,8 +48,7 @@ pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st
     case PL_AGG_MAX: {
         if (v.untyped && v.u.s.len == 0)
             return PLUCK_OK; /* an empty CSV field would otherwise win MAX over every number */
-        if (v.type == PL_STRING && v.untyped && pl_value_as_number(&v, &num))
-            v = num;
+        /* a CSV field keeps its text (1E2 stays 1E2); pl_value_order reads it as a number */
         if (st->any) {
             int c = pl_value_order(&v, &st->acc);
             if (a->kind == PL_AGG_MIN ? c >= 0 : c <= 0)
@@ -59,7 +59,6 @@ pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st
             if (!pl_buf_append(&st->keep, v.u.s.p, v.u.s.len))
                 return pl_eval_fail(ctx, a->arg, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
             v.u.s.p = st->keep.data;
-            v.untyped = false;
         }
         st->acc = v;
         st->any = true;
@@ -82,6 +81,16 @@ pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_st
     }
     if (a->kind != PL_AGG_AVG) {
         *out = st->acc;
+        /* MIN/MAX of CSV fields: a field whose text is a number's canonical form is that
+         * number (so JSON shows a number); other text (007, 1E2) stays as written */
+        pl_value num;
+        if (out->type == PL_STRING && out->untyped && pl_value_as_number(out, &num)) {
+            char tmp[PL_TEXT_MAX];
+            const char *p;
+            size_t n = pl_value_text(&num, tmp, &p);
+            if (n == out->u.s.len && !memcmp(p, out->u.s.p, n))
+                *out = num;
+        }
         return PLUCK_OK;
     }
     pl_value sum = st->acc, cnt = pl_v_int((int64_t)st->count);

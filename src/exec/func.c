@@ -62,37 +62,62 @@ static pluck_code fn_char_length(pl_eval_ctx *ctx, const pl_node *n, const pl_va
     return PLUCK_OK;
 }
 
-/* Simple case mapping of one code point for the Latin (ASCII, Latin-1, Latin Extended-A),
- * Greek and Cyrillic alphabets; every mapping keeps the UTF-8 length, and other scripts pass
- * through unchanged (documented in pluck(1)). */
+/* Unicode simple case mapping for the alphabets of Latin (ASCII, Latin-1, Latin Extended-A),
+ * Greek (with tonos), Cyrillic (incl. U+0460-U+04FF) and Armenian; other scripts pass through
+ * unchanged (documented in pluck(1)).  `pair` ranges alternate upper/lower, even code points
+ * first (`odd` when the upper case is the odd one). */
+static bool in_pairs(uint32_t c, uint32_t lo, uint32_t hi) { return c >= lo && c <= hi; }
+
 static uint32_t map_cp(uint32_t c, bool upper)
 {
     if (upper) {
         if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7) ||
-            (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
+            (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
             return c - 0x20;
         if (c >= 0x450 && c <= 0x45F)
             return c - 0x50;
-        if (c == 0xFF)
-            return 0x178;
-        if (c == 0x3C2) /* final sigma */
-            return 0x3A3;
-        if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        if (c >= 0x561 && c <= 0x586)
+            return c - 0x30;
+        switch (c) {
+        case 0xB5: return 0x39C;
+        case 0xFF: return 0x178;
+        case 0x131: return 'I';
+        case 0x17F: return 'S';
+        case 0x3C2: return 0x3A3; /* final sigma */
+        case 0x3AC: return 0x386;
+        case 0x3AD: case 0x3AE: case 0x3AF: return c - 0x25;
+        case 0x3CC: return 0x38C;
+        case 0x3CD: case 0x3CE: return c - 0x3F;
+        }
+        if (in_pairs(c, 0x100, 0x137) || in_pairs(c, 0x14A, 0x177) || in_pairs(c, 0x460, 0x481) ||
+            in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF))
             return c & ~1u;
-        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        if (in_pairs(c, 0x139, 0x148) || in_pairs(c, 0x179, 0x17E) || in_pairs(c, 0x4C1, 0x4CE))
             return (c & 1u) ? c : c - 1;
+        if (c == 0x4CF)
+            return 0x4C0;
         return c;
     }
     if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
-        (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) || (c >= 0x410 && c <= 0x42F))
+        (c >= 0x391 && c <= 0x3AB && c != 0x3A2) || (c >= 0x410 && c <= 0x42F))
         return c + 0x20;
     if (c >= 0x400 && c <= 0x40F)
         return c + 0x50;
-    if (c == 0x178)
-        return 0xFF;
-    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+    if (c >= 0x531 && c <= 0x556)
+        return c + 0x30;
+    switch (c) {
+    case 0x178: return 0xFF;
+    case 0x130: return 'i';
+    case 0x386: return 0x3AC;
+    case 0x388: case 0x389: case 0x38A: return c + 0x25;
+    case 0x38C: return 0x3CC;
+    case 0x38E: case 0x38F: return c + 0x3F;
+    case 0x4C0: return 0x4CF;
+    }
+    if (in_pairs(c, 0x100, 0x137) || in_pairs(c, 0x14A, 0x177) || in_pairs(c, 0x460, 0x481) ||
+        in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF))
         return c | 1u;
-    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+    if (in_pairs(c, 0x139, 0x148) || in_pairs(c, 0x179, 0x17E) || in_pairs(c, 0x4C1, 0x4CE))
         return (c & 1u) ? c + 1 : c;
     return c;
 }
@@ -108,25 +133,33 @@ static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a
         return need_string(ctx, n, &a[0]);
     const unsigned char *p = (const unsigned char *)a[0].u.s.p;
     uint32_t len = a[0].u.s.len;
-    unsigned char *s = pl_arena_alloc(ctx->scratch, len + 1);
+    /* every mapped letter is one or two bytes long either way: twice the input is room */
+    unsigned char *s = pl_arena_alloc(ctx->scratch, (size_t)len * 2 + 1);
     if (!s)
         return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
+    uint32_t o = 0;
     for (uint32_t i = 0; i < len;) {
         unsigned char c = p[i];
+        uint32_t cp;
         if (c < 0x80) {
-            s[i++] = (unsigned char)map_cp(c, upper);
-        } else if ((c & 0xE0) == 0xC0 && i + 1 < len && is_cont(p[i + 1])) {
-            /* every mapped letter beyond ASCII is a two-byte sequence */
-            uint32_t cp = map_cp(((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F), upper);
-            s[i] = (unsigned char)(0xC0 | (cp >> 6));
-            s[i + 1] = (unsigned char)(0x80 | (cp & 0x3F));
-            i += 2;
-        } else {
-            s[i] = c;
+            cp = map_cp(c, upper);
             i++;
+        } else if ((c & 0xE0) == 0xC0 && i + 1 < len && is_cont(p[i + 1])) {
+            cp = map_cp(((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F), upper);
+            i += 2;
+        } else { /* three- and four-byte sequences and stray bytes: unchanged */
+            s[o++] = c;
+            i++;
+            continue;
+        }
+        if (cp < 0x80) {
+            s[o++] = (unsigned char)cp;
+        } else {
+            s[o++] = (unsigned char)(0xC0 | (cp >> 6));
+            s[o++] = (unsigned char)(0x80 | (cp & 0x3F));
         }
     }
-    *out = pl_v_str((const char *)s, len, false);
+    *out = pl_v_str((const char *)s, o, false);
     return PLUCK_OK;
 }
 
@@ -291,14 +324,15 @@ static pluck_code fn_to_timestamp(pl_eval_ctx *ctx, const pl_node *n, const pl_v
     pl_ts t;
     if (na == 1) {
         if (!pl_ts_parse(a[0].u.s.p, a[0].u.s.len, &t))
-            return pl_eval_fail(ctx, n, PLUCK_E_CAST_FAILED,
-                                "Attempt to convert from one data type to another failed: cast "
-                                "from STRING to TIMESTAMP ('%.*s')",
+            return pl_eval_fail(ctx, n, PLUCK_E_VALUE_PARSE_FAILURE,
+                                "'%.*s' is not a timestamp",
                                 (int)(a[0].u.s.len > 60 ? 60 : a[0].u.s.len), a[0].u.s.p);
     } else {
         char msg[200] = "";
         pluck_code rc = pl_ts_parse_pattern(a[0].u.s.p, a[0].u.s.len, a[1].u.s.p, a[1].u.s.len,
                                             &t, msg);
+        if (rc == PLUCK_E_CAST_FAILED) /* the text, not the pattern, is wrong */
+            rc = PLUCK_E_VALUE_PARSE_FAILURE;
         if (rc)
             return pl_eval_fail(ctx, n, rc, "%s", msg);
     }

@@ -268,8 +268,9 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
             *out = pl_decimal_make(a.u.d % b.u.d, a.scale);
             return PLUCK_OK;
         }
-        /* quotient with 20 more digits than the operands give, rounded half up; when the
-         * dividend cannot take them the result would not be exact to 20 places: FLOAT */
+        /* quotient with up to 20 more digits than the operands give, rounded half up; when
+         * the dividend cannot take them and the quotient has fewer than 20 significant
+         * digits, the result is a FLOAT */
         pl_i128 num = a.u.d;
         int32_t sc = a.scale - b.scale;
         int extra = 0;
@@ -277,11 +278,13 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
             num *= 10;
             extra++;
         }
-        if (extra < 20)
-            break;
         sc += extra;
         pl_i128 q = num / b.u.d, rem = num % b.u.d;
         pl_i128 absrem = rem < 0 ? -rem : rem, absb = b.u.d < 0 ? -b.u.d : b.u.d;
+        /* fewer than 20 significant digits where more were wanted: not exact enough */
+        pl_i128 absq = q < 0 ? -q : q;
+        if (extra < 20 && absq < (pl_i128)10000000000000000000ULL)
+            break;
         if (absrem >= absb - absrem)
             q += ((num < 0) != (b.u.d < 0)) ? -1 : 1;
         while (sc < 0) {

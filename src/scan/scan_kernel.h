@@ -1,0 +1,160 @@
+/*
+ * scan_kernel.h — the SIMD kernels' two block loops, written once over a few primitives.
+ *
+ * Included by scan_sse42.c, scan_avx2.c and scan_neon.c after they define:
+ *   PL_KTARGET            function attribute enabling the instruction set (may be empty)
+ *   PL_KNAME(x)           x suffixed with the kernel's name
+ *   pl_kvec               one splatted byte
+ *   pl_kblk               64 loaded bytes
+ *   pl_ksplat(c)          -> pl_kvec
+ *   pl_kload(p)           -> pl_kblk, 64 bytes at p (any alignment)
+ *   pl_keq(x, v)          -> uint64_t, bit i set when byte i of x equals v
+ *   pl_kprefix_xor(m)     -> uint64_t, bit i = XOR of bits 0..i of m
+ * and it defines, for scan.c to point at:
+ *   PL_KNAME(pl_stage1_)  stage 1 for the quoted-record walker (scan_simd.c)
+ *   PL_KNAME(pl_fast_)    the fast path below
+ * Everything here is compiled with the kernel's target attribute, so the primitives inline.
+ */
+
+/* One block's events, appended to ev; `valid` masks off bytes past the buffer's end. */
+PL_KTARGET static inline PL_KINLINE size_t PL_KNAME(block_)(const pl_stage1_cfg *c, pl_kblk x,
+                                                 uint64_t valid, uint64_t *cy, uint32_t *ev,
+                                                 size_t n, uint32_t base)
+{
+    uint64_t q = pl_keq(x, pl_ksplat(c->q)) & c->qon;
+    uint64_t f = pl_keq(x, pl_ksplat(c->fd));
+    uint64_t r = pl_keq(x, pl_ksplat(c->rd));
+    uint64_t e = pl_keq(x, pl_ksplat(c->esc)) & c->eon;
+    /* The carry chain is one XOR and one shift per block; the prefix XOR is off it. */
+    uint64_t inq = pl_kprefix_xor(q) ^ *cy;
+    *cy = (uint64_t)((int64_t)inq >> 63);
+    uint64_t m = (f & ~inq) | (r & ~(inq & c->rd_masked)) | q | (e & inq);
+    return pl_flatten(ev, n, base, m & valid);
+}
+
+PL_KTARGET size_t PL_KNAME(pl_stage1_)(const pl_stage1_cfg *c, const char *buf, size_t from,
+                                       size_t to, uint64_t *carry, uint32_t *ev)
+{
+    const pl_stage1_cfg cf = *c; /* a local copy the compiler knows nothing else writes */
+    uint64_t cy = *carry;
+    size_t n = 0;
+    size_t i = from;
+    for (; to - i >= 64; i += 64)
+        n = PL_KNAME(block_)(&cf, pl_kload(buf + i), ~(uint64_t)0, &cy, ev, n, (uint32_t)i);
+    if (i < to) {
+        /* The partial last block of the buffer, copied so no byte past it is read. */
+        unsigned char tmp[64];
+        memset(tmp, cf.pad, sizeof tmp);
+        memcpy(tmp, buf + i, to - i);
+        n = PL_KNAME(block_)(&cf, pl_kload((const char *)tmp), ((uint64_t)1 << (to - i)) - 1,
+                             &cy, ev, n, (uint32_t)i);
+    }
+    *carry = cy;
+    return n;
+}
+
+/*
+ * The fast path: record after record, each read in 64-byte windows from its first byte,
+ * for as long as the records hold no quote the scalar kernel would look at.  Such a record
+ * ends at its first record delimiter and its fields at the field delimiters before it,
+ * which is all the masks of a window need to say; no events are stored.  Once max_fields
+ * fields are cut, later windows only look for the record delimiter (and, with quoted
+ * record delimiters allowed, for quotes, which could hide it).
+ *
+ * Stops, leaving st->pos at the record, at anything else: a quote before the record's end
+ * (while fields are still cut, or anywhere with AllowQuotedRecordDelimiter), a comment, a
+ * record that is too long, and any window that would reach past the buffer (the last
+ * record or two, left to the walker, which reads partial blocks).  Quotes past the last
+ * cut field without AllowQuotedRecordDelimiter are not looked at, as in the scalar kernel.
+ */
+PL_KTARGET void PL_KNAME(pl_fast_)(pl_scanner *s, pl_scan_state *st)
+{
+    pl_batch *const b = &s->batch;
+    const char *const buf = st->buf;
+    const size_t len = st->len;
+    const pl_kvec vfd = pl_ksplat(s->fd), vrd = pl_ksplat(s->rd0), vq = pl_ksplat(s->cfg.q);
+    const uint64_t qon = s->cfg.qon;
+    const int comment = s->comment;
+    const bool aqrd = s->aqrd, crlf = s->crlf;
+    const uint32_t maxf = s->max_fields, cap = s->batch_cap;
+    const size_t max_rec = s->max_rec;
+    size_t pos = st->pos, nft = st->nft;
+    uint64_t recno = st->recno;
+    uint32_t nrec = b->nrec;
+    pl_field *fields = b->fields;
+
+    while (nrec < cap) {
+        if (len - pos < 64 || (int)(unsigned char)buf[pos] == comment)
+            break;
+        const size_t first = nft;
+        uint32_t nf = 0;
+        size_t fs = pos, w = pos, rec_end;
+        for (;;) {
+            if (len - w < 64)
+                goto slow;
+            pl_kblk x = pl_kload(buf + w);
+            uint64_t r = pl_keq(x, vrd);
+            /* the bytes of this window before the first record delimiter */
+            uint64_t below = r ? (r & (0 - r)) - 1 : ~(uint64_t)0;
+            if (PL_LIKELY(nf < maxf)) {
+                if (pl_keq(x, vq) & qon & below)
+                    goto slow;
+                /* A window holds at most 64 delimiters; make room for them and the last
+                 * field once, not per field. */
+                if (PL_UNLIKELY(s->fcap - nft < 65)) {
+                    if (!pl_scan_grow_fields(s, nft + 65))
+                        goto slow; /* the scalar code reports the failure */
+                    fields = b->fields;
+                }
+                uint64_t f = pl_keq(x, vfd) & below;
+                while (f) {
+                    size_t e = w + (size_t)__builtin_ctzll(f);
+                    fields[nft].p = buf + fs;
+                    fields[nft].len = (uint32_t)(e - fs);
+                    nft++;
+                    fs = e + 1;
+                    f &= f - 1;
+                    if (PL_UNLIKELY(++nf == maxf))
+                        break;
+                }
+            } else if (aqrd && (pl_keq(x, vq) & qon & below)) {
+                goto slow;
+            }
+            if (r) {
+                rec_end = w + (size_t)__builtin_ctzll(r);
+                break;
+            }
+            w += 64;
+        }
+        size_t next = rec_end + 1;
+        if (crlf && rec_end > pos && buf[rec_end - 1] == '\r')
+            rec_end--;
+        if (PL_UNLIKELY(rec_end - pos > max_rec))
+            goto slow;
+        if (PL_UNLIKELY(rec_end == pos)) { /* an empty record: skipped, but numbered */
+            recno++;
+            pos = next;
+            continue;
+        }
+        if (nf < maxf) {
+            fields[nft].p = buf + fs;
+            fields[nft].len = (uint32_t)(rec_end - fs);
+            nft++;
+            nf++;
+        }
+        b->first[nrec] = (uint32_t)first;
+        b->nfields[nrec] = nf;
+        b->offset[nrec] = st->base + pos;
+        b->recno[nrec] = ++recno;
+        nrec++;
+        pos = next;
+        continue;
+    slow:
+        nft = first;
+        break;
+    }
+    b->nrec = nrec;
+    st->pos = pos;
+    st->nft = nft;
+    st->recno = recno;
+}
