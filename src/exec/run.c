@@ -396,6 +396,13 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
 {
     const char *w = r->win, *end = w + r->wlen;
     const char *hit = find_literal(w + pos, end, r->q->prefilter, r->q->prefilter_len);
+    /* a line holding a quote character may be malformed: the scanner must see it to say so */
+    int quote = r->q->params.in.quote;
+    if (quote >= 0) {
+        const char *qp = memchr(w + pos, quote, (size_t)((hit ? hit : end) - (w + pos)));
+        if (qp)
+            hit = qp;
+    }
     const char *skip_to;
     if (hit) {
         const char *nl = last_newline(w + pos, hit);
