@@ -2,8 +2,13 @@
 # Install every Debian package pluck's build, tests and demo need (Debian 12).
 # Run as root on a fresh machine; as another user it prints the exact command instead.
 set -eu
-PKGS="build-essential pkg-config clang zlib1g-dev libzstd-dev libarchive-dev libbz2-dev \
-liblzma-dev libcsv-dev libcriterion-dev libisal-dev zstd bzip2 xz-utils gzip mandoc man-db"
+# build: compiler, codecs (zlib, zstd, bzip2, xz, ISA-L igzip), the server's HTTP/XML/crypto
+# tests: criterion, libcsv (scanner oracle), sqlite3 (SQL oracle), python3 + boto3 + awscli
+#        (server clients), the codec command-line tools (test data), mandoc (man page lint)
+# bench: isal (igzip), mawk
+PKGS="build-essential pkg-config clang zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
+libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
+sqlite3 python3 python3-boto3 awscli zstd bzip2 xz-utils gzip isal mawk mandoc man-db"
 if [ "$(id -u)" != 0 ]; then
     echo "run as root:  apt-get update && apt-get install -y --no-install-recommends $PKGS" >&2
     exit 1
