@@ -138,12 +138,14 @@ install: all
 	install -m 644 include/pluck.h $(DESTDIR)$(includedir)/pluck.h
 	install -m 644 $(BUILD)/pluck.pc $(DESTDIR)$(pkgconfigdir)/pluck.pc
 	install -m 644 man/pluck.1 $(DESTDIR)$(mandir)/man1/pluck.1
+	install -m 644 man/pluck-serve.1 $(DESTDIR)$(mandir)/man1/pluck-serve.1
 	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pluck $(DESTDIR)$(libdir)/libpluck.a \
 	    $(DESTDIR)$(libdir)/libpluck.so* $(DESTDIR)$(includedir)/pluck.h \
 	    $(DESTDIR)$(pkgconfigdir)/pluck.pc $(DESTDIR)$(mandir)/man1/pluck.1 \
+	    $(DESTDIR)$(mandir)/man1/pluck-serve.1 \
 	    $(DESTDIR)$(mandir)/man3/libpluck.3
 
 clean:

@@ -8,7 +8,7 @@ set -eu
 # bench: isal (igzip), mawk
 PKGS="build-essential pkg-config clang zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
 libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
-sqlite3 python3 python3-boto3 awscli zstd bzip2 xz-utils gzip isal mawk mandoc man-db"
+sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db"
 if [ "$(id -u)" != 0 ]; then
     echo "run as root:  apt-get update && apt-get install -y --no-install-recommends $PKGS" >&2
     exit 1

@@ -117,6 +117,9 @@ static void print_help(void)
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
+           "pluck serve --root DIR [--listen ADDR:PORT] ...  serves DIR as an S3-compatible\n"
+           "endpoint for SelectObjectContent; see 'pluck serve --help' and pluck-serve(1).\n"
+           "\n"
            "Exit status: 0 success, 1 input or data error, 2 usage error, 3 query error.\n"
            "Errors are reported with S3 Select's error code names.  See pluck(1).\n");
 }

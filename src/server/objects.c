@@ -71,7 +71,8 @@ static enum MHD_Result list_buckets(pl_req *r)
         n++;
     }
     closedir(d);
-    qsort(v, n, sizeof *v, cmp_bucket);
+    if (n)
+        qsort(v, n, sizeof *v, cmp_bucket);
     pl_sbuf b = {0};
     pl_sbuf_adds(&b, XML_HEAD "<ListAllMyBucketsResult xmlns=\"" XMLNS "\"><Owner><ID>pluck</ID>"
                               "<DisplayName>pluck</DisplayName></Owner><Buckets>");

@@ -246,7 +246,8 @@ static int read_dir(int dfd, ent **out)
         n++;
     }
     closedir(d);
-    qsort(v, n, sizeof *v, cmp_ent);
+    if (n)
+        qsort(v, n, sizeof *v, cmp_ent);
     *out = v;
     return (int)n;
 oom:

@@ -13,7 +13,7 @@ semantics in man/pluck.1 and /work/shared/s3select-notes.md sections 3-5:
   * SUM/AVG read fields as numbers and skip '' and non-numbers; AVG of integers is an exact
     decimal rounded half-up at 20 fractional digits, trailing zeros dropped; decimals add
     exactly (the result keeps the largest scale of its inputs);
-  * MIN/MAX order numbers before strings;
+  * MIN/MAX skip empty fields and order numbers before strings;
   * integer division truncates toward zero, % takes the sign of the dividend (C semantics);
   * CSV output: ASNEEDED quotes a field holding the quote or escape character, CR, LF or any
     byte of the field/record delimiter, never the empty string; NULL/MISSING print empty;
@@ -127,8 +127,9 @@ def strip_zeros(d):
 
 
 def agg_min_max(values, want_max):
-    """MIN/MAX over untyped fields: numbers (when they parse) order before strings."""
-    vals = [v for v in values if v is not None and v is not MISSING]
+    """MIN/MAX over untyped fields: empty fields skipped, numbers (when they parse) order
+    before strings."""
+    vals = [v for v in values if v is not None and v is not MISSING and v != ""]
     if not vals:
         return None
     def key(v):
@@ -426,8 +427,16 @@ Q("count_forms", "-H",
   "SELECT COUNT(*), COUNT(s.iata_code), COUNT(s._19), COUNT(NULLIF(s.iata_code, '')), COUNT(1) FROM S3Object s",
   csv_out([[len(ROWS), len(ROWS), 0, sum(1 for r in ROWS if f(r, "iata_code") != ""), len(ROWS)]]))
 Q("agg_elevation", "-H",
-  "SELECT COUNT(s.elevation_ft), SUM(s.elevation_ft), AVG(s.elevation_ft), MIN(s.elevation_ft) FROM S3Object s",
-  csv_out([[len(ROWS), sum_fields(ELEV), avg_exact(ELEV_INT), agg_min_max(ELEV, False)]]))
+  "SELECT COUNT(s.elevation_ft), SUM(s.elevation_ft), AVG(s.elevation_ft), MIN(s.elevation_ft), MAX(s.elevation_ft) "
+  "FROM S3Object s",
+  csv_out([[len(ROWS), sum_fields(ELEV), avg_exact(ELEV_INT), agg_min_max(ELEV, False), agg_min_max(ELEV, True)]]))
+# MIN/MAX skip empty fields; a field that reads as a number orders before every string
+Q("minmax_empty_fields", "-H",
+  "SELECT MIN(s.iata_code), MAX(s.iata_code), MIN(s.municipality), MAX(s.home_link), MIN(s.keywords) "
+  "FROM S3Object s",
+  csv_out([[agg_min_max([f(r, c) for r in ROWS], want) for c, want in
+            (("iata_code", False), ("iata_code", True), ("municipality", False), ("home_link", True),
+             ("keywords", False))]]))
 Q("agg_cast", "-H",
   "SELECT MIN(CAST(s.elevation_ft AS INT)), MAX(CAST(s.elevation_ft AS INT)), SUM(CAST(s.elevation_ft AS INT)), "
   "AVG(CAST(s.elevation_ft AS INT)), COUNT(*) FROM S3Object s WHERE s.elevation_ft <> ''",
@@ -458,10 +467,11 @@ assert len(GB_LAT) == 5
 Q("avg_decimal_exact", "-H",
   "SELECT AVG(s.latitude_deg), SUM(s.latitude_deg) FROM S3Object s WHERE s.iso_country IN ('GG', 'JE', 'MC', 'GI')",
   csv_out([[strip_zeros(sum(GB_LAT) / 5), sum(GB_LAT)]]))
-# the whole-file mean of latitudes does not terminate: only its first 25 fractional digits
-# (exact, unaffected by the final rounding) are specified
+# the whole-file mean of latitudes does not terminate, and its sum has 29 digits, so the
+# quotient cannot carry 20 more within 38 digits: the result may be a FLOAT (man: "a result
+# that would not fit becomes a float").  Only 12 fractional digits are specified.
 lat_mean = sum(Decimal(x) for x in LAT) / len(LAT)
-lat_prefix = format(lat_mean, "f")[: format(lat_mean, "f").index(".") + 26]
+lat_prefix = format(lat_mean, "f")[: format(lat_mean, "f").index(".") + 13]
 Q("avg_decimal_prefix", "-H", "SELECT AVG(s.latitude_deg) FROM S3Object s", lat_prefix, kind="prefix")
 Q("minmax_strings", "-H", "SELECT MIN(s.name), MAX(s.name), MIN(s.iso_region), MAX(s.type) FROM S3Object s",
   csv_out([[min(f(r, "name") for r in ROWS), max(f(r, "name") for r in ROWS),
@@ -481,17 +491,25 @@ Q("agg_expr", "-H",
 EXPR_ROWS = [r for r in ROWS if like(f(r, "name"), "Ñ%") or lt(f(r, "elevation_ft"), -1000) is True]
 
 
-def upper_ascii(s):
-    return "".join(c.upper() if "a" <= c <= "z" else c for c in s)
-
-
-def lower_ascii(s):
-    return "".join(c.lower() if "A" <= c <= "Z" else c for c in s)
+def case_map(s, up):
+    """UPPER/LOWER: Unicode simple case mappings of Latin (ASCII, Latin-1, Extended-A), Greek
+    and Cyrillic letters; other characters unchanged."""
+    out = []
+    for c in s:
+        o = ord(c)
+        if o < 0x80 or 0xC0 <= o < 0x180 or 0x370 <= o < 0x500:
+            m = c.upper() if up else c.lower()
+            if c == "\u0130" and not up:
+                m = "i"  # simple mapping of U+0130 (Python gives the full one, i + U+0307)
+            out.append(m if len(m) == 1 else c)
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def expr_row(r):
     e = num(f(r, "elevation_ft"))
-    return [upper_ascii(f(r, "name")), lower_ascii(f(r, "name")), len(f(r, "name")),
+    return [case_map(f(r, "name"), True), case_map(f(r, "name"), False), len(f(r, "name")),
             f(r, "name")[1:6], f(r, "name")[2:], f(r, "name").strip("Ñ"),
             f(r, "ident") + "-" + f(r, "iso_country"),
             "high" if gt(f(r, "elevation_ft"), 300) is True else "low",
@@ -597,6 +615,9 @@ Q("output_escape_char", "-H --output-quote-escape-character \\\\",
 def main():
     names = [q[0] for q in QUERIES]
     assert len(names) == len(set(names))
+    for old in os.listdir(OUT):  # goldens of queries no longer listed
+        if old.startswith("airports_") and old.endswith(".out"):
+            os.remove(os.path.join(OUT, old))
     with open(os.path.join(OUT, "airports_queries.tsv"), "w", encoding="utf-8", newline="") as m:
         for name, kind, opts, sql, result in QUERIES:
             m.write("%s\t%s\t%s\t%s\n" % (name, kind, opts, sql))
