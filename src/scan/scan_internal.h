@@ -141,7 +141,10 @@ size_t pl_scan_unescape(char *out, const char *in, size_t n, int quote, int esc)
  * count.  Writes 8 or 16 slots whatever the count (the tail is overwritten later), so most
  * blocks take no data-dependent branch.  ORing in bit 63 keeps the count-trailing-zeros of
  * an exhausted mask defined (it then yields 63, a harmless garbage slot). */
-static inline size_t pl_flatten(uint32_t *ev, size_t n, uint32_t base, uint64_t m)
+/* always_inline: it must be compiled inside each kernel's target-attributed stage 1, where
+ * popcount is one instruction; a separate copy would call libgcc's __popcountdi2. */
+static inline __attribute__((always_inline)) size_t pl_flatten(uint32_t *ev, size_t n,
+                                                               uint32_t base, uint64_t m)
 {
     if (!m)
         return n;

@@ -58,14 +58,17 @@ PL_KTARGET size_t PL_KNAME(pl_stage1_)(const pl_stage1_cfg *c, const char *buf, 
  * for as long as the records hold no quote the scalar kernel would look at.  Such a record
  * ends at its first record delimiter and its fields at the field delimiters before it,
  * which is all the masks of a window need to say; no events are stored.  Once max_fields
- * fields are cut, later windows only look for the record delimiter (and, with quoted
- * record delimiters allowed, for quotes, which could hide it).
+ * fields are cut, later windows only look for the record delimiter and for quotes (a
+ * skipped field must still be well formed, and with quoted record delimiters allowed a
+ * quote could hide the delimiter).
  *
- * Stops, leaving st->pos at the record, at anything else: a quote before the record's end
- * (while fields are still cut, or anywhere with AllowQuotedRecordDelimiter), a comment, a
- * record that is too long, and any window that would reach past the buffer (the last
- * record or two, left to the walker, which reads partial blocks).  Quotes past the last
- * cut field without AllowQuotedRecordDelimiter are not looked at, as in the scalar kernel.
+ * A window reaching past the buffer's end is copied into a padded block first, so the
+ * last records of a buffer (and buffers of a single record, as the run's literal
+ * prefilter hands over) stay on this path.
+ *
+ * Stops, leaving st->pos at the record, at anything else: a quote before the record's
+ * end, a comment, a record that is too long, and a record the buffer does not hold whole
+ * (the walker and the epilogue decide about it).
  */
 PL_KTARGET void PL_KNAME(pl_fast_)(pl_scanner *s, pl_scan_state *st)
 {
@@ -75,7 +78,7 @@ PL_KTARGET void PL_KNAME(pl_fast_)(pl_scanner *s, pl_scan_state *st)
     const pl_kvec vfd = pl_ksplat(s->fd), vrd = pl_ksplat(s->rd0), vq = pl_ksplat(s->cfg.q);
     const uint64_t qon = s->cfg.qon;
     const int comment = s->comment;
-    const bool aqrd = s->aqrd, crlf = s->crlf;
+    const bool crlf = s->crlf;
     const uint32_t maxf = s->max_fields, cap = s->batch_cap;
     const size_t max_rec = s->max_rec;
     size_t pos = st->pos, nft = st->nft;
@@ -83,19 +86,30 @@ PL_KTARGET void PL_KNAME(pl_fast_)(pl_scanner *s, pl_scan_state *st)
     uint32_t nrec = b->nrec;
     pl_field *fields = b->fields;
 
-    while (nrec < cap) {
-        if (len - pos < 64 || (int)(unsigned char)buf[pos] == comment)
+    const bool final = st->final;
+    const unsigned char pad = s->cfg.pad;
+
+    while (nrec < cap && pos < len) {
+        if ((int)(unsigned char)buf[pos] == comment)
             break;
         const size_t first = nft;
         uint32_t nf = 0;
         size_t fs = pos, w = pos, rec_end;
         for (;;) {
-            if (len - w < 64)
-                goto slow;
-            pl_kblk x = pl_kload(buf + w);
-            uint64_t r = pl_keq(x, vrd);
+            pl_kblk x;
+            uint64_t valid = ~(uint64_t)0;
+            if (PL_LIKELY(len - w >= 64)) {
+                x = pl_kload(buf + w);
+            } else {
+                unsigned char tmp[64];
+                memset(tmp, pad, sizeof tmp);
+                memcpy(tmp, buf + w, len - w);
+                x = pl_kload((const char *)tmp);
+                valid = ((uint64_t)1 << (len - w)) - 1;
+            }
+            uint64_t r = pl_keq(x, vrd) & valid;
             /* the bytes of this window before the first record delimiter */
-            uint64_t below = r ? (r & (0 - r)) - 1 : ~(uint64_t)0;
+            uint64_t below = r ? (r & (0 - r)) - 1 : valid;
             if (PL_LIKELY(nf < maxf)) {
                 if (pl_keq(x, vq) & qon & below)
                     goto slow;
@@ -117,16 +131,23 @@ PL_KTARGET void PL_KNAME(pl_fast_)(pl_scanner *s, pl_scan_state *st)
                     if (PL_UNLIKELY(++nf == maxf))
                         break;
                 }
-            } else if (aqrd && (pl_keq(x, vq) & qon & below)) {
-                goto slow;
+            } else if (pl_keq(x, vq) & qon & below) {
+                goto slow; /* skipped fields are checked too: the walker does it */
             }
             if (r) {
                 rec_end = w + (size_t)__builtin_ctzll(r);
                 break;
             }
+            if (PL_UNLIKELY(valid != ~(uint64_t)0)) {
+                /* the buffer ends inside this record */
+                if (!final)
+                    goto slow;
+                rec_end = len;
+                break;
+            }
             w += 64;
         }
-        size_t next = rec_end + 1;
+        size_t next = rec_end < len ? rec_end + 1 : len;
         if (crlf && rec_end > pos && buf[rec_end - 1] == '\r')
             rec_end--;
         if (PL_UNLIKELY(rec_end - pos > max_rec))

@@ -271,11 +271,11 @@ static inline __attribute__((always_inline)) pl_scan_fail scalar_record(pl_scann
 #endif
     for (;;) {
         if (PL_UNLIKELY(nf >= maxf) && store) {
-            /* Without quoted record delimiters the end is already known, so the rest
-             * of the record is not looked at: a malformed quote in a skipped field then
-             * goes undetected, which is the price of pushdown.  With them, skipped
-             * fields must still be walked if a quote could start one. */
-            if (!aqrd || quote < 0 || !memchr(buf + p, quote, rec_end - p))
+            /* The skipped fields are not cut, but whether the record is well formed
+             * must not depend on which columns the query reads: when a quote could
+             * start one of them (with quoted record delimiters, also where it ends),
+             * they are walked without being stored.  Quote-free, they are skipped. */
+            if (quote < 0 || !memchr(buf + p, quote, rec_end - p))
                 break;
             store = false;
         }

@@ -26,12 +26,9 @@
  * sends the whole record to pl_scan_scalar_record(), which decides it — errors included —
  * and the fast path, which starts afresh at each record, takes over after it.
  *
- * Projection pushdown: after max_fields fields, without AllowQuotedRecordDelimiter the
- * rest of the record is only searched for its delimiter (record delimiters are events
- * whatever the quoting); the quote bytes met on the way are counted, and an odd count
- * means the carried state is off after the record, so stage 1 restarts there.  With
- * AllowQuotedRecordDelimiter skipped fields are still walked and checked (without being
- * stored), as the scalar kernel does, since they decide where the record ends.
+ * Projection pushdown: fields after max_fields are walked and checked like the others but
+ * not stored, as the scalar kernel does for records with a quote past the last cut field
+ * (whether a record is well formed must not depend on the columns a query reads).
  */
 #include "scan/scan_internal.h"
 
@@ -88,7 +85,7 @@ static void walk_records(pl_scanner *s, pl_scan_state *st)
     const bool final = st->final;
     const unsigned char fd = s->fd, rd = s->rd0;
     const int quote = s->quote, esc = s->esc, comment = s->comment;
-    const bool aqrd = s->aqrd, crlf = s->crlf;
+    const bool crlf = s->crlf;
     const uint32_t maxf = s->max_fields;
     const size_t max_rec = s->max_rec;
     const uint32_t *const ev = s->ev;
@@ -106,7 +103,7 @@ static void walk_records(pl_scanner *s, pl_scan_state *st)
         uint32_t nf = 0;
         size_t fs = pos;    /* start of the current field */
         size_t rec_end, next;
-        bool resync = false, quoted = false;
+        bool quoted = false;
 
         if ((int)(unsigned char)buf[pos] == comment)
             goto fallback;
@@ -131,8 +128,6 @@ static void walk_records(pl_scanner *s, pl_scan_state *st)
                     f->p = buf + fs;
                     f->len = (uint32_t)(e - fs);
                     nf++;
-                } else if (!aqrd) {
-                    goto skip_rest;
                 }
                 fs = e + 1;
                 continue;
@@ -231,43 +226,10 @@ static void walk_records(pl_scanner *s, pl_scan_state *st)
                     f->len = (uint32_t)olen;
                 }
                 nf++;
-            } else if (!ends && !aqrd) {
-                fs = after + 1;
-                goto skip_rest;
             }
             if (ends)
                 goto commit;
             fs = after + 1;
-        }
-
-    skip_rest:
-        /* Fields past max_fields without quoted record delimiters: find the record's end;
-         * count quotes on the way, an odd number leaves stage 1's quote state wrong. */
-        {
-            unsigned nq = 0;
-            for (;;) {
-                if (!HAVE_EVENT()) {
-                    if (!final)
-                        goto incomplete;
-                    rec_end = next = len;
-                    break;
-                }
-                size_t e = ev[w.ei++];
-                unsigned char c = (unsigned char)buf[e];
-                if (c == rd) {
-                    rec_end = e;
-                    next = e + 1;
-                    break;
-                }
-                nq += (int)c == quote;
-            }
-            resync = nq & 1;
-            quoted = nq > 0;
-            if (crlf && rec_end > pos && buf[rec_end - 1] == '\r')
-                rec_end--;
-            if (rec_end - pos > max_rec)
-                goto fallback;
-            goto commit;
         }
 
     last_field:
@@ -299,8 +261,6 @@ static void walk_records(pl_scanner *s, pl_scan_state *st)
         pos = next;
         if (!quoted)
             break;
-        if (PL_UNLIKELY(resync))
-            restart(&w, pos, SPAN_MIN);
         continue;
 
     fallback:
