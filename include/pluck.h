@@ -47,8 +47,12 @@ extern "C" {
 /** Runtime version, e.g. "0.1.0". */
 PLUCK_API const char *pluck_version_string(void);
 PLUCK_API unsigned pluck_version_number(void);
-/** Compile-time features: codecs and their backends, scan kernels; one line of text. */
+/** Compile-time features: the codecs and their backends; one line of text. */
 PLUCK_API const char *pluck_features(void);
+/** The scan kernels built in and the one this CPU gets, e.g.
+ *  "avx2 sse42 scalar (avx2 on this CPU)".  PLUCK_FORCE_IMPL=scalar|sse42|avx2|neon in the
+ *  environment forces one (when the CPU has it) for scanners created afterwards. */
+PLUCK_API const char *pluck_scan_kernels(void);
 
 /* ---------------------------------------------------------------------------------------
  * Status and error codes.  PLUCK_OK and PLUCK_STOP are not errors; every other value is an
@@ -263,6 +267,8 @@ PLUCK_API int pluck_query_is_aggregate(const pluck_query *q);
 /* ---------------------------------------------------------------------------------------
  * Runs.  A run streams one input through a compiled query.  Input is pushed with
  * pluck_run_feed() + pluck_run_finish(), or pulled with pluck_run_read() / pluck_run_fd().
+ * Always end a pushed run with pluck_run_finish(), also after pluck_run_feed() returned an
+ * error: it hands the write callback the complete records produced before the error.
  * Output is handed to the write callback in chunks (at most 64 KiB each, always ending on a
  * record boundary except for records longer than that).  Memory stays bounded by the
  * maximum record size plus fixed buffers, whatever the input size.

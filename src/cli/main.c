@@ -128,7 +128,7 @@ static void print_version(void)
 {
     printf("pluck %s (libpluck %s)\n", PLUCK_VERSION_STRING, pluck_version_string());
     printf("codecs: %s\n", pluck_features());
-    printf("scan kernels: scalar\n");
+    printf("scan kernels: %s (PLUCK_FORCE_IMPL chooses one)\n", pluck_scan_kernels());
 }
 
 /* Decode C escapes (\t \n \r \\ \0 \xNN); returns the decoded length. */
@@ -408,7 +408,7 @@ int main(int argc, char **argv)
         if (err.code == PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME)
             fprintf(stderr, "hint: GROUP BY, HAVING and ORDER BY are pluck extensions beyond S3 "
                             "Select: add -X (--extensions TRUE)\n");
-        if (err.code == PLUCK_E_INVALID_COLUMN_INDEX) {
+        if (err.code == PLUCK_E_INVALID_COLUMN_INDEX && strstr(err.message, "column index")) {
             char v[16];
             pluck_params_get(c.params, PLUCK_PARAM_FILE_HEADER_INFO, v, sizeof v);
             if (strcasecmp(v, "USE"))

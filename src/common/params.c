@@ -147,7 +147,7 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
     else if (pi->kind == PLUCK_KIND_SIZE)
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected %s.", shown, v,
                      pi->cli_name,
-                     pi->id == PLUCK_PARAM_MAX_GROUPS ? "a number of at least 16"
+                     pi->id == PLUCK_PARAM_MAX_GROUPS ? "a number of at least 1"
                                                       : "a size in bytes (at least 16)");
     else if (pi->kind == PLUCK_KIND_INT)
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected a number from 1 to 64.",
@@ -159,7 +159,7 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
     return code;
 }
 
-static bool parse_size(const char *v, size_t len, size_t *out)
+static bool parse_size(const char *v, size_t len, size_t min, size_t *out)
 {
     size_t i = 0;
     unsigned long long n = 0;
@@ -179,8 +179,8 @@ static bool parse_size(const char *v, size_t len, size_t *out)
             return false;
         n <<= shift;
     }
-    if (n < 16 || n > (1ULL << 32))
-        return false; /* below 16 bytes nothing useful fits; above 4 GiB is a mistake */
+    if (n < min || n > (1ULL << 32))
+        return false; /* above 4 Gi is a mistake for any of these */
     *out = (size_t)n;
     return true;
 }
@@ -224,7 +224,8 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_SIZE:
-        if (!parse_size(v, len, &sz))
+        /* a record needs at least a few bytes; a group count may be as small as 1 */
+        if (!parse_size(v, len, id == PLUCK_PARAM_MAX_GROUPS ? 1 : 16, &sz))
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_INT:

@@ -512,6 +512,22 @@ static pluck_code eval_like_lit(pl_eval_ctx *ctx, const pl_node *n, pl_value *ou
     return PLUCK_OK;
 }
 
+/* A function call.  Its argument array lives in this frame, not in pl_eval's, so deep
+ * expression trees (up to PL_MAX_DEPTH) recurse through small frames. */
+static __attribute__((noinline)) pluck_code eval_func(pl_eval_ctx *ctx, const pl_node *n,
+                                                      pl_value *out)
+{
+    pl_value args[32];
+    if (n->nargs > PL_ARRAY_SIZE(args))
+        return pl_eval_fail(ctx, n, PLUCK_E_EVALUATOR_INVALID_ARGUMENTS, "Too many arguments");
+    for (uint32_t i = 0; i < n->nargs; i++) {
+        pluck_code rc = pl_eval(ctx, n->args[i], &args[i]);
+        if (rc)
+            return rc;
+    }
+    return n->fn->impl(ctx, n, args, n->nargs, out);
+}
+
 /* ---- the interpreter ------------------------------------------------------------------- */
 
 pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
@@ -643,15 +659,7 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
         *out = pl_v_null();
         return PLUCK_OK;
     }
-    case PL_N_FUNC: {
-        pl_value args[32];
-        if (n->nargs > PL_ARRAY_SIZE(args))
-            return pl_eval_fail(ctx, n, PLUCK_E_EVALUATOR_INVALID_ARGUMENTS, "Too many arguments");
-        for (uint32_t i = 0; i < n->nargs; i++)
-            if ((rc = pl_eval(ctx, n->args[i], &args[i])))
-                return rc;
-        return n->fn->impl(ctx, n, args, n->nargs, out);
-    }
+    case PL_N_FUNC: return eval_func(ctx, n, out);
     case PL_N_CMP_STR:
     case PL_N_CMP_NUM: return eval_cmp_const(ctx, n, out);
     case PL_N_LIKE_LIT: return eval_like_lit(ctx, n, out);

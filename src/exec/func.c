@@ -63,7 +63,8 @@ static pluck_code fn_char_length(pl_eval_ctx *ctx, const pl_node *n, const pl_va
 }
 
 /* Unicode simple case mapping for the alphabets of Latin (ASCII, Latin-1, Latin Extended-A),
- * Greek (with tonos), Cyrillic (incl. U+0460-U+04FF) and Armenian; other scripts pass through
+ * Latin Extended Additional (Vietnamese), Greek (with tonos), Cyrillic (incl. U+0460-U+04FF)
+ * and Armenian; other scripts pass through
  * unchanged (documented in pluck(1)).  `pair` ranges alternate upper/lower, even code points
  * first (`odd` when the upper case is the odd one). */
 static bool in_pairs(uint32_t c, uint32_t lo, uint32_t hi) { return c >= lo && c <= hi; }
@@ -83,6 +84,8 @@ static uint32_t map_cp(uint32_t c, bool upper)
         case 0xFF: return 0x178;
         case 0x131: return 'I';
         case 0x17F: return 'S';
+        case 0x1A1: return 0x1A0; /* Vietnamese horn letters (Latin Extended-B) */
+        case 0x1B0: return 0x1AF;
         case 0x3C2: return 0x3A3; /* final sigma */
         case 0x3AC: return 0x386;
         case 0x3AD: case 0x3AE: case 0x3AF: return c - 0x25;
@@ -90,7 +93,8 @@ static uint32_t map_cp(uint32_t c, bool upper)
         case 0x3CD: case 0x3CE: return c - 0x3F;
         }
         if (in_pairs(c, 0x100, 0x137) || in_pairs(c, 0x14A, 0x177) || in_pairs(c, 0x460, 0x481) ||
-            in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF))
+            in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF) || in_pairs(c, 0x1E00, 0x1E95) ||
+            in_pairs(c, 0x1EA0, 0x1EFF))
             return c & ~1u;
         if (in_pairs(c, 0x139, 0x148) || in_pairs(c, 0x179, 0x17E) || in_pairs(c, 0x4C1, 0x4CE))
             return (c & 1u) ? c : c - 1;
@@ -108,6 +112,8 @@ static uint32_t map_cp(uint32_t c, bool upper)
     switch (c) {
     case 0x178: return 0xFF;
     case 0x130: return 'i';
+    case 0x1A0: return 0x1A1;
+    case 0x1AF: return 0x1B0;
     case 0x386: return 0x3AC;
     case 0x388: case 0x389: case 0x38A: return c + 0x25;
     case 0x38C: return 0x3CC;
@@ -115,7 +121,8 @@ static uint32_t map_cp(uint32_t c, bool upper)
     case 0x4C0: return 0x4CF;
     }
     if (in_pairs(c, 0x100, 0x137) || in_pairs(c, 0x14A, 0x177) || in_pairs(c, 0x460, 0x481) ||
-        in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF))
+        in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF) || in_pairs(c, 0x1E00, 0x1E95) ||
+        in_pairs(c, 0x1EA0, 0x1EFF))
         return c | 1u;
     if (in_pairs(c, 0x139, 0x148) || in_pairs(c, 0x179, 0x17E) || in_pairs(c, 0x4C1, 0x4CE))
         return (c & 1u) ? c + 1 : c;
@@ -147,13 +154,21 @@ static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a
         } else if ((c & 0xE0) == 0xC0 && i + 1 < len && is_cont(p[i + 1])) {
             cp = map_cp(((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F), upper);
             i += 2;
-        } else { /* three- and four-byte sequences and stray bytes: unchanged */
+        } else if (c == 0xE1 && i + 2 < len && is_cont(p[i + 1]) && is_cont(p[i + 2])) {
+            /* U+1xxx: Latin Extended Additional lives here */
+            cp = map_cp(0x1000u | ((uint32_t)(p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F), upper);
+            i += 3;
+        } else { /* other three- and four-byte sequences and stray bytes: unchanged */
             s[o++] = c;
             i++;
             continue;
         }
         if (cp < 0x80) {
             s[o++] = (unsigned char)cp;
+        } else if (cp >= 0x800) {
+            s[o++] = (unsigned char)(0xE0 | (cp >> 12));
+            s[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (unsigned char)(0x80 | (cp & 0x3F));
         } else {
             s[o++] = (unsigned char)(0xC0 | (cp >> 6));
             s[o++] = (unsigned char)(0x80 | (cp & 0x3F));

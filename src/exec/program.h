@@ -93,6 +93,7 @@ typedef struct pl_aggregate {
 typedef struct pl_out_col {
     pl_node *expr;
     const char *name;  /* JSON key: alias, column name as written, or _N by position */
+    bool header_key;   /* no alias and a header-name column: the key is the header's spelling */
 } pl_out_col;
 
 struct pluck_query {

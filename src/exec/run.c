@@ -55,6 +55,7 @@ struct pluck_run {
 
     bool header_done;
     uint64_t skipped;    /* records the prefilter skipped unparsed (for record numbers) */
+    uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
     pl_arena hdr_arena;
     const char **hdr;
     uint32_t *hdr_len;
@@ -201,6 +202,19 @@ static pluck_code emit_star(pluck_run *r, const pl_field *f, uint32_t n)
     return ok ? PLUCK_OK : fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
 }
 
+/* JSON key of output column i: the header's own spelling for a bare header-name column
+ * (s.NAME over a header "Name" gives "Name"), else the alias or the name as written. */
+static bool json_member_for(pluck_run *r, uint32_t i, const pl_value *v, bool *first)
+{
+    const pl_out_col *c = &r->q->cols[i];
+    if (c->header_key && c->expr->op == PL_N_COL) {
+        int32_t h = r->colmap[c->expr->colref];
+        if (h >= 0 && (uint32_t)h < r->nhdr)
+            return pl_json_member(&r->out, r->hdr[h], r->hdr_len[h], v, first);
+    }
+    return pl_json_member(&r->out, c->name, strlen(c->name), v, first);
+}
+
 static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
 {
     const pluck_query *q = r->q;
@@ -216,7 +230,7 @@ static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
         if (w->d.format == PL_OUT_CSV)
             ok = pl_csv_value(w, &v, i == 0);
         else
-            ok = pl_json_member(w, q->cols[i].name, strlen(q->cols[i].name), &v, &first);
+            ok = json_member_for(r, i, &v, &first);
     }
     if (ok)
         ok = w->d.format == PL_OUT_CSV ? pl_csv_end(w) : pl_json_end(w);
@@ -362,7 +376,8 @@ static size_t count_newlines(const char *p, size_t n)
         memcpy(&w, p + i, 8);
         w ^= 0x0a0a0a0a0a0a0a0aULL;
         uint64_t z = ((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | w;
-        c += (size_t)__builtin_popcountll(~z & 0x8080808080808080ULL);
+        /* one bit per newline byte; summing the bytes by multiplication needs no popcnt */
+        c += (size_t)((((~z & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56);
     }
     for (; i < n; i++)
         c += p[i] == '\n';
@@ -384,6 +399,15 @@ static const char *find_literal(const char *p, const char *end, const char *lit,
 
 static const char *last_newline(const char *p, const char *end)
 {
+    /* eight bytes at a time while no newline is among them */
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, end - 8, 8);
+        w ^= 0x0a0a0a0a0a0a0a0aULL;
+        if ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)
+            break;
+        end -= 8;
+    }
     while (end > p)
         if (*--end == '\n')
             return end;
@@ -422,6 +446,65 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
     return (size_t)(skip_to - w);
 }
 
+/* ---- text encoding ------------------------------------------------------------------------
+ * S3 requires UTF-8 and answers InvalidTextEncoding otherwise.  The check covers the first
+ * 64 KiB of decompressed input: that is what catches the common mistake (compressed or binary
+ * data read as text) without a second pass over every byte (MinIO checks 128 KiB). */
+#define UTF8_CHECKED (64u * 1024)
+
+/* Length of the valid UTF-8 sequence at p (end: buffer end): 1-4, 0 if invalid, -1 if it
+ * may be valid but is cut by the buffer end. */
+static int utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (!n || c > 0xF4)
+        return 0;
+    for (int i = 1; i < n; i++) {
+        if (p + i >= end)
+            return -1;
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    }
+    /* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) || (c == 0xF0 && p[1] < 0x90) ||
+        (c == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+static pluck_code check_utf8(pluck_run *r, bool final)
+{
+    if (r->utf8_ok >= UTF8_CHECKED)
+        return PLUCK_OK;
+    const unsigned char *w = (const unsigned char *)r->win;
+    const unsigned char *end = w + r->wlen;
+    uint64_t from = r->utf8_ok > r->wbase ? r->utf8_ok : r->wbase;
+    const unsigned char *p = w + (from - r->wbase);
+    const unsigned char *stop = r->wbase + r->wlen > UTF8_CHECKED ? w + (UTF8_CHECKED - r->wbase) : end;
+    while (p < stop) {
+        int n = utf8_seq(p, end);
+        if (n < 0 && !final)
+            break; /* the rest of the sequence has not arrived yet */
+        if (n <= 0) {
+            uint64_t at = r->wbase + (uint64_t)(p - w);
+            fail_msg(r, PLUCK_E_INVALID_TEXT_ENCODING,
+                     "UTF-8 encoding is required. The text encoding error was found near byte "
+                     "%llu.",
+                     (unsigned long long)at);
+            r->err.byte_offset = at;
+            return r->state;
+        }
+        p += n;
+    }
+    r->utf8_ok = r->wbase + (uint64_t)(p - w);
+    if (p >= stop && stop != end)
+        r->utf8_ok = UTF8_CHECKED;
+    return PLUCK_OK;
+}
+
 /* Scan every complete record in the window, then slide the tail to the front. */
 static pluck_code process(pluck_run *r, bool final)
 {
@@ -435,6 +518,8 @@ static pluck_code process(pluck_run *r, bool final)
             r->wbase += 3;
         }
     }
+    if (check_utf8(r, final))
+        return r->state;
     size_t pos = 0;
     pluck_code rc = PLUCK_OK;
     for (;;) {

@@ -209,6 +209,22 @@ void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields) { s->max_fiel
 
 const char *pl_scanner_kernel(const pl_scanner *s) { return kernel_names[s->kernel]; }
 
+const char *pluck_scan_kernels(void)
+{
+    /* constant strings only: the answer depends on the build and the CPU, never on state */
+#if defined(__x86_64__) || defined(__i386__)
+    if (cpu_has(PL_K_AVX2))
+        return "avx2 sse42 scalar (avx2 on this CPU)";
+    if (cpu_has(PL_K_SSE42))
+        return "avx2 sse42 scalar (sse42 on this CPU)";
+    return "avx2 sse42 scalar (scalar on this CPU)";
+#elif defined(__aarch64__)
+    return cpu_has(PL_K_NEON) ? "neon scalar (neon on this CPU)" : "neon scalar (scalar on this CPU)";
+#else
+    return "scalar";
+#endif
+}
+
 /* Make room for `want` fields in all. */
 bool pl_scan_grow_fields(pl_scanner *s, size_t want)
 {

@@ -154,7 +154,7 @@ typedef struct pl_select {
 /* Parse one statement.  Returns PLUCK_OK and *out, or an error code with err filled with S3's
  * code, an S3-style message ending in "at line L, column C." and the SQL position.
  * Nesting deeper than PL_MAX_DEPTH fails with MaxOperatorsExceeded. */
-#define PL_MAX_DEPTH 256
+#define PL_MAX_DEPTH 1000
 pluck_code pl_parse(const char *sql, size_t len, pl_arena *arena, pl_select **out,
                     pluck_error *err);
 

@@ -539,6 +539,7 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
             if ((rc = bind_expr(b, it->expr, &q->cols[i].expr)))
                 return rc;
             q->cols[i].name = it->alias ? it->alias : column_key(b, it->expr, i);
+            q->cols[i].header_key = !it->alias && it->expr->kind == PL_E_COLUMN && it->expr->name;
             if (!q->cols[i].name)
                 return oom(b);
         }

@@ -17,7 +17,8 @@ semantics in man/pluck.1 and /work/shared/s3select-notes.md sections 3-5:
   * integer division truncates toward zero, % takes the sign of the dividend (C semantics);
   * CSV output: ASNEEDED quotes a field holding the quote or escape character, CR, LF or any
     byte of the field/record delimiter, never the empty string; NULL/MISSING print empty;
-  * JSON output: one object per record, keys = header name / alias / _N, strings from CSV stay
+  * JSON output: one object per record, keys = alias / header name as the header spells it /
+    _N, strings from CSV stay
     strings, numbers are bare, NULL is null, MISSING members are left out.
 
 It writes tests/e2e/data/airports_queries.tsv (NAME<TAB>KIND<TAB>OPTIONS<TAB>SQL, one query a
@@ -560,7 +561,7 @@ Q("json_projection", "-H --json",
   "FROM S3Object s WHERE s.name LIKE '%\"%' LIMIT 6",
   json_out([[("ident", f(r, "ident")), ("airport", f(r, "name")), ("_9", pos(r, 9)), ("_19", MISSING),
              ("_5", num(f(r, "elevation_ft"))), ("iata_code", f(r, "iata_code")),
-             ("Municipality", f(r, "municipality"))]
+             ("municipality", f(r, "municipality"))]
             for r in [r for r in ROWS if '"' in f(r, "name")][:6]]))
 NZ = [r for r in ROWS if f(r, "iso_country") == "NZ"]
 Q("json_aggregates", "-H --json",

@@ -204,8 +204,8 @@ err "headers: unknown name is MissingHeaders" 3 MissingHeaders "$PLUCK" -H 'SELE
 err "headers: unknown name in WHERE is MissingHeaders" 3 MissingHeaders \
     "$PLUCK" -H "SELECT * FROM S3Object s WHERE s.nosuch = 'x'" "$H"
 ok "headers: reserved word unquoted is a parse error (no output)" 3 "" "$PLUCK" -H 'SELECT s.select FROM S3Object s' "$H"
-w '{"name":"Ada","first name":"Ada L","c":"London"}\n'
-ok "headers: JSON keys as written or alias" 0 "$WANT" \
+w '{"Name":"Ada","first name":"Ada L","c":"London"}\n'
+ok "headers: JSON keys are the header's spelling, or the alias" 0 "$WANT" \
     "$PLUCK" -H --json 'SELECT s.name, s."first name", s."CITY" AS c FROM S3Object s' "$H"
 w '{"Name":"Ada","CITY":"London","city":"Paris","first name":"Ada L","a,b":"1","select":"s"}\n'
 ok "headers: JSON SELECT * keys are the header names" 0 "$WANT" "$PLUCK" -H --json "$SEL" "$H"

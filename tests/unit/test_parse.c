@@ -779,7 +779,9 @@ Test(parse, depth_limits)
         pluck_code want;
     } cases[] = {
         {"(", "1", ")", 200, PLUCK_OK},
-        {"(", "1", ")", 300, PLUCK_E_MAX_OPERATORS_EXCEEDED},
+        {"(", "1", ")", PL_MAX_DEPTH - 10, PLUCK_OK},
+        {"(", "1", ")", PL_MAX_DEPTH + 50, PLUCK_E_MAX_OPERATORS_EXCEEDED},
+        {"a = 1 OR ", "a", "", 600, PLUCK_OK}, /* flat chains of generated filters */
         {"(", "1", ")", 100000, PLUCK_E_MAX_OPERATORS_EXCEEDED},
         {"- ", "1", "", 200, PLUCK_OK},
         {"- ", "1", "", 100000, PLUCK_E_MAX_OPERATORS_EXCEEDED},

@@ -1,0 +1,171 @@
+#!/bin/sh
+# fuzz.sh — build every libFuzzer harness in tests/fuzz/ and run each for a fixed time.
+#
+#   scripts/fuzz.sh [SECONDS]      build into build/fuzz/, run each harness SECONDS (default 60)
+#   scripts/fuzz.sh 0              build, then replay the seed corpora and the regression
+#                                  inputs once (no fuzzing): what CI runs on every change
+#
+# Environment:
+#   FUZZ_JOBS=N         harnesses run at once (default: the number of CPUs)
+#   FUZZ_ONLY="a b"     only these harnesses (names without the fuzz_ prefix, e.g. "sql csv")
+#   FUZZ_BUILD_ONLY=1   build and stop
+#   FUZZ_OUT=DIR        build and work directory (default build/fuzz)
+#   FUZZ_CC=clang       compiler (needs libFuzzer: clang's -fsanitize=fuzzer)
+#   FUZZ_ARGS="..."     extra libFuzzer flags for every run (e.g. -max_len=4096)
+#
+# Harnesses are compiled with -fsanitize=fuzzer,address,undefined and link the library sources
+# directly (the server harnesses add src/server/*.c).  Each run keeps its grown corpus in
+# $FUZZ_OUT/corpus/NAME (seeded from tests/fuzz/corpus/NAME and tests/fuzz/regressions/NAME),
+# crash/leak/timeout inputs in $FUZZ_OUT/artifacts/NAME and its log in $FUZZ_OUT/logs/NAME.log.
+# A run that crashes is restarted for the rest of its time (at most 3 times).  The table at
+# the end has one line per harness: executions, seconds fuzzed, crashes.  The exit status is
+# non-zero when any harness crashed (or, with SECONDS=0, when any saved input fails).
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 2
+OUT=${FUZZ_OUT:-build/fuzz}
+CC=${FUZZ_CC:-clang}
+NPROC=$(nproc 2>/dev/null || echo 2)
+JOBS=${FUZZ_JOBS:-$NPROC}
+ALL="sql csv codec scan_diff xml sigv4 evstream"
+SERVER_HARNESSES="xml sigv4 evstream"
+
+# ---- one harness run (called back through xargs) --------------------------------------------
+if [ "${1:-}" = "--run-one" ]; then
+    name=$2 secs=$3
+    bin="$OUT/fuzz_$name"
+    corp="$OUT/corpus/$name" art="$OUT/artifacts/$name" log="$OUT/logs/$name.log"
+    mkdir -p "$corp" "$art" "$OUT/logs"
+    seeds=""
+    for d in tests/fuzz/corpus/$name tests/fuzz/regressions/$name; do
+        [ -d "$d" ] && seeds="$seeds $d"
+    done
+    # fuzz_sql also starts from every query of the SQL conformance suite (header USE)
+    if [ "$name" = sql ] && [ -z "$(ls "$corp")" ] && ls tests/sql/*.test >/dev/null 2>&1; then
+        i=0
+        sed -n 's/^--sql //p' tests/sql/*.test | while IFS= read -r q; do
+            i=$((i + 1))
+            printf '\000\007%s' "$q" >"$corp/suite-$i"
+        done
+    fi
+    dict=""
+    [ -f "tests/fuzz/dict/$name.dict" ] && dict="-dict=tests/fuzz/dict/$name.dict"
+    : >"$log"
+    if [ "$secs" = 0 ]; then
+        # replay only: every seed and regression input once
+        # shellcheck disable=SC2086
+        "$bin" -runs=0 $dict ${FUZZ_ARGS:-} $seeds >>"$log" 2>&1
+        rc=$?
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+        crashes=0
+        [ "$rc" = 0 ] || crashes=1
+        echo "$name ${execs:-0} 0 $crashes" >"$OUT/logs/$name.result"
+        exit 0
+    fi
+    start=$(date +%s)
+    left=$secs execs=0 crashes=0 restarts=0
+    while [ "$left" -gt 0 ]; do
+        echo "=== run at $(date -u +%H:%M:%S), $left s left" >>"$log"
+        # shellcheck disable=SC2086
+        "$bin" -max_total_time="$left" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=2048 \
+            -print_final_stats=1 -artifact_prefix="$art/" $dict ${FUZZ_ARGS:-} \
+            "$corp" $seeds >>"$log" 2>&1
+        rc=$?
+        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+        # a crash prints no final stats: take the last status line's count
+        if [ "$rc" != 0 ]; then
+            n=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed 's/^#\([0-9]*\).*/\1/')
+            crashes=$((crashes + 1))
+        fi
+        execs=$((execs + ${n:-0}))
+        # the count lines of this run must not be read again by the next one
+        echo "=== end of run (rc $rc, $n executions)" >>"$log"
+        sed -i 's/^stat::number_of_executed_units/stat::counted_executed_units/' "$log"
+        sed -i 's/^#\([0-9]\)/##\1/' "$log"
+        [ "$rc" = 0 ] && break
+        restarts=$((restarts + 1))
+        [ "$restarts" -gt 3 ] && break
+        left=$((secs - ($(date +%s) - start)))
+    done
+    took=$(($(date +%s) - start))
+    echo "$name $execs $took $crashes" >"$OUT/logs/$name.result"
+    exit 0
+fi
+
+SECS=${1:-${FUZZ_SECONDS:-60}}
+case $SECS in *[!0-9]*|'') echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2 ;; esac
+HARNESSES=${FUZZ_ONLY:-$ALL}
+
+command -v "$CC" >/dev/null 2>&1 || { echo "fuzz.sh: $CC not found (apt-get install clang)" >&2; exit 2; }
+
+# ---- build ------------------------------------------------------------------------------------
+PKG=${PKG_CONFIG:-pkg-config}
+PKGS="zlib libzstd liblzma"
+FEATURES=""
+if $PKG --exists libisal 2>/dev/null; then PKGS="$PKGS libisal"; FEATURES="-DPLUCK_HAVE_ISAL=1"; fi
+SRV_PKGS="libmicrohttpd expat libcrypto"
+DEP_CFLAGS=$($PKG --cflags $PKGS)
+DEP_LIBS="$($PKG --libs $PKGS) -lbz2 -lpthread -lm"
+SRV_CFLAGS=$($PKG --cflags $SRV_PKGS 2>/dev/null)
+SRV_LIBS=$($PKG --libs $SRV_PKGS 2>/dev/null)
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+-Iinclude -Isrc -Itests/fuzz $DEP_CFLAGS $SRV_CFLAGS $FEATURES"
+export CC CFLAGS SAN OUT
+
+mkdir -p "$OUT/obj"
+echo "fuzz.sh: building the library and server with $CC -fsanitize=fuzzer-no-link,address,undefined"
+LIB_SRC=$(ls src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c src/exec/*.c src/out/*.c)
+SRV_SRC=$(ls src/server/*.c)
+# shellcheck disable=SC2086
+printf '%s\n' $LIB_SRC $SRV_SRC | xargs -P "$NPROC" -I{} sh -c '
+    o="$OUT/obj/$(echo "{}" | tr / _).o"
+    # shellcheck disable=SC2086
+    $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "{}" -o "$o" || { echo "FAILED: {}"; exit 255; }' \
+    || { echo "fuzz.sh: build failed" >&2; exit 2; }
+rm -f "$OUT/libpluck-fuzz.a" "$OUT/libserver-fuzz.a"
+ar rcs "$OUT/libpluck-fuzz.a" $(for f in $LIB_SRC; do echo "$OUT/obj/$(echo "$f" | tr / _).o"; done)
+ar rcs "$OUT/libserver-fuzz.a" $(for f in $SRV_SRC; do echo "$OUT/obj/$(echo "$f" | tr / _).o"; done)
+
+for h in $HARNESSES; do
+    src="tests/fuzz/fuzz_$h.c"
+    [ -f "$src" ] || { echo "fuzz.sh: no harness $src" >&2; exit 2; }
+    extra=""
+    case " $SERVER_HARNESSES " in *" $h "*) extra="$OUT/libserver-fuzz.a $SRV_LIBS" ;; esac
+    # shellcheck disable=SC2086
+    $CC $CFLAGS $SAN -fsanitize=fuzzer "$src" $extra "$OUT/libpluck-fuzz.a" $DEP_LIBS \
+        -o "$OUT/fuzz_$h" || { echo "fuzz.sh: linking fuzz_$h failed" >&2; exit 2; }
+done
+echo "fuzz.sh: built $(for h in $HARNESSES; do printf '%s ' "$OUT/fuzz_$h"; done)"
+[ "${FUZZ_BUILD_ONLY:-}" = 1 ] && exit 0
+
+# ---- run --------------------------------------------------------------------------------------
+if [ "$SECS" = 0 ]; then
+    echo "fuzz.sh: replaying seed corpora and regression inputs ($JOBS at a time)"
+else
+    echo "fuzz.sh: fuzzing each harness for $SECS s, $JOBS at a time"
+fi
+for h in $HARNESSES; do rm -f "$OUT/logs/$h.result"; done
+# shellcheck disable=SC2086
+printf '%s\n' $HARNESSES | xargs -P "$JOBS" -I{} sh "$0" --run-one {} "$SECS"
+
+printf '\n%-16s %14s %8s %8s\n' harness executions time crashes
+fail=0
+for h in $HARNESSES; do
+    r=$(cat "$OUT/logs/$h.result" 2>/dev/null)
+    if [ -z "$r" ]; then
+        printf '%-16s %14s %8s %8s\n' "fuzz_$h" "?" "?" "?"
+        fail=1
+        continue
+    fi
+    set -- $r
+    printf '%-16s %14s %7ss %8s\n' "fuzz_$1" "$2" "$3" "$4"
+    [ "$4" = 0 ] || fail=1
+done
+if [ "$fail" != 0 ]; then
+    echo
+    echo "fuzz.sh: crashes found; inputs under $OUT/artifacts/, logs under $OUT/logs/"
+    ls "$OUT"/artifacts/*/ 2>/dev/null | head -n 20
+fi
+exit $fail

@@ -1,0 +1,1 @@
+SELECT AVG(CAST(s.elevation_ft AS INT)), MIN(s.name), MAX(s.latitude_deg), SUM(CAST(s.longitude_deg AS DECIMAL(10,3))) FROM S3Object s

@@ -1,0 +1,1 @@
+SELECT _1, _3 FROM S3Object WHERE _2 LIKE '%0A%' ESCAPE '!' OR _4 NOT LIKE 'L_w%'

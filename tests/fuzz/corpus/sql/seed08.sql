@@ -1,0 +1,1 @@
+SELECT s.type, COUNT(*) AS n, AVG(CAST(s.elevation_ft AS FLOAT)) FROM S3Object s GROUP BY s.type HAVING COUNT(*) > 0 ORDER BY n DESC, s.type LIMIT 2

@@ -1,0 +1,1 @@
+select cast(_7 as decimal(38, 10)), cast(_5 as bool), cast('1' as timestamp), cast(_1 as string), cast(_6 as integer) from s3object
