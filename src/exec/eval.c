@@ -676,3 +676,74 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
     }
     return pl_eval_fail(ctx, n, PLUCK_E_INTERNAL_ERROR, "Unknown expression node");
 }
+
+/* ---- conditions ---------------------------------------------------------------------------
+ * WHERE and HAVING only need TRUE / FALSE / unknown.  pl_eval_cond answers that for the
+ * shapes filters are made of without building values: AND/OR/NOT short-circuit here, and
+ * `column op 'text'` compares the field's bytes in place.  Everything else goes through
+ * pl_eval, so results are identical by construction. */
+
+static int cmp_truth(int op, int c)
+{
+    switch (op) {
+    case PL_CMP_EQ: return c == 0;
+    case PL_CMP_NE: return c != 0;
+    case PL_CMP_LT: return c < 0;
+    case PL_CMP_LE: return c <= 0;
+    case PL_CMP_GT: return c > 0;
+    default: return c >= 0;
+    }
+}
+
+pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth_out)
+{
+    pluck_code rc;
+    int a, b;
+    switch ((pl_node_op)n->op) {
+    case PL_N_AND:
+    case PL_N_OR: {
+        bool is_and = n->op == PL_N_AND;
+        if ((rc = pl_eval_cond(ctx, n->args[0], &a)))
+            return rc;
+        if (a == (is_and ? 0 : 1)) {
+            *truth_out = a;
+            return PLUCK_OK;
+        }
+        if ((rc = pl_eval_cond(ctx, n->args[1], &b)))
+            return rc;
+        if (b == (is_and ? 0 : 1))
+            *truth_out = b;
+        else
+            *truth_out = (a == 2 || b == 2) ? 2 : a;
+        return PLUCK_OK;
+    }
+    case PL_N_NOT:
+        if ((rc = pl_eval_cond(ctx, n->args[0], &a)))
+            return rc;
+        *truth_out = a == 2 ? 2 : !a;
+        return PLUCK_OK;
+    case PL_N_CMP_STR:
+        if (n->args[0]->op == PL_N_COL) {
+            int32_t idx = ctx->colmap[n->args[0]->colref];
+            if (idx < 0 || (uint32_t)idx >= ctx->nfields) {
+                *truth_out = 2; /* MISSING compares unknown */
+                return PLUCK_OK;
+            }
+            const pl_field *f = (const pl_field *)ctx->fields + idx;
+            const pl_value *k = &n->args[1]->k;
+            uint32_t m = f->len < k->u.s.len ? f->len : k->u.s.len;
+            int c = m ? memcmp(f->p, k->u.s.p, m) : 0;
+            if (!c)
+                c = (f->len > k->u.s.len) - (f->len < k->u.s.len);
+            *truth_out = cmp_truth(n->sub, c);
+            return PLUCK_OK;
+        }
+        break;
+    default: break;
+    }
+    pl_value v;
+    if ((rc = pl_eval(ctx, n, &v)))
+        return rc;
+    *truth_out = truth(&v);
+    return PLUCK_OK;
+}

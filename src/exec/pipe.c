@@ -34,6 +34,7 @@ struct pl_pipe {
     _Atomic(const char *) codec_name;
 
     pl_compression kind;
+    size_t prefix_len;
     pluck_read_fn read;
     void *opaque;
     unsigned char *inbuf;
@@ -95,15 +96,8 @@ static bool read_some(pl_pipe *p, size_t want, size_t *got)
 static void *producer(void *arg)
 {
     pl_pipe *p = arg;
-    pl_codec *codec = NULL;
-    size_t n;
-    /* enough bytes to recognise every magic number (the codecs need at most 6) */
-    if (!read_some(p, 16, &n))
-        goto out;
-    pl_compression kind = p->kind;
-    if (kind == PL_COMP_AUTO)
-        kind = pl_codec_detect(p->inbuf, n, true);
-    codec = pl_codec_create(kind, PL_GZIP_AUTO);
+    size_t n = p->prefix_len; /* the caller's first bytes are in inbuf already */
+    pl_codec *codec = pl_codec_create(p->kind, PL_GZIP_AUTO);
     if (!codec) {
         set_error(p, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         goto out;
@@ -157,18 +151,25 @@ out:
     return NULL;
 }
 
-pl_pipe *pl_pipe_start(pl_compression kind, pluck_read_fn read, void *opaque)
+pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
+                       void *opaque)
 {
+    if (n > READ_BYTES)
+        return NULL;
     pl_pipe *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->kind = kind;
     p->read = read;
     p->opaque = opaque;
-    atomic_init(&p->bytes_in, 0);
+    atomic_init(&p->bytes_in, (uint64_t)n);
     atomic_init(&p->codec_name, "");
     p->inbuf = malloc(READ_BYTES);
     bool ok = p->inbuf != NULL;
+    if (ok) {
+        memcpy(p->inbuf, prefix, n);
+        p->prefix_len = n;
+    }
     for (int i = 0; i < NSLOT && ok; i++)
         ok = (p->slot[i] = malloc(SLOT_BYTES)) != NULL;
     if (ok) {

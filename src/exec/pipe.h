@@ -12,8 +12,11 @@
 
 typedef struct pl_pipe pl_pipe;
 
-/* Start the producer.  kind may be PL_COMP_AUTO.  NULL on out of memory / thread failure. */
-pl_pipe *pl_pipe_start(pl_compression kind, pluck_read_fn read, void *opaque);
+/* Start the producer for input of compression `kind` (not AUTO) whose first `n` bytes the
+ * caller already read into `prefix` (at most 64 KiB; copied).  NULL on out of memory or when
+ * no thread can be started. */
+pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
+                       void *opaque);
 
 /* Next chunk of decompressed bytes, blocking until one is ready.  *len == 0 means the input
  * ended cleanly.  Returns PLUCK_OK or the producer's error (message in pl_pipe_message).

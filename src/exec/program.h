@@ -144,6 +144,9 @@ struct pl_eval_ctx {
  * ctx->err filled (code, message naming the SQL position). */
 pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out);
 
+/* Evaluate a condition: *truth = 1 TRUE, 0 FALSE, 2 unknown (NULL, MISSING, not a BOOL). */
+pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth);
+
 /* Report an evaluation error at node n. */
 pluck_code pl_eval_fail(pl_eval_ctx *ctx, const pl_node *n, pluck_code code, const char *fmt, ...)
     PL_PRINTF(4, 5);

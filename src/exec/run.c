@@ -327,15 +327,16 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
         r->stats.records_scanned++;
         ctx.fields = f;
         ctx.nfields = nf;
-        pl_arena_reset(&r->scratch);
+        if (r->scratch.used)
+            pl_arena_reset(&r->scratch);
         if (q->where) {
-            pl_value v;
-            pluck_code rc = pl_eval(&ctx, q->where, &v);
+            int t;
+            pluck_code rc = pl_eval_cond(&ctx, q->where, &t);
             if (rc) {
                 locate(r, b, i);
                 return fail(r, rc);
             }
-            if (v.type != PL_BOOL || !v.u.b)
+            if (t != 1)
                 continue;
         }
         if (q->is_aggregate || q->norder_by) {
@@ -656,9 +657,9 @@ static pluck_code emit_groups(pluck_run *r)
         for (uint32_t a = 0; a < q->naggs && !rc; a++)
             rc = pl_agg_final(&ctx, &q->aggs[a], &g->aggs[a], &av[a]);
         if (!rc && q->having) {
-            pl_value v;
-            rc = pl_eval(&ctx, q->having, &v);
-            if (!rc && (v.type != PL_BOOL || !v.u.b))
+            int t;
+            rc = pl_eval_cond(&ctx, q->having, &t);
+            if (!rc && t != 1)
                 continue;
         }
         if (rc)
@@ -736,9 +737,10 @@ pluck_code pluck_run_finish(pluck_run *r)
 /* ---- pull interfaces -------------------------------------------------------------------- */
 
 /* threads >= 2: a producer thread reads and decompresses, this thread scans. */
-static pluck_code run_pipelined(pluck_run *r, pluck_read_fn read, void *opaque)
+static pluck_code run_pipelined(pluck_run *r, pl_compression kind, const char *prefix, size_t n0,
+                                pluck_read_fn read, void *opaque)
 {
-    pl_pipe *p = pl_pipe_start(r->q->params.compression, read, opaque);
+    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque);
     if (!p)
         return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory (decompression thread).");
     r->codec_external = true;
@@ -770,32 +772,72 @@ static pluck_code run_pipelined(pluck_run *r, pluck_read_fn read, void *opaque)
     return r->state;
 }
 
+/* Plain input: read straight into the window, sparing the copy a codec would make. */
+static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque)
+{
+    while (r->state == PLUCK_OK) {
+        if (window_reserve(r, CHUNK))
+            break;
+        ptrdiff_t n = read(opaque, r->win + r->wlen, CHUNK);
+        if (n < 0)
+            return fail_msg(r, PLUCK_E_READ_ERROR, "The input could not be read.");
+        if (n == 0)
+            break;
+        r->wlen += (size_t)n;
+        r->stats.bytes_scanned += (uint64_t)n;
+        r->stats.bytes_processed += (uint64_t)n;
+        if (process(r, false) || progress(r))
+            break;
+        flush(r);
+    }
+    return r->state;
+}
+
 pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
 {
-    if (r->q->params.threads > 1 && r->state == PLUCK_OK && !r->finished &&
-        r->stats.bytes_scanned == 0) {
-        pluck_code rc = run_pipelined(r, read, opaque);
-        if (pluck_is_error(rc)) {
-            r->finished = true;
-            flush(r);
-            return rc;
-        }
+    if (r->state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
-    }
-
     char *buf = malloc(CHUNK);
     if (!buf)
         return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    /* the first bytes decide the codec (every magic number fits in 16) */
+    size_t n0 = 0;
+    bool eof = false;
     pluck_code rc = PLUCK_OK;
-    while (rc == PLUCK_OK) {
-        ptrdiff_t n = read(opaque, buf, CHUNK);
+    while (n0 < 16) {
+        ptrdiff_t n = read(opaque, buf + n0, CHUNK - n0);
         if (n < 0) {
             rc = fail_msg(r, PLUCK_E_READ_ERROR, "The input could not be read.");
             break;
         }
-        if (n == 0)
+        if (n == 0) {
+            eof = true;
             break;
-        rc = pluck_run_feed(r, buf, (size_t)n);
+        }
+        n0 += (size_t)n;
+    }
+    pl_compression kind = r->q->params.compression;
+    if (kind == PL_COMP_AUTO)
+        kind = pl_codec_detect((const unsigned char *)buf, n0, true);
+    if (!rc && kind != PL_COMP_NONE && !eof && r->q->params.threads > 1 && !r->codec) {
+        /* compressed: a second thread decompresses while this one scans */
+        rc = run_pipelined(r, kind, buf, n0, read, opaque);
+    } else if (!rc) {
+        rc = pluck_run_feed(r, buf, n0);
+        if (rc == PLUCK_OK && !eof && kind == PL_COMP_NONE) {
+            rc = read_plain(r, read, opaque); /* reads to the end */
+            eof = true;
+        }
+        while (rc == PLUCK_OK && !eof) {
+            ptrdiff_t n = read(opaque, buf, CHUNK);
+            if (n < 0) {
+                rc = fail_msg(r, PLUCK_E_READ_ERROR, "The input could not be read.");
+                break;
+            }
+            if (n == 0)
+                break;
+            rc = pluck_run_feed(r, buf, (size_t)n);
+        }
     }
     free(buf);
     if (pluck_is_error(rc)) {
