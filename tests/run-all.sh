@@ -5,6 +5,10 @@ set -u
 B=${PLUCK_BUILD:-build/test}
 passed=0
 failed=0
+if [ "${SANITIZE:-}" = 1 ]; then
+    LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+    export LSAN_OPTIONS
+fi
 
 echo "== unit tests (criterion)"
 out=$("$B/unit-tests" -j2 2>&1)
