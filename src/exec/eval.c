@@ -426,6 +426,32 @@ static pluck_code eval_concat(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
 
 /* ---- specialized filters ----------------------------------------------------------------- */
 
+/* CAST(column AS INT|DECIMAL) read straight from the field.  False means "take the general
+ * path" (a missing field, text that is not a plain number, a float that needs converting),
+ * which also produces the errors; true results equal pl_cast's. */
+static bool cast_col_fast(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
+{
+    if (n->op != PL_N_CAST || n->args[0]->op != PL_N_COL ||
+        (n->sub != PL_T_INT && n->sub != PL_T_DECIMAL))
+        return false;
+    int32_t idx = ctx->colmap[n->args[0]->colref];
+    if (idx < 0 || (uint32_t)idx >= ctx->nfields)
+        return false;
+    const pl_field *f = (const pl_field *)ctx->fields + idx;
+    pl_value x;
+    if (!pl_parse_number(f->p, f->len, true, &x))
+        return false;
+    if (x.type == PL_INT) {
+        *out = n->sub == PL_T_INT ? x : pl_decimal_make(x.u.i, 0);
+        return true;
+    }
+    if (x.type == PL_DECIMAL && n->sub == PL_T_DECIMAL) {
+        *out = x;
+        return true;
+    }
+    return false;
+}
+
 /* The left operand of a specialized node: a CSV field read in place when it is a column. */
 static pluck_code left_value(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
 {
@@ -639,6 +665,8 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
         return PLUCK_OK;
     }
     case PL_N_CAST:
+        if (cast_col_fast(ctx, n, out))
+            return PLUCK_OK;
         if ((rc = pl_eval(ctx, n->args[0], &a)))
             return rc;
         return pl_cast(ctx, n, &a, n->sub, out);
@@ -739,6 +767,26 @@ pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth_out)
             return PLUCK_OK;
         }
         break;
+    case PL_N_CMP_NUM: {
+        pl_value x;
+        if (cast_col_fast(ctx, n->args[0], &x)) {
+            *truth_out = cmp_truth(n->sub, pl_num_cmp(&x, &n->args[1]->k));
+            return PLUCK_OK;
+        }
+        break;
+    }
+    case PL_N_BETWEEN: {
+        /* CAST(column AS ...) BETWEEN number AND number, the shape of range filters */
+        const pl_node *lo = n->args[1], *hi = n->args[2];
+        pl_value x;
+        if (lo->op == PL_N_CONST && hi->op == PL_N_CONST && pl_v_numeric(&lo->k) &&
+            pl_v_numeric(&hi->k) && cast_col_fast(ctx, n->args[0], &x)) {
+            int t = pl_num_cmp(&x, &lo->k) >= 0 && pl_num_cmp(&x, &hi->k) <= 0;
+            *truth_out = n->negated ? !t : t;
+            return PLUCK_OK;
+        }
+        break;
+    }
     default: break;
     }
     pl_value v;
