@@ -128,6 +128,12 @@ static int truth(const pl_value *v)
 
 static pl_value from_truth(int t) { return t == 2 ? pl_v_null() : pl_v_bool(t); }
 
+/* NOT BETWEEN / NOT IN: negate a known truth; unknown stays unknown. */
+static pl_value negate_if(const pl_node *n, int t)
+{
+    return from_truth(n->negated && t != 2 ? !t : t);
+}
+
 /* ---- LIKE ------------------------------------------------------------------------------- */
 
 static size_t utf8_len(unsigned char c)
@@ -632,10 +638,7 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
         pl_value lo = cmp_result(PL_CMP_GE, pl_compare(&a, &b));
         pl_value hi = cmp_result(PL_CMP_LE, pl_compare(&a, &c));
         int t1 = truth(&lo), t2 = truth(&hi);
-        int t = (t1 == 0 || t2 == 0) ? 0 : (t1 == 2 || t2 == 2) ? 2 : 1;
-        if (n->negated && t != 2)
-            t = !t;
-        *out = from_truth(t);
+        *out = negate_if(n, (t1 == 0 || t2 == 0) ? 0 : (t1 == 2 || t2 == 2) ? 2 : 1);
         return PLUCK_OK;
     }
     case PL_N_IN: {
@@ -652,9 +655,7 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
             else if (ti == 2)
                 t = 2;
         }
-        if (n->negated && t != 2)
-            t = !t;
-        *out = from_truth(t);
+        *out = negate_if(n, t);
         return PLUCK_OK;
     }
     case PL_N_IS: {

@@ -17,6 +17,17 @@ static pluck_code need_string(pl_eval_ctx *ctx, const pl_node *n, const pl_value
 
 static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 
+/* Most functions are NULL when any argument is NULL or MISSING. */
+static bool null_if_absent(const pl_value *a, uint32_t na, pl_value *out)
+{
+    for (uint32_t i = 0; i < na; i++)
+        if (pl_v_absent(&a[i])) {
+            *out = pl_v_null();
+            return true;
+        }
+    return false;
+}
+
 static int64_t count_chars(const char *p, uint32_t len)
 {
     int64_t n = 0;
@@ -224,11 +235,8 @@ static uint32_t char_offset(const char *p, uint32_t len, int64_t k)
 static pluck_code fn_substring(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                                pl_value *out)
 {
-    for (uint32_t i = 0; i < na; i++)
-        if (pl_v_absent(&a[i])) {
-            *out = pl_v_null();
-            return PLUCK_OK;
-        }
+    if (null_if_absent(a, na, out))
+        return PLUCK_OK;
     if (a[0].type != PL_STRING)
         return need_string(ctx, n, &a[0]);
     int64_t start, len = 0;
@@ -273,11 +281,8 @@ static bool in_set(const char *set, uint32_t setlen, const char *p, uint32_t cl)
 static pluck_code fn_trim(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                           pl_value *out)
 {
-    for (uint32_t i = 0; i < na; i++)
-        if (pl_v_absent(&a[i])) {
-            *out = pl_v_null();
-            return PLUCK_OK;
-        }
+    if (null_if_absent(a, na, out))
+        return PLUCK_OK;
     if (a[0].type != PL_STRING)
         return need_string(ctx, n, &a[0]);
     if (na > 1 && a[1].type != PL_STRING)
@@ -329,11 +334,8 @@ static pluck_code fn_utcnow(pl_eval_ctx *ctx, const pl_node *n, const pl_value *
 static pluck_code fn_to_timestamp(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
                                   uint32_t na, pl_value *out)
 {
-    for (uint32_t i = 0; i < na; i++)
-        if (pl_v_absent(&a[i])) {
-            *out = pl_v_null();
-            return PLUCK_OK;
-        }
+    if (null_if_absent(a, na, out))
+        return PLUCK_OK;
     if (a[0].type != PL_STRING || (na > 1 && a[1].type != PL_STRING))
         return need_string(ctx, n, a[0].type != PL_STRING ? &a[0] : &a[1]);
     pl_ts t;
