@@ -56,6 +56,10 @@ struct pluck_run {
     bool header_done;
     uint64_t skipped;    /* records the prefilter skipped unparsed (for record numbers) */
     uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
+    uint64_t pf_seen, pf_skipped; /* prefilter: bytes looked at, bytes skipped unparsed */
+    bool pf_off;         /* the prefilter skipped too little to pay for itself */
+    uint64_t pf_quote;   /* stream offset of the next quote character, UINT64_MAX: none ... */
+    uint64_t pf_quote_end; /* ... before this offset */
     pl_arena hdr_arena;
     const char **hdr;
     uint32_t *hdr_len;
@@ -415,19 +419,36 @@ static const char *last_newline(const char *p, const char *end)
     return NULL;
 }
 
+/* The next quote character at or after window position pos, or NULL.  Remembered across
+ * calls (as stream offsets) so that each byte is searched once, not once per candidate. */
+static const char *next_quote(pluck_run *r, size_t pos)
+{
+    int quote = r->q->params.in.quote;
+    if (quote < 0)
+        return NULL;
+    uint64_t at = r->wbase + pos, end = r->wbase + r->wlen;
+    if (r->pf_quote != UINT64_MAX && r->pf_quote >= at)
+        return r->win + (r->pf_quote - r->wbase);
+    uint64_t from = r->pf_quote == UINT64_MAX && r->pf_quote_end > at ? r->pf_quote_end : at;
+    const char *q = from < end ? memchr(r->win + (from - r->wbase), quote, end - from) : NULL;
+    r->pf_quote = q ? r->wbase + (uint64_t)(q - r->win) : UINT64_MAX;
+    r->pf_quote_end = end;
+    return q;
+}
+
 /* Skip the lines from pos that cannot match; return the new pos and set *limit to the end
  * of the next candidate line (the window end when there is none). */
 static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
 {
     const char *w = r->win, *end = w + r->wlen;
-    const char *hit = find_literal(w + pos, end, r->q->prefilter, r->q->prefilter_len);
-    /* a line holding a quote character may be malformed: the scanner must see it to say so */
-    int quote = r->q->params.in.quote;
-    if (quote >= 0) {
-        const char *qp = memchr(w + pos, quote, (size_t)((hit ? hit : end) - (w + pos)));
-        if (qp)
-            hit = qp;
-    }
+    /* a line holding a quote character may be malformed: the scanner must see it to say so;
+     * so the candidate is the first quote or the first literal, whichever comes first (the
+     * literal is only looked for before the quote, or every call would scan to the end) */
+    const char *qp = next_quote(r, pos);
+    const char *lim = qp && (size_t)(end - qp) > r->q->prefilter_len ? qp + r->q->prefilter_len : end;
+    const char *hit = find_literal(w + pos, lim, r->q->prefilter, r->q->prefilter_len);
+    if (!hit || (qp && qp < hit))
+        hit = qp;
     const char *skip_to;
     if (hit) {
         const char *nl = last_newline(w + pos, hit);
@@ -440,6 +461,8 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
         *limit = (size_t)(skip_to - w);
     }
     size_t n = count_newlines(w + pos, (size_t)(skip_to - (w + pos)));
+    r->pf_seen += *limit - pos;
+    r->pf_skipped += (size_t)(skip_to - (w + pos));
     if (skip_to == end && final && skip_to > w + pos && end[-1] != '\n')
         n++; /* the last line, without its newline */
     r->skipped += n;
@@ -526,8 +549,12 @@ static pluck_code process(pluck_run *r, bool final)
     for (;;) {
         pl_batch *b;
         size_t used = 0, limit = r->wlen;
-        if (r->q->prefilter && r->header_done) {
+        if (r->q->prefilter && r->header_done && !r->pf_off) {
             pos = prefilter(r, pos, final, &limit);
+            /* where most lines are candidates (quotes everywhere, a common literal), handing
+             * lines over one by one costs more than it saves: scan normally from here on */
+            if (r->pf_seen > (1u << 20) && r->pf_skipped < r->pf_seen / 2)
+                r->pf_off = true;
             if (limit == pos)
                 break;
         }
@@ -876,6 +903,7 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->write = write;
     r->wop = opaque;
     r->stats.codec = "";
+    r->pf_quote = UINT64_MAX;
     r->scan = pl_scanner_create(&q->params.in, q->params.max_record_size, BATCH_RECORDS);
     r->colmap = calloc(q->ncolrefs ? q->ncolrefs : 1, sizeof *r->colmap);
     uint32_t nkeys = q->ngroup_by > q->norder_by ? q->ngroup_by : q->norder_by;
