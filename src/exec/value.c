@@ -73,6 +73,8 @@ bool pl_parse_number(const char *p, size_t n, bool trim, pl_value *out)
         coef = acc;
     if (digits == 0)
         return false;
+    if (frac > PL_DEC_MAX_DIGITS)
+        big = true; /* a DECIMAL's scale stays within 38: more fractional digits is a FLOAT */
     if (p == e && !dot && !big) {
         pl_i128 v = neg ? -coef : coef;
         if (v >= INT64_MIN && v <= INT64_MAX) {
