@@ -195,6 +195,10 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
     s->avail_out = aout;
     int state0 = (int)s->block_state;
     int ret = isal_inflate(s);
+    /* on corrupt data (e.g. a distance too far back) ISA-L may leave its counters past the
+     * buffers it was given: report the corruption, which is what zlib reports too */
+    if (ret != ISAL_DECOMP_OK && (s->avail_in > ain || s->avail_out > aout))
+        return gz_corrupt(c, isal_error_text(ret), c->in_total);
     if (s->avail_in > ain || s->avail_out > aout)
         return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
                              "Object decompression failed: ISA-L moved its buffers "

@@ -616,8 +616,13 @@ static pluck_code decode(pluck_run *r, const unsigned char *in, size_t n)
         size_t produced = CHUNK - room;
         r->wlen += produced;
         r->stats.bytes_processed += produced;
-        if (rc)
-            return fail_msg(r, rc, "%s", pl_codec_message(r->codec));
+        if (rc) {
+            /* what decoded cleanly before the damage is used first, as the pipelined path
+             * does: complete records in it are output (or meet the LIMIT) */
+            if (process(r, false) == PLUCK_OK)
+                fail_msg(r, rc, "%s", pl_codec_message(r->codec));
+            return r->state;
+        }
         if ((rc = process(r, false)))
             return rc;
         if (n == 0 && produced == 0)
