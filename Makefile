@@ -4,6 +4,7 @@
 #   make test                 -Werror build, unit tests (criterion) and end-to-end tests
 #   make test SANITIZE=1      the same under ASan + UBSan
 #   make demo                 the README's quick-start query over the bundled sample
+#   make bench                benchmarks (bench/RESULTS.md); make fuzz FUZZ_SECONDS=N
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -66,7 +67,7 @@ SHARED := $(BUILD)/libpluck.so.$(VERSION)
 BIN    := $(BUILD)/pluck
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all lib test unit e2e demo bench install uninstall clean help
+.PHONY: all lib test unit e2e demo bench fuzz install uninstall clean help
 all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN)
 	@ln -sf $(BIN:build/%=%) build/pluck 2>/dev/null || true
 lib: $(STATIC) $(SHARED)
@@ -125,6 +126,11 @@ demo: all
 
 bench: all
 	sh bench/run.sh $(BIN)
+
+# libFuzzer harnesses (clang), each run for FUZZ_SECONDS: see tests/fuzz/ and tests/HARDENING.md
+FUZZ_SECONDS ?= 60
+fuzz:
+	sh scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # ---- install ----------------------------------------------------------------------------
 install: all
