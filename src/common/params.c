@@ -154,7 +154,7 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
                      shown, v, pi->cli_name);
     else
         pl_error_set(err, code, "Invalid value for %s: expected %s%s.", pi->s3_name,
-                     pi->kind == PLUCK_KIND_CHAR ? "a single character" : "1 to 8 characters",
+                     pi->kind == PLUCK_KIND_CHAR ? "a single ASCII character" : "1 to 8 bytes",
                      pi->empty_ok ? " or an empty value" : "");
     return code;
 }
@@ -216,7 +216,9 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_CHAR:
-        if (len > 1 || (len == 0 && !pi->empty_ok))
+        /* one byte, and an ASCII one: a byte of 0x80 or more is part of a UTF-8 character,
+         * and splitting text at it would cut characters in two */
+        if (len > 1 || (len == 0 && !pi->empty_ok) || (len == 1 && (unsigned char)v[0] >= 0x80))
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_CHARS:
