@@ -28,6 +28,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SELF="$ROOT/scripts/fuzz.sh"
 cd "$ROOT" || exit 2
 OUT=${FUZZ_OUT:-build/fuzz}
 CC=${FUZZ_CC:-clang}
@@ -163,7 +164,7 @@ else
 fi
 for h in $HARNESSES; do rm -f "$OUT/logs/$h.result"; done
 # shellcheck disable=SC2086
-printf '%s\n' $HARNESSES | xargs -P "$JOBS" -I{} sh "$0" --run-one {} "$SECS"
+printf '%s\n' $HARNESSES | xargs -P "$JOBS" -I{} sh "$SELF" --run-one {} "$SECS"
 
 printf '\n%-16s %14s %8s %8s\n' harness executions time crashes
 fail=0
