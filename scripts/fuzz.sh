@@ -65,9 +65,9 @@ if [ "${1:-}" = "--run-one" ]; then
         # tolerance of the harnesses off (FUZZ_STRICT_*; see tests/HARDENING.md), so a
         # regression input fails until its issue is fixed.  FUZZ_LAX=1 keeps them on.
         if [ "${FUZZ_LAX:-}" != 1 ]; then
-            FUZZ_STRICT_ENCODING=1 FUZZ_STRICT_GZIP_HEADER=1 FUZZ_STRICT_PARTNUMBER=1
+            FUZZ_STRICT_ENCODING=1 FUZZ_STRICT_PARTNUMBER=1
             FUZZ_STRICT_FEED_FLUSH=1 FUZZ_STRICT_UTF8=1
-            export FUZZ_STRICT_ENCODING FUZZ_STRICT_GZIP_HEADER FUZZ_STRICT_PARTNUMBER
+            export FUZZ_STRICT_ENCODING FUZZ_STRICT_PARTNUMBER
             export FUZZ_STRICT_FEED_FLUSH FUZZ_STRICT_UTF8
         fi
         # shellcheck disable=SC2086

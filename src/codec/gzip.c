@@ -1,12 +1,18 @@
 /*
  * gzip.c — gzip decoding through zlib or, when built with PLUCK_HAVE_ISAL, ISA-L igzip.
  *
- * Both backends decode one member at a time in gzip mode (header, deflate data, CRC-32 and
- * ISIZE checked by the library).  Member boundaries, the check that whatever follows a
- * member is another gzip header, and the fixed part of each member header are handled
- * here, identically for both, so that the choice of backend changes speed only: the
- * output, the error codes and the cases that are errors stay the same.  (zlib rejects
- * reserved FLG bits while ISA-L ignores them; checking them here keeps the two in step.)
+ * Both backends decode one member at a time.  zlib runs in gzip mode (header, deflate data,
+ * CRC-32 and ISIZE checked by zlib).  ISA-L is given the deflate data only: the member
+ * header (fixed part, FEXTRA, FNAME, FCOMMENT, FHCRC) is parsed here, and ISA-L runs with
+ * ISAL_GZIP_NO_HDR_VER, which still computes the CRC-32 of the output and checks it and
+ * ISIZE against the trailer.  (ISA-L 2.30's own header parser, ISAL_GZIP, keeps its
+ * isal_gzip_header on the stack of isal_inflate() and reads fields of it that were never
+ * written once a header with optional fields spans calls: intel/isa-l#224; F3 in
+ * tests/HARDENING.md.)  Member boundaries, the check that whatever follows a member is
+ * another gzip header, and the fixed part of each member header are handled here,
+ * identically for both, so that the choice of backend changes speed only: the output, the
+ * error codes and the cases that are errors stay the same.  (zlib rejects reserved FLG
+ * bits while ISA-L ignores them; checking them here keeps the two in step.)
  */
 #include "codec/codec_impl.h"
 
@@ -22,6 +28,23 @@
 
 #define GZ_HDR_FIXED 4 /* ID1 ID2 CM FLG: the bytes checked here */
 
+/* RFC 1952 member header flags */
+#define GZ_FHCRC 0x02
+#define GZ_FEXTRA 0x04
+#define GZ_FNAME 0x08
+#define GZ_FCOMMENT 0x10
+
+/* Where the header parser for ISA-L is within the current member's header. */
+typedef enum gz_hdr_phase {
+    GZH_FIXED,   /* the 10 fixed bytes: ID1 ID2 CM FLG MTIME(4) XFL OS */
+    GZH_XLEN,    /* FEXTRA: 2 length bytes */
+    GZH_EXTRA,   /* FEXTRA: xlen bytes skipped */
+    GZH_NAME,    /* FNAME: up to and including a NUL */
+    GZH_COMMENT, /* FCOMMENT: up to and including a NUL */
+    GZH_HCRC,    /* FHCRC: 2 bytes, the low half of the CRC-32 of the header before them */
+    GZH_DONE     /* deflate data follows */
+} gz_hdr_phase;
+
 typedef struct gz_state {
     bool use_isal;
     bool zlib_ready;   /* inflateInit2 succeeded, so inflateEnd is owed */
@@ -33,6 +56,12 @@ typedef struct gz_state {
     z_stream z;
 #ifdef PLUCK_HAVE_ISAL
     struct inflate_state *isal;
+    /* the member header, parsed here for ISA-L (any split of it across calls) */
+    gz_hdr_phase hphase;
+    unsigned char hflags;  /* FLG */
+    unsigned hneed;        /* bytes still wanted in this phase (fixed, XLEN, EXTRA, HCRC) */
+    unsigned char hbuf[2]; /* XLEN or HCRC bytes gathered so far */
+    uLong hcrc;            /* CRC-32 of the header bytes so far (for FHCRC) */
 #endif
 } gz_state;
 
@@ -148,11 +177,100 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
 /* ---- ISA-L -------------------------------------------------------------------------------- */
 
 #ifdef PLUCK_HAVE_ISAL
-static void gz_isal_start(struct inflate_state *s)
+static void gz_isal_start(gz_state *g)
 {
+    struct inflate_state *s = g->isal;
     isal_inflate_init(s);
-    s->crc_flag = ISAL_GZIP;
-    s->hist_bits = 0; /* full 32 KiB window */
+    s->crc_flag = ISAL_GZIP_NO_HDR_VER; /* raw deflate, then the trailer is checked */
+    s->hist_bits = 0;                   /* full 32 KiB window */
+    g->hphase = GZH_FIXED;
+    g->hneed = 10;
+    g->hflags = 0;
+    g->hcrc = crc32(0L, Z_NULL, 0);
+}
+
+/* The phase after `from` given FLG (fields appear in the order FEXTRA FNAME FCOMMENT FHCRC). */
+static void gz_hdr_next(gz_state *g, gz_hdr_phase from)
+{
+    unsigned f = g->hflags;
+    gz_hdr_phase p = from;
+    for (;;) {
+        p = (gz_hdr_phase)(p + 1);
+        if (p == GZH_EXTRA) /* entered from GZH_XLEN only, which sets hneed itself */
+            continue;
+        if ((p == GZH_XLEN && (f & GZ_FEXTRA)) || (p == GZH_NAME && (f & GZ_FNAME)) ||
+            (p == GZH_COMMENT && (f & GZ_FCOMMENT)) || (p == GZH_HCRC && (f & GZ_FHCRC)) ||
+            p == GZH_DONE)
+            break;
+    }
+    g->hphase = p;
+    g->hneed = p == GZH_XLEN || p == GZH_HCRC ? 2 : 0;
+}
+
+/* Consume the member header from in[0..in_len) (any part of it: the rest comes with the
+ * next call); *used is the number of bytes taken.  ID1, ID2, CM and the reserved FLG bits
+ * were checked by gz_check_header() before the bytes got here.  No copy of the header is
+ * kept: only FLG, the two-byte fields and the running CRC for FHCRC. */
+static pluck_code gz_isal_header(pl_codec *c, gz_state *g, const unsigned char *in,
+                                 size_t in_len, size_t *used)
+{
+    size_t i = 0;
+    while (g->hphase != GZH_DONE && i < in_len) {
+        size_t start = i;
+        switch (g->hphase) {
+        case GZH_FIXED:
+            if (g->hneed == 7) /* FLG: the 4th of the 10 fixed bytes */
+                g->hflags = in[i];
+            i++;
+            if (--g->hneed == 0)
+                gz_hdr_next(g, GZH_FIXED);
+            break;
+        case GZH_XLEN:
+            g->hbuf[2 - g->hneed] = in[i++];
+            if (--g->hneed == 0) {
+                g->hphase = GZH_EXTRA;
+                g->hneed = (unsigned)g->hbuf[0] | (unsigned)g->hbuf[1] << 8;
+                if (g->hneed == 0)
+                    gz_hdr_next(g, GZH_EXTRA);
+            }
+            break;
+        case GZH_EXTRA: {
+            size_t n = in_len - i < g->hneed ? in_len - i : g->hneed;
+            i += n;
+            g->hneed -= (unsigned)n;
+            if (g->hneed == 0)
+                gz_hdr_next(g, GZH_EXTRA);
+            break;
+        }
+        case GZH_NAME:
+        case GZH_COMMENT: {
+            const unsigned char *nul = memchr(in + i, 0, in_len - i);
+            if (!nul) {
+                i = in_len;
+                break;
+            }
+            i = (size_t)(nul - in) + 1;
+            gz_hdr_next(g, g->hphase);
+            break;
+        }
+        case GZH_HCRC:
+            g->hbuf[2 - g->hneed] = in[i++];
+            if (--g->hneed == 0) {
+                unsigned want = (unsigned)g->hbuf[0] | (unsigned)g->hbuf[1] << 8;
+                if (want != (g->hcrc & 0xffff)) {
+                    *used = i;
+                    return gz_corrupt(c, "header crc mismatch", c->in_total + i);
+                }
+                g->hphase = GZH_DONE;
+            }
+            continue; /* the CRC bytes are not part of what they check */
+        case GZH_DONE:
+            break;
+        }
+        g->hcrc = crc32_z(g->hcrc, in + start, i - start);
+    }
+    *used = i;
+    return PLUCK_OK;
 }
 
 static const char *isal_error_text(int ret)
@@ -183,8 +301,23 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
 {
     struct inflate_state *s = g->isal;
     if (g->need_reset) {
-        gz_isal_start(s);
+        gz_isal_start(g);
         g->need_reset = false;
+    }
+    if (g->hphase != GZH_DONE) {
+        size_t used = 0;
+        pluck_code rc = gz_isal_header(c, g, *in, *in_len, &used);
+        *in += used;
+        *in_len -= used;
+        if (used)
+            g->in_member = true;
+        if (rc != PLUCK_OK)
+            return rc;
+        /* One step, one unit of work: the deflate data starts with the next step, once the
+         * caller has counted what the header took into in_total. */
+        if (used == 0)
+            *stalled = true;
+        return PLUCK_OK;
     }
     uint32_t ain = (uint32_t)pl_codec_clamp32(*in_len);
     uint32_t aout = (uint32_t)pl_codec_clamp32(*out_cap);
@@ -302,7 +435,7 @@ pluck_code pl_codec_open_gzip(pl_codec *c, pl_gzip_backend backend)
         g->isal = malloc(sizeof *g->isal);
         if (!g->isal)
             return PLUCK_E_OUT_OF_MEMORY;
-        gz_isal_start(g->isal);
+        gz_isal_start(g);
         c->name = "gzip (isa-l)";
         return PLUCK_OK;
     }
