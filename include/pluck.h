@@ -207,8 +207,11 @@ typedef enum pluck_param {
     PLUCK_PARAM_MAX_RECORD_SIZE,          /* bytes, default 1048576 (pluck extension) */
     PLUCK_PARAM_EXTENSIONS,               /* TRUE: allow GROUP BY / HAVING / ORDER BY (pluck) */
     PLUCK_PARAM_MAX_GROUPS,               /* groups kept by GROUP BY, default 1000000 (pluck) */
-    PLUCK_PARAM_THREADS,                  /* 1: one thread; 2+: decompress on a second thread
-                                           * in pluck_run_read/_fd (pluck; default 1) */
+    PLUCK_PARAM_THREADS,                  /* 1: one thread; 2+: pluck_run_read/_fd decompress
+                                           * on a second thread, and pluck_run_fd splits a
+                                           * plain regular file across two threads (the write
+                                           * and progress callbacks are then called from
+                                           * either thread, never at once) (pluck; default 1) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 

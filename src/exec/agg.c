@@ -101,3 +101,36 @@ pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_st
 }
 
 void pl_agg_state_free(pl_agg_state *st) { pl_buf_free(&st->keep); }
+
+/* The lanes of a split input (run.c) each aggregate their blocks; the parent folds them in
+ * input order.  COUNT and exact sums (INT, DECIMAL) come out as in one pass; a FLOAT sum is
+ * added in a different order and may differ in the last digits. */
+pluck_code pl_agg_merge(const pl_aggregate *a, pl_agg_state *st, const pl_agg_state *from)
+{
+    st->count += from->count;
+    if (a->kind == PL_AGG_COUNT_STAR || a->kind == PL_AGG_COUNT || !from->any)
+        return PLUCK_OK;
+    if (a->kind == PL_AGG_SUM || a->kind == PL_AGG_AVG) {
+        if (!st->any) {
+            st->acc = from->acc;
+            st->any = true;
+            return PLUCK_OK;
+        }
+        return pl_arith('+', &st->acc, &from->acc, &st->acc);
+    }
+    /* MIN / MAX: the earlier value wins ties, as when stepping */
+    if (st->any) {
+        int c = pl_value_order(&from->acc, &st->acc);
+        if (a->kind == PL_AGG_MIN ? c >= 0 : c <= 0)
+            return PLUCK_OK;
+    }
+    st->acc = from->acc;
+    if (from->acc.type == PL_STRING) {
+        st->keep.len = 0;
+        if (!pl_buf_append(&st->keep, from->acc.u.s.p, from->acc.u.s.len))
+            return PLUCK_E_OUT_OF_MEMORY;
+        st->acc.u.s.p = st->keep.data;
+    }
+    st->any = true;
+    return PLUCK_OK;
+}

@@ -11,69 +11,16 @@
  * the run reports PLUCK_STOP and ignores further input, so callers stop reading and
  * decompressing at once.
  */
-#include "codec/codec.h"
-#include "exec/group.h"
+#include "exec/run.h"
 #include "exec/pipe.h"
-#include "exec/program.h"
-#include "out/out.h"
-#include "scan/scan.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#define CHUNK (256 * 1024)          /* decompressed bytes produced per decode step */
-#define FLUSH_AT (64 * 1024)        /* hand output to the callback past this size */
-#define PROGRESS_EVERY (4u << 20)   /* call the progress hook every 4 MiB of input */
-#define BATCH_RECORDS 1024
-
-struct pluck_run {
-    const pluck_query *q;
-    pluck_write_fn write;
-    void *wop;
-    pluck_progress_fn progress;
-    void *pop;
-    uint64_t next_progress;
-    pluck_error err;
-    pluck_stats stats;
-    pluck_code state; /* PLUCK_OK, PLUCK_STOP, or the error */
-    bool finished;
-
-    pl_codec *codec;
-    bool codec_external; /* a pipe's thread decompresses: no codec of our own */
-    unsigned char sniff[16];
-    size_t nsniff;
-
-    char *win;
-    size_t wlen, wcap;
-    uint64_t wbase; /* stream offset of win[0] */
-    bool bom_done;
-    pl_scanner *scan;
-
-    bool header_done;
-    uint64_t skipped;    /* records the prefilter skipped unparsed (for record numbers) */
-    uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
-    uint64_t pf_seen, pf_skipped; /* prefilter: bytes looked at, bytes skipped unparsed */
-    bool pf_off;         /* the prefilter skipped too little to pay for itself */
-    uint64_t pf_quote;   /* stream offset of the next quote character, UINT64_MAX: none ... */
-    uint64_t pf_quote_end; /* ... before this offset */
-    pl_arena hdr_arena;
-    const char **hdr;
-    uint32_t *hdr_len;
-    uint32_t nhdr;
-    int32_t *colmap;
-
-    pl_arena scratch;
-    pl_groups *groups;   /* aggregate queries: one group per GROUP BY key (one without) */
-    pl_group *single;    /* the only group of an aggregate query without GROUP BY */
-    pl_value *keys;      /* GROUP BY / ORDER BY values of the current record or group */
-    pl_topn *topn;       /* ORDER BY (extension) */
-    pl_writer out;
-    uint64_t emitted;
-};
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -155,7 +102,8 @@ static pluck_code bind_columns(pluck_run *r)
         if ((uint32_t)idx + 1 > maxf)
             maxf = (uint32_t)idx + 1;
     }
-    pl_scanner_set_max_fields(r->scan, q->select_star ? UINT32_MAX : maxf);
+    r->max_fields = q->select_star ? UINT32_MAX : maxf;
+    pl_scanner_set_max_fields(r->scan, r->max_fields);
     return PLUCK_OK;
 }
 
@@ -241,13 +189,34 @@ static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
     return ok ? PLUCK_OK : fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
 }
 
+/* A lane notes where a sequential run would have flushed. */
+static bool add_cut(pluck_run *r)
+{
+    if (r->ncuts == r->cuts_cap) {
+        size_t cap = r->cuts_cap ? r->cuts_cap * 2 : 16;
+        size_t *c = realloc(r->cuts, cap * sizeof *c);
+        if (!c)
+            return false;
+        r->cuts = c;
+        r->cuts_cap = cap;
+    }
+    r->cuts[r->ncuts++] = r->out.buf.len;
+    return true;
+}
+
 /* Output one record for a result row; stops at LIMIT.  Returns PLUCK_STOP at the limit. */
 static pluck_code count_record(pluck_run *r)
 {
     r->emitted++;
     r->stats.records_returned++;
-    if (r->out.buf.len >= FLUSH_AT && flush(r))
-        return r->state;
+    if (r->out.buf.len - (r->ncuts ? r->cuts[r->ncuts - 1] : 0) >= FLUSH_AT) {
+        if (!r->is_lane) {
+            if (flush(r))
+                return r->state;
+        } else if (!add_cut(r)) {
+            return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        }
+    }
     return r->q->has_limit && r->emitted >= r->q->limit ? PLUCK_STOP : PLUCK_OK;
 }
 
@@ -555,8 +524,12 @@ static pluck_code process(pluck_run *r, bool final)
              * lines over one by one costs more than it saves: scan normally from here on */
             if (r->pf_seen > (1u << 20) && r->pf_skipped < r->pf_seen / 2)
                 r->pf_off = true;
-            if (limit == pos)
+            /* a line that has grown past the maximum record size goes to the scanner,
+             * which reports it, instead of growing the window without bound */
+            if (limit == pos && r->wlen - pos <= r->q->params.max_record_size + 1)
                 break;
+            if (limit == pos)
+                limit = r->wlen;
         }
         rc = pl_scan(r->scan, r->win + pos, limit - pos, r->wbase + pos, final || limit < r->wlen,
                      &b, &used, &r->err);
@@ -571,7 +544,9 @@ static pluck_code process(pluck_run *r, bool final)
         if ((rc = handle_batch(r, b)))
             break;
     }
-    if (pos) {
+    if (r->in_block) {
+        r->wlen -= pos; /* a block stays as it is: the parent may scan it again */
+    } else if (pos) {
         memmove(r->win, r->win + pos, r->wlen - pos);
         r->wlen -= pos;
         r->wbase += pos;
@@ -766,6 +741,148 @@ pluck_code pluck_run_finish(pluck_run *r)
     return PLUCK_OK;
 }
 
+/* ---- lanes (plain input split across threads, see run.h and lanes.c) --------------------- */
+
+pluck_code pl_run_fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pl_error_vset(&r->err, code, fmt, ap);
+    va_end(ap);
+    return fail(r, code);
+}
+
+/* Lanes pay off where blocks are independent: a record delimiter always ends a record (no
+ * quoted record delimiters, one byte), results are combined without order (no GROUP BY or
+ * ORDER BY), and the first bytes were checked (header, BOM, UTF-8) by the parent. */
+bool pl_run_lanes_eligible(const pluck_run *r)
+{
+    const pluck_query *q = r->q;
+    return r->state == PLUCK_OK && q->params.threads > 1 && !q->params.in.allow_quoted_record_delim &&
+           q->params.in.record_delim.len == 1 && !q->ngroup_by && !q->norder_by && !r->topn &&
+           r->header_done && r->bom_done && r->utf8_ok >= UTF8_CHECKED && !r->codec_external;
+}
+
+pluck_run *pl_run_lane_create(const pluck_run *parent)
+{
+    pluck_run *l = pluck_run_create(parent->q, NULL, NULL);
+    if (!l)
+        return NULL;
+    l->is_lane = true;
+    l->header_done = l->bom_done = true;
+    l->utf8_ok = UINT64_MAX;
+    l->hdr = parent->hdr; /* the parent's arena owns them and outlives the lane */
+    l->hdr_len = parent->hdr_len;
+    l->nhdr = parent->nhdr;
+    memcpy(l->colmap, parent->colmap, (parent->q->ncolrefs ? parent->q->ncolrefs : 1) *
+                                          sizeof *l->colmap);
+    l->max_fields = parent->max_fields;
+    pl_scanner_set_max_fields(l->scan, l->max_fields);
+    l->state = PLUCK_OK;
+    return l;
+}
+
+/* Scan buf (one block: whole records, the last one ending with its delimiter unless final)
+ * as if it were the window. */
+static pluck_code process_block(pluck_run *r, char *buf, size_t len, uint64_t base, bool final)
+{
+    char *win = r->win;
+    size_t wlen = r->wlen, wcap = r->wcap;
+    uint64_t wbase = r->wbase;
+    r->win = buf;
+    r->wlen = len;
+    r->wcap = len;
+    r->wbase = base;
+    r->pf_quote = UINT64_MAX;
+    r->pf_quote_end = 0;
+    r->in_block = true;
+    pluck_code rc = process(r, final);
+    r->in_block = false;
+    if (rc == PLUCK_OK && r->wlen)
+        rc = fail_msg(r, PLUCK_E_INTERNAL_ERROR, "A block did not end at a record end.");
+    r->win = win;
+    r->wlen = wlen;
+    r->wcap = wcap;
+    r->wbase = wbase;
+    r->pf_quote = UINT64_MAX;
+    r->pf_quote_end = 0;
+    return rc;
+}
+
+static void reset_aggs(pluck_run *r)
+{
+    if (!r->single)
+        return;
+    for (uint32_t a = 0; a < r->q->naggs; a++) {
+        pl_agg_state *st = &r->single->aggs[a];
+        st->count = 0;
+        st->any = false;
+        st->keep.len = 0;
+    }
+}
+
+pluck_code pl_run_lane_block(pluck_run *l, char *buf, size_t len, uint64_t base, bool final)
+{
+    l->state = PLUCK_OK;
+    l->err = (pluck_error){0};
+    l->stats.records_scanned = l->stats.records_returned = 0;
+    l->emitted = 0;
+    l->skipped = 0;
+    l->out.buf.len = 0;
+    l->ncuts = 0;
+    pl_scanner_set_recno(l->scan, 0);
+    reset_aggs(l);
+    return process_block(l, buf, len, base, final);
+}
+
+/* Hand the lane's output over in the chunks a sequential run would have flushed. */
+static pluck_code commit_output(pluck_run *r, const pluck_run *l)
+{
+    size_t from = 0;
+    for (size_t i = 0; i <= l->ncuts; i++) {
+        size_t to = i < l->ncuts ? l->cuts[i] : l->out.buf.len;
+        if (to == from)
+            continue;
+        if (!pl_buf_append(&r->out.buf, l->out.buf.data + from, to - from))
+            return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        from = to;
+        if (r->out.buf.len >= FLUSH_AT && flush(r))
+            return r->state;
+    }
+    return PLUCK_OK;
+}
+
+/* Called in input order, one block at a time: take over the lane's results for the block,
+ * or process the block again here when the lane failed or met the LIMIT in it. */
+pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *l, char *buf, size_t len, uint64_t base,
+                              bool final)
+{
+    if (r->state != PLUCK_OK)
+        return r->state;
+    const pluck_query *q = r->q;
+    if (l->state != PLUCK_OK || (q->has_limit && r->emitted + l->emitted >= q->limit)) {
+        process_block(r, buf, len, base, final);
+        return r->state;
+    }
+    pl_scanner_set_recno(r->scan, pl_scanner_recno(r->scan) + pl_scanner_recno(l->scan));
+    r->skipped += l->skipped;
+    r->stats.records_scanned += l->stats.records_scanned;
+    r->stats.records_returned += l->stats.records_returned;
+    r->emitted += l->emitted;
+    if (r->single) {
+        for (uint32_t a = 0; a < q->naggs; a++) {
+            pluck_code rc = pl_agg_merge(&q->aggs[a], &r->single->aggs[a], &l->single->aggs[a]);
+            if (rc)
+                return fail_msg(r, rc, "%s", rc == PLUCK_E_INTEGER_OVERFLOW
+                                                 ? "Integer overflow in an aggregate."
+                                                 : "Out of memory.");
+        }
+    }
+    if (commit_output(r, l))
+        return r->state;
+    return progress(r);
+}
+
 /* ---- pull interfaces -------------------------------------------------------------------- */
 
 /* threads >= 2: a producer thread reads and decompresses, this thread scans. */
@@ -804,10 +921,14 @@ static pluck_code run_pipelined(pluck_run *r, pl_compression kind, const char *p
     return r->state;
 }
 
-/* Plain input: read straight into the window, sparing the copy a codec would make. */
-static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque)
+/* Plain input: read straight into the window, sparing the copy a codec would make.  With
+ * lanes allowed (a regular file: reads return full blocks), once the first bytes are checked
+ * the rest goes through lanes.c. */
+static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque, bool lanes)
 {
     while (r->state == PLUCK_OK) {
+        if (lanes && pl_run_lanes_eligible(r) && r->wlen < CHUNK)
+            return pl_lanes_run(r, read, opaque);
         if (window_reserve(r, CHUNK))
             break;
         ptrdiff_t n = read(opaque, r->win + r->wlen, CHUNK);
@@ -825,7 +946,7 @@ static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque)
     return r->state;
 }
 
-pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
+static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, bool lanes)
 {
     if (r->state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
@@ -857,7 +978,7 @@ pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
     } else if (!rc) {
         rc = pluck_run_feed(r, buf, n0);
         if (rc == PLUCK_OK && !eof && kind == PL_COMP_NONE) {
-            rc = read_plain(r, read, opaque); /* reads to the end */
+            rc = read_plain(r, read, opaque, lanes); /* reads to the end */
             eof = true;
         }
         while (rc == PLUCK_OK && !eof) {
@@ -880,6 +1001,11 @@ pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
     return pluck_run_finish(r);
 }
 
+pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
+{
+    return run_read(r, read, opaque, false);
+}
+
 static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
 {
     int fd = *(int *)opaque;
@@ -892,7 +1018,11 @@ static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
 
 pluck_code pluck_run_fd(pluck_run *r, int fd)
 {
-    return pluck_run_read(r, fd_read, &fd);
+    /* a regular file gives full reads, so plain input can be split into blocks across
+     * threads without waiting on a slow stream (a pipe keeps the one-thread path) */
+    struct stat st;
+    bool lanes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    return run_read(r, fd_read, &fd, lanes);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
@@ -951,6 +1081,7 @@ void pluck_run_free(pluck_run *r)
     pl_arena_free(&r->hdr_arena);
     pl_arena_free(&r->scratch);
     pl_writer_free(&r->out);
+    free(r->cuts);
     free(r);
 }
 

@@ -207,6 +207,9 @@ void pl_scanner_free(pl_scanner *s)
 
 void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields) { s->max_fields = max_fields; }
 
+uint64_t pl_scanner_recno(const pl_scanner *s) { return s->recno; }
+void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
+
 const char *pl_scanner_kernel(const pl_scanner *s) { return kernel_names[s->kernel]; }
 
 const char *pluck_scan_kernels(void)

@@ -69,6 +69,11 @@ void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields);
 pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bool final,
                    pl_batch **b, size_t *consumed, pluck_error *err);
 
+/* Records numbered so far (the next record is recno + 1); set by a run that splits its input
+ * into blocks scanned by separate scanners. */
+uint64_t pl_scanner_recno(const pl_scanner *s);
+void pl_scanner_set_recno(pl_scanner *s, uint64_t recno);
+
 /* Name of the kernel in use ("scalar" until the SIMD kernels land). */
 const char *pl_scanner_kernel(const pl_scanner *s);
 
