@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -773,6 +774,23 @@ static int valid_upload_id(const char *id)
     return 1;
 }
 
+/* PartNumber: a plain decimal integer (digits only: no sign, space or other character) in
+ * 1..10000; 0 and larger numbers are read as 0 (out of range: InvalidPart).  Not a number:
+ * -1 (MalformedXML, as S3 answers an element that does not validate as an integer). */
+static int part_number(const char *t, size_t n)
+{
+    if (n == 0)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < '0' || t[i] > '9')
+            return -1;
+        if (v <= 10000)
+            v = v * 10 + (t[i] - '0');
+    }
+    return n > 5 || v > 10000 ? 0 : v;
+}
+
 /* Open the upload's directory, checking it belongs to this bucket and key. */
 static int open_upload(pl_req *r, enum MHD_Result *res)
 {
@@ -815,6 +833,7 @@ static int open_upload(pl_req *r, enum MHD_Result *res)
 
 static void remove_upload_dir(pl_req *r, int ufd)
 {
+    pthread_mutex_lock(&r->srv->mpu_lock); /* no part is published while this runs */
     int fd = dup(ufd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (d) {
@@ -831,6 +850,7 @@ static void remove_upload_dir(pl_req *r, int ufd)
         unlinkat(top, pl_query_get(r, "uploadId"), AT_REMOVEDIR);
         close(top);
     }
+    pthread_mutex_unlock(&r->srv->mpu_lock);
 }
 
 static enum MHD_Result mpu_create(pl_req *r)
@@ -877,22 +897,36 @@ static enum MHD_Result mpu_part(pl_req *r)
     enum MHD_Result res = MHD_YES;
     if (!r->up) {
         const char *pn = pl_query_get(r, "partNumber");
-        char *e;
-        long part = strtol(pn, &e, 10);
-        if (*e || part < 1 || part > 10000)
+        int part = part_number(pn, strlen(pn));
+        if (part < 1)
             return pl_send_error(r, 400, "InvalidArgument",
                                  "Part number must be an integer between 1 and 10000, "
                                  "inclusive");
         int ufd = open_upload(r, &res);
         if (ufd < 0)
             return res;
-        int rc = pl_upload_begin(r, ufd, NULL, (int)part);
+        int rc = pl_upload_begin(r, ufd, NULL, part);
         if (rc < 0)
             return pl_send_errno(r, rc, 0);
         return MHD_YES;
     }
+    /* The upload may have been aborted (or completed) while this part arrived: publish the
+     * part only while the upload still exists, under the lock that AbortMultipartUpload and
+     * CompleteMultipartUpload take to remove it (F9: it was a 500, and a part renamed in
+     * between the removal's unlinks and its rmdir left an orphan directory). */
     char etag[96];
-    if (pl_upload_commit(r, etag, sizeof etag))
+    pthread_mutex_lock(&r->srv->mpu_lock);
+    int ufd = open_upload(r, &res);
+    if (ufd < 0) {
+        pthread_mutex_unlock(&r->srv->mpu_lock);
+        pl_upload_abort(r->up);
+        r->up = NULL;
+        return res; /* 404 NoSuchUpload */
+    }
+    close(ufd);
+    int crc = pl_upload_commit(r, etag, sizeof etag);
+    pthread_mutex_unlock(&r->srv->mpu_lock);
+    if (crc)
         return send_pending(r);
     pl_upload_abort(r->up);
     r->up = NULL;
@@ -909,6 +943,7 @@ typedef struct mpu_parts {
     int cur_num;
     char cur_etag[80];
     int bad;
+    char badnum[24]; /* a PartNumber that is not an integer (MalformedXML), shown */
 } mpu_parts;
 
 static int mpu_xml(void *ctx, const char *path, int depth, const char *text, size_t len)
@@ -924,12 +959,16 @@ static int mpu_xml(void *ctx, const char *path, int depth, const char *text, siz
         return 0;
     }
     if (!strcmp(path, "CompleteMultipartUpload/Part/PartNumber")) {
-        char tmp[16];
-        if (len == 0 || len >= sizeof tmp)
-            return -1;
-        memcpy(tmp, text, len);
-        tmp[len] = 0;
-        m->cur_num = atoi(tmp);
+        m->cur_num = part_number(text, len);
+        if (m->cur_num < 0) {
+            size_t show = len < sizeof m->badnum - 1 ? len : sizeof m->badnum - 1;
+            memcpy(m->badnum, text, show);
+            m->badnum[show] = 0;
+            for (size_t i = 0; i < show; i++)
+                if ((unsigned char)m->badnum[i] < 0x20 || (unsigned char)m->badnum[i] >= 0x7f)
+                    m->badnum[i] = '?';
+            return 3;
+        }
     } else if (!strcmp(path, "CompleteMultipartUpload/Part/ETag")) {
         size_t o = 0, l = len;
         while (l && (text[o] == '"' || text[o] == ' ')) {
@@ -970,6 +1009,14 @@ static enum MHD_Result mpu_complete(pl_req *r)
     char err[300];
     int xrc = pl_xml_parse(r->body.data ? r->body.data : "", r->body.len, mpu_xml, m, err,
                            sizeof err);
+    if (xrc == 3) {
+        res = pl_send_error(r, 400, "MalformedXML",
+                            "The XML you provided was not well-formed or did not validate "
+                            "against our published schema (PartNumber '%s' is not an integer).",
+                            m->badnum);
+        free(m);
+        return res;
+    }
     if (xrc == 2 || m->bad) {
         free(m);
         return pl_send_error(r, 400, "InvalidPart",

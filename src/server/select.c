@@ -17,7 +17,10 @@
  *    counted in BytesScanned/BytesProcessed (so the ranges of a split add up to the object).
  * 3. A few blocks are run before answering ("priming"), so errors found at the start of the
  *    data (MissingHeaders, InvalidCompressionFormat, ...) still get an HTTP status and an
- *    S3 XML error body, as S3 does; later errors become an error event.
+ *    S3 XML error body, as S3 does; later errors become an error event.  Records produced
+ *    before an error are always delivered: when the first block produced some, the answer
+ *    is 200 with those Records and then the error event (S3 also reports an error after
+ *    the first records in the stream).
  * 4. The response is an MHD callback response: each time MHD wants bytes, the reader
  *    feeds one more block of the object to pluck_run_feed(), frames the output collected by
  *    the write callback as Records events, adds Progress (when requested, at most every
@@ -370,8 +373,13 @@ static void step(sel *s)
             return;
         }
     }
-    if (pluck_is_error(rc))
+    if (pluck_is_error(rc)) {
+        /* A failed feed keeps the complete records it produced before the error until
+         * finish() hands them over (include/pluck.h): collect them, so that they are framed
+         * as Records before the error event (F1).  finish() returns the same error. */
+        pluck_run_finish(s->run);
         set_error(s, rc);
+    }
 }
 
 /* Turn the state into wire bytes: Records, Progress, Cont, and the closing events. */

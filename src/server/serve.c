@@ -722,6 +722,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     pl_server *s = cls;
@@ -901,6 +902,7 @@ int pl_serve_main(int argc, char **argv)
         return 2;
     }
     s->root = root;
+    pthread_mutex_init(&s->mpu_lock, NULL);
     s->max_object = max_obj;
     s->max_xml = (size_t)max_xml;
     s->keepalive_ms = (unsigned)(keepalive ? keepalive : 1);

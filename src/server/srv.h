@@ -7,6 +7,7 @@
 #define PL_SRV_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@ typedef struct pl_server {
     int verbose;
     atomic_uint_fast64_t seq; /* request ids */
     atomic_uint_fast64_t selects_active;
+    pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
 } pl_server;
 
 enum pl_op {
