@@ -10,16 +10,23 @@
  * only when a record delimiter always ends a record (AllowQuotedRecordDelimiter FALSE, a
  * one-byte delimiter), which pl_run_lanes_eligible() checks.
  *
- * One mutex guards the source and the commit order: a lane reads its block under it (reads
- * are serial, but overlap the other lane's scanning) and waits for its turn to commit.  The
- * bytes after a block's last delimiter (the start of the next record) are carried into the
- * next block.  A lane that cannot be started leaves the calling thread to do all blocks.
+ * One mutex guards the source and the commit order: a lane takes its block under it and
+ * waits for its turn to commit.  The source is the file mapped into memory when it can be
+ * (no copy at all: a block is a slice of the mapping, cut after the first delimiter 1 MiB
+ * on; pages are unmapped once their blocks are committed, so memory stays flat), else reads
+ * into each lane's buffer (serial, but overlapping the other lane's scanning), the bytes
+ * after a block's last delimiter carried into the next block.  The mapping covers the file
+ * as large as it was at the start; what follows it, and what a file that grew adds, is read.
+ * A lane that cannot be started leaves the calling thread to do all blocks.
  */
 #include "exec/run.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define BLOCK (1024 * 1024) /* bytes read per block */
 #define NLANES 2
@@ -45,6 +52,15 @@ struct lanes {
     uint64_t next_base; /* stream offset of the next block */
     uint64_t next_seq;
     bool eof;
+    /* the mapped file, under mu: bytes [0, map_len) of `map` are the input from next_base on
+     * when the lanes started; map_pos is the next block's start; pages before `released`
+     * are unmapped (whole pages only); map_fd is repositioned past the mapping at its end */
+    int map_fd;
+    const char *map;
+    size_t map_len, map_pos;
+    char *map_start, *released;
+    size_t map_total; /* bytes mapped from map_start */
+    size_t map_bytes; /* the file's size: where reading goes on after the mapping */
     /* commit order, under mu */
     uint64_t commit_seq;
     bool stop;
@@ -135,6 +151,76 @@ static size_t take_block(lanes *L, lane *ln, bool *final, pluck_code *err)
     return n;
 }
 
+static const char *last_of(const char *p, size_t n, char c)
+{
+    while (n--)
+        if (p[n] == c)
+            return p + n;
+    return NULL;
+}
+
+/* Under mu: the next block as a slice of the mapping, or NULL when the mapping is used up
+ * (its tail after the last delimiter then goes to the carry, and reading takes over). */
+static const char *take_mapped(lanes *L, size_t *len, pluck_code *err)
+{
+    const pluck_query *q = L->r->q;
+    const char rd = q->params.in.record_delim.s[0];
+    const size_t start = L->map_pos, n = L->map_len - start;
+    const size_t over = q->params.max_record_size + 2; /* longer cannot be one record */
+    const char *p = L->map + start;
+    size_t end = 0;
+    if (n > BLOCK) {
+        size_t look = n - BLOCK < over ? n - BLOCK : over;
+        const char *d = memchr(p + BLOCK, rd, look);
+        if (d)
+            end = (size_t)(d + 1 - p);
+        else if (look == over)
+            end = BLOCK + over; /* a record too long: the scanner reports it */
+    }
+    if (!end) {
+        /* the mapping's last block: through its last delimiter; the rest is carried */
+        const char *d = last_of(p, n, rd);
+        end = d ? (size_t)(d + 1 - p) : 0;
+        size_t tail = n - end;
+        if (tail > over) {
+            end += over; /* the carry would be a record too long: scan it to fail */
+        } else {
+            if (!reserve(&L->carry, &L->carry_cap, tail + 1)) {
+                *err = PLUCK_E_OUT_OF_MEMORY;
+                return NULL;
+            }
+            memcpy(L->carry, p + end, tail);
+            L->ncarry = tail;
+            L->r->stats.bytes_scanned += tail;
+            L->r->stats.bytes_processed += tail;
+            L->map_pos = L->map_len;
+            /* the file may have grown: reading goes on after the mapping */
+            if (lseek(L->map_fd, (off_t)L->map_bytes, SEEK_SET) < 0)
+                *err = PLUCK_E_READ_ERROR;
+            if (!end || *err)
+                return NULL;
+        }
+    }
+    if (L->map_pos != L->map_len)
+        L->map_pos = start + end;
+    L->r->stats.bytes_scanned += end;
+    L->r->stats.bytes_processed += end;
+    *len = end;
+    return p;
+}
+
+/* After the block ending at mapping offset `end` is committed: unmap the whole pages before
+ * it (the next block starts at end, so the page holding end stays). */
+static void release_mapped(lanes *L, size_t end)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t upto = (uintptr_t)(L->map + end) & ~(uintptr_t)(pg > 0 ? pg - 1 : 4095);
+    if (upto > (uintptr_t)L->released) {
+        munmap(L->released, upto - (uintptr_t)L->released);
+        L->released = (char *)upto;
+    }
+}
+
 static void lane_loop(lane *ln)
 {
     lanes *L = ln->L;
@@ -143,14 +229,21 @@ static void lane_loop(lane *ln)
         if (L->eof && L->ncarry == 0)
             break;
         uint64_t seq = L->next_seq++, base = L->next_base;
-        bool final;
-        pluck_code err;
-        size_t len = take_block(L, ln, &final, &err);
+        bool final = false;
+        pluck_code err = PLUCK_OK;
+        size_t len = 0;
+        /* a mapped block is only read: process() leaves a block's bytes as they are */
+        char *blk = L->map_pos < L->map_len ? (char *)(uintptr_t)take_mapped(L, &len, &err) : NULL;
+        size_t map_end = L->map_pos;
+        if (!blk && !err) {
+            len = take_block(L, ln, &final, &err);
+            blk = ln->buf;
+        }
         L->next_base += len;
         pthread_mutex_unlock(&L->mu);
 
         if (!err && len)
-            pl_run_lane_block(ln->run, ln->buf, len, base, final);
+            pl_run_lane_block(ln->run, blk, len, base, final);
 
         pthread_mutex_lock(&L->mu);
         while (L->commit_seq != seq && !L->stop)
@@ -162,7 +255,9 @@ static void lane_loop(lane *ln)
             pl_run_fail_msg(r, err, err == PLUCK_E_READ_ERROR ? "The input could not be read."
                                                               : "Out of memory.");
         else if (len)
-            pl_run_lane_commit(r, ln->run, ln->buf, len, base, final);
+            pl_run_lane_commit(r, ln->run, blk, len, base, final);
+        if (blk != ln->buf && L->map)
+            release_mapped(L, map_end);
         if (r->state != PLUCK_OK || err || final) {
             L->stop = true;
             L->eof = true;
@@ -180,9 +275,42 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque)
+/* Map the file from the window's first byte (which is the file's offset now minus what the
+ * window holds) to its end.  Leaves L->map NULL when it cannot. */
+static void map_input(lanes *L, int fd)
 {
-    lanes L = {.r = r, .read = read, .opaque = opaque};
+    struct stat st;
+    long pg = sysconf(_SC_PAGESIZE);
+    const char *env = getenv("PLUCK_MMAP"); /* "0": read instead (tests of the read path) */
+    off_t cur = lseek(fd, 0, SEEK_CUR);
+    if (fd < 0 || (env && !strcmp(env, "0")) || pg <= 0 || cur < 0 || fstat(fd, &st) ||
+        !S_ISREG(st.st_mode))
+        return;
+    off_t from = cur - (off_t)L->ncarry;
+    if (from < 0 || st.st_size <= cur || (uint64_t)st.st_size - (uint64_t)from > SIZE_MAX / 2)
+        return;
+    off_t aligned = from & ~(off_t)(pg - 1);
+    size_t len = (size_t)(st.st_size - aligned);
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, aligned);
+    if (m == MAP_FAILED)
+        return;
+    madvise(m, len, MADV_SEQUENTIAL);
+    L->map_fd = fd;
+    L->map_start = L->released = m;
+    L->map_total = len;
+    L->map_bytes = (size_t)st.st_size; /* the file offset where reading goes on */
+    L->map = (const char *)m + (from - aligned);
+    L->map_len = (size_t)(st.st_size - from);
+    L->map_pos = 0;
+    /* the carry is in the mapping too; what was read past it is counted again per block */
+    L->r->stats.bytes_scanned -= (uint64_t)(cur - from);
+    L->r->stats.bytes_processed -= (uint64_t)(cur - from);
+    L->ncarry = 0;
+}
+
+pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
+{
+    lanes L = {.r = r, .read = read, .opaque = opaque, .map_fd = -1};
     lane ln[NLANES] = {{0}};
     pthread_t th;
     bool started = false;
@@ -195,6 +323,7 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque)
     L.next_base = r->wbase;
     r->wbase += r->wlen;
     r->wlen = 0;
+    map_input(&L, fd);
     if (pthread_mutex_init(&L.mu, NULL)) {
         free(L.carry);
         return pl_run_fail_msg(r, PLUCK_E_INTERNAL_ERROR, "No mutex for the lanes.");
@@ -221,6 +350,8 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque)
             pthread_join(th, NULL);
     }
     r->wbase = L.next_base;
+    if (L.map_start)
+        munmap(L.released, (size_t)(L.map_start + L.map_total - L.released));
     for (int i = 0; i < NLANES; i++) {
         pluck_run_free(ln[i].run);
         free(ln[i].buf);

@@ -341,23 +341,6 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
  * skipped before the scanner ever sees them; candidate lines are scanned and the full
  * predicate still decides.  Skipped lines still count as scanned records. */
 
-static size_t count_newlines(const char *p, size_t n)
-{
-    size_t c = 0, i = 0;
-    /* eight bytes at a time: a zero byte of (w ^ 0x0a..) marks a newline */
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        w ^= 0x0a0a0a0a0a0a0a0aULL;
-        uint64_t z = ((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | w;
-        /* one bit per newline byte; summing the bytes by multiplication needs no popcnt */
-        c += (size_t)((((~z & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56);
-    }
-    for (; i < n; i++)
-        c += p[i] == '\n';
-    return c;
-}
-
 static const char *find_literal(const char *p, const char *end, const char *lit, size_t n)
 {
     while ((size_t)(end - p) >= n) {
@@ -429,7 +412,7 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
         skip_to = final ? end : nl ? nl + 1 : w + pos;
         *limit = (size_t)(skip_to - w);
     }
-    size_t n = count_newlines(w + pos, (size_t)(skip_to - (w + pos)));
+    size_t n = pl_scanner_count(r->scan, w + pos, (size_t)(skip_to - (w + pos)), '\n');
     r->pf_seen += *limit - pos;
     r->pf_skipped += (size_t)(skip_to - (w + pos));
     if (skip_to == end && final && skip_to > w + pos && end[-1] != '\n')
@@ -921,14 +904,14 @@ static pluck_code run_pipelined(pluck_run *r, pl_compression kind, const char *p
     return r->state;
 }
 
-/* Plain input: read straight into the window, sparing the copy a codec would make.  With
- * lanes allowed (a regular file: reads return full blocks), once the first bytes are checked
+/* Plain input: read straight into the window, sparing the copy a codec would make.  From a
+ * regular file (file_fd >= 0: reads return full blocks), once the first bytes are checked
  * the rest goes through lanes.c. */
-static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque, bool lanes)
+static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd)
 {
     while (r->state == PLUCK_OK) {
-        if (lanes && pl_run_lanes_eligible(r) && r->wlen < CHUNK)
-            return pl_lanes_run(r, read, opaque);
+        if (file_fd >= 0 && pl_run_lanes_eligible(r) && r->wlen < CHUNK)
+            return pl_lanes_run(r, read, opaque, file_fd);
         if (window_reserve(r, CHUNK))
             break;
         ptrdiff_t n = read(opaque, r->win + r->wlen, CHUNK);
@@ -946,7 +929,7 @@ static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque, boo
     return r->state;
 }
 
-static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, bool lanes)
+static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd)
 {
     if (r->state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
@@ -978,7 +961,7 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, bool 
     } else if (!rc) {
         rc = pluck_run_feed(r, buf, n0);
         if (rc == PLUCK_OK && !eof && kind == PL_COMP_NONE) {
-            rc = read_plain(r, read, opaque, lanes); /* reads to the end */
+            rc = read_plain(r, read, opaque, file_fd); /* reads to the end */
             eof = true;
         }
         while (rc == PLUCK_OK && !eof) {
@@ -1003,7 +986,7 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, bool 
 
 pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
 {
-    return run_read(r, read, opaque, false);
+    return run_read(r, read, opaque, -1);
 }
 
 static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
@@ -1021,8 +1004,8 @@ pluck_code pluck_run_fd(pluck_run *r, int fd)
     /* a regular file gives full reads, so plain input can be split into blocks across
      * threads without waiting on a slow stream (a pipe keeps the one-thread path) */
     struct stat st;
-    bool lanes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    return run_read(r, fd_read, &fd, lanes);
+    bool file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    return run_read(r, fd_read, &fd, file ? fd : -1);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */

@@ -84,8 +84,9 @@ pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *lane, char *buf, size_t l
 bool pl_run_lanes_eligible(const pluck_run *r);
 pluck_code pl_run_fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
 
-/* lanes.c: read the rest of a plain input through two threads, committing into r */
-pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque);
+/* lanes.c: the rest of a plain input through two threads, committing into r; fd (the
+ * regular file `read` reads, or -1) is mapped into memory when it can be */
+pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd);
 
 #endif /* PL_RUN_H */
 

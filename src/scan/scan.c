@@ -104,22 +104,26 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
     case PL_K_SSE42:
         s->stage1 = pl_stage1_sse42;
         s->fast = pl_fast_sse42;
+        s->count = pl_count_sse42;
         break;
     case PL_K_AVX2:
         s->stage1 = pl_stage1_avx2;
         s->fast = pl_fast_avx2;
+        s->count = pl_count_avx2;
         break;
 #endif
 #if defined(__aarch64__)
     case PL_K_NEON:
         s->stage1 = pl_stage1_neon;
         s->fast = pl_fast_neon;
+        s->count = pl_count_neon;
         break;
 #endif
     default:
         s->kernel = PL_K_SCALAR;
         s->stage1 = NULL;
         s->fast = NULL;
+        s->count = pl_count_scalar;
         break;
     }
 }
@@ -208,6 +212,11 @@ void pl_scanner_free(pl_scanner *s)
 void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields) { s->max_fields = max_fields; }
 
 uint64_t pl_scanner_recno(const pl_scanner *s) { return s->recno; }
+
+size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned char c)
+{
+    return s->count(p, n, c);
+}
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
 
 const char *pl_scanner_kernel(const pl_scanner *s) { return kernel_names[s->kernel]; }

@@ -74,6 +74,10 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
 uint64_t pl_scanner_recno(const pl_scanner *s);
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno);
 
+/* How many bytes of p[0, n) equal c, with the scanner's kernel (the run's literal prefilter
+ * counts the lines it skips with it). */
+size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned char c);
+
 /* Name of the kernel in use ("scalar" until the SIMD kernels land). */
 const char *pl_scanner_kernel(const pl_scanner *s);
 

@@ -53,6 +53,8 @@ typedef size_t (*pl_stage1_fn)(const pl_stage1_cfg *c, const char *buf, size_t f
  * block masks, until the batch is full or a record needs the walker. */
 typedef struct pl_scan_state pl_scan_state;
 typedef void (*pl_fast_fn)(pl_scanner *s, pl_scan_state *st);
+typedef size_t (*pl_count_fn)(const char *p, size_t n, unsigned char c);
+size_t pl_count_scalar(const char *p, size_t n, unsigned char c);
 
 #if defined(__x86_64__) || defined(__i386__)
 size_t pl_stage1_sse42(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
@@ -61,11 +63,14 @@ size_t pl_stage1_avx2(const pl_stage1_cfg *c, const char *buf, size_t from, size
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_sse42(pl_scanner *s, pl_scan_state *st);
 void pl_fast_avx2(pl_scanner *s, pl_scan_state *st);
+size_t pl_count_sse42(const char *p, size_t n, unsigned char c);
+size_t pl_count_avx2(const char *p, size_t n, unsigned char c);
 #endif
 #if defined(__aarch64__)
 size_t pl_stage1_neon(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_neon(pl_scanner *s, pl_scan_state *st);
+size_t pl_count_neon(const char *p, size_t n, unsigned char c);
 #endif
 
 /* Largest stage-1 span: the event array holds one span. */
@@ -93,6 +98,7 @@ struct pl_scanner {
     pl_kernel kernel;
     pl_stage1_fn stage1; /* NULL for the scalar kernel */
     pl_fast_fn fast;
+    pl_count_fn count;   /* bytes equal to c: never NULL */
     pl_stage1_cfg cfg;
     uint32_t *ev;        /* [PL_EV_CAP] stage-1 events */
 };

@@ -1,5 +1,5 @@
-# t_lanes.sh — plain files split across two threads (src/exec/lanes.c) give exactly what one
-# thread gives: the same output bytes, statistics, exit status and error message (with the
+# t_lanes.sh — plain files split across two threads (src/exec/lanes.c), mapped into memory
+# and (PLUCK_MMAP=0) read into buffers, give exactly what one thread gives: the same output bytes, statistics, exit status and error message (with the
 # same record number and byte offset), whatever the query, the dialect, or where in the
 # file an error or the LIMIT falls.  The files are a few MiB, so they span several 1 MiB
 # blocks; each case also checks a figure computed without pluck, so a bug both paths share
@@ -14,7 +14,7 @@ ROWS=$(($(wc -l <"$T/s.csv") - 1))
 # and stderr in $T/err.  With EARLY=1 (the run stops before the end: an error or the LIMIT)
 # BytesScanned and BytesProcessed are left out: two threads have read ahead further.
 same() {
-    _sn=$1 _src=$2
+    _sn="$MODE: $1" _src=$2
     shift 2
     "$PLUCK" --threads 1 --stats "$@" >"$T/out1" 2>"$T/err1"
     _r1=$?
@@ -29,6 +29,7 @@ same() {
     file_eq "$_sn: stderr and stats, 1 vs 2 threads" "$T/e1" "$T/e2"
 }
 
+cases() {
 # ---- results ------------------------------------------------------------------------------
 same "aggregates" 0 -H "SELECT COUNT(*), SUM(s.temperature), MIN(s.temperature), MAX(s.temperature), AVG(s.temperature), MIN(s.status), MAX(s.sensor_id), COUNT(s.status) FROM S3Object s" "$T/s.csv"
 want=$(awk -F, 'NR > 1 { n++; s += $3 } END { printf "%d,%.1f\n", n, s }' "$T/s.csv")
@@ -90,3 +91,12 @@ inject 180001 's001,1,9223372036854775807,OK'
 same "IntegerOverflow mid-file" 1 -H "SELECT CAST(s.temperature AS INT) * 10 FROM S3Object s WHERE s.sensor_id = 's001'" "$T/bad.csv"
 cond "IntegerOverflow mid-file: code" grep -q 'IntegerOverflow' "$T/err"
 EARLY=0
+}
+
+MODE=mapped
+cases
+MODE=read
+PLUCK_MMAP=0
+export PLUCK_MMAP
+cases
+unset PLUCK_MMAP
