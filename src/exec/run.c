@@ -451,10 +451,12 @@ static int utf8_seq(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-static pluck_code check_utf8(pluck_run *r, bool final)
+/* Check what arrived of the first 64 KiB; *bad is set to the window position of the first
+ * invalid byte, else left alone. */
+static void check_utf8(pluck_run *r, bool final, size_t *bad)
 {
     if (r->utf8_ok >= UTF8_CHECKED)
-        return PLUCK_OK;
+        return;
     const unsigned char *w = (const unsigned char *)r->win;
     const unsigned char *end = w + r->wlen;
     uint64_t from = r->utf8_ok > r->wbase ? r->utf8_ok : r->wbase;
@@ -465,20 +467,14 @@ static pluck_code check_utf8(pluck_run *r, bool final)
         if (n < 0 && !final)
             break; /* the rest of the sequence has not arrived yet */
         if (n <= 0) {
-            uint64_t at = r->wbase + (uint64_t)(p - w);
-            fail_msg(r, PLUCK_E_INVALID_TEXT_ENCODING,
-                     "UTF-8 encoding is required. The text encoding error was found near byte "
-                     "%llu.",
-                     (unsigned long long)at);
-            r->err.byte_offset = at;
-            return r->state;
+            *bad = (size_t)(p - w);
+            break;
         }
         p += n;
     }
     r->utf8_ok = r->wbase + (uint64_t)(p - w);
     if (p >= stop && stop != end)
         r->utf8_ok = UTF8_CHECKED;
-    return PLUCK_OK;
 }
 
 /* Scan every complete record in the window, then slide the tail to the front. */
@@ -494,8 +490,15 @@ static pluck_code process(pluck_run *r, bool final)
             r->wbase += 3;
         }
     }
-    if (check_utf8(r, final))
-        return r->state;
+    /* Records before an invalid byte are still scanned (and output), and so is the record
+     * holding it as far as the byte: the error that comes first in the input wins (a record
+     * already too long there is OverMaxRecordSize), however the input was split into feeds. */
+    size_t bad = SIZE_MAX, full = r->wlen;
+    check_utf8(r, final, &bad);
+    if (bad != SIZE_MAX) {
+        r->wlen = bad;
+        final = false;
+    }
     size_t pos = 0;
     pluck_code rc = PLUCK_OK;
     for (;;) {
@@ -526,6 +529,15 @@ static pluck_code process(pluck_run *r, bool final)
         pos += used;
         if ((rc = handle_batch(r, b)))
             break;
+    }
+    r->wlen = full;
+    if (rc == PLUCK_OK && bad != SIZE_MAX) {
+        uint64_t at = r->wbase + bad;
+        rc = fail_msg(r, PLUCK_E_INVALID_TEXT_ENCODING,
+                      "UTF-8 encoding is required. The text encoding error was found near byte "
+                      "%llu.",
+                      (unsigned long long)at);
+        r->err.byte_offset = at;
     }
     if (r->in_block) {
         r->wlen -= pos; /* a block stays as it is: the parent may scan it again */

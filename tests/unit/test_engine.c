@@ -1478,3 +1478,20 @@ Test(engine, shared_query_four_threads, .timeout = 120)
     }
     free(in);
 }
+
+/* Fuzzing finding F2: which input error wins must not depend on how the input is fed.  An
+ * invalid UTF-8 byte inside a record that is already too long there is OverMaxRecordSize
+ * (that error comes first in the input); records before the invalid byte are output. */
+Test(engine, encoding_error_vs_record_size_independent_of_split)
+{
+    static const kv MAX64[] = {{PLUCK_PARAM_MAX_RECORD_SIZE, "64"}, END};
+    char in[200];
+    int n = snprintf(in, sizeof in, "short\n%s\x91yyyyyyyy\nshort\n",
+                     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+    cr_assert(n > 0 && (size_t)n < sizeof in);
+    expect_run_error_p("SELECT * FROM S3Object", MAX64, in, PLUCK_E_OVER_MAX_RECORD_SIZE, 2,
+                       "short\n");
+    /* the invalid byte before the record is too long: InvalidTextEncoding, after record 1 */
+    expect_run_error_p("SELECT * FROM S3Object", MAX64, "short\nab\x91yy\nshort\n",
+                       PLUCK_E_INVALID_TEXT_ENCODING, 0, "short\n");
+}
