@@ -3,10 +3,12 @@
 # Run as root on a fresh machine; as another user it prints the exact command instead.
 set -eu
 # build: compiler, codecs (zlib, zstd, bzip2, xz, ISA-L igzip), the server's HTTP/XML/crypto
+# fuzz:  clang with libFuzzer and the sanitizer runtimes (libclang-rt-dev: clang only
+#        recommends it, and recommends are not installed here)
 # tests: criterion, libcsv (scanner oracle), sqlite3 (SQL oracle), python3 + boto3 + awscli
 #        (server clients), the codec command-line tools (test data), mandoc (man page lint)
 # bench: isal (igzip), mawk
-PKGS="build-essential pkg-config clang zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
+PKGS="build-essential pkg-config clang libclang-rt-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
 libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
 sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db"
 if [ "$(id -u)" != 0 ]; then
