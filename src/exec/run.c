@@ -341,84 +341,50 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
  * skipped before the scanner ever sees them; candidate lines are scanned and the full
  * predicate still decides.  Skipped lines still count as scanned records. */
 
-static const char *find_literal(const char *p, const char *end, const char *lit, size_t n)
-{
-    while ((size_t)(end - p) >= n) {
-        const char *c = memchr(p, lit[0], (size_t)(end - p) - n + 1);
-        if (!c)
-            return NULL;
-        if (!memcmp(c, lit, n))
-            return c;
-        p = c + 1;
-    }
-    return NULL;
-}
-
-static const char *last_newline(const char *p, const char *end)
-{
-    /* eight bytes at a time while no newline is among them */
-    while (end - p >= 8) {
-        uint64_t w;
-        memcpy(&w, end - 8, 8);
-        w ^= 0x0a0a0a0a0a0a0a0aULL;
-        if ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)
-            break;
-        end -= 8;
-    }
-    while (end > p)
-        if (*--end == '\n')
-            return end;
-    return NULL;
-}
-
-/* The next quote character at or after window position pos, or NULL.  Remembered across
- * calls (as stream offsets) so that each byte is searched once, not once per candidate. */
-static const char *next_quote(pluck_run *r, size_t pos)
-{
-    int quote = r->q->params.in.quote;
-    if (quote < 0)
-        return NULL;
-    uint64_t at = r->wbase + pos, end = r->wbase + r->wlen;
-    if (r->pf_quote != UINT64_MAX && r->pf_quote >= at)
-        return r->win + (r->pf_quote - r->wbase);
-    uint64_t from = r->pf_quote == UINT64_MAX && r->pf_quote_end > at ? r->pf_quote_end : at;
-    const char *q = from < end ? memchr(r->win + (from - r->wbase), quote, end - from) : NULL;
-    r->pf_quote = q ? r->wbase + (uint64_t)(q - r->win) : UINT64_MAX;
-    r->pf_quote_end = end;
-    return q;
-}
-
 /* Skip the lines from pos that cannot match; return the new pos and set *limit to the end
- * of the next candidate line (the window end when there is none). */
+ * of the next candidate line (the window end when there is none).  A line holding a quote
+ * character may be malformed, so the scanner must see it to say so: quotes are candidates
+ * too.  One pass (pl_scanner_find) finds the candidates and counts the skipped lines. */
 static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
 {
+    const pluck_query *q = r->q;
     const char *w = r->win, *end = w + r->wlen;
-    /* a line holding a quote character may be malformed: the scanner must see it to say so;
-     * so the candidate is the first quote or the first literal, whichever comes first (the
-     * literal is only looked for before the quote, or every call would scan to the end) */
-    const char *qp = next_quote(r, pos);
-    const char *lim = qp && (size_t)(end - qp) > r->q->prefilter_len ? qp + r->q->prefilter_len : end;
-    const char *hit = find_literal(w + pos, lim, r->q->prefilter, r->q->prefilter_len);
-    if (!hit || (qp && qp < hit))
-        hit = qp;
-    const char *skip_to;
+    const size_t litlen = q->prefilter_len;
+    const pl_find f = {.first = (unsigned char)q->prefilter[0],
+                       .last = (unsigned char)q->prefilter[litlen - 1],
+                       .dist = (uint32_t)(litlen - 1),
+                       .quote = q->params.in.quote};
+    size_t lines = 0, last_nl = SIZE_MAX, at = pos, n = r->wlen;
+    const char *hit = NULL;
+    while (at < n) {
+        size_t nl_rel = SIZE_MAX;
+        size_t k = at + pl_scanner_find(r->scan, &f, w + at, n - at, &lines, &nl_rel);
+        if (nl_rel != SIZE_MAX)
+            last_nl = at + nl_rel;
+        if (k >= n)
+            break;
+        if ((int)(unsigned char)w[k] == f.quote ||
+            (n - k >= litlen && !memcmp(w + k, q->prefilter, litlen))) {
+            hit = w + k;
+            break;
+        }
+        at = k + 1; /* first and last byte matched, the middle did not */
+    }
+    const char *skip_to = last_nl != SIZE_MAX ? w + last_nl + 1 : w + pos;
     if (hit) {
-        const char *nl = last_newline(w + pos, hit);
-        skip_to = nl ? nl + 1 : w + pos;
         const char *eol = memchr(hit, '\n', (size_t)(end - hit));
         *limit = eol ? (size_t)(eol + 1 - w) : r->wlen;
     } else {
-        const char *nl = last_newline(w + pos, end);
-        skip_to = final ? end : nl ? nl + 1 : w + pos;
+        if (final && skip_to < end) {
+            skip_to = end;
+            lines++; /* the last line, without its newline */
+        }
         *limit = (size_t)(skip_to - w);
     }
-    size_t n = pl_scanner_count(r->scan, w + pos, (size_t)(skip_to - (w + pos)), '\n');
     r->pf_seen += *limit - pos;
     r->pf_skipped += (size_t)(skip_to - (w + pos));
-    if (skip_to == end && final && skip_to > w + pos && end[-1] != '\n')
-        n++; /* the last line, without its newline */
-    r->skipped += n;
-    r->stats.records_scanned += n;
+    r->skipped += lines;
+    r->stats.records_scanned += lines;
     return (size_t)(skip_to - w);
 }
 
@@ -788,8 +754,6 @@ static pluck_code process_block(pluck_run *r, char *buf, size_t len, uint64_t ba
     r->wlen = len;
     r->wcap = len;
     r->wbase = base;
-    r->pf_quote = UINT64_MAX;
-    r->pf_quote_end = 0;
     r->in_block = true;
     pluck_code rc = process(r, final);
     r->in_block = false;
@@ -799,8 +763,6 @@ static pluck_code process_block(pluck_run *r, char *buf, size_t len, uint64_t ba
     r->wlen = wlen;
     r->wcap = wcap;
     r->wbase = wbase;
-    r->pf_quote = UINT64_MAX;
-    r->pf_quote_end = 0;
     return rc;
 }
 
@@ -1033,7 +995,6 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->write = write;
     r->wop = opaque;
     r->stats.codec = "";
-    r->pf_quote = UINT64_MAX;
     r->scan = pl_scanner_create(&q->params.in, q->params.max_record_size, BATCH_RECORDS);
     r->colmap = calloc(q->ncolrefs ? q->ncolrefs : 1, sizeof *r->colmap);
     uint32_t nkeys = q->ngroup_by > q->norder_by ? q->ngroup_by : q->norder_by;

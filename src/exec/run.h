@@ -51,8 +51,6 @@ struct pluck_run {
     uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
     uint64_t pf_seen, pf_skipped; /* prefilter: bytes looked at, bytes skipped unparsed */
     bool pf_off;         /* the prefilter skipped too little to pay for itself */
-    uint64_t pf_quote;   /* stream offset of the next quote character, UINT64_MAX: none ... */
-    uint64_t pf_quote_end; /* ... before this offset */
     pl_arena hdr_arena;
     const char **hdr;
     uint32_t *hdr_len;

@@ -105,11 +105,13 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->stage1 = pl_stage1_sse42;
         s->fast = pl_fast_sse42;
         s->count = pl_count_sse42;
+        s->find = pl_find_sse42;
         break;
     case PL_K_AVX2:
         s->stage1 = pl_stage1_avx2;
         s->fast = pl_fast_avx2;
         s->count = pl_count_avx2;
+        s->find = pl_find_avx2;
         break;
 #endif
 #if defined(__aarch64__)
@@ -117,6 +119,7 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->stage1 = pl_stage1_neon;
         s->fast = pl_fast_neon;
         s->count = pl_count_neon;
+        s->find = pl_find_neon;
         break;
 #endif
     default:
@@ -124,6 +127,7 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->stage1 = NULL;
         s->fast = NULL;
         s->count = pl_count_scalar;
+        s->find = pl_find_scalar;
         break;
     }
 }
@@ -216,6 +220,12 @@ uint64_t pl_scanner_recno(const pl_scanner *s) { return s->recno; }
 size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned char c)
 {
     return s->count(p, n, c);
+}
+
+size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
+                       size_t *lines, size_t *last_nl)
+{
+    return s->find(f, p, n, lines, last_nl);
 }
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
 

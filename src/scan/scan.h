@@ -74,6 +74,20 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
 uint64_t pl_scanner_recno(const pl_scanner *s);
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno);
 
+/* The literal prefilter's search (run.c): where a record may match or must be scanned. */
+typedef struct pl_find {
+    unsigned char first, last; /* the literal's first and last bytes */
+    uint32_t dist;             /* from first to last: the literal's length - 1 */
+    int quote;                 /* the quote character, -1 when off */
+} pl_find;
+
+/* The first i in [0, n) where p[i] is the quote or p[i] == first and p[i + dist] == last
+ * (i + dist < n), or n.  Newlines in p[0, i) are added to *lines and the last one's
+ * position is left in *last_nl (unchanged when there is none).  One pass over the bytes
+ * with the scanner's kernel. */
+size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
+                       size_t *lines, size_t *last_nl);
+
 /* How many bytes of p[0, n) equal c, with the scanner's kernel (the run's literal prefilter
  * counts the lines it skips with it). */
 size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned char c);

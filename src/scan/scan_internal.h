@@ -55,6 +55,12 @@ typedef struct pl_scan_state pl_scan_state;
 typedef void (*pl_fast_fn)(pl_scanner *s, pl_scan_state *st);
 typedef size_t (*pl_count_fn)(const char *p, size_t n, unsigned char c);
 size_t pl_count_scalar(const char *p, size_t n, unsigned char c);
+typedef size_t (*pl_find_fn)(const pl_find *f, const char *p, size_t n, size_t *lines,
+                             size_t *last_nl);
+size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
+/* pl_find_scalar from position `from` on (the SIMD kernels' tail) */
+size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
+                           size_t *lines, size_t *last_nl);
 
 #if defined(__x86_64__) || defined(__i386__)
 size_t pl_stage1_sse42(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
@@ -65,12 +71,15 @@ void pl_fast_sse42(pl_scanner *s, pl_scan_state *st);
 void pl_fast_avx2(pl_scanner *s, pl_scan_state *st);
 size_t pl_count_sse42(const char *p, size_t n, unsigned char c);
 size_t pl_count_avx2(const char *p, size_t n, unsigned char c);
+size_t pl_find_sse42(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
+size_t pl_find_avx2(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
 #endif
 #if defined(__aarch64__)
 size_t pl_stage1_neon(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_neon(pl_scanner *s, pl_scan_state *st);
 size_t pl_count_neon(const char *p, size_t n, unsigned char c);
+size_t pl_find_neon(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
 #endif
 
 /* Largest stage-1 span: the event array holds one span. */
@@ -99,6 +108,7 @@ struct pl_scanner {
     pl_stage1_fn stage1; /* NULL for the scalar kernel */
     pl_fast_fn fast;
     pl_count_fn count;   /* bytes equal to c: never NULL */
+    pl_find_fn find;     /* the prefilter's search: never NULL */
     pl_stage1_cfg cfg;
     uint32_t *ev;        /* [PL_EV_CAP] stage-1 events */
 };

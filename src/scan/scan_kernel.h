@@ -13,7 +13,8 @@
  * and it defines, for scan.c to point at:
  *   PL_KNAME(pl_stage1_)  stage 1 for the quoted-record walker (scan_simd.c)
  *   PL_KNAME(pl_fast_)    the fast path below
- *   PL_KNAME(pl_count_)   bytes equal to one value (lines the run's prefilter skips)
+ *   PL_KNAME(pl_count_)   bytes equal to one value
+ *   PL_KNAME(pl_find_)    the run's literal prefilter search (pl_scanner_find)
  * Everything here is compiled with the kernel's target attribute, so the primitives inline.
  */
 
@@ -188,4 +189,37 @@ PL_KTARGET size_t PL_KNAME(pl_count_)(const char *p, size_t n, unsigned char c)
     for (; n - i >= 64; i += 64)
         k += (size_t)__builtin_popcountll(pl_keq(pl_kload(p + i), v));
     return k + pl_count_scalar(p + i, n - i, c);
+}
+
+/* Per 64-byte block: candidates where the literal's first byte is followed, dist bytes on,
+ * by its last byte (two loads, no per-candidate branch), or a quote; newlines counted up to
+ * the first candidate. */
+PL_KTARGET size_t PL_KNAME(pl_find_)(const pl_find *f, const char *p, size_t n, size_t *lines,
+                                     size_t *last_nl)
+{
+    const pl_kvec va = pl_ksplat(f->first), vb = pl_ksplat(f->last), vn = pl_ksplat('\n');
+    const pl_kvec vq = pl_ksplat(f->quote >= 0 ? (unsigned char)f->quote : f->first);
+    const uint64_t qon = f->quote >= 0 ? ~(uint64_t)0 : 0;
+    const size_t d = f->dist;
+    size_t i = 0, k = *lines;
+    for (; n >= d + 64 && i <= n - d - 64; i += 64) {
+        pl_kblk x = pl_kload(p + i);
+        uint64_t c = (pl_keq(x, va) & pl_keq(pl_kload(p + i + d), vb)) | (pl_keq(x, vq) & qon);
+        uint64_t nl = pl_keq(x, vn);
+        if (c) {
+            nl &= (c & (0 - c)) - 1; /* the newlines before the first candidate */
+            if (nl) {
+                *last_nl = i + 63 - (size_t)__builtin_clzll(nl);
+                k += (size_t)__builtin_popcountll(nl);
+            }
+            *lines = k;
+            return i + (size_t)__builtin_ctzll(c);
+        }
+        if (nl) {
+            *last_nl = i + 63 - (size_t)__builtin_clzll(nl);
+            k += (size_t)__builtin_popcountll(nl);
+        }
+    }
+    *lines = k;
+    return pl_find_scalar_from(f, p, i, n, lines, last_nl);
 }

@@ -457,3 +457,24 @@ size_t pl_count_scalar(const char *p, size_t n, unsigned char c)
         k += (unsigned char)p[i] == c;
     return k;
 }
+
+size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
+                           size_t *lines, size_t *last_nl)
+{
+    for (size_t i = from; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((int)c == f->quote ||
+            (c == f->first && n - i > f->dist && (unsigned char)p[i + f->dist] == f->last))
+            return i;
+        if (c == '\n') {
+            ++*lines;
+            *last_nl = i;
+        }
+    }
+    return n;
+}
+
+size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl)
+{
+    return pl_find_scalar_from(f, p, 0, n, lines, last_nl);
+}

@@ -345,3 +345,54 @@ Test(scan_kernels, count_byte_matches_naive_count)
     }
     cr_assert(unsetenv("PLUCK_FORCE_IMPL") == 0);
 }
+
+/* The prefilter's search: every kernel agrees with a naive search, for literals of length 1
+ * to 5, with and without a quote, around every block and tail boundary. */
+static size_t naive_find(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((int)c == f->quote || (c == f->first && i + f->dist < n &&
+                                   (unsigned char)p[i + f->dist] == f->last))
+            return i;
+        if (c == '\n') {
+            ++*lines;
+            *last = i;
+        }
+    }
+    return n;
+}
+
+Test(scan_kernels, find_matches_naive_search)
+{
+    pl_dialect d = dia();
+    static char buf[1024 + 64];
+    uint32_t x = 777;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        /* mostly filler, some newlines, rare literal bytes and quotes */
+        unsigned v = (x >> 16) % 64;
+        buf[i] = v < 4 ? '\n' : v == 5 ? 'F' : v == 6 ? 'L' : v == 7 ? '"' : (char)('a' + v % 20);
+    }
+    for (const char *const *k = all_kernels; *k; k++) {
+        cr_assert(setenv("PLUCK_FORCE_IMPL", *k, 1) == 0);
+        pl_scanner *s = pl_scanner_create(&d, 100, 4);
+        cr_assert(s);
+        for (uint32_t dist = 0; dist < 5; dist++)
+            for (int quote = -1; quote <= '"'; quote += '"' + 1)
+                for (size_t off = 0; off < 3; off++)
+                    for (size_t n = 0; n <= 1024; n += n < 160 ? 1 : 37) {
+                        pl_find f = {.first = 'F', .last = dist ? 'L' : 'F', .dist = dist,
+                                     .quote = quote};
+                        size_t l1 = 3, l2 = 3, e1 = 99, e2 = 99;
+                        size_t a = pl_scanner_find(s, &f, buf + off, n, &l1, &e1);
+                        size_t b = naive_find(&f, buf + off, n, &l2, &e2);
+                        cr_assert(a == b && l1 == l2 && e1 == e2,
+                                  "kernel %s dist %u quote %d off %zu n %zu: %zu/%zu lines "
+                                  "%zu/%zu last %zu/%zu",
+                                  *k, dist, quote, off, n, a, b, l1, l2, e1, e2);
+                    }
+        pl_scanner_free(s);
+    }
+    cr_assert(unsetenv("PLUCK_FORCE_IMPL") == 0);
+}
