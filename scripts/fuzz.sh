@@ -7,11 +7,11 @@
 #   scripts/fuzz.sh 0              build, then only replay the seed corpora and the regression
 #                                  inputs once (no fuzzing).
 #
-# Known issues are tolerated while fuzzing (so a campaign keeps finding new ones) but not by
-# the replay: a regression input fails until its issue is fixed.  The one exception is the
-# list of findings still open, FUZZ_OPEN below (printed by every replay); remove a name from
-# it when its finding is fixed.  FUZZ_OPEN="" makes the replay strict about every finding,
-# FUZZ_LAX=1 tolerates all of them.
+# A harness tolerates a known issue (so that a campaign keeps finding new ones) only while
+# its finding is open: the list OPEN_DEFAULT below (printed by every replay; remove a name
+# when its finding is fixed).  For every other finding the replay and the fuzzing are strict,
+# so its regression input fails if the issue comes back.  FUZZ_OPEN="" makes both strict
+# about every finding, FUZZ_LAX=1 tolerates all of them.
 #
 # Environment:
 #   FUZZ_JOBS=N         harnesses run at once (default: the number of CPUs)
@@ -20,8 +20,8 @@
 #   FUZZ_OUT=DIR        build and work directory (default build/fuzz)
 #   FUZZ_CC=clang       compiler (needs libFuzzer: clang's -fsanitize=fuzzer)
 #   FUZZ_NO_REPLAY=1    fuzz without the replay first
-#   FUZZ_OPEN="..."     open findings whose regression inputs the replay still tolerates
-#                       (default: the list below; names are the FUZZ_STRICT_* suffixes)
+#   FUZZ_OPEN="..."     open findings the harnesses still tolerate (default: OPEN_DEFAULT
+#                       below; names are the FUZZ_STRICT_* suffixes)
 #   FUZZ_ARGS="..."     extra libFuzzer flags for every run (e.g. -max_len=4096); per-harness
 #                       flags live in tests/fuzz/fuzz_NAME.options, a dictionary in
 #                       tests/fuzz/dict/NAME.dict
@@ -46,8 +46,18 @@ ALL="sql csv codec scan_diff xml sigv4 evstream"
 SERVER_HARNESSES="xml sigv4 evstream"
 # Every tolerance a harness has (FUZZ_STRICT_<NAME> turns it off) and the finding behind it
 # (tests/HARDENING.md), then the ones still open: the replay keeps tolerating those.
-TOLERANCES="ENCODING:F2 FEED_FLUSH:F1 PARTNUMBER:F6 UTF8:F8"
-OPEN_DEFAULT="ENCODING FEED_FLUSH PARTNUMBER UTF8"
+TOLERANCES="ENCODING:F2 UTF8:F8"
+OPEN_DEFAULT="UTF8"
+# strict_env: export FUZZ_STRICT_* for every tolerance whose finding is not open, so a fixed
+# finding is checked by fuzzing as well as by the replay
+strict_env() {
+    [ "${FUZZ_LAX:-}" = 1 ] && return 0
+    for t in $TOLERANCES; do
+        v=${t%%:*}
+        case " ${FUZZ_OPEN-$OPEN_DEFAULT} " in *" $v "*) continue ;; esac
+        export "FUZZ_STRICT_$v=1"
+    done
+}
 
 # ---- one harness run (called back through xargs) --------------------------------------------
 if [ "${1:-}" = "--run-one" ]; then
@@ -78,13 +88,7 @@ if [ "${1:-}" = "--run-one" ]; then
         # tolerances of the harnesses off (FUZZ_STRICT_*; see tests/HARDENING.md) except
         # those of the findings still open (FUZZ_OPEN), so a regression input fails once its
         # issue is back.  FUZZ_LAX=1 keeps them all on.
-        if [ "${FUZZ_LAX:-}" != 1 ]; then
-            for t in $TOLERANCES; do
-                v=${t%%:*}
-                case " ${FUZZ_OPEN-$OPEN_DEFAULT} " in *" $v "*) continue ;; esac
-                export "FUZZ_STRICT_$v=1"
-            done
-        fi
+        strict_env
         # Each input on its own, so that one failure does not hide the rest; libFuzzer
         # counts it as one run.
         crashes=0 execs=0
@@ -106,6 +110,7 @@ if [ "${1:-}" = "--run-one" ]; then
         echo "$name $execs 0 $crashes" >"$OUT/logs/$name.replay.result"
         exit 0
     fi
+    strict_env # fuzzing tolerates the open findings only
     start=$(date +%s)
     left=$secs execs=0 crashes=0 restarts=0
     while [ "$left" -gt 0 ]; do

@@ -78,13 +78,11 @@ static int mpu_wrapped(void *ctx, const char *path, int depth, const char *text,
     int before = m->n;
     int rc = mpu_xml(m, path, depth, text, len);
     if (m->n > before) {
-        /* Known issue (tests/HARDENING.md, F6): PartNumber is read with atoi(), so "1%",
-         * "1-" and "4294967297" are taken for part 1.  Checked when FUZZ_STRICT_PARTNUMBER
-         * is set in the environment. */
-        if (getenv("FUZZ_STRICT_PARTNUMBER"))
-            FUZZ_CHECK(w->strict_part == m->num[m->n - 1],
-                       "part accepted as number %d, but its PartNumber text reads %ld strictly",
-                       m->num[m->n - 1], w->strict_part);
+        /* F6 (fixed in ba27227): PartNumber was read with atoi(), so "1%", "1-" and
+         * "4294967297" were taken for part 1 (regressions/xml/mpu-partnumber-*). */
+        FUZZ_CHECK(w->strict_part == m->num[m->n - 1],
+                   "part accepted as number %d, but its PartNumber text reads %ld strictly",
+                   m->num[m->n - 1], w->strict_part);
         FUZZ_CHECK(m->num[m->n - 1] >= 1 && m->num[m->n - 1] <= 10000, "part number %d",
                    m->num[m->n - 1]);
         FUZZ_CHECK(strlen(m->etag[m->n - 1]) == 32, "etag length");

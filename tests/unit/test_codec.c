@@ -1048,3 +1048,39 @@ Test(codec_gzip_header, optional_fields_zlib, .timeout = 120) { gzip_optional_fi
 #ifdef PLUCK_HAVE_ISAL
 Test(codec_gzip_header, optional_fields_isal, .timeout = 120) { gzip_optional_fields(C_GZIP_ISAL); }
 #endif
+
+/* ---- bzip2: the output before a data error does not depend on buffer sizes (F11) --------
+ * libbz2 does not count the output of the call in which it finds a damaged block, so
+ * bzip2.c hands output over in whole 64 KiB chunks and drops the one with the damage.  Any
+ * input split and any output buffer size must give the same bytes and the same error. */
+Test(codec_corrupt, bzip2_output_before_error_is_fixed, .timeout = 120)
+{
+    bytes plain = gen_csv(600000, 5);
+    bytes comp = bz_compress(plain.p, plain.n, 2); /* 200 KiB blocks: 3 blocks */
+    static const size_t ins[] = {1, 7, 4096, 1 << 20}, outs_[] = {1, 13, 65536, 1 << 20};
+    uint32_t s = 11;
+    for (int k = 0; k < 12; k++) {
+        size_t pos = 64 + rng_next(&s) % (comp.n - 80);
+        unsigned char flip = (unsigned char)(1u << (rng_next(&s) % 8));
+        comp.p[pos] ^= flip;
+        result ref = run(C_BZIP2, comp.p, comp.n, 1 << 20, 1 << 20);
+        for (size_t i = 0; i < PL_ARRAY_SIZE(ins); i++)
+            for (size_t o = 0; o < PL_ARRAY_SIZE(outs_); o++) {
+                if (ins[i] == 1 && outs_[o] != 65536)
+                    continue; /* byte-by-byte input once is enough */
+                result r = run(C_BZIP2, comp.p, comp.n, ins[i], outs_[o]);
+                cr_assert_eq(r.rc, ref.rc, "flip at %zu, in %zu out %zu: %d vs %d", pos, ins[i],
+                             outs_[o], r.rc, ref.rc);
+                cr_assert_eq(r.out.n, ref.out.n, "flip at %zu, in %zu out %zu: %zu vs %zu bytes",
+                             pos, ins[i], outs_[o], r.out.n, ref.out.n);
+                cr_assert(!memcmp(r.out.p, ref.out.p, r.out.n));
+                if (r.rc != PLUCK_OK)
+                    cr_assert_eq(r.out.n % 65536, 0, "whole chunks before the error");
+                b_free(&r.out);
+            }
+        b_free(&ref.out);
+        comp.p[pos] ^= flip;
+    }
+    b_free(&comp);
+    b_free(&plain);
+}
