@@ -202,15 +202,21 @@ done
 f=$W/sensor.csv
 measure like_limit "cat '$f' > /dev/null"
 measure like_pluck "'$PLUCK' -H \"$LIKE\" '$f'"
+[ "$has_threads" = 1 ] && measure like_pluck1 "'$PLUCK' $ONE_THREAD -H \"$LIKE\" '$f'"
 measure like_grep "grep -c FAIL '$f'"
 measure like_mawk "mawk -F, 'NR > 1 && \$4 ~ /FAIL/ { n++ } END { print n + 0 }' '$f'"
 [ -n "$DUCKDB" ] && measure like_duck2 "$DUCKDB like '$f' 2"
 n=$(wc -l < "$W/out.like_pluck" | tr -d ' ')
 check_eq "LIKE pluck rows vs grep -c" "$n" "$(cat "$W/out.like_grep")"
 check_eq "LIKE pluck rows vs mawk" "$n" "$(cat "$W/out.like_mawk")"
+if [ "$has_threads" = 1 ] && ! cmp -s "$W/out.like_pluck" "$W/out.like_pluck1"; then
+    say "ANSWER MISMATCH LIKE: one and two threads' output differ"
+    fail=1
+fi
 [ -n "$DUCKDB" ] && check_eq "LIKE pluck rows vs DuckDB" "$n" "$(cat "$W/out.like_duck2")"
 row "LIKE '%FAIL%'" plain "cat (limit)" like_limit "$SE_BYTES" like_limit like_pluck
-row "LIKE '%FAIL%'" plain "**pluck**" like_pluck "$SE_BYTES" like_limit like_pluck
+row "LIKE '%FAIL%'" plain "**pluck** (2 threads, the default)" like_pluck "$SE_BYTES" like_limit like_pluck
+[ "$has_threads" = 1 ] && row "LIKE '%FAIL%'" plain "pluck --threads 1" like_pluck1 "$SE_BYTES" like_limit like_pluck
 row "LIKE '%FAIL%'" plain "grep -c FAIL" like_grep "$SE_BYTES" like_limit like_pluck
 row "LIKE '%FAIL%'" plain "mawk" like_mawk "$SE_BYTES" like_limit like_pluck
 [ -n "$DUCKDB" ] && row "LIKE '%FAIL%'" plain "DuckDB 2 threads (COUNT)" like_duck2 "$SE_BYTES" like_limit like_pluck
@@ -230,7 +236,7 @@ n=$(wc -l < "$W/out.star_pluck" | tr -d ' ')
 check_eq "SELECT * rows vs mawk" "$n" "$(cat "$W/out.star_mawk")"
 [ -n "$DUCKDB" ] && check_eq "SELECT * rows vs DuckDB" "$n" "$(cat "$W/out.star_duck2")"
 row "SELECT * rare" plain "cat (limit)" star_limit "$LI_BYTES" star_limit star_pluck
-row "SELECT * rare" plain "**pluck**" star_pluck "$LI_BYTES" star_limit star_pluck
+row "SELECT * rare" plain "**pluck** (2 threads)" star_pluck "$LI_BYTES" star_limit star_pluck
 row "SELECT * rare" plain "pluck, scalar scan kernel" star_scalar "$LI_BYTES" star_limit star_pluck
 row "SELECT * rare" plain "mawk" star_mawk "$LI_BYTES" star_limit star_pluck
 [ -n "$DUCKDB" ] && row "SELECT * rare" plain "DuckDB 2 threads (COUNT)" star_duck2 "$LI_BYTES" star_limit star_pluck
