@@ -724,6 +724,29 @@ static int cmp_truth(int op, int c)
     }
 }
 
+/* memcmp's sign for the short strings of field-vs-literal compares (dates, codes), inline:
+ * eight bytes at a time, big-endian so the first differing byte decides. */
+static inline int bytes_cmp(const char *a, const char *b, uint32_t m)
+{
+    uint32_t i = 0;
+    for (; i + 8 <= m; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            x = __builtin_bswap64(x);
+            y = __builtin_bswap64(y);
+#endif
+            return x < y ? -1 : 1;
+        }
+    }
+    for (; i < m; i++)
+        if (a[i] != b[i])
+            return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+    return 0;
+}
+
 pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth_out)
 {
     pluck_code rc;
@@ -761,7 +784,7 @@ pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth_out)
             const pl_field *f = (const pl_field *)ctx->fields + idx;
             const pl_value *k = &n->args[1]->k;
             uint32_t m = f->len < k->u.s.len ? f->len : k->u.s.len;
-            int c = m ? memcmp(f->p, k->u.s.p, m) : 0;
+            int c = bytes_cmp(f->p, k->u.s.p, m);
             if (!c)
                 c = (f->len > k->u.s.len) - (f->len < k->u.s.len);
             *truth_out = cmp_truth(n->sub, c);
