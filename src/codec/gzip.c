@@ -432,7 +432,11 @@ pluck_code pl_codec_open_gzip(pl_codec *c, pl_gzip_backend backend)
     g->use_isal = gz_want_isal(backend);
 #ifdef PLUCK_HAVE_ISAL
     if (g->use_isal) {
-        g->isal = malloc(sizeof *g->isal);
+        /* calloc, not malloc: on a distance too far back ISA-L can copy bytes of its
+         * history buffer that no output of this stream wrote before it reports the error
+         * (F14 in tests/HARDENING.md).  Zeroed, they are NULs instead of whatever the heap
+         * held before (another request's data in pluck serve). */
+        g->isal = calloc(1, sizeof *g->isal);
         if (!g->isal)
             return PLUCK_E_OUT_OF_MEMORY;
         gz_isal_start(g);
