@@ -10,14 +10,17 @@
  * only when a record delimiter always ends a record (AllowQuotedRecordDelimiter FALSE, a
  * one-byte delimiter), which pl_run_lanes_eligible() checks.
  *
- * One mutex guards the source and the commit order: a lane takes its block under it and
- * waits for its turn to commit.  The source is the file mapped into memory when it can be
+ * One mutex guards the source and a ring of block slots: a lane takes the next block into a
+ * free slot, processes it unlocked, marks it done, then commits every done block that is
+ * next in input order (its own or the other lane's), so a lane never waits for the other
+ * unless the ring is full.  The source is the file mapped into memory when it can be
  * (no copy at all: a block is a slice of the mapping, cut after the first delimiter 1 MiB
  * on; pages are unmapped once their blocks are committed, so memory stays flat), else reads
  * into each lane's buffer (serial, but overlapping the other lane's scanning), the bytes
  * after a block's last delimiter carried into the next block.  The mapping covers the file
  * as large as it was at the start; what follows it, and what a file that grew adds, is read.
- * A lane that cannot be started leaves the calling thread to do all blocks.
+ * Two lanes: the calling thread and one more; when the second cannot be started, the
+ * calling thread does all blocks.
  */
 #include "exec/run.h"
 
@@ -29,16 +32,23 @@
 #include <unistd.h>
 
 #define BLOCK (1024 * 1024) /* bytes read per block */
-#define NLANES 2
+#define NSLOTS 4 /* blocks in flight: taken, processed or waiting to be committed */
+#define RELEASE (8u << 20) /* committed mapped bytes unmapped at once */
 
 typedef struct lanes lanes;
 
-typedef struct lane {
-    lanes *L;
-    pluck_run *run; /* the lane's own run over the same query */
-    char *buf;
+/* One block in flight.  Its run holds the block's results until they are committed. */
+typedef struct slot {
+    pluck_run *run; /* a lane run over the same query */
+    char *buf;      /* read mode: the block's bytes */
     size_t cap;
-} lane;
+    enum { FREE, BUSY, DONE } state;
+    uint64_t seq, base;
+    char *blk;      /* the block: buf or a slice of the mapping */
+    size_t len, map_end;
+    bool final;
+    pluck_code err;
+} slot;
 
 struct lanes {
     pluck_run *r;
@@ -64,6 +74,7 @@ struct lanes {
     /* commit order, under mu */
     uint64_t commit_seq;
     bool stop;
+    slot slots[NSLOTS];
 };
 
 static bool reserve(char **p, size_t *cap, size_t need)
@@ -84,7 +95,7 @@ static bool reserve(char **p, size_t *cap, size_t need)
 /* Under mu: fill the lane's buffer with the carried bytes and the next block.  Returns the
  * block length (0 when the input is done); *final when the block ends the input; *err when
  * reading failed or memory ran out (then the block is still numbered, to fail in order). */
-static size_t take_block(lanes *L, lane *ln, bool *final, pluck_code *err)
+static size_t take_block(lanes *L, slot *ln, bool *final, pluck_code *err)
 {
     const pluck_query *q = L->r->q;
     const char rd = q->params.in.record_delim.s[0];
@@ -215,57 +226,76 @@ static void release_mapped(lanes *L, size_t end)
 {
     long pg = sysconf(_SC_PAGESIZE);
     uintptr_t upto = (uintptr_t)(L->map + end) & ~(uintptr_t)(pg > 0 ? pg - 1 : 4095);
-    if (upto > (uintptr_t)L->released) {
+    /* in steps of RELEASE: each unmap stops the other lane's page faults and flushes its TLB */
+    if (upto >= (uintptr_t)L->released + RELEASE || end == L->map_len) {
         munmap(L->released, upto - (uintptr_t)L->released);
         L->released = (char *)upto;
     }
 }
 
-static void lane_loop(lane *ln)
+/* Under mu: commit every done block that is next in input order. */
+static void commit_ready(lanes *L)
 {
-    lanes *L = ln->L;
-    pthread_mutex_lock(&L->mu);
-    while (!L->stop) {
-        if (L->eof && L->ncarry == 0)
-            break;
-        uint64_t seq = L->next_seq++, base = L->next_base;
-        bool final = false;
-        pluck_code err = PLUCK_OK;
-        size_t len = 0;
-        /* a mapped block is only read: process() leaves a block's bytes as they are */
-        char *blk = L->map_pos < L->map_len ? (char *)(uintptr_t)take_mapped(L, &len, &err) : NULL;
-        size_t map_end = L->map_pos;
-        if (!blk && !err) {
-            len = take_block(L, ln, &final, &err);
-            blk = ln->buf;
+    pluck_run *r = L->r;
+    for (;;) {
+        slot *sl = &L->slots[L->commit_seq % NSLOTS];
+        if (sl->state != DONE || sl->seq != L->commit_seq)
+            return;
+        if (!L->stop) {
+            if (sl->err)
+                pl_run_fail_msg(r, sl->err, sl->err == PLUCK_E_READ_ERROR
+                                                ? "The input could not be read."
+                                                : "Out of memory.");
+            else if (sl->len)
+                pl_run_lane_commit(r, sl->run, sl->blk, sl->len, sl->base, sl->final);
+            if (sl->blk != sl->buf && L->map)
+                release_mapped(L, sl->map_end);
+            if (r->state != PLUCK_OK || sl->err || sl->final) {
+                L->stop = true;
+                L->eof = true;
+            }
         }
-        L->next_base += len;
+        sl->state = FREE;
+        L->commit_seq++;
+    }
+}
+
+static void lane_loop(lanes *L)
+{
+    pthread_mutex_lock(&L->mu);
+    while (!L->stop && !(L->eof && L->ncarry == 0 && L->map_pos == L->map_len)) {
+        slot *sl = &L->slots[L->next_seq % NSLOTS];
+        if (sl->state != FREE) { /* the ring is full: wait for a commit */
+            pthread_cond_wait(&L->turn, &L->mu);
+            continue;
+        }
+        sl->state = BUSY;
+        sl->seq = L->next_seq++;
+        sl->base = L->next_base;
+        sl->final = false;
+        sl->err = PLUCK_OK;
+        sl->len = 0;
+        /* a mapped block is only read: process() leaves a block's bytes as they are */
+        sl->blk = L->map_pos < L->map_len
+                      ? (char *)(uintptr_t)take_mapped(L, &sl->len, &sl->err)
+                      : NULL;
+        sl->map_end = L->map_pos;
+        if (!sl->blk && !sl->err) {
+            sl->len = take_block(L, sl, &sl->final, &sl->err);
+            sl->blk = sl->buf;
+        }
+        L->next_base += sl->len;
         pthread_mutex_unlock(&L->mu);
 
-        if (!err && len)
-            pl_run_lane_block(ln->run, blk, len, base, final);
+        if (!sl->err && sl->len) {
+            pl_run_lane_block(sl->run, sl->blk, sl->len, sl->base, sl->final);
+        }
 
         pthread_mutex_lock(&L->mu);
-        while (L->commit_seq != seq && !L->stop)
-            pthread_cond_wait(&L->turn, &L->mu);
-        if (L->stop)
-            break;
-        pluck_run *r = L->r;
-        if (err)
-            pl_run_fail_msg(r, err, err == PLUCK_E_READ_ERROR ? "The input could not be read."
-                                                              : "Out of memory.");
-        else if (len)
-            pl_run_lane_commit(r, ln->run, blk, len, base, final);
-        if (blk != ln->buf && L->map)
-            release_mapped(L, map_end);
-        if (r->state != PLUCK_OK || err || final) {
-            L->stop = true;
-            L->eof = true;
-        }
-        L->commit_seq++;
+        sl->state = DONE;
+        commit_ready(L);
         pthread_cond_broadcast(&L->turn);
     }
-    /* a lane leaves without a block in hand, so no other lane waits for one from it */
     pthread_mutex_unlock(&L->mu);
 }
 
@@ -311,53 +341,41 @@ static void map_input(lanes *L, int fd)
 pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
 {
     lanes L = {.r = r, .read = read, .opaque = opaque, .map_fd = -1};
-    lane ln[NLANES] = {{0}};
     pthread_t th;
     bool started = false;
     /* what the window holds after the first pass is the start of the next record */
-    if (!reserve(&L.carry, &L.carry_cap, r->wlen + 1)) {
+    if (!reserve(&L.carry, &L.carry_cap, r->wlen + 1))
         return pl_run_fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-    }
     memcpy(L.carry, r->win, r->wlen);
     L.ncarry = r->wlen;
     L.next_base = r->wbase;
     r->wbase += r->wlen;
     r->wlen = 0;
-    map_input(&L, fd);
-    if (pthread_mutex_init(&L.mu, NULL)) {
-        free(L.carry);
-        return pl_run_fail_msg(r, PLUCK_E_INTERNAL_ERROR, "No mutex for the lanes.");
-    }
-    if (pthread_cond_init(&L.turn, NULL)) {
-        pthread_mutex_destroy(&L.mu);
-        free(L.carry);
-        return pl_run_fail_msg(r, PLUCK_E_INTERNAL_ERROR, "No condition for the lanes.");
-    }
-    int nl = 0;
-    for (int i = 0; i < NLANES; i++) {
-        ln[i].L = &L;
-        ln[i].run = pl_run_lane_create(r);
-        if (ln[i].run)
-            nl++;
-    }
-    if (!ln[0].run) {
+    bool ok = true;
+    for (int i = 0; i < NSLOTS; i++)
+        ok = (L.slots[i].run = pl_run_lane_create(r)) != NULL && ok;
+    if (!ok || pthread_mutex_init(&L.mu, NULL)) {
         pl_run_fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     } else {
-        if (nl > 1)
-            started = pthread_create(&th, NULL, lane_main, &ln[1]) == 0;
-        lane_loop(&ln[0]);
-        if (started)
-            pthread_join(th, NULL);
+        if (pthread_cond_init(&L.turn, NULL)) {
+            pl_run_fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        } else {
+            map_input(&L, fd);
+            started = pthread_create(&th, NULL, lane_main, &L) == 0;
+            lane_loop(&L);
+            if (started)
+                pthread_join(th, NULL);
+            pthread_cond_destroy(&L.turn);
+        }
+        pthread_mutex_destroy(&L.mu);
     }
     r->wbase = L.next_base;
     if (L.map_start)
         munmap(L.released, (size_t)(L.map_start + L.map_total - L.released));
-    for (int i = 0; i < NLANES; i++) {
-        pluck_run_free(ln[i].run);
-        free(ln[i].buf);
+    for (int i = 0; i < NSLOTS; i++) {
+        pluck_run_free(L.slots[i].run);
+        free(L.slots[i].buf);
     }
     free(L.carry);
-    pthread_cond_destroy(&L.turn);
-    pthread_mutex_destroy(&L.mu);
     return r->state;
 }
