@@ -154,9 +154,34 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
                      shown, v, pi->cli_name);
     else
         pl_error_set(err, code, "Invalid value for %s: expected %s%s.", pi->s3_name,
-                     pi->kind == PLUCK_KIND_CHAR ? "a single ASCII character" : "1 to 8 bytes",
+                     pi->kind == PLUCK_KIND_CHAR ? "a single ASCII character"
+                                                  : "1 to 8 bytes of whole UTF-8 characters",
                      pi->empty_ok ? " or an empty value" : "");
     return code;
+}
+
+/* Whole, well-formed UTF-8 characters (no overlong forms, surrogates or values past
+ * U+10FFFF).  A multi-byte delimiter made of whole characters can only match at character
+ * boundaries of valid text; a lone byte of 0x80 or more could cut a character in two (F8 in
+ * tests/HARDENING.md). */
+static bool utf8_whole(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (n == 0 || len - i < n)
+            return false;
+        for (size_t k = 1; k < n; k++)
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] >= 0xA0) ||
+            (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] >= 0x90))
+            return false;
+        i += n;
+    }
+    return true;
 }
 
 static bool parse_size(const char *v, size_t len, size_t min, size_t *out)
@@ -222,7 +247,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_CHARS:
-        if (len == 0 || len > PL_MAX_DELIM)
+        if (len == 0 || len > PL_MAX_DELIM || !utf8_whole((const unsigned char *)v, len))
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_SIZE:

@@ -225,9 +225,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pluck_params_free(p);
         return 0;
     }
-    /* raw dialect bytes are 0xC0 or more; the raw record delimiter is the seed byte */
-    const int nonascii = bfd >= 0xC0 || bq >= 0xC0 || be >= 0xC0 || bc >= 0xC0 ||
-                         ((flags & 128) && seed >= 0x80);
     /* a dialect the compiler refuses (e.g. a delimiter equal to the quote) ends here */
     pluck_error ce;
     pluck_query *probe = pluck_query_compile("SELECT * FROM S3Object", 22, p, &ce);
@@ -289,15 +286,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 start = i + 1;
             }
         }
-        /* Known issue (tests/HARDENING.md, F8): a delimiter, quote or comment byte of 0x80 or
-         * more is accepted and can cut a UTF-8 character in two, so the output need not be
-         * UTF-8 and reads back as InvalidTextEncoding.  Checked when FUZZ_STRICT_UTF8 is set. */
-        if (rr.rc == PLUCK_E_INVALID_TEXT_ENCODING && nonascii && !getenv("FUZZ_STRICT_UTF8")) {
-            fz_sink_free(&want);
-            fz_sink_free(&r2.s);
-            pluck_params_free(pr);
-            goto done;
-        }
+        /* F8 (fixed: single characters must be ASCII, multi-byte delimiters whole UTF-8
+         * characters): a byte of 0x80 or more as a delimiter cut UTF-8 characters in two, so
+         * the output was not UTF-8 and read back as InvalidTextEncoding
+         * (regressions/csv/nonascii-record-delimiter-splits-utf8). */
         if (rr.rc != PLUCK_OK || want.len != r2.s.len ||
             (want.len && memcmp(want.data, r2.s.data, want.len))) {
             fz_dump("input", csv, len);

@@ -390,6 +390,33 @@ Test(params_set, delimiters_one_to_eight_bytes)
                     PLUCK_E_INVALID_REQUEST_PARAMETER);
 }
 
+/* F8 (tests/HARDENING.md): a multi-byte delimiter must be whole UTF-8 characters; a lone byte
+ * of 0x80 or more would cut characters of valid text in two. */
+Test(params_set, delimiters_whole_utf8_characters)
+{
+    pluck_params *p = pluck_params_create();
+    expect_set_ok(p, PLUCK_PARAM_RECORD_DELIMITER, "\xc2\xb6"); /* U+00B6 */
+    expect_get(p, PLUCK_PARAM_RECORD_DELIMITER, "\xc2\xb6");
+    expect_set_ok(p, PLUCK_PARAM_RECORD_DELIMITER, "\xf0\x9f\x98\x80\n"); /* U+1F600 + LF */
+    pluck_params_free(p);
+    static const char *const bad[] = {
+        "\x9d",             /* a continuation byte alone (the fuzzer's case) */
+        "\xd3",             /* a lead byte alone */
+        "a\xe2\x90",        /* a character cut short */
+        "\xc0\x80",         /* overlong NUL */
+        "\xed\xa0\x80",     /* a surrogate */
+        "\xf4\x90\x80\x80", /* past U+10FFFF */
+        "\xff",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        expect_reject_s(PLUCK_PARAM_RECORD_DELIMITER, bad[i], PLUCK_E_INVALID_REQUEST_PARAMETER);
+        expect_reject_s(PLUCK_PARAM_OUTPUT_RECORD_DELIMITER, bad[i],
+                        PLUCK_E_INVALID_REQUEST_PARAMETER);
+        expect_reject_s(PLUCK_PARAM_OUTPUT_FIELD_DELIMITER, bad[i],
+                        PLUCK_E_INVALID_REQUEST_PARAMETER);
+    }
+}
+
 Test(params_set, sizes)
 {
     pluck_params *p = pluck_params_create();
