@@ -344,23 +344,22 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
 /* Skip the lines from pos that cannot match; return the new pos and set *limit to the end
  * of the next candidate line (the window end when there is none).  A line holding a quote
  * character may be malformed, so the scanner must see it to say so: quotes are candidates
- * too.  One pass (pl_scanner_find) finds the candidates and counts the skipped lines. */
+ * too; so are lines too long to skip unread (the scanner reports OverMaxRecordSize).  One
+ * pass (pl_scanner_find) finds the candidates and counts the skipped lines. */
 static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
 {
     const pluck_query *q = r->q;
     const char *w = r->win, *end = w + r->wlen;
-    const size_t litlen = q->prefilter_len;
+    const size_t litlen = q->prefilter_len, n = r->wlen;
     const pl_find f = {.first = (unsigned char)q->prefilter[0],
                        .last = (unsigned char)q->prefilter[litlen - 1],
                        .dist = (uint32_t)(litlen - 1),
                        .quote = q->params.in.quote};
-    size_t lines = 0, last_nl = SIZE_MAX, at = pos, n = r->wlen;
+    pl_find_pos fp = {0};
+    size_t at = pos;
     const char *hit = NULL;
     while (at < n) {
-        size_t nl_rel = SIZE_MAX;
-        size_t k = at + pl_scanner_find(r->scan, &f, w + at, n - at, &lines, &nl_rel);
-        if (nl_rel != SIZE_MAX)
-            last_nl = at + nl_rel;
+        size_t k = at + pl_scanner_find(r->scan, &f, w + at, n - at, &fp);
         if (k >= n)
             break;
         if ((int)(unsigned char)w[k] == f.quote ||
@@ -368,23 +367,37 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
             hit = w + k;
             break;
         }
-        at = k + 1; /* first and last byte matched, the middle did not */
+        /* first and last byte matched, the middle did not: search on after it */
+        fp.line -= (ptrdiff_t)(k + 1 - at);
+        at = k + 1;
     }
-    const char *skip_to = last_nl != SIZE_MAX ? w + last_nl + 1 : w + pos;
+    /* fp.line is relative to w + at: the start of the line after the last skipped newline */
+    const char *skip_to = fp.lines ? w + at + fp.line : w + pos;
+    if (fp.longest > q->params.max_record_size) {
+        /* a line among them may be too long: scan them all, the scanner decides */
+        *limit = (size_t)(skip_to - w);
+        if (*limit == pos)
+            *limit = r->wlen;
+        return pos;
+    }
     if (hit) {
         const char *eol = memchr(hit, '\n', (size_t)(end - hit));
         *limit = eol ? (size_t)(eol + 1 - w) : r->wlen;
     } else {
         if (final && skip_to < end) {
+            if ((size_t)(end - skip_to) > q->params.max_record_size) {
+                *limit = r->wlen; /* the last line, too long to skip unread */
+                return pos;
+            }
             skip_to = end;
-            lines++; /* the last line, without its newline */
+            fp.lines++; /* the last line, without its newline */
         }
         *limit = (size_t)(skip_to - w);
     }
     r->pf_seen += *limit - pos;
     r->pf_skipped += (size_t)(skip_to - (w + pos));
-    r->skipped += lines;
-    r->stats.records_scanned += lines;
+    r->skipped += fp.lines;
+    r->stats.records_scanned += fp.lines;
     return (size_t)(skip_to - w);
 }
 
@@ -800,6 +813,8 @@ static pluck_code commit_output(pluck_run *r, const pluck_run *l)
         size_t to = i < l->ncuts ? l->cuts[i] : l->out.buf.len;
         if (to == from)
             continue;
+        if (r->out.buf.len + (to - from) > FLUSH_AT && flush(r))
+            return r->state;
         if (!pl_buf_append(&r->out.buf, l->out.buf.data + from, to - from))
             return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         from = to;
@@ -1013,6 +1028,8 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
         return NULL;
     }
     r->stats.scan_kernel = pl_scanner_kernel(r->scan);
+    /* the prefilter measures the lines it skips only where they cross 64-byte blocks */
+    r->pf_off = q->params.max_record_size < 64;
     pl_writer_init(&r->out, &q->params.out);
     pl_scanner_set_max_fields(r->scan, UINT32_MAX);
     if (q->params.header == PL_HDR_NONE)

@@ -223,9 +223,9 @@ size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned c
 }
 
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
-                       size_t *lines, size_t *last_nl)
+                       pl_find_pos *at)
 {
-    return s->find(f, p, n, lines, last_nl);
+    return s->find(f, p, n, at);
 }
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
 

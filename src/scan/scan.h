@@ -81,12 +81,19 @@ typedef struct pl_find {
     int quote;                 /* the quote character, -1 when off */
 } pl_find;
 
+/* Where the search stands: lines passed and how long they were. */
+typedef struct pl_find_pos {
+    size_t lines;   /* newlines passed */
+    ptrdiff_t line; /* where the current line starts, relative to p (before p: negative) */
+    size_t longest; /* the longest line passed, its newline included; exact for lines that
+                     * cross a 64-byte block of the search, so exact whenever it is 64 or more */
+} pl_find_pos;
+
 /* The first i in [0, n) where p[i] is the quote or p[i] == first and p[i + dist] == last
- * (i + dist < n), or n.  Newlines in p[0, i) are added to *lines and the last one's
- * position is left in *last_nl (unchanged when there is none).  One pass over the bytes
- * with the scanner's kernel. */
+ * (i + dist < n), or n; the newlines in p[0, i) advance *at.  One pass over the bytes with
+ * the scanner's kernel. */
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
-                       size_t *lines, size_t *last_nl);
+                       pl_find_pos *at);
 
 /* How many bytes of p[0, n) equal c, with the scanner's kernel (the run's literal prefilter
  * counts the lines it skips with it). */

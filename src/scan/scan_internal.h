@@ -55,12 +55,11 @@ typedef struct pl_scan_state pl_scan_state;
 typedef void (*pl_fast_fn)(pl_scanner *s, pl_scan_state *st);
 typedef size_t (*pl_count_fn)(const char *p, size_t n, unsigned char c);
 size_t pl_count_scalar(const char *p, size_t n, unsigned char c);
-typedef size_t (*pl_find_fn)(const pl_find *f, const char *p, size_t n, size_t *lines,
-                             size_t *last_nl);
-size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
+typedef size_t (*pl_find_fn)(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
+size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 /* pl_find_scalar from position `from` on (the SIMD kernels' tail) */
 size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
-                           size_t *lines, size_t *last_nl);
+                           pl_find_pos *at);
 
 #if defined(__x86_64__) || defined(__i386__)
 size_t pl_stage1_sse42(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
@@ -71,15 +70,15 @@ void pl_fast_sse42(pl_scanner *s, pl_scan_state *st);
 void pl_fast_avx2(pl_scanner *s, pl_scan_state *st);
 size_t pl_count_sse42(const char *p, size_t n, unsigned char c);
 size_t pl_count_avx2(const char *p, size_t n, unsigned char c);
-size_t pl_find_sse42(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
-size_t pl_find_avx2(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
+size_t pl_find_sse42(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
+size_t pl_find_avx2(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 #endif
 #if defined(__aarch64__)
 size_t pl_stage1_neon(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_neon(pl_scanner *s, pl_scan_state *st);
 size_t pl_count_neon(const char *p, size_t n, unsigned char c);
-size_t pl_find_neon(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl);
+size_t pl_find_neon(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 #endif
 
 /* Largest stage-1 span: the event array holds one span. */

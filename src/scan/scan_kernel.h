@@ -192,34 +192,34 @@ PL_KTARGET size_t PL_KNAME(pl_count_)(const char *p, size_t n, unsigned char c)
 }
 
 /* Per 64-byte block: candidates where the literal's first byte is followed, dist bytes on,
- * by its last byte (two loads, no per-candidate branch), or a quote; newlines counted up to
- * the first candidate. */
-PL_KTARGET size_t PL_KNAME(pl_find_)(const pl_find *f, const char *p, size_t n, size_t *lines,
-                                     size_t *last_nl)
+ * by its last byte (two loads, no per-candidate branch), or a quote; the newlines before the
+ * first candidate are counted, and a line's length is taken where it crosses into a block. */
+PL_KTARGET size_t PL_KNAME(pl_find_)(const pl_find *f, const char *p, size_t n, pl_find_pos *at)
 {
     const pl_kvec va = pl_ksplat(f->first), vb = pl_ksplat(f->last), vn = pl_ksplat('\n');
     const pl_kvec vq = pl_ksplat(f->quote >= 0 ? (unsigned char)f->quote : f->first);
     const uint64_t qon = f->quote >= 0 ? ~(uint64_t)0 : 0;
     const size_t d = f->dist;
-    size_t i = 0, k = *lines;
+    size_t i = 0, k = at->lines, longest = at->longest;
+    ptrdiff_t line = at->line;
     for (; n >= d + 64 && i <= n - d - 64; i += 64) {
         pl_kblk x = pl_kload(p + i);
         uint64_t c = (pl_keq(x, va) & pl_keq(pl_kload(p + i + d), vb)) | (pl_keq(x, vq) & qon);
         uint64_t nl = pl_keq(x, vn);
-        if (c) {
+        if (c)
             nl &= (c & (0 - c)) - 1; /* the newlines before the first candidate */
-            if (nl) {
-                *last_nl = i + 63 - (size_t)__builtin_clzll(nl);
-                k += (size_t)__builtin_popcountll(nl);
-            }
-            *lines = k;
-            return i + (size_t)__builtin_ctzll(c);
-        }
         if (nl) {
-            *last_nl = i + 63 - (size_t)__builtin_clzll(nl);
+            size_t len = (size_t)((ptrdiff_t)(i + (size_t)__builtin_ctzll(nl)) - line) + 1;
+            if (len > longest)
+                longest = len;
+            line = (ptrdiff_t)(i + 64 - (size_t)__builtin_clzll(nl));
             k += (size_t)__builtin_popcountll(nl);
         }
+        if (c) {
+            *at = (pl_find_pos){.lines = k, .line = line, .longest = longest};
+            return i + (size_t)__builtin_ctzll(c);
+        }
     }
-    *lines = k;
-    return pl_find_scalar_from(f, p, i, n, lines, last_nl);
+    *at = (pl_find_pos){.lines = k, .line = line, .longest = longest};
+    return pl_find_scalar_from(f, p, i, n, at);
 }

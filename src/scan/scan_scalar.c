@@ -459,7 +459,7 @@ size_t pl_count_scalar(const char *p, size_t n, unsigned char c)
 }
 
 size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
-                           size_t *lines, size_t *last_nl)
+                           pl_find_pos *at)
 {
     for (size_t i = from; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
@@ -467,14 +467,17 @@ size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t 
             (c == f->first && n - i > f->dist && (unsigned char)p[i + f->dist] == f->last))
             return i;
         if (c == '\n') {
-            ++*lines;
-            *last_nl = i;
+            size_t len = (size_t)((ptrdiff_t)i - at->line) + 1;
+            if (len > at->longest)
+                at->longest = len;
+            at->line = (ptrdiff_t)i + 1;
+            at->lines++;
         }
     }
     return n;
 }
 
-size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, size_t *lines, size_t *last_nl)
+size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, pl_find_pos *at)
 {
-    return pl_find_scalar_from(f, p, 0, n, lines, last_nl);
+    return pl_find_scalar_from(f, p, 0, n, at);
 }

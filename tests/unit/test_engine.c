@@ -1495,3 +1495,21 @@ Test(engine, encoding_error_vs_record_size_independent_of_split)
     expect_run_error_p("SELECT * FROM S3Object", MAX64, "short\nab\x91yy\nshort\n",
                        PLUCK_E_INVALID_TEXT_ENCODING, 0, "short\n");
 }
+
+/* The literal prefilter skips lines without the literal unread, but not a line too long:
+ * OverMaxRecordSize is reported as without the prefilter (within the window and at the end
+ * of input). */
+Test(engine, prefilter_does_not_hide_over_long_records)
+{
+    static const kv MAX100[] = {{PLUCK_PARAM_MAX_RECORD_SIZE, "100"}, END};
+    char in[600];
+    char longf[201];
+    memset(longf, 'y', 200);
+    longf[200] = '\0';
+    snprintf(in, sizeof in, "a,zzz\nb,c\n%s,d\ne,zzz\n", longf);
+    expect_run_error_p("SELECT * FROM S3Object s WHERE s._2 = 'zzz'", MAX100, in,
+                       PLUCK_E_OVER_MAX_RECORD_SIZE, 3, "a,zzz\n");
+    snprintf(in, sizeof in, "a,zzz\nb,c\n%s", longf); /* the last line, no newline */
+    expect_run_error_p("SELECT * FROM S3Object s WHERE s._2 = 'zzz'", MAX100, in,
+                       PLUCK_E_OVER_MAX_RECORD_SIZE, 3, "a,zzz\n");
+}
