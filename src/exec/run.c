@@ -278,30 +278,109 @@ static void locate(pluck_run *r, const pl_batch *b, uint32_t i)
     r->err.byte_offset = b->offset[i];
 }
 
+/* A selected row: step the aggregates, offer it to ORDER BY, or output it (stops at LIMIT). */
+static pluck_code take_row(pluck_run *r, pl_eval_ctx *ctx, const pl_batch *b, uint32_t i)
+{
+    const pluck_query *q = r->q;
+    if (q->is_aggregate || q->norder_by) {
+        pluck_code rc = q->is_aggregate ? accumulate(r, ctx) : offer_sorted(r, ctx);
+        if (rc) {
+            locate(r, b, i);
+            return fail(r, rc);
+        }
+        return PLUCK_OK;
+    }
+    size_t mark = r->out.buf.len;
+    pluck_code rc = q->select_star ? emit_star(r, ctx->fields, ctx->nfields) : emit_cols(r, ctx);
+    if (rc) {
+        r->out.buf.len = mark; /* never leave half a record in the output */
+        locate(r, b, i);
+        return rc;
+    }
+    if ((rc = count_record(r)) == PLUCK_STOP)
+        r->state = PLUCK_STOP;
+    return rc;
+}
+
+static void set_row(pl_eval_ctx *ctx, pluck_run *r, const pl_batch *b, uint32_t i)
+{
+    ctx->fields = b->fields + b->first[i];
+    ctx->nfields = b->nfields[i];
+    if (r->scratch.used)
+        pl_arena_reset(&r->scratch);
+}
+
+/* WHERE over the rows [from, nrec) of a batch, one conjunct of its AND chain at a time over
+ * a selection vector of the rows still in play: a row leaves at its first FALSE conjunct,
+ * so each row evaluates exactly the conjuncts a row-by-row run evaluates.  Leaves in r->sel
+ * the rows where every conjunct is TRUE.  Returns false when some evaluation failed: the
+ * caller then goes row by row, so that the error reported is the one met first in input
+ * order (and none past the LIMIT or before an output error of an earlier row). */
+static bool filter_batch(pluck_run *r, pl_eval_ctx *ctx, const pl_batch *b, uint32_t from)
+{
+    uint32_t m = 0;
+    for (uint32_t i = from; i < b->nrec; i++) {
+        r->sel[m] = i;
+        r->unknown[m++] = 0;
+    }
+    for (uint32_t c = 0; c < r->nconj && m; c++) {
+        const pl_node *cn = r->conj[c];
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t i = r->sel[j];
+            int t;
+            set_row(ctx, r, b, i);
+            if (pl_eval_cond(ctx, cn, &t)) {
+                r->err = (pluck_error){0};
+                return false;
+            }
+            if (t == 0)
+                continue;
+            r->sel[k] = i;
+            r->unknown[k++] = (uint8_t)(r->unknown[j] | (t == 2));
+        }
+        m = k;
+    }
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < m; j++)
+        if (!r->unknown[j])
+            r->sel[k++] = r->sel[j];
+    r->nsel = k;
+    return true;
+}
+
 static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
 {
     const pluck_query *q = r->q;
     pl_eval_ctx ctx = {.q = q, .colmap = r->colmap, .scratch = &r->scratch, .err = &r->err};
-    for (uint32_t i = 0; i < b->nrec; i++) {
-        const pl_field *f = b->fields + b->first[i];
-        uint32_t nf = b->nfields[i];
-        if (!r->header_done) {
-            r->header_done = true;
-            if (q->params.header == PL_HDR_USE) {
-                if (take_header(r, f, nf))
-                    return r->state;
-                continue;
-            }
-            if (q->params.header == PL_HDR_IGNORE) {
-                bind_columns(r); /* cannot fail without names; restores the pushdown */
-                continue;
-            }
+    uint32_t i = 0;
+    if (!r->header_done && b->nrec) {
+        r->header_done = true;
+        if (q->params.header == PL_HDR_USE) {
+            if (take_header(r, b->fields + b->first[0], b->nfields[0]))
+                return r->state;
+            i = 1;
+        } else if (q->params.header == PL_HDR_IGNORE) {
+            bind_columns(r); /* cannot fail without names; restores the pushdown */
+            i = 1;
         }
+    }
+    if (r->nconj && filter_batch(r, &ctx, b, i)) {
+        /* records scanned as a row-by-row run counts them: up to where it stops */
+        uint64_t scanned = r->stats.records_scanned - i;
+        for (uint32_t j = 0; j < r->nsel; j++) {
+            set_row(&ctx, r, b, r->sel[j]);
+            r->stats.records_scanned = scanned + r->sel[j] + 1;
+            pluck_code rc = take_row(r, &ctx, b, r->sel[j]);
+            if (rc)
+                return rc;
+        }
+        r->stats.records_scanned = scanned + b->nrec;
+        return PLUCK_OK;
+    }
+    for (; i < b->nrec; i++) {
         r->stats.records_scanned++;
-        ctx.fields = f;
-        ctx.nfields = nf;
-        if (r->scratch.used)
-            pl_arena_reset(&r->scratch);
+        set_row(&ctx, r, b, i);
         if (q->where) {
             int t;
             pluck_code rc = pl_eval_cond(&ctx, q->where, &t);
@@ -312,26 +391,9 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
             if (t != 1)
                 continue;
         }
-        if (q->is_aggregate || q->norder_by) {
-            pluck_code rc = q->is_aggregate ? accumulate(r, &ctx) : offer_sorted(r, &ctx);
-            if (rc) {
-                locate(r, b, i);
-                return fail(r, rc);
-            }
-            continue;
-        }
-        size_t mark = r->out.buf.len;
-        pluck_code rc = q->select_star ? emit_star(r, f, nf) : emit_cols(r, &ctx);
-        if (rc) {
-            r->out.buf.len = mark; /* never leave half a record in the output */
-            locate(r, b, i);
+        pluck_code rc = take_row(r, &ctx, b, i);
+        if (rc)
             return rc;
-        }
-        if ((rc = count_record(r))) {
-            if (rc == PLUCK_STOP)
-                r->state = PLUCK_STOP;
-            return rc;
-        }
     }
     return PLUCK_OK;
 }
@@ -999,6 +1061,26 @@ pluck_code pluck_run_fd(pluck_run *r, int fd)
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
+/* The conjuncts of WHERE's AND chain, in evaluation order, with room for a batch's
+ * selection vector (filter_batch). */
+static bool flatten_and(pluck_run *r, const pl_node *n)
+{
+    if (n->op == PL_N_AND)
+        return flatten_and(r, n->args[0]) && flatten_and(r, n->args[1]);
+    if (!r->sel) {
+        r->sel = malloc(BATCH_RECORDS * sizeof *r->sel);
+        r->unknown = malloc(BATCH_RECORDS);
+        if (!r->sel || !r->unknown)
+            return false;
+    }
+    const pl_node **c = realloc(r->conj, (r->nconj + 1) * sizeof *c);
+    if (!c)
+        return false;
+    r->conj = c;
+    r->conj[r->nconj++] = n;
+    return true;
+}
+
 pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *opaque)
 {
     if (!q)
@@ -1024,6 +1106,10 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
                                  q->params.max_groups);
     if (!r->scan || !r->colmap || !r->keys || (q->is_aggregate && !r->groups) ||
         (q->is_aggregate && !q->ngroup_by && !r->single) || (q->norder_by && !r->topn)) {
+        pluck_run_free(r);
+        return NULL;
+    }
+    if (q->where && !flatten_and(r, q->where)) {
         pluck_run_free(r);
         return NULL;
     }
@@ -1055,6 +1141,9 @@ void pluck_run_free(pluck_run *r)
     pl_arena_free(&r->scratch);
     pl_writer_free(&r->out);
     free(r->cuts);
+    free(r->conj);
+    free(r->sel);
+    free(r->unknown);
     free(r);
 }
 

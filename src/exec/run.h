@@ -66,6 +66,13 @@ struct pluck_run {
     uint64_t emitted;
     uint32_t max_fields; /* fields the scanner cuts (projection pushdown) */
 
+    /* WHERE by batch: the conjuncts of its AND chain, the rows still in play, and whether a
+     * row met an unknown (NULL/MISSING) conjunct (run.c: filter_batch) */
+    const pl_node **conj;
+    uint32_t nconj, nsel;
+    uint32_t *sel;
+    uint8_t *unknown;
+
     /* a lane holds its output for the parent; cuts: where a sequential run would have
      * flushed, so the parent hands the output over in the same chunks */
     bool is_lane;

@@ -477,14 +477,42 @@ static const pl_value *required_literal(const pl_node *n)
     return NULL;
 }
 
+/* A condition whose evaluation can raise no error: columns and constants compared,
+ * matched, tested and combined, nothing cast, computed or called. */
+static bool cannot_fail(const pl_node *n)
+{
+    switch ((pl_node_op)n->op) {
+    case PL_N_CONST:
+    case PL_N_COL: return true;
+    case PL_N_NOT:
+    case PL_N_AND:
+    case PL_N_OR:
+    case PL_N_CMP:
+    case PL_N_CMP_STR:
+    case PL_N_CMP_NUM:
+    case PL_N_LIKE_LIT:
+    case PL_N_BETWEEN:
+    case PL_N_IN:
+    case PL_N_IS:
+        for (uint32_t i = 0; i < n->nargs; i++)
+            if (n->args[i] && !cannot_fail(n->args[i]))
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
 /* The prefilter looks for the literal in raw bytes, so it must read there exactly as in the
  * field: no quote or escape character (quoting could change its bytes), no delimiter, and
- * records that are lines (a newline record delimiter, no quoted newlines). */
+ * records that are lines (a newline record delimiter, no quoted newlines).  And skipping a
+ * line must not skip an error: a line without the literal can still fail in a conjunct
+ * evaluated before the literal's, or after it when its column is MISSING (unknown, so AND
+ * goes on), so only a WHERE that cannot fail is prefiltered. */
 static void choose_prefilter(struct pluck_query *q)
 {
     const pl_value *lit = required_literal(q->where);
     const pl_dialect *d = &q->params.in;
-    if (!lit || lit->u.s.len == 0 || d->allow_quoted_record_delim || d->record_delim.len != 1 ||
+    if (!lit || !cannot_fail(q->where) || lit->u.s.len == 0 || d->allow_quoted_record_delim || d->record_delim.len != 1 ||
         d->record_delim.s[0] != '\n')
         return;
     for (uint32_t i = 0; i < lit->u.s.len; i++) {

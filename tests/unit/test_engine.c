@@ -1513,3 +1513,27 @@ Test(engine, prefilter_does_not_hide_over_long_records)
     expect_run_error_p("SELECT * FROM S3Object s WHERE s._2 = 'zzz'", MAX100, in,
                        PLUCK_E_OVER_MAX_RECORD_SIZE, 3, "a,zzz\n");
 }
+
+/* WHERE runs a batch one conjunct at a time (run.c: filter_batch); results and the error
+ * reported must be those of a row-by-row run: the first error in input order, none past the
+ * LIMIT, an output error of an earlier row before a WHERE error of a later one, and rows
+ * with an unknown conjunct still evaluating the conjuncts after it. */
+Test(engine, where_by_batch_matches_row_by_row)
+{
+    /* row 1 fails in the second conjunct, row 2 in the first: row 1's error */
+    expect_run_error("SELECT _1 FROM S3Object WHERE CAST(_2 AS INT) > 0 AND CAST(_3 AS INT) > 0",
+                     "a,1,x\nb,y,1\n", PLUCK_E_CAST_FAILED, 1);
+    /* the LIMIT is met before the row that would fail */
+    expect("SELECT _1 FROM S3Object WHERE CAST(_2 AS INT) > 0 LIMIT 1", "a,1\nb,x\n", "a\n");
+    /* row 1's output fails before row 2's WHERE would */
+    expect_run_error("SELECT CAST(_1 AS INT) FROM S3Object WHERE CAST(_2 AS INT) > 0",
+                     "x,1\nb,y\n", PLUCK_E_CAST_FAILED, 1);
+    /* MISSING in the first conjunct (unknown): the second is still evaluated, and fails */
+    expect_run_error("SELECT _1 FROM S3Object WHERE _3 = 'a' AND CAST(_2 AS INT) > 0",
+                     "1,5,a\n1,x\n", PLUCK_E_CAST_FAILED, 2);
+    /* unknown AND TRUE selects nothing; FALSE AND error is FALSE */
+    expect("SELECT _1 FROM S3Object WHERE _3 = 'a' AND CAST(_2 AS INT) > 0",
+           "1,5\n2,5,a\n3,5,b\n", "2\n");
+    expect("SELECT _1 FROM S3Object WHERE _2 = 'ok' AND CAST(_3 AS INT) > 0",
+           "1,no,x\n2,ok,3\n", "2\n");
+}
