@@ -239,7 +239,11 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
     case '-':
         if (!align(&a, &b))
             break;
-        r = op == '+' ? a.u.d + b.u.d : a.u.d - b.u.d;
+        /* two coefficients below 1e38 can reach 2e38, past the 1.7e38 an __int128 holds
+         * (F15 in tests/HARDENING.md: undefined behaviour, caught by UBSan) */
+        if (op == '+' ? __builtin_add_overflow(a.u.d, b.u.d, &r)
+                      : __builtin_sub_overflow(a.u.d, b.u.d, &r))
+            break;
         if (!dec_fits(r))
             break;
         *out = pl_decimal_make(r, a.scale);
@@ -291,7 +295,9 @@ static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
         if (absrem >= absb - absrem)
             q += ((num < 0) != (b.u.d < 0)) ? -1 : 1;
         while (sc < 0) {
-            if (!dec_fits(q * 10))
+            /* |q| may be up to 1e38: test before multiplying (F15: q * 10 wrapped, so
+             * 7e37 / 0.2 printed 9717633079061536536625392568231788544) */
+            if (q >= DEC_LIMIT / 10 || q <= -DEC_LIMIT / 10)
                 goto fallback;
             q *= 10;
             sc++;

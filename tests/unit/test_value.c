@@ -674,3 +674,22 @@ Test(value_convert, decimal_from_double_exponent_range)
     cr_assert(pl_decimal_from_double(1.5e25, &out));
     cr_assert_str_eq(text_of(&out).s, "15000000000000000000000000");
 }
+
+/* F15 (tests/HARDENING.md): decimal sums and differences near 1e38 overflowed __int128
+ * (undefined behaviour), and a quotient scaled up by 10 wrapped: 7e37 / 0.2 gave
+ * 9717633079061536536625392568231788544.  Past 1e38 the result is a FLOAT. */
+Test(value_arith, decimal_near_the_limit)
+{
+    static const char n9e37[] = "90000000000000000000000000000000000000";
+    expect_arith(n9e37, '+', n9e37, PL_FLOAT, "1.8e38");
+    expect_arith("-90000000000000000000000000000000000000", '-', n9e37, PL_FLOAT, "-1.8e38");
+    expect_arith("70000000000000000000000000000000000000", '/', "0.2", PL_FLOAT, "3.5e38");
+    expect_arith("68000000000000000000000000000000000000", '/', "0.2", PL_FLOAT, "3.4e38");
+    expect_arith("20000000000000000000000000000000000000", '/', "0.5", PL_DECIMAL,
+                 "40000000000000000000000000000000000000");
+    expect_arith("9999999999999999999999999999999999999", '/', "0.1", PL_DECIMAL,
+                 "99999999999999999999999999999999999990");
+    expect_arith("99999999999999999999999999999999999999", '-', "1", PL_DECIMAL,
+                 "99999999999999999999999999999999999998");
+    expect_arith("99999999999999999999999999999999999999", '+', "1", PL_FLOAT, "1e38");
+}
