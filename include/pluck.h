@@ -313,9 +313,8 @@ PLUCK_API pluck_code pluck_run_finish(pluck_run *r);
 /** Pull the whole input through `read`, then finish.  Stops reading as soon as LIMIT is met. */
 PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque);
 /** Pull the whole input from a file descriptor (not closed), then finish.  With THREADS >= 2
- *  a plain regular file is mapped into memory and split across two threads (see
- *  PLUCK_PARAM_THREADS); truncating the file during such a run raises SIGBUS, as with any
- *  mapped file. */
+ *  a plain regular file is read with pread() in blocks split across two threads (see
+ *  PLUCK_PARAM_THREADS), up to the size it has when the run gets there. */
 PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
 
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);

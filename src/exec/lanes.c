@@ -3,37 +3,38 @@
  *
  * A plain file (no decompression to overlap with) would keep one core busy and leave the
  * other idle.  Here the rest of the input, once the run has read the header and checked the
- * first bytes, is cut into blocks that end at a record delimiter, and two lanes (the
- * calling thread and one more) each take the next block, scan it with their own scanner and
- * evaluate the query into their own buffers (run.c: pl_run_lane_block), then commit it to
- * the run strictly in input order (pl_run_lane_commit).  Blocks are cut where it is safe:
- * only when a record delimiter always ends a record (AllowQuotedRecordDelimiter FALSE, a
- * one-byte delimiter), which pl_run_lanes_eligible() checks.
+ * first bytes, is cut into blocks of whole records, and two lanes (the calling thread and
+ * one more) each take the next block, scan it with their own scanner and evaluate the query
+ * into their own buffers (run.c: pl_run_lane_block), then commit it to the run strictly in
+ * input order (pl_run_lane_commit).  Blocks are cut where it is safe: only when a record
+ * delimiter always ends a record (AllowQuotedRecordDelimiter FALSE, a one-byte delimiter),
+ * which pl_run_lanes_eligible() checks.
  *
  * One mutex guards the source and a ring of block slots: a lane takes the next block into a
  * free slot, processes it unlocked, marks it done, then commits every done block that is
  * next in input order (its own or the other lane's), so a lane never waits for the other
- * unless the ring is full.  The source is the file mapped into memory when it can be
- * (no copy at all: a block is a slice of the mapping, cut after the first delimiter 1 MiB
- * on; pages are unmapped once their blocks are committed, so memory stays flat), else reads
- * into each lane's buffer (serial, but overlapping the other lane's scanning), the bytes
- * after a block's last delimiter carried into the next block.  The mapping covers the file
- * as large as it was at the start; what follows it, and what a file that grew adds, is read.
- * Two lanes: the calling thread and one more; when the second cannot be started, the
- * calling thread does all blocks.
+ * unless the ring is full.
+ *
+ * Where the input is a regular file, a block is a range of it: block k owns the records
+ * that start in [k MiB, k+1 MiB) from where the lanes began, so each lane finds its own
+ * bounds (the first record start at or after each end, read with a small pread()) and reads
+ * its range with pread() in pieces that stay in the cache while they are scanned: both
+ * lanes read at once and nothing is carried between blocks.  Otherwise (no file, or
+ * PLUCK_PREAD=0) the lanes read through the run's read callback, one block at a time under
+ * the mutex, and the bytes after a block's last delimiter are carried into the next.
+ * When the second thread cannot be started, the calling thread does all blocks.
  */
 #include "exec/run.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define BLOCK (1024 * 1024) /* bytes read per block */
 #define NSLOTS 4 /* blocks in flight: taken, processed or waiting to be committed */
-#define RELEASE (8u << 20) /* committed mapped bytes unmapped at once */
 
 typedef struct lanes lanes;
 
@@ -43,10 +44,9 @@ typedef struct slot {
     char *buf;      /* read mode: the block's bytes */
     size_t cap;
     enum { FREE, BUSY, DONE } state;
-    uint64_t seq, base;
-    char *blk;      /* the block: buf or a slice of the mapping */
-    size_t len, map_end;
-    bool final;
+    uint64_t seq;
+    pl_block b;     /* the block: buf, or a range of the file */
+    uint64_t from;  /* range mode: the block's nominal start (a multiple of BLOCK) */
     pluck_code err;
 } slot;
 
@@ -62,15 +62,10 @@ struct lanes {
     uint64_t next_base; /* stream offset of the next block */
     uint64_t next_seq;
     bool eof;
-    /* the mapped file, under mu: bytes [0, map_len) of `map` are the input from next_base on
-     * when the lanes started; map_pos is the next block's start; pages before `released`
-     * are unmapped (whole pages only); map_fd is repositioned past the mapping at its end */
-    int map_fd;
-    const char *map;
-    size_t map_len, map_pos;
-    char *map_start, *released;
-    size_t map_total; /* bytes mapped from map_start */
-    size_t map_bytes; /* the file's size: where reading goes on after the mapping */
+    /* range mode (fd >= 0): the file from offset `start` (stream offset start_base) to
+     * `size` is read in ranges; next_from is the next block's nominal start, under mu */
+    int fd;
+    uint64_t start, start_base, size, next_from;
     /* commit order, under mu */
     uint64_t commit_seq;
     bool stop;
@@ -162,75 +157,53 @@ static size_t take_block(lanes *L, slot *ln, bool *final, pluck_code *err)
     return n;
 }
 
-static const char *last_of(const char *p, size_t n, char c)
+/* Range mode: the first record start at or after file offset x (the offset after the first
+ * delimiter at or after x - 1), or the file's end.  Past max_record_size + 2 bytes without a
+ * delimiter the record there is too long anyway: the bound is put there, and the block
+ * before it ends with that record unfinished, for its scanner to report.  UINT64_MAX when
+ * reading failed. */
+static uint64_t first_start(const lanes *L, uint64_t x, char *probe, size_t cap)
 {
-    while (n--)
-        if (p[n] == c)
-            return p + n;
-    return NULL;
-}
-
-/* Under mu: the next block as a slice of the mapping, or NULL when the mapping is used up
- * (its tail after the last delimiter then goes to the carry, and reading takes over). */
-static const char *take_mapped(lanes *L, size_t *len, pluck_code *err)
-{
+    if (x <= L->start)
+        return L->start;
+    if (x >= L->size)
+        return L->size;
     const pluck_query *q = L->r->q;
     const char rd = q->params.in.record_delim.s[0];
-    const size_t start = L->map_pos, n = L->map_len - start;
-    const size_t over = q->params.max_record_size + 2; /* longer cannot be one record */
-    const char *p = L->map + start;
-    size_t end = 0;
-    if (n > BLOCK) {
-        size_t look = n - BLOCK < over ? n - BLOCK : over;
-        const char *d = memchr(p + BLOCK, rd, look);
+    const uint64_t stop = x - 1 + q->params.max_record_size + 2;
+    for (uint64_t at = x - 1; at < L->size && at < stop;) {
+        size_t want = cap;
+        if (want > L->size - at)
+            want = (size_t)(L->size - at);
+        ssize_t n = pread(L->fd, probe, want, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return UINT64_MAX;
+        if (n == 0)
+            return L->size; /* the file shrank */
+        const char *d = memchr(probe, rd, (size_t)n);
         if (d)
-            end = (size_t)(d + 1 - p);
-        else if (look == over)
-            end = BLOCK + over; /* a record too long: the scanner reports it */
+            return at + (uint64_t)(d - probe) + 1;
+        at += (uint64_t)n;
     }
-    if (!end) {
-        /* the mapping's last block: through its last delimiter; the rest is carried */
-        const char *d = last_of(p, n, rd);
-        end = d ? (size_t)(d + 1 - p) : 0;
-        size_t tail = n - end;
-        if (tail > over) {
-            end += over; /* the carry would be a record too long: scan it to fail */
-        } else {
-            if (!reserve(&L->carry, &L->carry_cap, tail + 1)) {
-                *err = PLUCK_E_OUT_OF_MEMORY;
-                return NULL;
-            }
-            memcpy(L->carry, p + end, tail);
-            L->ncarry = tail;
-            L->r->stats.bytes_scanned += tail;
-            L->r->stats.bytes_processed += tail;
-            L->map_pos = L->map_len;
-            /* the file may have grown: reading goes on after the mapping */
-            if (lseek(L->map_fd, (off_t)L->map_bytes, SEEK_SET) < 0)
-                *err = PLUCK_E_READ_ERROR;
-            if (!end || *err)
-                return NULL;
-        }
-    }
-    if (L->map_pos != L->map_len)
-        L->map_pos = start + end;
-    L->r->stats.bytes_scanned += end;
-    L->r->stats.bytes_processed += end;
-    *len = end;
-    return p;
+    return stop < L->size ? stop : L->size;
 }
 
-/* After the block ending at mapping offset `end` is committed: unmap the whole pages before
- * it (the next block starts at end, so the page holding end stays). */
-static void release_mapped(lanes *L, size_t end)
+/* Range mode, outside mu: the bounds of the block whose nominal start is sl->from. */
+static void bound_range(lanes *L, slot *sl)
 {
-    long pg = sysconf(_SC_PAGESIZE);
-    uintptr_t upto = (uintptr_t)(L->map + end) & ~(uintptr_t)(pg > 0 ? pg - 1 : 4095);
-    /* in steps of RELEASE: each unmap stops the other lane's page faults and flushes its TLB */
-    if (upto >= (uintptr_t)L->released + RELEASE || end == L->map_len) {
-        munmap(L->released, upto - (uintptr_t)L->released);
-        L->released = (char *)upto;
+    char probe[4096];
+    uint64_t s = first_start(L, sl->from, probe, sizeof probe);
+    uint64_t e = first_start(L, sl->from + BLOCK, probe, sizeof probe);
+    if (s == UINT64_MAX || e == UINT64_MAX) {
+        sl->err = PLUCK_E_READ_ERROR;
+        return;
     }
+    if (e < s)
+        e = s; /* a record longer than the block: it belongs to the block where it starts */
+    sl->b = (pl_block){.fd = L->fd, .off = s, .len = (size_t)(e - s),
+                       .base = L->start_base + (s - L->start), .final = e >= L->size};
 }
 
 /* Under mu: commit every done block that is next in input order. */
@@ -242,15 +215,18 @@ static void commit_ready(lanes *L)
         if (sl->state != DONE || sl->seq != L->commit_seq)
             return;
         if (!L->stop) {
-            if (sl->err)
+            if (sl->err) {
                 pl_run_fail_msg(r, sl->err, sl->err == PLUCK_E_READ_ERROR
                                                 ? "The input could not be read."
                                                 : "Out of memory.");
-            else if (sl->len)
-                pl_run_lane_commit(r, sl->run, sl->blk, sl->len, sl->base, sl->final);
-            if (sl->blk != sl->buf && L->map)
-                release_mapped(L, sl->map_end);
-            if (r->state != PLUCK_OK || sl->err || sl->final) {
+            } else if (sl->b.len) {
+                if (L->fd >= 0) { /* a range is counted as it is committed */
+                    r->stats.bytes_scanned += sl->b.len;
+                    r->stats.bytes_processed += sl->b.len;
+                }
+                pl_run_lane_commit(r, sl->run, &sl->b);
+            }
+            if (r->state != PLUCK_OK || sl->err || sl->b.final) {
                 L->stop = true;
                 L->eof = true;
             }
@@ -260,10 +236,15 @@ static void commit_ready(lanes *L)
     }
 }
 
+static bool more_input(const lanes *L)
+{
+    return L->fd >= 0 ? L->next_from < L->size : !(L->eof && L->ncarry == 0);
+}
+
 static void lane_loop(lanes *L)
 {
     pthread_mutex_lock(&L->mu);
-    while (!L->stop && !(L->eof && L->ncarry == 0 && L->map_pos == L->map_len)) {
+    while (!L->stop && more_input(L)) {
         slot *sl = &L->slots[L->next_seq % NSLOTS];
         if (sl->state != FREE) { /* the ring is full: wait for a commit */
             pthread_cond_wait(&L->turn, &L->mu);
@@ -271,25 +252,23 @@ static void lane_loop(lanes *L)
         }
         sl->state = BUSY;
         sl->seq = L->next_seq++;
-        sl->base = L->next_base;
-        sl->final = false;
         sl->err = PLUCK_OK;
-        sl->len = 0;
-        /* a mapped block is only read: process() leaves a block's bytes as they are */
-        sl->blk = L->map_pos < L->map_len
-                      ? (char *)(uintptr_t)take_mapped(L, &sl->len, &sl->err)
-                      : NULL;
-        sl->map_end = L->map_pos;
-        if (!sl->blk && !sl->err) {
-            sl->len = take_block(L, sl, &sl->final, &sl->err);
-            sl->blk = sl->buf;
+        if (L->fd >= 0) {
+            sl->from = L->next_from;
+            L->next_from += BLOCK;
+        } else {
+            bool final;
+            size_t len = take_block(L, sl, &final, &sl->err);
+            sl->b = (pl_block){.buf = sl->buf, .fd = -1, .len = len, .base = L->next_base,
+                               .final = final};
+            L->next_base += len;
         }
-        L->next_base += sl->len;
         pthread_mutex_unlock(&L->mu);
 
-        if (!sl->err && sl->len) {
-            pl_run_lane_block(sl->run, sl->blk, sl->len, sl->base, sl->final);
-        }
+        if (L->fd >= 0)
+            bound_range(L, sl);
+        if (!sl->err && sl->b.len)
+            pl_run_lane_block(sl->run, &sl->b);
 
         pthread_mutex_lock(&L->mu);
         sl->state = DONE;
@@ -305,42 +284,29 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-/* Map the file from the window's first byte (which is the file's offset now minus what the
- * window holds) to its end.  Leaves L->map NULL when it cannot. */
-static void map_input(lanes *L, int fd)
+/* Range mode when fd is a regular file the run reads from its current offset on: the
+ * window's bytes are the file's from (offset - what the window holds). */
+static void use_ranges(lanes *L, int fd)
 {
     struct stat st;
-    long pg = sysconf(_SC_PAGESIZE);
-    const char *env = getenv("PLUCK_MMAP"); /* "0": read instead (tests of the read path) */
-    off_t cur = lseek(fd, 0, SEEK_CUR);
-    if (fd < 0 || (env && !strcmp(env, "0")) || pg <= 0 || cur < 0 || fstat(fd, &st) ||
-        !S_ISREG(st.st_mode))
+    const char *env = getenv("PLUCK_PREAD"); /* "0": read instead (tests of that path) */
+    off_t cur = fd >= 0 ? lseek(fd, 0, SEEK_CUR) : -1;
+    if (cur < 0 || (env && !strcmp(env, "0")) || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+        cur < (off_t)L->ncarry || st.st_size < cur)
         return;
-    off_t from = cur - (off_t)L->ncarry;
-    if (from < 0 || st.st_size <= cur || (uint64_t)st.st_size - (uint64_t)from > SIZE_MAX / 2)
-        return;
-    off_t aligned = from & ~(off_t)(pg - 1);
-    size_t len = (size_t)(st.st_size - aligned);
-    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, aligned);
-    if (m == MAP_FAILED)
-        return;
-    madvise(m, len, MADV_SEQUENTIAL);
-    L->map_fd = fd;
-    L->map_start = L->released = m;
-    L->map_total = len;
-    L->map_bytes = (size_t)st.st_size; /* the file offset where reading goes on */
-    L->map = (const char *)m + (from - aligned);
-    L->map_len = (size_t)(st.st_size - from);
-    L->map_pos = 0;
-    /* the carry is in the mapping too; what was read past it is counted again per block */
-    L->r->stats.bytes_scanned -= (uint64_t)(cur - from);
-    L->r->stats.bytes_processed -= (uint64_t)(cur - from);
+    L->fd = fd;
+    L->start = L->next_from = (uint64_t)cur - L->ncarry;
+    L->start_base = L->next_base;
+    L->size = (uint64_t)st.st_size;
+    /* the window's bytes are read again as part of the first range */
+    L->r->stats.bytes_scanned -= L->ncarry;
+    L->r->stats.bytes_processed -= L->ncarry;
     L->ncarry = 0;
 }
 
 pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
 {
-    lanes L = {.r = r, .read = read, .opaque = opaque, .map_fd = -1};
+    lanes L = {.r = r, .read = read, .opaque = opaque, .fd = -1};
     pthread_t th;
     bool started = false;
     /* what the window holds after the first pass is the start of the next record */
@@ -351,6 +317,7 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
     L.next_base = r->wbase;
     r->wbase += r->wlen;
     r->wlen = 0;
+    use_ranges(&L, fd);
     bool ok = true;
     for (int i = 0; i < NSLOTS; i++)
         ok = (L.slots[i].run = pl_run_lane_create(r)) != NULL && ok;
@@ -360,7 +327,6 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
         if (pthread_cond_init(&L.turn, NULL)) {
             pl_run_fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         } else {
-            map_input(&L, fd);
             started = pthread_create(&th, NULL, lane_main, &L) == 0;
             lane_loop(&L);
             if (started)
@@ -369,9 +335,13 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
         }
         pthread_mutex_destroy(&L.mu);
     }
-    r->wbase = L.next_base;
-    if (L.map_start)
-        munmap(L.released, (size_t)(L.map_start + L.map_total - L.released));
+    if (L.fd >= 0) {
+        r->wbase = L.start_base + (L.size - L.start);
+        if (r->state == PLUCK_OK)
+            lseek(L.fd, (off_t)L.size, SEEK_SET); /* as a read to the end would leave it */
+    } else {
+        r->wbase = L.next_base;
+    }
     for (int i = 0; i < NSLOTS; i++) {
         pluck_run_free(L.slots[i].run);
         free(L.slots[i].buf);

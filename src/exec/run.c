@@ -853,7 +853,47 @@ static void reset_aggs(pluck_run *r)
     }
 }
 
-pluck_code pl_run_lane_block(pluck_run *l, char *buf, size_t len, uint64_t base, bool final)
+/* Read [off, off + len) of fd (stream offsets from base on) through the window: a piece at
+ * a time, so the bytes are scanned while they are still in the cache. */
+#define PIECE (64 * 1024)
+static pluck_code process_range(pluck_run *r, int fd, uint64_t off, size_t len, uint64_t base,
+                                bool final)
+{
+    r->wlen = 0;
+    r->wbase = base;
+    size_t done = 0;
+    while (done < len) {
+        size_t want = len - done < PIECE ? len - done : PIECE;
+        if (window_reserve(r, want))
+            return r->state;
+        ssize_t n = pread(fd, r->win + r->wlen, want, (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail_msg(r, PLUCK_E_READ_ERROR, "The input could not be read.");
+        if (n == 0) { /* the file shrank while it was read */
+            final = true;
+            break;
+        }
+        r->wlen += (size_t)n;
+        done += (size_t)n;
+        if (process(r, false))
+            return r->state;
+    }
+    if (process(r, final))
+        return r->state;
+    if (r->wlen)
+        return fail_msg(r, PLUCK_E_INTERNAL_ERROR, "A block did not end at a record end.");
+    return PLUCK_OK;
+}
+
+static pluck_code run_block(pluck_run *r, const pl_block *b)
+{
+    return b->buf ? process_block(r, b->buf, b->len, b->base, b->final)
+                  : process_range(r, b->fd, b->off, b->len, b->base, b->final);
+}
+
+pluck_code pl_run_lane_block(pluck_run *l, const pl_block *b)
 {
     l->state = PLUCK_OK;
     l->err = (pluck_error){0};
@@ -864,7 +904,7 @@ pluck_code pl_run_lane_block(pluck_run *l, char *buf, size_t len, uint64_t base,
     l->ncuts = 0;
     pl_scanner_set_recno(l->scan, 0);
     reset_aggs(l);
-    return process_block(l, buf, len, base, final);
+    return run_block(l, b);
 }
 
 /* Hand the lane's output over in the chunks a sequential run would have flushed. */
@@ -888,14 +928,13 @@ static pluck_code commit_output(pluck_run *r, const pluck_run *l)
 
 /* Called in input order, one block at a time: take over the lane's results for the block,
  * or process the block again here when the lane failed or met the LIMIT in it. */
-pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *l, char *buf, size_t len, uint64_t base,
-                              bool final)
+pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *l, const pl_block *b)
 {
     if (r->state != PLUCK_OK)
         return r->state;
     const pluck_query *q = r->q;
     if (l->state != PLUCK_OK || (q->has_limit && r->emitted + l->emitted >= q->limit)) {
-        process_block(r, buf, len, base, final);
+        run_block(r, b);
         return r->state;
     }
     pl_scanner_set_recno(r->scan, pl_scanner_recno(r->scan) + pl_scanner_recno(l->scan));

@@ -81,16 +81,26 @@ struct pluck_run {
     size_t ncuts, cuts_cap;
 };
 
+/* One block of whole records for a lane: bytes in memory, or a range of a file read with
+ * pread() through the run's window. */
+typedef struct pl_block {
+    char *buf;      /* the bytes (only read), or NULL: read [off, off + len) of fd */
+    int fd;
+    uint64_t off;
+    size_t len;
+    uint64_t base;  /* stream offset of the block's first byte */
+    bool final;     /* the block ends the input */
+} pl_block;
+
 /* run.c: lanes */
 pluck_run *pl_run_lane_create(const pluck_run *parent);
-pluck_code pl_run_lane_block(pluck_run *lane, char *buf, size_t len, uint64_t base, bool final);
-pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *lane, char *buf, size_t len,
-                              uint64_t base, bool final);
+pluck_code pl_run_lane_block(pluck_run *lane, const pl_block *b);
+pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *lane, const pl_block *b);
 bool pl_run_lanes_eligible(const pluck_run *r);
 pluck_code pl_run_fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
 
 /* lanes.c: the rest of a plain input through two threads, committing into r; fd (the
- * regular file `read` reads, or -1) is mapped into memory when it can be */
+ * regular file `read` reads, or -1) is read in ranges with pread() when it can be */
 pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd);
 
 #endif /* PL_RUN_H */

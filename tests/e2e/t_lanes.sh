@@ -1,9 +1,9 @@
-# t_lanes.sh — plain files split across two threads (src/exec/lanes.c), mapped into memory
-# and (PLUCK_MMAP=0) read into buffers, give exactly what one thread gives: the same output bytes, statistics, exit status and error message (with the
-# same record number and byte offset), whatever the query, the dialect, or where in the
-# file an error or the LIMIT falls.  The files are a few MiB, so they span several 1 MiB
-# blocks; each case also checks a figure computed without pluck, so a bug both paths share
-# cannot pass.
+# t_lanes.sh — plain files split across two threads (src/exec/lanes.c), read in ranges with
+# pread() and (PLUCK_PREAD=0) through the read callback, give exactly what one thread gives:
+# the same output bytes, statistics, exit status and error message (with the same record
+# number and byte offset), whatever the query, the dialect, or where in the file an error or
+# the LIMIT falls.  The files are a few MiB, so they span several 1 MiB blocks; each case
+# also checks a figure computed without pluck, so a bug both paths share cannot pass.
 T="$E2E_TMP/lanes"
 mkdir -p "$T"
 "$TOOLS/gencsv" 6M >"$T/s.csv"
@@ -93,10 +93,10 @@ cond "IntegerOverflow mid-file: code" grep -q 'IntegerOverflow' "$T/err"
 EARLY=0
 }
 
-MODE=mapped
+MODE=ranges
 cases
 MODE=read
-PLUCK_MMAP=0
-export PLUCK_MMAP
+PLUCK_PREAD=0
+export PLUCK_PREAD
 cases
-unset PLUCK_MMAP
+unset PLUCK_PREAD

@@ -5,7 +5,7 @@
  * Generated files of a few MiB (several 1 MiB blocks): quoted fields with delimiters and
  * doubled quotes, CRLF and LF, comment and empty lines, and now and then a damaged record
  * (an unescaped quote, a field that does not cast, a record too long).  Each query runs as
- * pluck_run_fd() with THREADS 2 on the file, mapped and (PLUCK_MMAP=0) read, and as
+ * pluck_run_fd() with THREADS 2 on the file, in ranges and (PLUCK_PREAD=0) read, and as
  * pluck_run_feed() with THREADS 1 on the same bytes; the output bytes, the result code, the
  * error's record, byte offset and message, and the record counts must be identical, and the
  * chunks handed to the write callback stay within 64 KiB.
@@ -195,11 +195,11 @@ Test(lanes, split_file_equals_one_thread_feed, .timeout = 120)
             pluck_query *q2 = compile(queries[qi], hdr, "2", "256");
             result want = run_feed(q1, data, n);
             char what[160];
-            for (int mapped = 1; mapped >= 0; mapped--) {
-                cr_assert(setenv("PLUCK_MMAP", mapped ? "1" : "0", 1) == 0);
+            for (int ranges = 1; ranges >= 0; ranges--) {
+                cr_assert(setenv("PLUCK_PREAD", ranges ? "1" : "0", 1) == 0);
                 result got = run_fd(q2, path);
                 snprintf(what, sizeof what, "seed %u damage %d %s, query %zu", seed, damage,
-                         mapped ? "mapped" : "read", qi);
+                         ranges ? "ranges" : "read", qi);
                 same(&got, &want, !strstr(queries[qi], "LIMIT"), what);
                 free(got.o.p);
             }
@@ -212,7 +212,7 @@ Test(lanes, split_file_equals_one_thread_feed, .timeout = 120)
         }
         free(data);
     }
-    cr_assert(unsetenv("PLUCK_MMAP") == 0);
+    cr_assert(unsetenv("PLUCK_PREAD") == 0);
     close(fd);
     unlink(path);
 }
