@@ -351,20 +351,23 @@ Test(scan_kernels, count_byte_matches_naive_count)
  * agrees wherever it is 64 bytes or more (the kernels measure lines crossing blocks). */
 static size_t naive_find(const pl_find *f, const char *p, size_t n, pl_find_pos *at)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if ((int)c == f->quote || (c == f->first && i + f->dist < n &&
-                                   (unsigned char)p[i + f->dist] == f->last))
-            return i;
-        if (c == '\n') {
-            size_t len = (size_t)((ptrdiff_t)i - at->line) + 1;
-            if (len > at->longest)
-                at->longest = len;
-            at->line = (ptrdiff_t)i + 1;
-            at->lines++;
-        }
+    /* two passes, unlike the kernels: where the search stops, then the lines before it */
+    size_t stop = 0;
+    while (stop < n && (int)(unsigned char)p[stop] != f->quote &&
+           !((unsigned char)p[stop] == f->first && stop + f->dist < n &&
+             (unsigned char)p[stop + f->dist] == f->last))
+        stop++;
+    size_t from = 0;
+    const char *nl;
+    while (from < stop && (nl = memchr(p + from, '\n', stop - from))) {
+        ptrdiff_t end = nl - p;
+        if ((size_t)(end - at->line) + 1 > at->longest)
+            at->longest = (size_t)(end - at->line) + 1;
+        at->line = end + 1;
+        at->lines++;
+        from = (size_t)end + 1;
     }
-    return n;
+    return stop;
 }
 
 Test(scan_kernels, find_matches_naive_search)
