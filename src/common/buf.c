@@ -108,3 +108,22 @@ void pl_arena_free(pl_arena *a)
     a->head = NULL;
     a->used = a->cap = 0;
 }
+
+bool pl_grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size)
+            return false;
+        c *= 2;
+    }
+    void *old, *n;
+    memcpy(&old, pp, sizeof old); /* pp points to a T*: read and write it as bytes */
+    if (!(n = realloc(old, c * size)))
+        return false;
+    memcpy(pp, &n, sizeof n);
+    *cap = c;
+    return true;
+}

@@ -48,6 +48,9 @@ typedef struct pl_buf {
 } pl_buf;
 
 bool pl_buf_reserve(pl_buf *b, size_t extra); /* ensure cap >= len + extra */
+/* Grow the array *pp (a pointer to any element type) of *cap elements of `size` bytes to
+ * hold at least `need`, doubling from 16.  False, with nothing changed, on out of memory. */
+bool pl_grow(void *pp, size_t *cap, size_t need, size_t size);
 bool pl_buf_append(pl_buf *b, const void *p, size_t n);
 void pl_buf_free(pl_buf *b);
 

@@ -138,14 +138,8 @@ pluck_code pl_groups_find(pl_groups *g, const pl_value *keys, pl_group **out)
     }
     if (g->count >= g->max)
         return PLUCK_E_TOO_MANY_GROUPS;
-    if (g->count == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 16;
-        pl_group *ng = realloc(g->groups, cap * sizeof *ng);
-        if (!ng)
-            return PLUCK_E_OUT_OF_MEMORY;
-        g->groups = ng;
-        g->cap = cap;
-    }
+    if (!pl_grow(&g->groups, &g->cap, g->count + 1, sizeof *g->groups))
+        return PLUCK_E_OUT_OF_MEMORY;
     pl_group *grp = &g->groups[g->count];
     grp->keys = pl_arena_alloc(&g->arena, (g->nkeys ? g->nkeys : 1) * sizeof *grp->keys);
     grp->aggs = pl_arena_alloc(&g->arena, (g->naggs ? g->naggs : 1) * sizeof *grp->aggs);
@@ -317,14 +311,8 @@ pluck_code pl_topn_offer(pl_topn *t, const pl_value *keys, const char *bytes, si
     }
     if (t->n >= t->max)
         return PLUCK_E_TOO_MANY_GROUPS;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        row *nr = realloc(t->rows, cap * sizeof *nr);
-        if (!nr)
-            return PLUCK_E_OUT_OF_MEMORY;
-        t->rows = nr;
-        t->cap = cap;
-    }
+    if (!pl_grow(&t->rows, &t->cap, t->n + 1, sizeof *t->rows))
+        return PLUCK_E_OUT_OF_MEMORY;
     pluck_code rc = make_row(t, keys, bytes, len, &t->rows[t->n]);
     if (rc)
         return rc;

@@ -192,14 +192,8 @@ static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
 /* A lane notes where a sequential run would have flushed. */
 static bool add_cut(pluck_run *r)
 {
-    if (r->ncuts == r->cuts_cap) {
-        size_t cap = r->cuts_cap ? r->cuts_cap * 2 : 16;
-        size_t *c = realloc(r->cuts, cap * sizeof *c);
-        if (!c)
-            return false;
-        r->cuts = c;
-        r->cuts_cap = cap;
-    }
+    if (!pl_grow(&r->cuts, &r->cuts_cap, r->ncuts + 1, sizeof *r->cuts))
+        return false;
     r->cuts[r->ncuts++] = r->out.buf.len;
     return true;
 }
