@@ -340,16 +340,20 @@ def test_limits():
     c.close()
     check('100 KB of request headers: refused (431/413/400 or closed)',
           resp == b'' or re.match(rb'HTTP/1\.[01] (431|413|400)', resp), resp[:80])
-    # an idle connection is closed after --idle-timeout (the test server uses 5 s)
-    c = socket.create_connection((HOST, int(PORT)), timeout=15)
+    # an idle connection is closed by the server after --idle-timeout (the test server uses
+    # 5 s): not before it, and by the server, not by this client giving up after 120 s (a
+    # loaded machine may take longer than 5 s to get round to it: no tighter upper bound)
+    c = socket.create_connection((HOST, int(PORT)), timeout=120)
     t0 = time.time()
     try:
         got = c.recv(100)
+    except socket.timeout:
+        got = None
     except OSError:
         got = b''
     idle = time.time() - t0
     c.close()
-    check('idle connection closed after --idle-timeout (%.1f s)' % idle, got == b'' and 3 < idle < 12,
+    check('idle connection closed after --idle-timeout (%.1f s)' % idle, got == b'' and idle > 3,
           (got, idle))
 
 
