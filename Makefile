@@ -50,9 +50,10 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c \
                              src/exec/*.c src/out/*.c))
-CLI_SRC := $(sort $(wildcard src/cli/*.c src/server/*.c))
-# `pluck serve` (src/server/) links libmicrohttpd, expat and libcrypto into the binary only;
-# the library stays free of them.
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+# `pluck serve` runs the pluck-serve executable (src/server/), which alone links
+# libmicrohttpd, expat and libcrypto: the library and the pluck filter stay free of them.
+SERVE_SRC := $(sort $(wildcard src/server/*.c))
 SERVER_PKGS := libmicrohttpd expat libcrypto
 SERVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
 SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
@@ -60,15 +61,17 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 STATIC := $(BUILD)/libpluck.a
 SHARED := $(BUILD)/libpluck.so.$(VERSION)
 BIN    := $(BUILD)/pluck
+SERVE  := $(BUILD)/pluck-serve
 UNIT   := $(BUILD)/unit-tests
 
 .PHONY: all lib test unit e2e demo bench fuzz install uninstall clean help
-all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN)
+all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN) $(SERVE)
 	@ln -sf $(BIN:build/%=%) build/pluck 2>/dev/null || true
 lib: $(STATIC) $(SHARED)
 
@@ -91,7 +94,10 @@ $(SHARED): $(LIB_OBJ)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so
 
 $(BIN): $(CLI_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS)
+
+$(SERVE): $(SERVE_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVE_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)
 
 $(BUILD)/pluck.pc: pluck.pc.in Makefile
 	@mkdir -p $(BUILD)
@@ -117,7 +123,8 @@ TEST_BUILD := build/test
 endif
 test:
 	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) \
-	    $(TEST_BUILD)/pluck $(TEST_BUILD)/unit-tests $(TEST_BUILD)/tools/gencsv \
+	    $(TEST_BUILD)/pluck $(TEST_BUILD)/pluck-serve $(TEST_BUILD)/unit-tests \
+	    $(TEST_BUILD)/tools/gencsv \
 	    $(TEST_BUILD)/tools/rssof
 	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
 
@@ -137,6 +144,7 @@ install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 	    $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3
 	install -m 755 $(BIN) $(DESTDIR)$(bindir)/pluck
+	install -m 755 $(SERVE) $(DESTDIR)$(bindir)/pluck-serve
 	install -m 644 $(STATIC) $(DESTDIR)$(libdir)/libpluck.a
 	install -m 755 $(SHARED) $(DESTDIR)$(libdir)/libpluck.so.$(VERSION)
 	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so.$(MAJOR)
@@ -148,7 +156,7 @@ install: all
 	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3
 
 uninstall:
-	rm -f $(DESTDIR)$(bindir)/pluck $(DESTDIR)$(libdir)/libpluck.a \
+	rm -f $(DESTDIR)$(bindir)/pluck $(DESTDIR)$(bindir)/pluck-serve $(DESTDIR)$(libdir)/libpluck.a \
 	    $(DESTDIR)$(libdir)/libpluck.so* $(DESTDIR)$(includedir)/pluck.h \
 	    $(DESTDIR)$(pkgconfigdir)/pluck.pc $(DESTDIR)$(mandir)/man1/pluck.1 \
 	    $(DESTDIR)$(mandir)/man1/pluck-serve.1 \
@@ -157,4 +165,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -163,7 +163,7 @@ export CC CFLAGS SAN OUT
 mkdir -p "$OUT/obj"
 echo "fuzz.sh: building the library and server with $CC -fsanitize=fuzzer-no-link,address,undefined"
 LIB_SRC=$(ls src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c src/exec/*.c src/out/*.c)
-SRV_SRC=$(ls src/server/*.c)
+SRV_SRC=$(ls src/server/*.c | grep -v /main.c)  # main.c is the pluck-serve program
 # shellcheck disable=SC2086
 printf '%s\n' $LIB_SRC $SRV_SRC | xargs -P "$NPROC" -I{} sh -c '
     o="$OUT/obj/$(echo "{}" | tr / _).o"

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "cli/progress.h"
-#include "server/serve.h"
 
 enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
 
@@ -333,10 +332,30 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
     return ex;
 }
 
+/* `pluck serve ARGS` is the pluck-serve executable installed beside this one (or else the
+ * one on PATH), run in this process with argv[0] "serve". */
+static int run_serve(char **argv)
+{
+    char self[4096], path[4096 + 16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, sizeof path, "%s/pluck-serve", self);
+            execv(path, argv);
+        }
+    }
+    execvp("pluck-serve", argv);
+    fprintf(stderr, "pluck: serve: cannot run pluck-serve: %s\n", strerror(errno));
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "serve"))
-        return pl_serve_main(argc - 1, argv + 1);
+        return run_serve(argv + 1);
     cli c = {.prog = "pluck", .progress = -1};
     /* Restore the default so `pluck ... | head` ends quietly at the next write even if the
      * shell started us with SIGPIPE ignored. */

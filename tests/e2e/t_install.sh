@@ -7,7 +7,7 @@ else
     inst="$E2E_TMP/inst"
     make -s -C "$ROOT" install DESTDIR="$inst" PREFIX=/usr/local >"$E2E_TMP/inst.log" 2>&1
     cond "install: make install succeeds" [ $? = 0 ]
-    for f in bin/pluck lib/libpluck.a lib/libpluck.so lib/libpluck.so.0 include/pluck.h share/man/man1/pluck-serve.1 \
+    for f in bin/pluck bin/pluck-serve lib/libpluck.a lib/libpluck.so lib/libpluck.so.0 include/pluck.h share/man/man1/pluck-serve.1 \
              lib/pkgconfig/pluck.pc share/man/man1/pluck.1 share/man/man3/libpluck.3; do
         cond "install: $f present" [ -e "$inst/usr/local/$f" ]
     done
@@ -24,4 +24,9 @@ else
           LD_LIBRARY_PATH="$inst/usr/local/lib" "$E2E_TMP/select" \
           "SELECT COUNT(*) FROM S3Object s WHERE s.iso_country = 'US'" 2>/dev/null)
     cond "install: example prints the US count" [ "$got" = 21500 ]
+    # `pluck serve` runs the pluck-serve installed beside it; the filter itself does not
+    # load the server's libraries
+    "$inst/usr/local/bin/pluck" serve --help >"$E2E_TMP/inst-serve.txt" 2>&1
+    cond "install: pluck serve runs the installed pluck-serve" grep -q "Usage: pluck serve" "$E2E_TMP/inst-serve.txt"
+    cond "install: pluck does not link libmicrohttpd" sh -c "! ldd '$inst/usr/local/bin/pluck' | grep -q microhttpd"
 fi
