@@ -464,31 +464,45 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
 #define UTF8_CHECKED (64u * 1024)
 
 /* Length of the valid UTF-8 sequence at p (end: buffer end): 1-4, 0 if invalid, -1 if it
- * may be valid but is cut by the buffer end. */
-static int utf8_seq(const unsigned char *p, const unsigned char *end)
+ * may be valid but is cut by the buffer end.  *valid: how many bytes at p are a valid
+ * start of a sequence (the bytes before the one that proves it invalid, or all that
+ * arrived).  Each byte is judged as soon as it arrives (the second byte's range depends on
+ * the first: no overlong forms, surrogates or code points past U+10FFFF), so an invalid
+ * sequence is found at the same byte however the input is split into feeds. */
+static int utf8_seq(const unsigned char *p, const unsigned char *end, size_t *valid)
 {
     unsigned c = p[0];
+    *valid = 0;
     if (c < 0x80)
         return 1;
     int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
     if (!n || c > 0xF4)
         return 0;
     for (int i = 1; i < n; i++) {
+        *valid = (size_t)i;
         if (p + i >= end)
             return -1;
-        if ((p[i] & 0xC0) != 0x80)
+        unsigned lo = 0x80, hi = 0xBF;
+        if (i == 1) {
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED)
+                hi = 0x9F;
+            else if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        }
+        if (p[i] < lo || p[i] > hi)
             return 0;
     }
-    /* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) || (c == 0xF0 && p[1] < 0x90) ||
-        (c == 0xF4 && p[1] >= 0x90))
-        return 0;
     return n;
 }
 
-/* Check what arrived of the first 64 KiB; *bad is set to the window position of the first
- * invalid byte, else left alone. */
-static void check_utf8(pluck_run *r, bool final, size_t *bad)
+/* Check what arrived of the first 64 KiB; on an invalid sequence *bad is set to its window
+ * position and *seen to the end of its valid start (what a feed that ended just before the
+ * offending byte would have held), else both are left alone. */
+static void check_utf8(pluck_run *r, bool final, size_t *bad, size_t *seen)
 {
     if (r->utf8_ok >= UTF8_CHECKED)
         return;
@@ -498,11 +512,13 @@ static void check_utf8(pluck_run *r, bool final, size_t *bad)
     const unsigned char *p = w + (from - r->wbase);
     const unsigned char *stop = r->wbase + r->wlen > UTF8_CHECKED ? w + (UTF8_CHECKED - r->wbase) : end;
     while (p < stop) {
-        int n = utf8_seq(p, end);
+        size_t valid;
+        int n = utf8_seq(p, end, &valid);
         if (n < 0 && !final)
             break; /* the rest of the sequence has not arrived yet */
         if (n <= 0) {
             *bad = (size_t)(p - w);
+            *seen = *bad + valid;
             break;
         }
         p += n;
@@ -525,13 +541,14 @@ static pluck_code process(pluck_run *r, bool final)
             r->wbase += 3;
         }
     }
-    /* Records before an invalid byte are still scanned (and output), and so is the record
-     * holding it as far as the byte: the error that comes first in the input wins (a record
-     * already too long there is OverMaxRecordSize), however the input was split into feeds. */
-    size_t bad = SIZE_MAX, full = r->wlen;
-    check_utf8(r, final, &bad);
+    /* Records before an invalid sequence are still scanned (and output), and so is the
+     * record holding it as far as the byte that proves it invalid: the error that comes first
+     * in the input wins (a record already too long there is OverMaxRecordSize), however the
+     * input was split into feeds. */
+    size_t bad = SIZE_MAX, seen = 0, full = r->wlen;
+    check_utf8(r, final, &bad, &seen);
     if (bad != SIZE_MAX) {
-        r->wlen = bad;
+        r->wlen = seen;
         final = false;
     }
     size_t pos = 0;

@@ -1491,6 +1491,14 @@ Test(engine, encoding_error_vs_record_size_independent_of_split)
     cr_assert(n > 0 && (size_t)n < sizeof in);
     expect_run_error_p("SELECT * FROM S3Object", MAX64, in, PLUCK_E_OVER_MAX_RECORD_SIZE, 2,
                        "short\n");
+    /* a sequence whose first byte is valid (0xD0) and the next is not: the record is judged
+     * with that first byte in it, as a feed ending between the two would have it
+     * (fuzz_csv, regression csv/encoding-vs-record-size-partial-sequence) */
+    n = snprintf(in, sizeof in, "short\n%s\xd0\tyy\nshort\n",
+                 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+    cr_assert(n > 0 && (size_t)n < sizeof in);
+    expect_run_error_p("SELECT * FROM S3Object", MAX64, in, PLUCK_E_OVER_MAX_RECORD_SIZE, 2,
+                       "short\n");
     /* the invalid byte before the record is too long: InvalidTextEncoding, after record 1 */
     expect_run_error_p("SELECT * FROM S3Object", MAX64, "short\nab\x91yy\nshort\n",
                        PLUCK_E_INVALID_TEXT_ENCODING, 0, "short\n");
