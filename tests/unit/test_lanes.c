@@ -174,8 +174,8 @@ Test(lanes, split_file_equals_one_thread_feed, .timeout = 120)
         "SELECT * FROM S3Object",
         "SELECT s.id, s.name FROM S3Object s WHERE s.status = 'FAIL'",
         "SELECT s.name FROM S3Object s WHERE s.name LIKE '%\"1%'",
-        "SELECT COUNT(*), SUM(CAST(s.qty AS INT)), MIN(s.name), MAX(s.status), AVG(s.qty) "
-        "FROM S3Object s",
+        ("SELECT COUNT(*), SUM(CAST(s.qty AS INT)), MIN(s.name), MAX(s.status), AVG(s.qty) "
+         "FROM S3Object s"),
         "SELECT s.id FROM S3Object s WHERE CAST(s.qty AS INT) > 40 LIMIT 7000",
         "SELECT CAST(s.qty AS INT) * 2 FROM S3Object s WHERE s.status <> 'OK'",
     };
