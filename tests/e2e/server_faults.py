@@ -12,7 +12,6 @@ and a SigV4 signer written here.  Every wait is bounded; nothing asserts on timi
 "the connection is eventually closed".
 """
 
-import datetime
 import hashlib
 import hmac
 import os
@@ -22,7 +21,6 @@ import struct
 import sys
 import threading
 import time
-import urllib.parse
 import zlib
 
 URL = os.environ['SERVER_URL']
@@ -54,41 +52,16 @@ def check(name, ok, detail=''):
 
 # ---- SigV4 ----------------------------------------------------------------------------------
 
-def enc(s):
-    return urllib.parse.quote(s, safe='-_.~')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'server'))
+import sigv4sign  # noqa: E402  (the same independent signer as tests/server/test_server.py)
 
-
-def signing_key(date, secret):
-    k = ('AWS4' + secret).encode()
-    for part in (date, 'us-east-1', 's3', 'aws4_request'):
-        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-    return k
+enc = sigv4sign.enc
+signing_key = sigv4sign.signing_key
 
 
 def sign(method, target, headers=None, payload_hash=EMPTY, ak=AK, sk=SK):
     """Headers (lower-case names) for a header-signed request, plus (key, scope, date, sig)."""
-    path, _, query = target.partition('?')
-    amzdate = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
-    h = {k.lower(): v for k, v in (headers or {}).items()}
-    h['host'] = HOSTPORT
-    h['x-amz-date'] = amzdate
-    h['x-amz-content-sha256'] = payload_hash
-    signed = sorted(h)
-    canon_h = ''.join('%s:%s\n' % (k, ' '.join(str(h[k]).split())) for k in signed)
-    pairs = []
-    for part in query.split('&') if query else []:
-        k, _, v = part.partition('=')
-        pairs.append((enc(urllib.parse.unquote(k)), enc(urllib.parse.unquote(v))))
-    cq = '&'.join('%s=%s' % kv for kv in sorted(pairs))
-    cpath = urllib.parse.quote(urllib.parse.unquote(path), safe='/-_.~')
-    cr = '\n'.join([method, cpath, cq, canon_h, ';'.join(signed), payload_hash])
-    scope = amzdate[:8] + '/us-east-1/s3/aws4_request'
-    sts = 'AWS4-HMAC-SHA256\n%s\n%s\n%s' % (amzdate, scope, hashlib.sha256(cr.encode()).hexdigest())
-    key = signing_key(amzdate[:8], sk)
-    sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
-    h['authorization'] = ('AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s'
-                          % (ak, scope, ';'.join(signed), sig))
-    return h, (key, scope, amzdate, sig)
+    return sigv4sign.sign(method, target, HOSTPORT, ak, sk, headers, payload_hash)
 
 
 def request_bytes(method, target, body=b'', headers=None, signed=True, payload_hash=None,

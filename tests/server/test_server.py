@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 import urllib.parse
-import zlib
 
 import boto3
 import botocore
@@ -89,42 +88,20 @@ def error_code(fn):
     return 200, None
 
 
-# ---- a minimal SigV4 signer for raw requests (independent of botocore's) -------------------
+# ---- SigV4 for raw requests: tests/server/sigv4sign.py (independent of botocore's) ----------
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sigv4sign  # noqa: E402
 
-def enc(s):
-    return urllib.parse.quote(s, safe='-_.~')
+enc = sigv4sign.enc
 
 
 def signing_key(date, secret=SK):
-    k = ('AWS4' + secret).encode()
-    for part in (date, 'us-east-1', 's3', 'aws4_request'):
-        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-    return k
+    return sigv4sign.signing_key(date, secret)
 
 
 def sign(method, target, headers=None, payload_hash=EMPTY, when=None, ak=AK, sk=SK):
-    path, _, query = target.partition('?')
-    t = when or datetime.datetime.utcnow()
-    amzdate = t.strftime('%Y%m%dT%H%M%SZ')
-    h = {k.lower(): v for k, v in (headers or {}).items()}
-    h['host'] = HOSTPORT
-    h['x-amz-date'] = amzdate
-    h['x-amz-content-sha256'] = payload_hash
-    signed = sorted(h)
-    canon_h = ''.join('%s:%s\n' % (k, ' '.join(str(h[k]).split())) for k in signed)
-    pairs = []
-    for part in query.split('&') if query else []:
-        k, _, v = part.partition('=')
-        pairs.append((enc(urllib.parse.unquote(k)), enc(urllib.parse.unquote(v))))
-    cq = '&'.join('%s=%s' % kv for kv in sorted(pairs))
-    cpath = urllib.parse.quote(urllib.parse.unquote(path), safe='/-_.~')
-    cr = '\n'.join([method, cpath, cq, canon_h, ';'.join(signed), payload_hash])
-    scope = amzdate[:8] + '/us-east-1/s3/aws4_request'
-    sts = 'AWS4-HMAC-SHA256\n%s\n%s\n%s' % (amzdate, scope, hashlib.sha256(cr.encode()).hexdigest())
-    key = signing_key(amzdate[:8], sk)
-    sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
-    h['authorization'] = ('AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s'
-                          % (ak, scope, ';'.join(signed), sig))
+    h, (key, scope, amzdate, sig) = sigv4sign.sign(method, target, HOSTPORT, ak, sk, headers,
+                                                   payload_hash, when)
     return h, key, scope, amzdate, sig
 
 
