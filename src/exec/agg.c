@@ -102,6 +102,13 @@ pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_st
 
 void pl_agg_state_free(pl_agg_state *st) { pl_buf_free(&st->keep); }
 
+void pl_agg_reset(pl_agg_state *st)
+{
+    st->count = 0;
+    st->any = false;
+    st->keep.len = 0; /* the buffer is kept for the next string */
+}
+
 /* The lanes of a split input (run.c) each aggregate their blocks; the parent folds them in
  * input order.  COUNT and exact sums (INT, DECIMAL) come out as in one pass; a FLOAT sum is
  * added in a different order and may differ in the last digits. */

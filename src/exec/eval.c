@@ -129,10 +129,8 @@ static int truth(const pl_value *v)
 static pl_value from_truth(int t) { return t == 2 ? pl_v_null() : pl_v_bool(t); }
 
 /* NOT BETWEEN / NOT IN: negate a known truth; unknown stays unknown. */
-static pl_value negate_if(const pl_node *n, int t)
-{
-    return from_truth(n->negated && t != 2 ? !t : t);
-}
+static int negated_truth(const pl_node *n, int t) { return n->negated && t != 2 ? !t : t; }
+static pl_value negate_if(const pl_node *n, int t) { return from_truth(negated_truth(n, t)); }
 
 /* ---- LIKE ------------------------------------------------------------------------------- */
 
@@ -805,8 +803,8 @@ pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth_out)
         pl_value x;
         if (lo->op == PL_N_CONST && hi->op == PL_N_CONST && pl_v_numeric(&lo->k) &&
             pl_v_numeric(&hi->k) && cast_col_fast(ctx, n->args[0], &x)) {
-            int t = pl_num_cmp(&x, &lo->k) >= 0 && pl_num_cmp(&x, &hi->k) <= 0;
-            *truth_out = n->negated ? !t : t;
+            *truth_out = negated_truth(n, pl_num_cmp(&x, &lo->k) >= 0 &&
+                                                 pl_num_cmp(&x, &hi->k) <= 0);
             return PLUCK_OK;
         }
         break;

@@ -72,21 +72,6 @@ struct lanes {
     slot slots[NSLOTS];
 };
 
-static bool reserve(char **p, size_t *cap, size_t need)
-{
-    if (*cap >= need)
-        return true;
-    size_t c = *cap ? *cap : BLOCK;
-    while (c < need)
-        c *= 2;
-    char *n = realloc(*p, c);
-    if (!n)
-        return false;
-    *p = n;
-    *cap = c;
-    return true;
-}
-
 /* Under mu: fill the lane's buffer with the carried bytes and the next block.  Returns the
  * block length (0 when the input is done); *final when the block ends the input; *err when
  * reading failed or memory ran out (then the block is still numbered, to fail in order). */
@@ -97,7 +82,7 @@ static size_t take_block(lanes *L, slot *ln, bool *final, pluck_code *err)
     size_t n = 0;
     *final = false;
     *err = PLUCK_OK;
-    if (!reserve(&ln->buf, &ln->cap, L->ncarry + BLOCK)) {
+    if (!pl_grow(&ln->buf, &ln->cap, L->ncarry + BLOCK, 1)) {
         *err = PLUCK_E_OUT_OF_MEMORY;
         return 0;
     }
@@ -109,7 +94,7 @@ static size_t take_block(lanes *L, slot *ln, bool *final, pluck_code *err)
             *final = true;
             break;
         }
-        if (!reserve(&ln->buf, &ln->cap, n + BLOCK)) {
+        if (!pl_grow(&ln->buf, &ln->cap, n + BLOCK, 1)) {
             *err = PLUCK_E_OUT_OF_MEMORY;
             return 0;
         }
@@ -135,7 +120,7 @@ static size_t take_block(lanes *L, slot *ln, bool *final, pluck_code *err)
         if (last) {
             size_t cut = (size_t)(last + 1 - ln->buf);
             L->ncarry = n - cut;
-            if (!reserve(&L->carry, &L->carry_cap, L->ncarry)) {
+            if (!pl_grow(&L->carry, &L->carry_cap, L->ncarry, 1)) {
                 *err = PLUCK_E_OUT_OF_MEMORY;
                 return 0;
             }
@@ -226,10 +211,8 @@ static void commit_ready(lanes *L)
                 }
                 pl_run_lane_commit(r, sl->run, &sl->b);
             }
-            if (r->state != PLUCK_OK || sl->err || sl->b.final) {
+            if (r->state != PLUCK_OK || sl->err || sl->b.final)
                 L->stop = true;
-                L->eof = true;
-            }
         }
         sl->state = FREE;
         L->commit_seq++;
@@ -310,7 +293,7 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
     pthread_t th;
     bool started = false;
     /* what the window holds after the first pass is the start of the next record */
-    if (!reserve(&L.carry, &L.carry_cap, r->wlen + 1))
+    if (!pl_grow(&L.carry, &L.carry_cap, r->wlen + 1, 1))
         return pl_run_fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     memcpy(L.carry, r->win, r->wlen);
     L.ncarry = r->wlen;

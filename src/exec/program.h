@@ -174,6 +174,8 @@ typedef struct pl_agg_state {
 
 pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st);
 void pl_agg_state_free(pl_agg_state *st);
+/* Back to the state of no rows (a lane starting its next block). */
+void pl_agg_reset(pl_agg_state *st);
 /* Fold the state of later rows (from) into st, as if they had been stepped into it. */
 pluck_code pl_agg_merge(const pl_aggregate *a, pl_agg_state *st, const pl_agg_state *from);
 pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_state *st,

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define fail_msg pl_run_fail_msg
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 static pluck_code fail(pluck_run *r, pluck_code code)
@@ -32,8 +34,8 @@ static pluck_code fail(pluck_run *r, pluck_code code)
     return code;
 }
 
-static pluck_code fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
-static pluck_code fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...)
+/* Fail with a message (lanes.c uses it too). */
+pluck_code pl_run_fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -439,12 +441,13 @@ static size_t prefilter(pluck_run *r, size_t pos, bool final, size_t *limit)
     if (hit) {
         const char *eol = memchr(hit, '\n', (size_t)(end - hit));
         *limit = eol ? (size_t)(eol + 1 - w) : r->wlen;
+    } else if ((size_t)(end - skip_to) > q->params.max_record_size + (final ? 0 : 1)) {
+        /* the line after the skipped ones is already too long (with more to come, a CR
+         * before its newline would not count): the scanner reports it, instead of the
+         * window growing without bound */
+        *limit = r->wlen;
     } else {
         if (final && skip_to < end) {
-            if ((size_t)(end - skip_to) > q->params.max_record_size) {
-                *limit = r->wlen; /* the last line, too long to skip unread */
-                return pos;
-            }
             skip_to = end;
             fp.lines++; /* the last line, without its newline */
         }
@@ -562,12 +565,8 @@ static pluck_code process(pluck_run *r, bool final)
              * lines over one by one costs more than it saves: scan normally from here on */
             if (r->pf_seen > (1u << 20) && r->pf_skipped < r->pf_seen / 2)
                 r->pf_off = true;
-            /* a line that has grown past the maximum record size goes to the scanner,
-             * which reports it, instead of growing the window without bound */
-            if (limit == pos && r->wlen - pos <= r->q->params.max_record_size + 1)
-                break;
             if (limit == pos)
-                limit = r->wlen;
+                break;
         }
         rc = pl_scan(r->scan, r->win + pos, limit - pos, r->wbase + pos, final || limit < r->wlen,
                      &b, &used, &r->err);
@@ -790,15 +789,6 @@ pluck_code pluck_run_finish(pluck_run *r)
 
 /* ---- lanes (plain input split across threads, see run.h and lanes.c) --------------------- */
 
-pluck_code pl_run_fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    pl_error_vset(&r->err, code, fmt, ap);
-    va_end(ap);
-    return fail(r, code);
-}
-
 /* Lanes pay off where blocks are independent: a record delimiter always ends a record (no
  * quoted record delimiters, one byte), results are combined without order (no GROUP BY or
  * ORDER BY), and the first bytes were checked (header, BOM, UTF-8) by the parent. */
@@ -852,18 +842,6 @@ static pluck_code process_block(pluck_run *r, char *buf, size_t len, uint64_t ba
     return rc;
 }
 
-static void reset_aggs(pluck_run *r)
-{
-    if (!r->single)
-        return;
-    for (uint32_t a = 0; a < r->q->naggs; a++) {
-        pl_agg_state *st = &r->single->aggs[a];
-        st->count = 0;
-        st->any = false;
-        st->keep.len = 0;
-    }
-}
-
 /* Read [off, off + len) of fd (stream offsets from base on) through the window: a piece at
  * a time, so the bytes are scanned while they are still in the cache. */
 #define PIECE (64 * 1024)
@@ -914,7 +892,8 @@ pluck_code pl_run_lane_block(pluck_run *l, const pl_block *b)
     l->out.buf.len = 0;
     l->ncuts = 0;
     pl_scanner_set_recno(l->scan, 0);
-    reset_aggs(l);
+    for (uint32_t a = 0; l->single && a < l->q->naggs; a++)
+        pl_agg_reset(&l->single->aggs[a]);
     return run_block(l, b);
 }
 

@@ -104,13 +104,11 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
     case PL_K_SSE42:
         s->stage1 = pl_stage1_sse42;
         s->fast = pl_fast_sse42;
-        s->count = pl_count_sse42;
         s->find = pl_find_sse42;
         break;
     case PL_K_AVX2:
         s->stage1 = pl_stage1_avx2;
         s->fast = pl_fast_avx2;
-        s->count = pl_count_avx2;
         s->find = pl_find_avx2;
         break;
 #endif
@@ -118,7 +116,6 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
     case PL_K_NEON:
         s->stage1 = pl_stage1_neon;
         s->fast = pl_fast_neon;
-        s->count = pl_count_neon;
         s->find = pl_find_neon;
         break;
 #endif
@@ -126,7 +123,6 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->kernel = PL_K_SCALAR;
         s->stage1 = NULL;
         s->fast = NULL;
-        s->count = pl_count_scalar;
         s->find = pl_find_scalar;
         break;
     }
@@ -216,18 +212,13 @@ void pl_scanner_free(pl_scanner *s)
 void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields) { s->max_fields = max_fields; }
 
 uint64_t pl_scanner_recno(const pl_scanner *s) { return s->recno; }
-
-size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned char c)
-{
-    return s->count(p, n, c);
-}
+void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
 
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
                        pl_find_pos *at)
 {
     return s->find(f, p, n, at);
 }
-void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
 
 const char *pl_scanner_kernel(const pl_scanner *s) { return kernel_names[s->kernel]; }
 

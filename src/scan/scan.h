@@ -95,10 +95,6 @@ typedef struct pl_find_pos {
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
                        pl_find_pos *at);
 
-/* How many bytes of p[0, n) equal c, with the scanner's kernel (the run's literal prefilter
- * counts the lines it skips with it). */
-size_t pl_scanner_count(const pl_scanner *s, const char *p, size_t n, unsigned char c);
-
 /* Name of the kernel in use ("scalar" until the SIMD kernels land). */
 const char *pl_scanner_kernel(const pl_scanner *s);
 

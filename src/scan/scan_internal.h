@@ -53,8 +53,6 @@ typedef size_t (*pl_stage1_fn)(const pl_stage1_cfg *c, const char *buf, size_t f
  * block masks, until the batch is full or a record needs the walker. */
 typedef struct pl_scan_state pl_scan_state;
 typedef void (*pl_fast_fn)(pl_scanner *s, pl_scan_state *st);
-typedef size_t (*pl_count_fn)(const char *p, size_t n, unsigned char c);
-size_t pl_count_scalar(const char *p, size_t n, unsigned char c);
 typedef size_t (*pl_find_fn)(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 /* pl_find_scalar from position `from` on (the SIMD kernels' tail) */
@@ -68,8 +66,6 @@ size_t pl_stage1_avx2(const pl_stage1_cfg *c, const char *buf, size_t from, size
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_sse42(pl_scanner *s, pl_scan_state *st);
 void pl_fast_avx2(pl_scanner *s, pl_scan_state *st);
-size_t pl_count_sse42(const char *p, size_t n, unsigned char c);
-size_t pl_count_avx2(const char *p, size_t n, unsigned char c);
 size_t pl_find_sse42(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 size_t pl_find_avx2(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 #endif
@@ -77,7 +73,6 @@ size_t pl_find_avx2(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 size_t pl_stage1_neon(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_neon(pl_scanner *s, pl_scan_state *st);
-size_t pl_count_neon(const char *p, size_t n, unsigned char c);
 size_t pl_find_neon(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 #endif
 
@@ -106,7 +101,6 @@ struct pl_scanner {
     pl_kernel kernel;
     pl_stage1_fn stage1; /* NULL for the scalar kernel */
     pl_fast_fn fast;
-    pl_count_fn count;   /* bytes equal to c: never NULL */
     pl_find_fn find;     /* the prefilter's search: never NULL */
     pl_stage1_cfg cfg;
     uint32_t *ev;        /* [PL_EV_CAP] stage-1 events */

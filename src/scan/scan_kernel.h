@@ -13,7 +13,6 @@
  * and it defines, for scan.c to point at:
  *   PL_KNAME(pl_stage1_)  stage 1 for the quoted-record walker (scan_simd.c)
  *   PL_KNAME(pl_fast_)    the fast path below
- *   PL_KNAME(pl_count_)   bytes equal to one value
  *   PL_KNAME(pl_find_)    the run's literal prefilter search (pl_scanner_find)
  * Everything here is compiled with the kernel's target attribute, so the primitives inline.
  */
@@ -180,15 +179,6 @@ PL_KTARGET void PL_KNAME(pl_fast_)(pl_scanner *s, pl_scan_state *st)
     st->pos = pos;
     st->nft = nft;
     st->recno = recno;
-}
-
-PL_KTARGET size_t PL_KNAME(pl_count_)(const char *p, size_t n, unsigned char c)
-{
-    const pl_kvec v = pl_ksplat(c);
-    size_t k = 0, i = 0;
-    for (; n - i >= 64; i += 64)
-        k += (size_t)__builtin_popcountll(pl_keq(pl_kload(p + i), v));
-    return k + pl_count_scalar(p + i, n - i, c);
 }
 
 /* Per 64-byte block: candidates where the literal's first byte is followed, dist bytes on,

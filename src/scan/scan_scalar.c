@@ -439,25 +439,6 @@ void pl_scan_scalar_loop(pl_scanner *s, pl_scan_state *st)
     }
 }
 
-/* Bytes equal to c, eight at a time: a zero byte of (w ^ c..c) marks one.  The SIMD
- * kernels use this for their last partial block. */
-size_t pl_count_scalar(const char *p, size_t n, unsigned char c)
-{
-    const uint64_t splat = 0x0101010101010101ULL * c;
-    size_t k = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        w ^= splat;
-        uint64_t z = ((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | w;
-        /* one bit per matching byte; summing the bytes by multiplication needs no popcnt */
-        k += (size_t)((((~z & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56);
-    }
-    for (; i < n; i++)
-        k += (unsigned char)p[i] == c;
-    return k;
-}
-
 size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
                            pl_find_pos *at)
 {

@@ -315,37 +315,6 @@ Test(scan_kernels, forced_kernel_and_fallbacks)
     }
 }
 
-/* ---- byte counting (the prefilter's line count) ------------------------------------------- */
-
-Test(scan_kernels, count_byte_matches_naive_count)
-{
-    pl_dialect d = dia();
-    static char buf[4096 + 64];
-    uint32_t x = 12345;
-    for (size_t i = 0; i < sizeof buf; i++) {
-        x = x * 1103515245u + 12345u;
-        buf[i] = "ab\n\xff"[(x >> 16) & 3];
-    }
-    for (const char *const *k = all_kernels; *k; k++) {
-        cr_assert(setenv("PLUCK_FORCE_IMPL", *k, 1) == 0);
-        pl_scanner *s = pl_scanner_create(&d, 100, 4);
-        cr_assert(s);
-        /* every length around the 8- and 64-byte steps, at unaligned starts, both values */
-        for (size_t off = 0; off < 9; off++)
-            for (size_t n = 0; n <= 4096; n += n < 200 ? 1 : 61)
-                for (int c = 0; c < 2; c++) {
-                    unsigned char v = c ? 0xff : '\n';
-                    size_t want = 0;
-                    for (size_t i = 0; i < n; i++)
-                        want += (unsigned char)buf[off + i] == v;
-                    cr_assert_eq(pl_scanner_count(s, buf + off, n, v), want,
-                                 "kernel %s, offset %zu, length %zu, byte %#x", *k, off, n, v);
-                }
-        pl_scanner_free(s);
-    }
-    cr_assert(unsetenv("PLUCK_FORCE_IMPL") == 0);
-}
-
 /* The prefilter's search: every kernel agrees with a naive search, for literals of length 1
  * to 5, with and without a quote, around every block and tail boundary; the longest line
  * agrees wherever it is 64 bytes or more (the kernels measure lines crossing blocks). */
