@@ -109,8 +109,9 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -O2 $(WARN) $(CFLAGS) -o $@ $<
 
-$(UNIT): $(UNIT_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(STATIC) $(DEP_LIBS) \
+# the conformance runner decodes option escapes with the CLI's own escape.c
+$(UNIT): $(UNIT_OBJ) $(BUILD)/src/cli/escape.o $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(BUILD)/src/cli/escape.o $(STATIC) $(DEP_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs criterion) -lcsv
 
 # ---- tests ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/escape.h"
 #include "cli/progress.h"
 
 enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
@@ -130,36 +131,15 @@ static void print_version(void)
     printf("scan kernels: %s (PLUCK_FORCE_IMPL chooses one)\n", pluck_scan_kernels());
 }
 
-/* Decode C escapes (\t \n \r \\ \0 \xNN); returns the decoded length. */
+/* Decode a character option's C escapes (escape.c); a bad escape is a usage error. */
 static size_t unescape(const char *s, char *out, const char *prog)
 {
-    size_t n = 0;
-    while (*s) {
-        if (*s != '\\') {
-            out[n++] = *s++;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case 't': out[n++] = '\t'; s++; break;
-        case 'n': out[n++] = '\n'; s++; break;
-        case 'r': out[n++] = '\r'; s++; break;
-        case '\\': out[n++] = '\\'; s++; break;
-        case '0': out[n++] = '\0'; s++; break;
-        case 'x': {
-            char hex[3] = {0};
-            int k = 0;
-            s++;
-            while (k < 2 && ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
-                             (*s >= 'A' && *s <= 'F')))
-                hex[k++] = *s++;
-            if (!k)
-                usage_error(prog, "invalid escape '\\x' without hex digits");
-            out[n++] = (char)strtol(hex, NULL, 16);
-            break;
-        }
-        default: usage_error(prog, "unknown escape sequence in option value '%s'", s - 1);
-        }
+    const char *bad;
+    size_t n = pl_cli_unescape(s, out, &bad);
+    if (n == (size_t)-1) {
+        if (bad[1] == 'x')
+            usage_error(prog, "invalid escape '\\x' without hex digits");
+        usage_error(prog, "unknown escape sequence in option value '%s'", bad);
     }
     return n;
 }

@@ -16,6 +16,7 @@
 #include <criterion/parameterized.h>
 
 #include "pluck.h"
+#include "cli/escape.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -128,36 +129,6 @@ static bool unesc_raw(const char *s, size_t len, bytes *out)
         b_add(out, &c, 1);
     }
     return true;
-}
-
-/* pluck's CLI escapes for character option values: \t \n \r \\ \0 \xNN. */
-static size_t unesc_cli(const char *s, char *out)
-{
-    size_t n = 0;
-    while (*s) {
-        if (*s != '\\') {
-            out[n++] = *s++;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case 't': out[n++] = '\t'; s++; break;
-        case 'n': out[n++] = '\n'; s++; break;
-        case 'r': out[n++] = '\r'; s++; break;
-        case '\\': out[n++] = '\\'; s++; break;
-        case '0': out[n++] = '\0'; s++; break;
-        case 'x': {
-            int v = 0, k = 0;
-            s++;
-            while (k < 2 && hexval(*s) >= 0)
-                v = v * 16 + hexval(*s++), k++;
-            out[n++] = (char)v;
-            break;
-        }
-        default: out[n++] = '\\'; break;
-        }
-    }
-    return n;
 }
 
 /* Option words: blanks separate, '...' is literal.  Returns false on an unterminated quote or
@@ -479,9 +450,13 @@ static pluck_code set_param(pluck_params *p, const char *name, const char *value
     size_t len = strlen(value);
     if (len >= sizeof buf)
         return err->code = PLUCK_E_INVALID_REQUEST_PARAMETER;
-    if (pi->kind == PLUCK_KIND_CHAR || pi->kind == PLUCK_KIND_CHARS)
-        len = unesc_cli(value, buf);
-    else
+    if (pi->kind == PLUCK_KIND_CHAR || pi->kind == PLUCK_KIND_CHARS) {
+        const char *bad; /* decoded as the CLI decodes them (src/cli/escape.c) */
+        if ((len = pl_cli_unescape(value, buf, &bad)) == (size_t)-1) {
+            snprintf(err->message, sizeof err->message, "bad escape in '%s'", value);
+            return err->code = PLUCK_E_INVALID_REQUEST_PARAMETER;
+        }
+    } else
         memcpy(buf, value, len + 1);
     return pluck_params_set(p, id, buf, len, err);
 }
