@@ -3,7 +3,7 @@
  */
 #include "cli/escape.h"
 
-static int hexval(char c)
+int pl_cli_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -32,8 +32,8 @@ size_t pl_cli_unescape(const char *s, char *out, const char **bad)
         case 'x': {
             int v = 0, k = 0;
             s++;
-            while (k < 2 && hexval(*s) >= 0)
-                v = v * 16 + hexval(*s++), k++;
+            while (k < 2 && pl_cli_hexval(*s) >= 0)
+                v = v * 16 + pl_cli_hexval(*s++), k++;
             if (!k) {
                 *bad = at;
                 return (size_t)-1;

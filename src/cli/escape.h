@@ -13,4 +13,7 @@
  * a \x without hex digits. */
 size_t pl_cli_unescape(const char *s, char *out, const char **bad);
 
+/* The value of hex digit c, or -1. */
+int pl_cli_hexval(char c);
+
 #endif /* PL_CLI_ESCAPE_H */

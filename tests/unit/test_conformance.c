@@ -87,17 +87,6 @@ static void case_free(tcase *c)
     memset(c, 0, sizeof *c);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The -raw escapes: \n \r \t \\ \' \" \xHH.  Returns false on a bad escape. */
 static bool unesc_raw(const char *s, size_t len, bytes *out)
 {
@@ -117,7 +106,7 @@ static bool unesc_raw(const char *s, size_t len, bytes *out)
         case 'x': {
             if (i + 2 >= len)
                 return false;
-            int h1 = hexval(s[i + 1]), h2 = hexval(s[i + 2]);
+            int h1 = pl_cli_hexval(s[i + 1]), h2 = pl_cli_hexval(s[i + 2]);
             if (h1 < 0 || h2 < 0 || (h1 == 0 && h2 == 0))
                 return false;
             c = (char)(h1 * 16 + h2);
