@@ -16,6 +16,7 @@
  */
 #include "codec/codec_impl.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,14 @@ typedef struct gz_state {
     unsigned hneed;        /* bytes still wanted in this phase (fixed, XLEN, EXTRA, HCRC) */
     unsigned char hbuf[2]; /* XLEN or HCRC bytes gathered so far */
     uLong hcrc;            /* CRC-32 of the header bytes so far (for FHCRC) */
+    /* the decoder as the current call found it (isal_redo) */
+    struct inflate_state *isal_saved;
+    size_t isal_saved_len;
+    /* output decoded before an error and not yet handed out, then the error */
+    unsigned char *pend;
+    size_t pend_len, pend_off;
+    int pend_err; /* the ISA-L error, 0 when nothing is pending */
+    uint64_t pend_at;
 #endif
 } gz_state;
 
@@ -295,11 +304,153 @@ static const char *isal_error_text(int ret)
     }
 }
 
+/* ---- ISA-L: the same output and error however the input and output are cut -------------
+ *
+ * zlib stops exactly before a bad symbol, whatever pieces its input and output come in.
+ * ISA-L does not, in three ways (F13 in tests/HARDENING.md); each is put right here, so that
+ * `--threads 1` and `2`, or two splits of the same upload, end alike on damaged data:
+ *  1. Its fast loop moves the output pointer past a length/distance pair before it checks
+ *     the distance, so on a bad distance (or distance code) the output ends with up to 258
+ *     bytes that were never decoded.  Every call starts from a saved copy of the decoder;
+ *     when one fails, isal_redo() restores the copy and decodes the same input again, in
+ *     one call up to shortly before where the error was met, then a byte per call: too
+ *     little for the fast loop (which wants 8), so the careful decoder, which stops exactly
+ *     before the bad symbol, meets the error.  The copy is a memcpy of ~22 KB plus the
+ *     history (typically 32 KiB) per call, which decodes up to 256 KiB or 1 MiB: lost in
+ *     the noise of a benchmark (bench/RESULTS.md).
+ *  2. It decodes into its own buffer first and, on an error, drops what it had decoded
+ *     there but not yet copied out.  Those bytes are handed out first (pend below).
+ *  3. At the end of the input its careful decoder looks codes up with the missing bits read
+ *     as zeros; with an incomplete Huffman code (which ISA-L accepts and zlib rejects) that
+ *     can be "no symbol" although the next bytes would have made one: see isal_call().
+ * Fed a byte at a time, the decoder fails on the first byte that proves the damage, so the
+ * error names that byte's offset: the same offset however the input was cut. */
+
+#define ISAL_FIXED offsetof(struct inflate_state, tmp_out_buffer)
+/* how far before the point where a failing call stopped its bad symbol (or block header)
+ * can start: the 64-bit bit buffer was refilled (8 bytes) after the symbol's bits (at most
+ * 48) were loaded.  Further back is found by halving (isal_redo). */
+#define ISAL_REDO_BACK 32
+/* Bits ISA-L may look up past the real input for one literal/length code: its first table
+ * is indexed by 12 bits, and a long code with its extra bits needs at most 21. */
+#define ISAL_LOOKUP_BITS 24
+
+static bool isal_failed(int ret)
+{
+    return ret == ISAL_INVALID_BLOCK || ret == ISAL_INVALID_SYMBOL ||
+           ret == ISAL_INVALID_LOOKBACK || ret == ISAL_INCORRECT_CHECKSUM;
+}
+
+/* One isal_inflate() over in[0..len) into out[0..cap); *used and *made say how much of each
+ * it took.  *wild is set when ISA-L left its counters past the buffers it was given (it
+ * does so on some corrupt data; nothing it reported for that call can be trusted).
+ * Near the end of the input, an INVALID_SYMBOL with every byte taken and fewer than
+ * ISAL_LOOKUP_BITS bits left may come from the zeros read in place of the missing bits
+ * (3. above): that is only the end of this input.  ISA-L saved its state as at the start of
+ * that code, so the next call resumes there, and the error, if it is one, comes back with
+ * the bits that prove it. */
+static int isal_call(struct inflate_state *s, const unsigned char *in, uint32_t len,
+                     unsigned char *out, uint32_t cap, uint32_t *used, uint32_t *made,
+                     bool *wild)
+{
+    /* ISA-L never writes through next_in; its field is just not const-qualified. */
+    s->next_in = (uint8_t *)(uintptr_t)in;
+    s->avail_in = len;
+    s->next_out = out;
+    s->avail_out = cap;
+    int ret = isal_inflate(s);
+    *wild = s->avail_in > len || s->avail_out > cap;
+    if (*wild) {
+        *used = *made = 0;
+        return ret;
+    }
+    *used = len - s->avail_in;
+    *made = cap - s->avail_out;
+    if (ret == ISAL_INVALID_SYMBOL && s->avail_in == 0 && s->read_in_length >= 0 &&
+        s->read_in_length < ISAL_LOOKUP_BITS)
+        ret = ISAL_DECOMP_OK;
+    return ret;
+}
+
+/* Decode in[0..len) in calls of at most `piece` bytes until it is all taken, the output is
+ * full, the member ends or an error comes. */
+static int isal_feed(struct inflate_state *s, const unsigned char *in, uint32_t len,
+                     uint32_t piece, unsigned char *out, uint32_t cap, uint32_t *used,
+                     uint32_t *made, bool *wild)
+{
+    int ret = ISAL_DECOMP_OK;
+    *used = *made = 0;
+    *wild = false;
+    do {
+        uint32_t n = len - *used < piece ? len - *used : piece, u, m;
+        ret = isal_call(s, in + *used, n, out + *made, cap - *made, &u, &m, wild);
+        *used += u;
+        *made += m;
+        if (ret != ISAL_DECOMP_OK || *wild || *made == cap ||
+            s->block_state == ISAL_BLOCK_FINISH || (u == 0 && m == 0))
+            break;
+    } while (*used < len);
+    return ret;
+}
+
+static void isal_save(gz_state *g)
+{
+    int32_t valid = g->isal->tmp_out_valid;
+    size_t keep = valid > 0 ? (size_t)valid : 0;
+    if (keep > sizeof g->isal->tmp_out_buffer)
+        keep = sizeof g->isal->tmp_out_buffer;
+    memcpy(g->isal_saved, g->isal, ISAL_FIXED + keep);
+    g->isal_saved_len = ISAL_FIXED + keep;
+}
+
+/* The call over in[0..len) failed after taking `hint` bytes: decode the same input again
+ * from the saved decoder so that the output stops exactly before the bad symbol (1.). */
+static int isal_redo(gz_state *g, const unsigned char *in, uint32_t len, unsigned char *out,
+                     uint32_t cap, uint32_t hint, uint32_t *used, uint32_t *made)
+{
+    struct inflate_state *s = g->isal;
+    uint32_t upto = hint > ISAL_REDO_BACK ? hint - ISAL_REDO_BACK : 0;
+    bool wild;
+    int ret;
+    for (;;) {
+        memcpy(s, g->isal_saved, g->isal_saved_len);
+        ret = isal_feed(s, in, upto, upto ? upto : 1, out, cap, used, made, &wild);
+        if ((!isal_failed(ret) && !wild) || upto == 0)
+            break;
+        upto /= 2; /* the bad symbol starts earlier than hint said: look further back */
+    }
+    if (isal_failed(ret) || wild || *made == cap || s->block_state == ISAL_BLOCK_FINISH)
+        return wild ? ISAL_INVALID_BLOCK : ret;
+    uint32_t u, m;
+    ret = isal_feed(s, in + *used, len - *used, 1, out + *made, cap - *made, &u, &m, &wild);
+    *used += u;
+    *made += m;
+    return wild ? ISAL_INVALID_BLOCK : ret;
+}
+
+/* Hand out what ISA-L decoded before its error (2.), then the error. */
+static pluck_code gz_isal_pending(pl_codec *c, gz_state *g, unsigned char **out,
+                                  size_t *out_cap)
+{
+    size_t n = g->pend_len - g->pend_off;
+    if (n > *out_cap)
+        n = *out_cap;
+    memcpy(*out, g->pend + g->pend_off, n);
+    *out += n;
+    *out_cap -= n;
+    g->pend_off += n;
+    if (g->pend_off < g->pend_len)
+        return PLUCK_OK;
+    return gz_corrupt(c, isal_error_text(g->pend_err), g->pend_at);
+}
+
 static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **in,
                                size_t *in_len, unsigned char **out, size_t *out_cap,
                                bool *stalled)
 {
     struct inflate_state *s = g->isal;
+    if (g->pend_err)
+        return gz_isal_pending(c, g, out, out_cap);
     if (g->need_reset) {
         gz_isal_start(g);
         g->need_reset = false;
@@ -321,38 +472,54 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
     }
     uint32_t ain = (uint32_t)pl_codec_clamp32(*in_len);
     uint32_t aout = (uint32_t)pl_codec_clamp32(*out_cap);
-    /* ISA-L never writes through next_in; its field is just not const-qualified. */
-    s->next_in = (uint8_t *)(uintptr_t)*in;
-    s->avail_in = ain;
-    s->next_out = *out;
-    s->avail_out = aout;
     int state0 = (int)s->block_state;
-    int ret = isal_inflate(s);
-    /* on corrupt data (e.g. a distance too far back) ISA-L may leave its counters past the
-     * buffers it was given: report the corruption, which is what zlib reports too */
-    if (ret != ISAL_DECOMP_OK && (s->avail_in > ain || s->avail_out > aout))
-        return gz_corrupt(c, isal_error_text(ret), c->in_total);
-    if (s->avail_in > ain || s->avail_out > aout)
+    /* a one-byte call fails on the byte that proves the damage: nothing to redo */
+    bool redo = ain > 1;
+    if (redo)
+        isal_save(g);
+    uint32_t used, made;
+    bool wild;
+    int ret = isal_call(s, *in, ain, *out, aout, &used, &made, &wild);
+    if (wild && !isal_failed(ret))
         return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
                              "Object decompression failed: ISA-L moved its buffers "
                              "backwards.");
-    size_t consumed = ain - s->avail_in, produced = aout - s->avail_out;
-    *in += consumed;
-    *in_len -= consumed;
-    *out += produced;
-    *out_cap -= produced;
-    if (consumed)
+    if (redo && (wild || isal_failed(ret)))
+        ret = isal_redo(g, *in, ain, *out, aout, wild ? ain : used, &used, &made);
+    else if (wild)
+        ret = ISAL_INVALID_BLOCK;
+    *in += used;
+    *in_len -= used;
+    *out += made;
+    *out_cap -= made;
+    if (used)
         g->in_member = true;
 
-    if (ret != ISAL_DECOMP_OK)
-        return gz_corrupt(c, isal_error_text(ret), c->in_total + consumed);
+    if (isal_failed(ret)) {
+        uint64_t at = c->in_total + used;
+        int32_t left = s->tmp_out_valid - s->tmp_out_processed;
+        if (left > 0 && s->tmp_out_processed >= 0 &&
+            (size_t)s->tmp_out_valid <= sizeof s->tmp_out_buffer) {
+            if (!g->pend && !(g->pend = malloc(sizeof s->tmp_out_buffer)))
+                return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
+                                     "Object decompression failed: out of memory in the "
+                                     "gzip decoder.");
+            memcpy(g->pend, s->tmp_out_buffer + s->tmp_out_processed, (size_t)left);
+            g->pend_len = (size_t)left;
+            g->pend_off = 0;
+            g->pend_err = ret;
+            g->pend_at = at;
+            return gz_isal_pending(c, g, out, out_cap);
+        }
+        return gz_corrupt(c, isal_error_text(ret), at);
+    }
     if (s->block_state == ISAL_BLOCK_FINISH) {
         /* FINISH is reached only once all output is flushed and the trailer checked, and
          * it leaves next_in just past the trailer, so the rest is the next member. */
-        gz_member_end(c, g, consumed);
+        gz_member_end(c, g, used);
         return PLUCK_OK;
     }
-    if (consumed == 0 && produced == 0 && (int)s->block_state == state0)
+    if (used == 0 && made == 0 && (int)s->block_state == state0)
         *stalled = true;
     return PLUCK_OK;
 }
@@ -400,6 +567,8 @@ static void gz_destroy(pl_codec *c)
         inflateEnd(&g->z);
 #ifdef PLUCK_HAVE_ISAL
     free(g->isal);
+    free(g->isal_saved);
+    free(g->pend);
 #endif
     free(g);
     c->state = NULL;
@@ -437,7 +606,8 @@ pluck_code pl_codec_open_gzip(pl_codec *c, pl_gzip_backend backend)
          * (F14 in tests/HARDENING.md).  Zeroed, they are NULs instead of whatever the heap
          * held before (another request's data in pluck serve). */
         g->isal = calloc(1, sizeof *g->isal);
-        if (!g->isal)
+        g->isal_saved = malloc(sizeof *g->isal_saved);
+        if (!g->isal || !g->isal_saved)
             return PLUCK_E_OUT_OF_MEMORY;
         gz_isal_start(g);
         c->name = "gzip (isa-l)";

@@ -2,13 +2,27 @@
  * zstd.c — zstd decoding through libzstd's streaming API.  Concatenated frames (and
  * skippable frames) are handled by libzstd itself; this file tracks whether the last
  * frame was complete, for pl_codec_finish().
+ *
+ * The input is handed over one decoding step at a time (a frame header, a block header, a
+ * block, a checksum: what ZSTD_nextSrcSizeToDecompress() would ask for), and no new input
+ * comes while output from the last block is still waiting.  ZSTD_decompressStream()
+ * returns an error without saying how much it wrote first, so a call that flushed one
+ * block and then met a bad one lost that block's output; and it reported the error where
+ * its input happened to end.  Step by step, a bad block is the only work of its call, so
+ * the output before an error is every block before the bad one, and the error names the
+ * offset where the bad step's bytes begin: both the same however the input and output are
+ * cut, and with one thread or two (F17 in tests/HARDENING.md).  Per call that is one block
+ * (up to 128 KiB of output), which costs nothing measurable.
  */
 #include "codec/codec_impl.h"
 
 #include <stdlib.h>
 
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_nextInputType(), exported by the shared library */
 #include <zstd.h>
 #include <zstd_errors.h>
+
+#define ZS_BLOCK_HEADER 3 /* bytes of a block header (RFC 8878 3.1.1.2) */
 
 typedef struct zs_state {
     ZSTD_DCtx *dctx;
@@ -16,7 +30,30 @@ typedef struct zs_state {
                         * frame boundary with everything flushed */
     bool out_was_full; /* the last call filled the output, so more may be buffered */
     uint64_t frame_start; /* compressed offset just after the last complete frame */
+    size_t need;          /* input the decoder's next step still wants; 0 = not known (a
+                           * frame is about to start: its header is fed a byte at first) */
+    uint64_t step_start;  /* compressed offset where the bytes of that step begin */
 } zs_state;
+
+static pluck_code zs_fail(pl_codec *c, const zs_state *z, size_t ret)
+{
+    /* (ZSTD_decompressStream() does not advance its buffers on an error: the failing
+     * step's output is nothing) */
+    ZSTD_ErrorCode e = ZSTD_getErrorCode(ret);
+    if (e == ZSTD_error_memory_allocation)
+        return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
+                             "Object decompression failed: out of memory in the zstd "
+                             "decoder.");
+    if (e == ZSTD_error_prefix_unknown && z->frame_start > 0)
+        return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+                             "Object decompression failed: trailing garbage after zstd "
+                             "frame at compressed offset %llu.",
+                             (unsigned long long)z->frame_start);
+    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+                         "Object decompression failed: zstd data is corrupt (%s) at "
+                         "compressed offset %llu.",
+                         ZSTD_getErrorName(ret), (unsigned long long)z->step_start);
+}
 
 static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
                           unsigned char **out, size_t *out_cap, bool *stalled)
@@ -30,37 +67,47 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
         *stalled = true;
         return PLUCK_OK;
     }
-    ZSTD_inBuffer ib = {*in, *in_len, 0};
-    ZSTD_outBuffer ob = {*out, *out_cap, 0};
-    size_t ret = ZSTD_decompressStream(z->dctx, &ob, &ib);
-    *in += ib.pos;
-    *in_len -= ib.pos;
-    *out += ob.pos;
-    *out_cap -= ob.pos;
-    if (ZSTD_isError(ret)) {
-        ZSTD_ErrorCode e = ZSTD_getErrorCode(ret);
-        if (e == ZSTD_error_memory_allocation)
-            return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
-                                 "Object decompression failed: out of memory in the zstd "
-                                 "decoder.");
-        if (e == ZSTD_error_prefix_unknown && z->frame_start > 0)
-            return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
-                                 "Object decompression failed: trailing garbage after zstd "
-                                 "frame at compressed offset %llu.",
-                                 (unsigned long long)z->frame_start);
-        return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
-                             "Object decompression failed: zstd data is corrupt (%s) at "
-                             "compressed offset %llu.",
-                             ZSTD_getErrorName(ret), (unsigned long long)(c->in_total + ib.pos));
-    }
-    z->out_was_full = ob.pos == ob.size;
-    if (ib.pos == 0 && ob.pos == 0) {
-        *stalled = true; /* keep the hint of the last call that did something */
-        return PLUCK_OK;
+    ZSTD_inBuffer ib;
+    ZSTD_outBuffer ob;
+    size_t ret;
+    for (;;) {
+        size_t feed = *in_len, want = z->need ? z->need : 1;
+        bool flushing = z->out_was_full;
+        if (flushing)
+            feed = 0; /* first the rest of the last block's output */
+        else if (feed > want)
+            feed = want;
+        ib = (ZSTD_inBuffer){*in, feed, 0};
+        ob = (ZSTD_outBuffer){*out, *out_cap, 0};
+        ret = ZSTD_decompressStream(z->dctx, &ob, &ib);
+        if (ZSTD_isError(ret))
+            return zs_fail(c, z, ret);
+        *in += ib.pos;
+        *in_len -= ib.pos;
+        *out += ob.pos;
+        *out_cap -= ob.pos;
+        z->out_was_full = ob.pos == ob.size;
+        if (ib.pos || ob.pos)
+            break;
+        if (!flushing || *in_len == 0) {
+            *stalled = true; /* keep the hint of the last call that did something */
+            return PLUCK_OK;
+        }
+        /* nothing was waiting after all: go on with the input */
     }
     z->hint = ret;
-    if (ret == 0)
-        z->frame_start = c->in_total + ib.pos;
+    if (z->need == 0 && ib.pos > 0)
+        z->step_start = c->in_total; /* a frame begins */
+    if (ret == 0) {
+        z->frame_start = z->step_start = c->in_total + ib.pos;
+        z->need = 0;
+    } else if (ib.pos > 0 || z->need == 0) {
+        if (z->need && ib.pos == z->need)
+            z->step_start = c->in_total + ib.pos; /* the step is done: the next begins */
+        /* the hint counts the next block header too when a block comes next */
+        size_t hdr = ZSTD_nextInputType(z->dctx) == ZSTDnit_block ? ZS_BLOCK_HEADER : 0;
+        z->need = ret > hdr ? ret - hdr : ret;
+    }
     return PLUCK_OK;
 }
 
