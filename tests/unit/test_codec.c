@@ -841,6 +841,61 @@ static void corruptions(cmode m)
     b_free(&plain);
 }
 
+/* Bit flips decoded with the whole input and 256 KiB of room, with 7-byte pieces into 13
+ * bytes, and with 4093-byte pieces into 1000: the same code, message and output each time
+ * (F11 for bzip2, F13 for ISA-L, F17 for zstd: the output before an error, and for zstd the
+ * offset in the message, once depended on the cuts).  xz is still open (F18): how far
+ * liblzma decodes into damage before it reports it depends on the cuts, so a few hundred
+ * bytes more or less come out first and the offset moves; for xz only the code and a
+ * prefix relation are checked.  (The
+ * output is not always a prefix of the undamaged data: a damaged block can decode to
+ * something else, which the checksum at the end of the frame, stream or member catches.) */
+static void split_independent(cmode m)
+{
+    bytes plain = gen_csv(400000, 43); /* several zstd blocks and bzip2 chunks */
+    bytes comp = compress_for(m, plain.p, plain.n);
+    uint32_t s = 11;
+    size_t flips = 0;
+    bool exact = m != C_XZ;
+    for (size_t pos = 16; pos + 8 < comp.n; pos += 1 + rng_next(&s) % (comp.n / 40)) {
+        unsigned char bit = (unsigned char)(1u << (rng_next(&s) % 8));
+        comp.p[pos] ^= bit;
+        result a = run(m, comp.p, comp.n, comp.n, 262144);
+        result b = run(m, comp.p, comp.n, 7, 13);
+        result c = run(m, comp.p, comp.n, 4093, 1000);
+        comp.p[pos] ^= bit;
+        flips++;
+        const result *other[] = {&b, &c};
+        for (size_t k = 0; k < 2; k++) {
+            const result *o = other[k];
+            cr_assert_eq(o->rc, a.rc, "%s flip at %zu: %s vs %s", mode_name(m), pos, o->msg,
+                         a.msg);
+            size_t common = o->out.n < a.out.n ? o->out.n : a.out.n;
+            cr_assert(!common || !memcmp(o->out.p, a.out.p, common),
+                      "%s flip at %zu (cut %zu)", mode_name(m), pos, k);
+            if (!exact)
+                continue;
+            cr_assert_str_eq(o->msg, a.msg, "%s flip at %zu (cut %zu)", mode_name(m), pos, k);
+            cr_assert_eq(o->out.n, a.out.n, "%s flip at %zu (cut %zu): %zu vs %zu bytes",
+                         mode_name(m), pos, k, o->out.n, a.out.n);
+        }
+        b_free(&a.out);
+        b_free(&b.out);
+        b_free(&c.out);
+    }
+    cr_assert_geq(flips, 30);
+    b_free(&comp);
+    b_free(&plain);
+}
+
+Test(codec_split, gzip_zlib, .timeout = 120) { split_independent(C_GZIP_ZLIB); }
+#ifdef PLUCK_HAVE_ISAL
+Test(codec_split, gzip_isal, .timeout = 120) { split_independent(C_GZIP_ISAL); }
+#endif
+Test(codec_split, zstd, .timeout = 120) { split_independent(C_ZSTD); }
+Test(codec_split, bzip2, .timeout = 120) { split_independent(C_BZIP2); }
+Test(codec_split, xz, .timeout = 120) { split_independent(C_XZ); }
+
 Test(codec_corrupt, gzip_zlib, .timeout = 120) { corruptions(C_GZIP_ZLIB); }
 #ifdef PLUCK_HAVE_ISAL
 Test(codec_corrupt, gzip_isal, .timeout = 120) { corruptions(C_GZIP_ISAL); }
@@ -1088,9 +1143,10 @@ Test(codec_corrupt, bzip2_output_before_error_is_fixed, .timeout = 120)
 #ifdef PLUCK_HAVE_ISAL
 /* ---- ISA-L and a distance too far back (F14) ---------------------------------------------
  * On this damaged member ISA-L emitted 12 bytes more than zlib before reporting the error
- * (F13, since fixed: see the tests below), some copied from its history buffer where no output of the stream was written.  That
- * buffer was malloc'd, so those bytes were whatever the heap held (another request's data in
- * pluck serve); it is calloc'd now, so they are NULs.  Whether malloc hands the marked block
+ * (F13, since fixed: see the tests below), some copied from its history buffer where no
+ * output of the stream was written.  That buffer was malloc'd, so those bytes were whatever
+ * the heap held (another request's data in pluck serve); it is calloc'd now, so they are
+ * NULs (and since F13's fix they no longer come out at all).  Whether malloc hands the marked block
  * below to the decoder depends on the allocator (a standalone program saw 4 of the 12 bytes
  * come from it; here glibc may not reuse it), so valgrind on this input is the sure check:
  * "uninitialised value" reports in the scanner before the fix, none after. */
@@ -1182,11 +1238,11 @@ Test(codec_corrupt, isal_output_before_error_is_exact)
     b_free(&gz);
 }
 
-/* Bit flips all over a member: ISA-L cut three ways ends with the same code, message and
- * bytes; zlib ends with the same code, and its output is ISA-L's or a prefix of it (zlib
- * rejects an incomplete Huffman code in a block header, ISA-L decodes with it until a code
- * it lacks, the CRC or a bad distance stops it). */
-Test(codec_corrupt, isal_split_independent, .timeout = 120)
+/* Bit flips all over a member (how ISA-L cuts them is codec_split's business): zlib ends
+ * with the same code, and its output is ISA-L's or a prefix of it (zlib rejects an
+ * incomplete Huffman code in a block header, ISA-L decodes with it until a code it lacks,
+ * the CRC or a bad distance stops it). */
+Test(codec_corrupt, isal_vs_zlib, .timeout = 120)
 {
     bytes plain = gen_csv(100000, 41);
     bytes comp = compress_for(C_GZIP_ISAL, plain.p, plain.n);
@@ -1196,26 +1252,14 @@ Test(codec_corrupt, isal_split_independent, .timeout = 120)
         unsigned char bit = (unsigned char)(1u << (rng_next(&s) % 8));
         comp.p[pos] ^= bit;
         result a = run(C_GZIP_ISAL, comp.p, comp.n, comp.n, 262144);
-        result b = run(C_GZIP_ISAL, comp.p, comp.n, 7, 13);
-        result c = run(C_GZIP_ISAL, comp.p, comp.n, 4093, 1000);
         result z = run(C_GZIP_ZLIB, comp.p, comp.n, comp.n, 262144);
         comp.p[pos] ^= bit;
         flips++;
-        const result *other[] = {&b, &c};
-        for (size_t k = 0; k < 2; k++) {
-            cr_assert_eq(other[k]->rc, a.rc, "flip at %zu: %s vs %s", pos, other[k]->msg, a.msg);
-            cr_assert_str_eq(other[k]->msg, a.msg, "flip at %zu (cut %zu): %s vs %s", pos, k, other[k]->msg, a.msg);
-            cr_assert_eq(other[k]->out.n, a.out.n, "flip at %zu: %zu vs %zu bytes", pos,
-                         other[k]->out.n, a.out.n);
-            cr_assert(!memcmp(other[k]->out.p, a.out.p, a.out.n), "flip at %zu", pos);
-        }
         cr_assert_eq(z.rc, a.rc, "flip at %zu: zlib %s, ISA-L %s", pos, z.msg, a.msg);
         cr_assert_leq(z.out.n, a.out.n, "flip at %zu", pos);
-        cr_assert(!memcmp(z.out.p, a.out.p, z.out.n), "flip at %zu", pos);
+        cr_assert(!z.out.n || !memcmp(z.out.p, a.out.p, z.out.n), "flip at %zu", pos);
         same_as_zlib += z.out.n == a.out.n;
         b_free(&a.out);
-        b_free(&b.out);
-        b_free(&c.out);
         b_free(&z.out);
     }
     cr_assert_gt(flips, 100);
