@@ -52,13 +52,7 @@ static pluck_code bz_step(pl_codec *c, const unsigned char **in, size_t *in_len,
 {
     bz_state *b = c->state;
     if (b->chunk_done) {
-        size_t n = b->fill - b->sent;
-        if (n > *out_cap)
-            n = *out_cap;
-        memcpy(*out, b->chunk + b->sent, n);
-        *out += n;
-        *out_cap -= n;
-        b->sent += n;
+        pl_codec_hand_out(b->chunk, b->fill, &b->sent, out, out_cap);
         if (b->sent == b->fill) {
             b->fill = b->sent = 0;
             b->chunk_done = false;

@@ -257,6 +257,23 @@ pluck_code pl_codec_decode(pl_codec *c, const unsigned char **in, size_t *in_len
     return rc;
 }
 
+void pl_codec_end_input(pl_codec *c)
+{
+    c->input_done = true;
+}
+
+void pl_codec_hand_out(const unsigned char *src, size_t len, size_t *sent, unsigned char **out,
+                       size_t *out_cap)
+{
+    size_t n = len - *sent;
+    if (n > *out_cap)
+        n = *out_cap;
+    memcpy(*out, src + *sent, n);
+    *out += n;
+    *out_cap -= n;
+    *sent += n;
+}
+
 pluck_code pl_codec_finish(pl_codec *c)
 {
     if (c->failed)

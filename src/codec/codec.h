@@ -37,9 +37,16 @@ void pl_codec_free(pl_codec *c); /* accepts NULL */
 pluck_code pl_codec_decode(pl_codec *c, const unsigned char **in, size_t *in_len,
                            unsigned char **out, size_t *out_cap);
 
-/* Declare end of input.  Returns PLUCK_OK when the stream ended on a complete member/frame,
- * PLUCK_E_TRUNCATED_INPUT otherwise.  Call only after decode has drained all input and no
- * more output is pending (decode with an empty input produced nothing). */
+/* No more input will come.  Decode calls after this (with no input) hand out what the
+ * codec still holds: xz stages its input so that liblzma's calls are cut at fixed offsets
+ * (F18 in tests/HARDENING.md) and decodes the last partial block only now.  Call them until
+ * they produce nothing, then pl_codec_finish(). */
+void pl_codec_end_input(pl_codec *c);
+
+/* Check the end of the stream.  Returns PLUCK_OK when the stream ended on a complete
+ * member/frame, PLUCK_E_TRUNCATED_INPUT otherwise.  Call only after pl_codec_end_input()
+ * and decode calls that drained all input and output (one with an empty input produced
+ * nothing). */
 pluck_code pl_codec_finish(pl_codec *c);
 
 /* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */

@@ -40,11 +40,17 @@ struct pl_codec {
     size_t head_len;
     pluck_code failed;  /* sticky: once set, decode and finish return it */
     bool finished;      /* pl_codec_finish() succeeded; repeating it is a no-op */
+    bool input_done;    /* pl_codec_end_input() was called: no more input comes */
     char msg[PL_CODEC_MSG_MAX];
 };
 
 /* Record an error message (printf-style) and return code, for `return pl_codec_fail(...)`. */
 pluck_code pl_codec_fail(pl_codec *c, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
+
+/* Copy what is left of src[*sent..len) into *out (as much as *out_cap takes), advancing
+ * *sent and the output: for backends that decode into a buffer of their own first. */
+void pl_codec_hand_out(const unsigned char *src, size_t len, size_t *sent, unsigned char **out,
+                       size_t *out_cap);
 
 /* How far p[0..n) goes towards the magic number of kind: 0 = cannot be it, 1 = a proper
  * prefix of it (more bytes needed), 2 = a complete match. */

@@ -17,6 +17,7 @@
 #include "codec/codec_impl.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_nextInputType(), exported by the shared library */
 #include <zstd.h>
@@ -33,7 +34,14 @@ typedef struct zs_state {
     size_t need;          /* input the decoder's next step still wants; 0 = not known (a
                            * frame is about to start: its header is fed a byte at first) */
     uint64_t step_start;  /* compressed offset where the bytes of that step begin */
+    unsigned char *stage; /* a step that arrives in pieces is gathered here (ZS_STAGE) */
+    size_t staged;
+    uint64_t fed;         /* compressed bytes handed to libzstd so far */
 } zs_state;
+
+/* Largest step gathered: a block (a skippable frame's content, which makes no output, can
+ * be larger and goes through in pieces). */
+#define ZS_STAGE (ZSTD_BLOCKSIZE_MAX + 64)
 
 static pluck_code zs_fail(pl_codec *c, const zs_state *z, size_t ret)
 {
@@ -63,7 +71,7 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
      * noForwardProgress guard), so a call that cannot do anything is not made at all:
      * without new input, only output still buffered from a call that filled the output
      * can come out. */
-    if (*in_len == 0 && !z->out_was_full) {
+    if (*in_len == 0 && !z->out_was_full && z->staged == 0) {
         *stalled = true;
         return PLUCK_OK;
     }
@@ -72,24 +80,49 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
     size_t ret;
     for (;;) {
         size_t feed = *in_len, want = z->need ? z->need : 1;
-        bool flushing = z->out_was_full;
-        if (flushing)
+        bool flushing = z->out_was_full, staged = false;
+        if (flushing) {
             feed = 0; /* first the rest of the last block's output */
-        else if (feed > want)
+        } else if (z->staged || (feed < want && want <= ZS_STAGE &&
+                                 ZSTD_nextInputType(z->dctx) != ZSTDnit_skippableFrame)) {
+            /* A step in pieces is gathered first: libzstd would decode a raw block as its
+             * bytes arrive and then, meeting a bad frame size at its end, lose that output
+             * with one cut and not with another. */
+            size_t take = want - z->staged < feed ? want - z->staged : feed;
+            memcpy(z->stage + z->staged, *in, take);
+            z->staged += take;
+            *in += take;
+            *in_len -= take;
+            if (z->staged < want) {
+                if (take == 0)
+                    *stalled = true;
+                return PLUCK_OK;
+            }
+            staged = true;
             feed = want;
-        ib = (ZSTD_inBuffer){*in, feed, 0};
+        } else if (feed > want) {
+            feed = want;
+        }
+        ib = (ZSTD_inBuffer){staged ? z->stage : *in, feed, 0};
         ob = (ZSTD_outBuffer){*out, *out_cap, 0};
         ret = ZSTD_decompressStream(z->dctx, &ob, &ib);
         if (ZSTD_isError(ret))
             return zs_fail(c, z, ret);
-        *in += ib.pos;
-        *in_len -= ib.pos;
+        if (staged) {
+            /* libzstd takes a whole step it is given, but for the last byte of a frame
+             * whose output is still waiting (its "hostage" byte) */
+            z->staged = feed - ib.pos;
+            memmove(z->stage, z->stage + ib.pos, z->staged);
+        } else {
+            *in += ib.pos;
+            *in_len -= ib.pos;
+        }
         *out += ob.pos;
         *out_cap -= ob.pos;
         z->out_was_full = ob.pos == ob.size;
         if (ib.pos || ob.pos)
             break;
-        if (!flushing || *in_len == 0) {
+        if (!flushing || (*in_len == 0 && z->staged == 0)) {
             *stalled = true; /* keep the hint of the last call that did something */
             return PLUCK_OK;
         }
@@ -97,13 +130,14 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
     }
     z->hint = ret;
     if (z->need == 0 && ib.pos > 0)
-        z->step_start = c->in_total; /* a frame begins */
+        z->step_start = z->fed; /* a frame begins */
+    z->fed += ib.pos;
     if (ret == 0) {
-        z->frame_start = z->step_start = c->in_total + ib.pos;
+        z->frame_start = z->step_start = z->fed;
         z->need = 0;
     } else if (ib.pos > 0 || z->need == 0) {
         if (z->need && ib.pos == z->need)
-            z->step_start = c->in_total + ib.pos; /* the step is done: the next begins */
+            z->step_start = z->fed; /* the step is done: the next begins */
         /* the hint counts the next block header too when a block comes next */
         size_t hdr = ZSTD_nextInputType(z->dctx) == ZSTDnit_block ? ZS_BLOCK_HEADER : 0;
         z->need = ret > hdr ? ret - hdr : ret;
@@ -128,6 +162,7 @@ static void zs_destroy(pl_codec *c)
     if (!z)
         return;
     ZSTD_freeDCtx(z->dctx);
+    free(z->stage);
     free(z);
     c->state = NULL;
 }
@@ -144,7 +179,8 @@ pluck_code pl_codec_open_zstd(pl_codec *c)
     c->name = "zstd";
     z->hint = 1; /* no frame seen yet: ending here is not a clean end */
     z->dctx = ZSTD_createDCtx();
-    if (!z->dctx)
+    z->stage = malloc(ZS_STAGE);
+    if (!z->dctx || !z->stage)
         return PLUCK_E_OUT_OF_MEMORY;
     return PLUCK_OK;
 }

@@ -110,6 +110,8 @@ static void *producer(void *arg)
     while (out) {
         const unsigned char *in = p->inbuf;
         size_t inlen = n;
+        if (eof)
+            pl_codec_end_input(codec); /* the loop below then drains it */
         /* decode all of this read, publishing full slots as they fill */
         for (;;) {
             unsigned char *o = out + (SLOT_BYTES - room);

@@ -764,6 +764,8 @@ pluck_code pluck_run_finish(pluck_run *r)
     } else if (r->state == PLUCK_OK) {
         if (!r->codec && !start_codec(r, true) && !r->codec)
             fail_msg(r, PLUCK_E_INTERNAL_ERROR, "Compression could not be detected.");
+        if (r->codec)
+            pl_codec_end_input(r->codec);
         if (r->state == PLUCK_OK && !decode(r, (const unsigned char *)"", 0)) {
             pluck_code rc = pl_codec_finish(r->codec);
             if (rc)
