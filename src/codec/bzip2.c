@@ -108,10 +108,7 @@ static pluck_code bz_step(pl_codec *c, const unsigned char **in, size_t *in_len,
         return bz_oom(c);
     case BZ_DATA_ERROR_MAGIC:
         if (b->streams > 0)
-            return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
-                                 "Object decompression failed: trailing garbage after bzip2 "
-                                 "stream at compressed offset %llu.",
-                                 (unsigned long long)b->stream_start);
+            return pl_codec_trailing_garbage(c, "bzip2 stream", b->stream_start);
         return pl_codec_fail(c, PLUCK_E_INVALID_COMPRESSION_FORMAT,
                              "The object is not in bzip2 format: its first bytes do not "
                              "match the bzip2 magic number.");

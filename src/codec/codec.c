@@ -257,6 +257,14 @@ pluck_code pl_codec_decode(pl_codec *c, const unsigned char **in, size_t *in_len
     return rc;
 }
 
+pluck_code pl_codec_trailing_garbage(pl_codec *c, const char *what, uint64_t at)
+{
+    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+                         "Object decompression failed: trailing garbage after %s at "
+                         "compressed offset %llu.",
+                         what, (unsigned long long)at);
+}
+
 void pl_codec_end_input(pl_codec *c)
 {
     c->input_done = true;

@@ -47,6 +47,10 @@ struct pl_codec {
 /* Record an error message (printf-style) and return code, for `return pl_codec_fail(...)`. */
 pluck_code pl_codec_fail(pl_codec *c, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
 
+/* "trailing garbage after <what> at compressed offset <at>": bytes after a complete
+ * member/stream/frame that do not start another. */
+pluck_code pl_codec_trailing_garbage(pl_codec *c, const char *what, uint64_t at);
+
 /* Copy what is left of src[*sent..len) into *out (as much as *out_cap takes), advancing
  * *sent and the output: for backends that decode into a buffer of their own first. */
 void pl_codec_hand_out(const unsigned char *src, size_t len, size_t *sent, unsigned char **out,

@@ -101,10 +101,7 @@ static pluck_code gz_check_header(pl_codec *c, gz_state *g, const unsigned char 
                     return pl_codec_fail(c, PLUCK_E_INVALID_COMPRESSION_FORMAT,
                                          "The object is not in gzip format: its first bytes "
                                          "do not match the gzip magic number.");
-                return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
-                                     "Object decompression failed: trailing garbage after "
-                                     "gzip member at compressed offset %llu.",
-                                     (unsigned long long)g->member_start);
+                return pl_codec_trailing_garbage(c, "gzip member", g->member_start);
             }
             break;
         case 2:

@@ -53,10 +53,7 @@ static pluck_code zs_fail(pl_codec *c, const zs_state *z, size_t ret)
                              "Object decompression failed: out of memory in the zstd "
                              "decoder.");
     if (e == ZSTD_error_prefix_unknown && z->frame_start > 0)
-        return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
-                             "Object decompression failed: trailing garbage after zstd "
-                             "frame at compressed offset %llu.",
-                             (unsigned long long)z->frame_start);
+        return pl_codec_trailing_garbage(c, "zstd frame", z->frame_start);
     return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: zstd data is corrupt (%s) at "
                          "compressed offset %llu.",
