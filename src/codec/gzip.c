@@ -304,8 +304,9 @@ static const char *isal_error_text(int ret)
 /* ---- ISA-L: the same output and error however the input and output are cut -------------
  *
  * zlib stops exactly before a bad symbol, whatever pieces its input and output come in.
- * ISA-L does not, in three ways (F13 in tests/HARDENING.md); each is put right here, so that
- * `--threads 1` and `2`, or two splits of the same upload, end alike on damaged data:
+ * ISA-L does not, in three ways (F13 in tests/HARDENING.md).  The first two are put right
+ * here, so that `--threads 1` and `2`, or two splits of the same upload, end alike on
+ * damaged data:
  *  1. Its fast loop moves the output pointer past a length/distance pair before it checks
  *     the distance, so on a bad distance (or distance code) the output ends with up to 258
  *     bytes that were never decoded.  Every call starts from a saved copy of the decoder;
@@ -317,20 +318,21 @@ static const char *isal_error_text(int ret)
  *     the noise of a benchmark (bench/RESULTS.md).
  *  2. It decodes into its own buffer first and, on an error, drops what it had decoded
  *     there but not yet copied out.  Those bytes are handed out first (pend below).
- *  3. At the end of the input its careful decoder looks codes up with the missing bits read
- *     as zeros; with an incomplete Huffman code (which ISA-L accepts and zlib rejects) that
- *     can be "no symbol" although the next bytes would have made one: see isal_call().
  * Fed a byte at a time, the decoder fails on the first byte that proves the damage, so the
- * error names that byte's offset: the same offset however the input was cut. */
+ * error names that byte's offset: the same offset however the input was cut.
+ *  3. Not put right (F19): at the end of its input the careful decoder looks a code up with
+ *     the missing bits read as zeros.  With a complete Huffman code that is harmless, but
+ *     with an incomplete one (which ISA-L accepts and zlib rejects in the block header) the
+ *     zeros can land on "no symbol" although the next bytes would have made one, so where
+ *     the input pieces end decides where such a block fails.  Only a damaged block header
+ *     leaves an incomplete code; treating those errors as the end of the input does not
+ *     work, since ISA-L's state after a failed distance code is in mid-symbol. */
 
 #define ISAL_FIXED offsetof(struct inflate_state, tmp_out_buffer)
 /* how far before the point where a failing call stopped its bad symbol (or block header)
  * can start: the 64-bit bit buffer was refilled (8 bytes) after the symbol's bits (at most
  * 48) were loaded.  Further back is found by halving (isal_redo). */
 #define ISAL_REDO_BACK 32
-/* Bits ISA-L may look up past the real input for one literal/length code: its first table
- * is indexed by 12 bits, and a long code with its extra bits needs at most 21. */
-#define ISAL_LOOKUP_BITS 24
 
 static bool isal_failed(int ret)
 {
@@ -340,12 +342,7 @@ static bool isal_failed(int ret)
 
 /* One isal_inflate() over in[0..len) into out[0..cap); *used and *made say how much of each
  * it took.  *wild is set when ISA-L left its counters past the buffers it was given (it
- * does so on some corrupt data; nothing it reported for that call can be trusted).
- * Near the end of the input, an INVALID_SYMBOL with every byte taken and fewer than
- * ISAL_LOOKUP_BITS bits left may come from the zeros read in place of the missing bits
- * (3. above): that is only the end of this input.  ISA-L saved its state as at the start of
- * that code, so the next call resumes there, and the error, if it is one, comes back with
- * the bits that prove it. */
+ * does so on some corrupt data; nothing it reported for that call can be trusted). */
 static int isal_call(struct inflate_state *s, const unsigned char *in, uint32_t len,
                      unsigned char *out, uint32_t cap, uint32_t *used, uint32_t *made,
                      bool *wild)
@@ -363,9 +360,6 @@ static int isal_call(struct inflate_state *s, const unsigned char *in, uint32_t 
     }
     *used = len - s->avail_in;
     *made = cap - s->avail_out;
-    if (ret == ISAL_INVALID_SYMBOL && s->avail_in == 0 && s->read_in_length >= 0 &&
-        s->read_in_length < ISAL_LOOKUP_BITS)
-        ret = ISAL_DECOMP_OK;
     return ret;
 }
 

@@ -179,5 +179,10 @@ pluck_code pl_codec_open_zstd(pl_codec *c)
     z->stage = malloc(ZS_STAGE);
     if (!z->dctx || !z->stage)
         return PLUCK_E_OUT_OF_MEMORY;
+    /* ZSTD_nextInputType() reads the buffer-less decoder's stage, which the streaming
+     * decoder sets only once a frame header is in: start it at "frame header" (valgrind
+     * saw the uninitialised read, and fuzz_codec the random answers it gave) */
+    if (ZSTD_isError(ZSTD_decompressBegin(z->dctx)))
+        return PLUCK_E_INTERNAL_ERROR;
     return PLUCK_OK;
 }
