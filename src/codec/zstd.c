@@ -85,18 +85,21 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
             /* A step in pieces is gathered first: libzstd would decode a raw block as its
              * bytes arrive and then, meeting a bad frame size at its end, lose that output
              * with one cut and not with another. */
-            size_t take = want - z->staged < feed ? want - z->staged : feed;
+            size_t room = want > z->staged ? want - z->staged : 0;
+            if (room > ZS_STAGE - z->staged)
+                room = ZS_STAGE - z->staged; /* (a step never needs more) */
+            size_t take = room < feed ? room : feed;
             memcpy(z->stage + z->staged, *in, take);
             z->staged += take;
             *in += take;
             *in_len -= take;
-            if (z->staged < want) {
+            if (z->staged < want && z->staged < ZS_STAGE) {
                 if (take == 0)
                     *stalled = true;
                 return PLUCK_OK;
             }
             staged = true;
-            feed = want;
+            feed = z->staged < want ? z->staged : want;
         } else if (feed > want) {
             feed = want;
         }
@@ -108,7 +111,7 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
         if (staged) {
             /* libzstd takes a whole step it is given, but for the last byte of a frame
              * whose output is still waiting (its "hostage" byte) */
-            z->staged = feed - ib.pos;
+            z->staged -= ib.pos;
             memmove(z->stage, z->stage + ib.pos, z->staged);
         } else {
             *in += ib.pos;
