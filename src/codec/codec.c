@@ -270,6 +270,17 @@ void pl_codec_end_input(pl_codec *c)
     c->input_done = true;
 }
 
+size_t pl_codec_take_in(unsigned char *buf, size_t *len, size_t room, const unsigned char **in,
+                        size_t *in_len)
+{
+    size_t n = room < *in_len ? room : *in_len;
+    memcpy(buf + *len, *in, n);
+    *len += n;
+    *in += n;
+    *in_len -= n;
+    return n;
+}
+
 void pl_codec_hand_out(const unsigned char *src, size_t len, size_t *sent, unsigned char **out,
                        size_t *out_cap)
 {

@@ -51,6 +51,11 @@ pluck_code pl_codec_fail(pl_codec *c, pluck_code code, const char *fmt, ...) PL_
  * member/stream/frame that do not start another. */
 pluck_code pl_codec_trailing_garbage(pl_codec *c, const char *what, uint64_t at);
 
+/* Copy up to `room` bytes of the input (*in, *in_len) to buf[*len..), advancing *len and the
+ * input; returns how many: for backends that gather their input first. */
+size_t pl_codec_take_in(unsigned char *buf, size_t *len, size_t room, const unsigned char **in,
+                        size_t *in_len);
+
 /* Copy what is left of src[*sent..len) into *out (as much as *out_cap takes), advancing
  * *sent and the output: for backends that decode into a buffer of their own first. */
 void pl_codec_hand_out(const unsigned char *src, size_t len, size_t *sent, unsigned char **out,

@@ -316,10 +316,10 @@ static const char *isal_error_text(int ret)
  *     before the bad symbol, meets the error.  The copy is a memcpy of ~22 KB plus the
  *     history (typically 32 KiB) per call, which decodes up to 256 KiB or 1 MiB: lost in
  *     the noise of a benchmark (bench/RESULTS.md).
+ *     Fed a byte at a time, the decoder fails on the first byte that proves the damage, so
+ *     the error names that byte's offset: the same offset however the input was cut.
  *  2. It decodes into its own buffer first and, on an error, drops what it had decoded
  *     there but not yet copied out.  Those bytes are handed out first (pend below).
- * Fed a byte at a time, the decoder fails on the first byte that proves the damage, so the
- * error names that byte's offset: the same offset however the input was cut.
  *  3. Not put right (F19): at the end of its input the careful decoder looks a code up with
  *     the missing bits read as zeros.  With a complete Huffman code that is harmless, but
  *     with an incomplete one (which ISA-L accepts and zlib rejects in the block header) the
@@ -423,13 +423,7 @@ static int isal_redo(gz_state *g, const unsigned char *in, uint32_t len, unsigne
 static pluck_code gz_isal_pending(pl_codec *c, gz_state *g, unsigned char **out,
                                   size_t *out_cap)
 {
-    size_t n = g->pend_len - g->pend_off;
-    if (n > *out_cap)
-        n = *out_cap;
-    memcpy(*out, g->pend + g->pend_off, n);
-    *out += n;
-    *out_cap -= n;
-    g->pend_off += n;
+    pl_codec_hand_out(g->pend, g->pend_len, &g->pend_off, out, out_cap);
     if (g->pend_off < g->pend_len)
         return PLUCK_OK;
     return gz_corrupt(c, isal_error_text(g->pend_err), g->pend_at);

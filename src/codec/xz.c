@@ -118,13 +118,7 @@ static pluck_code xz_step(pl_codec *c, const unsigned char **in, size_t *in_len,
             x->in_start += x->in_len; /* the next input block */
             x->in_len = x->in_used = used0 = 0;
         }
-        take = XZ_IN_BLOCK - x->in_len;
-        if (take > *in_len)
-            take = *in_len;
-        memcpy(x->in + x->in_len, *in, take);
-        x->in_len += take;
-        *in += take;
-        *in_len -= take;
+        take = pl_codec_take_in(x->in, &x->in_len, XZ_IN_BLOCK - x->in_len, in, in_len);
         bool whole = x->in_len == XZ_IN_BLOCK || c->input_done;
         if (whole && x->in_used < x->in_len)
             x->err = xz_decode_block(c, x);

@@ -88,11 +88,7 @@ static pluck_code zs_step(pl_codec *c, const unsigned char **in, size_t *in_len,
             size_t room = want > z->staged ? want - z->staged : 0;
             if (room > ZS_STAGE - z->staged)
                 room = ZS_STAGE - z->staged; /* (a step never needs more) */
-            size_t take = room < feed ? room : feed;
-            memcpy(z->stage + z->staged, *in, take);
-            z->staged += take;
-            *in += take;
-            *in_len -= take;
+            size_t take = pl_codec_take_in(z->stage, &z->staged, room, in, in_len);
             if (z->staged < want && z->staged < ZS_STAGE) {
                 if (take == 0)
                     *stalled = true;
