@@ -12,7 +12,12 @@
  * another gzip header, and the fixed part of each member header are handled here,
  * identically for both, so that the choice of backend changes speed only: the output, the
  * error codes and the cases that are errors stay the same.  (zlib rejects reserved FLG
- * bits while ISA-L ignores them; checking them here keeps the two in step.)
+ * bits while ISA-L ignores them; checking them here keeps the two in step.)  One difference
+ * is left (F20 in tests/HARDENING.md): zlib rejects a dynamic block whose Huffman code is
+ * incomplete, ISA-L decodes with it, so on such damage ISA-L hands out more garbage before
+ * the error, or, when the block still decodes right (a damaged distance code that no
+ * symbol of the block uses) and the CRC-32 and ISIZE match, the member's data.  Only ISA-L
+ * parses block headers, so only it could reject them.
  */
 #include "codec/codec_impl.h"
 
@@ -320,13 +325,15 @@ static const char *isal_error_text(int ret)
  *     the error names that byte's offset: the same offset however the input was cut.
  *  2. It decodes into its own buffer first and, on an error, drops what it had decoded
  *     there but not yet copied out.  Those bytes are handed out first (pend below).
- *  3. Not put right (F19): at the end of its input the careful decoder looks a code up with
- *     the missing bits read as zeros.  With a complete Huffman code that is harmless, but
- *     with an incomplete one (which ISA-L accepts and zlib rejects in the block header) the
- *     zeros can land on "no symbol" although the next bytes would have made one, so where
- *     the input pieces end decides where such a block fails.  Only a damaged block header
- *     leaves an incomplete code; treating those errors as the end of the input does not
- *     work, since ISA-L's state after a failed distance code is in mid-symbol. */
+ *  3. At the end of its input the careful decoder looks a code up with the missing bits read
+ *     as zeros.  With an incomplete Huffman code (which ISA-L accepts and zlib rejects in the
+ *     block header: F19, F20) the zeros can land on "no symbol" before the code's last bits
+ *     are in.  That needs no mending: deflate's codes are canonical, so the codes a damaged
+ *     header leaves without a symbol are the highest ones, and a prefix whose lowest
+ *     completion (the zeros) is one of them has no symbol whichever bits follow.  The error
+ *     comes sooner in bits, never at another symbol, and 1. names the byte that proves it.
+ *     (Taking such an error for the end of the input, as gzip.c once did, is wrong: after a
+ *     failed distance code ISA-L's state is in mid-symbol.) */
 
 #define ISAL_FIXED offsetof(struct inflate_state, tmp_out_buffer)
 /* how far before the point where a failing call stopped its bad symbol (or block header)

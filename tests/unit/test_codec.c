@@ -1301,3 +1301,141 @@ Test(codec_corrupt, isal_vs_zlib, .timeout = 120)
     b_free(&plain);
 }
 #endif
+
+#ifdef PLUCK_HAVE_ISAL
+/* ---- ISA-L and incomplete Huffman codes (F19 in tests/HARDENING.md) -------------------------
+ * A damaged dynamic block header can leave an incomplete literal/length, distance or
+ * code-length code.  zlib rejects it in the header ("invalid literal/lengths set" and the
+ * like); ISA-L decodes with it, and at the end of each call's input its careful decoder looks
+ * the next code up with the missing bits read as zeros.  That can only make it fail sooner
+ * in bits, never at another symbol: deflate's codes are canonical, so the codes a damaged
+ * header leaves unassigned are the highest ones, and a prefix whose lowest completion (the
+ * zeros) has no symbol has none whichever bits follow.  So where the pieces end must not
+ * change the output or the message.  Members with a full flush every few KiB put a dynamic
+ * header at known offsets; bits are flipped in the first 48 bytes of each. */
+static bytes gz_compress_flushed(const unsigned char *p, size_t n, int level, int strategy,
+                                 size_t every, size_t *hdr, size_t *nhdr, size_t max_hdr)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    cr_assert_eq(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, strategy), Z_OK);
+    bytes out = {0};
+    b_reserve(&out, deflateBound(&z, (uLong)n) + 64 + (n / every + 1) * 16);
+    z.next_out = out.p;
+    z.avail_out = (uInt)out.cap;
+    *nhdr = 0;
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < every ? n - done : every;
+        if (*nhdr < max_hdr)
+            hdr[(*nhdr)++] = done ? z.total_out : 10; /* a flush ends byte-aligned */
+        z.next_in = (Bytef *)(uintptr_t)(p + done);
+        z.avail_in = (uInt)k;
+        done += k;
+        cr_assert_neq(deflate(&z, done == n ? Z_FINISH : Z_FULL_FLUSH), Z_STREAM_ERROR);
+    }
+    out.n = z.total_out;
+    deflateEnd(&z);
+    return out;
+}
+
+Test(codec_split, isal_incomplete_codes, .timeout = 120)
+{
+    static const struct {
+        int level, strategy;
+    } kinds[] = {{1, Z_DEFAULT_STRATEGY}, {6, Z_FILTERED}, {9, Z_DEFAULT_STRATEGY},
+                 {6, Z_HUFFMAN_ONLY}, {6, Z_RLE}};
+    static const size_t ins[] = {1, 7, 17, 31, 4093}, rooms[] = {1, 13, 4096, 1000, 1000};
+    bytes plain = gen_csv(40000, 59);
+    uint32_t s = 19;
+    size_t bad_sets = 0, failing_later = 0, accepted = 0;
+    for (size_t k = 0; k < PL_ARRAY_SIZE(kinds); k++) {
+        size_t hdr[16], nhdr;
+        bytes comp = gz_compress_flushed(plain.p, plain.n, kinds[k].level, kinds[k].strategy,
+                                         5000, hdr, &nhdr, PL_ARRAY_SIZE(hdr));
+        for (size_t h = 0; h < nhdr; h++) {
+            for (size_t f = 0; f < 8; f++) {
+                size_t pos = hdr[h] + rng_next(&s) % 48;
+                unsigned char bit = (unsigned char)(1u << (rng_next(&s) % 8));
+                if (pos + 8 >= comp.n)
+                    continue;
+                comp.p[pos] ^= bit;
+                result z = run(C_GZIP_ZLIB, comp.p, comp.n, comp.n, 262144);
+                if (!strstr(z.msg, " set)")) { /* not an incomplete (or oversubscribed) code */
+                    comp.p[pos] ^= bit;
+                    b_free(&z.out);
+                    continue;
+                }
+                bad_sets++;
+                result a = run(C_GZIP_ISAL, comp.p, comp.n, comp.n, 262144);
+                cr_assert_leq(z.out.n, a.out.n, "flip at %zu", pos);
+                cr_assert(!z.out.n || !memcmp(z.out.p, a.out.p, z.out.n), "flip at %zu", pos);
+                if (a.rc == PLUCK_OK) {
+                    /* F20: the damaged code still decodes this block (an unused distance
+                     * code, say) and CRC-32 and ISIZE match: ISA-L returns the data */
+                    cr_assert_eq(a.out.n, plain.n, "flip at %zu", pos);
+                    cr_assert(!memcmp(a.out.p, plain.p, plain.n), "flip at %zu", pos);
+                    accepted++;
+                } else {
+                    cr_assert_eq(a.rc, PLUCK_E_TRUNCATED_INPUT, "flip at %zu: %s", pos, a.msg);
+                    failing_later += a.out.n > z.out.n;
+                }
+                for (size_t c = 0; c < PL_ARRAY_SIZE(ins); c++) {
+                    result r = run(C_GZIP_ISAL, comp.p, comp.n, ins[c], rooms[c]);
+                    cr_assert_eq(r.rc, a.rc, "flip at %zu, pieces of %zu", pos, ins[c]);
+                    cr_assert_str_eq(r.msg, a.msg, "flip at %zu, pieces of %zu", pos, ins[c]);
+                    cr_assert_eq(r.out.n, a.out.n, "flip at %zu, pieces of %zu: %zu vs %zu "
+                                 "bytes", pos, ins[c], r.out.n, a.out.n);
+                    cr_assert(!a.out.n || !memcmp(r.out.p, a.out.p, a.out.n), "flip at %zu",
+                              pos);
+                    b_free(&r.out);
+                }
+                comp.p[pos] ^= bit;
+                b_free(&a.out);
+                b_free(&z.out);
+            }
+        }
+        b_free(&comp);
+    }
+    cr_log_info("%zu damaged code sets: ISA-L failed past zlib's stop in %zu, returned the "
+                "data in %zu", bad_sets, failing_later, accepted);
+    /* enough damaged headers, and among them ones ISA-L decodes past (the case at issue) */
+    cr_assert_geq(bad_sets, 80, "%zu", bad_sets);
+    cr_assert_geq(failing_later, 10, "%zu of %zu", failing_later, bad_sets);
+    cr_assert_geq(accepted, 1, "%zu of %zu", accepted, bad_sets); /* Z_RLE's, here */
+    b_free(&plain);
+}
+
+/* The fuzzer's input for F19, found while gzip.c took such an error for the end of the input
+ * (session 3); cut every way it gives ISA-L's 4 bytes and one message. */
+Test(codec_split, isal_incomplete_regression)
+{
+    regression_cut_both_ways("isal-incomplete-code-premature-invalid", C_GZIP_ISAL, 4);
+}
+#endif
+
+#ifdef PLUCK_HAVE_ISAL
+/* F20: a Huffman-only member (150 bytes of airports.csv) whose damaged header leaves its
+ * distance code incomplete; no symbol of the block uses it.  zlib rejects the header, ISA-L
+ * decodes the block, and the member's CRC-32 and ISIZE prove the 150 bytes right. */
+Test(codec_corrupt, isal_accepts_unused_incomplete_code)
+{
+    bytes comp = read_regression("isal-accepts-incomplete-distance-code");
+    result z = run(C_GZIP_ZLIB, comp.p, comp.n, 7, 13);
+    cr_assert_eq(z.rc, PLUCK_E_TRUNCATED_INPUT);
+    cr_assert_str_eq(z.msg, "Object decompression failed: gzip data is corrupt (invalid "
+                            "distances set) at compressed offset 45.");
+    cr_assert_eq(z.out.n, 0);
+    const size_t ins[] = {1, 7, 200}, rooms[] = {1, 13, 65536};
+    for (size_t i = 0; i < PL_ARRAY_SIZE(ins); i++) {
+        result a = run(C_GZIP_ISAL, comp.p, comp.n, ins[i], rooms[i]);
+        cr_assert_eq(a.rc, PLUCK_OK, "%s", a.msg);
+        cr_assert_eq(a.out.n, 150);
+        /* bytes 1000..1149 of airports.csv (all of them are checked by the CRC-32) */
+        static const char start[] = "8,\"NA\",\"US\",\"US-CA\",\"Barstow\",";
+        cr_assert(!memcmp(a.out.p, start, sizeof start - 1));
+        b_free(&a.out);
+    }
+    b_free(&z.out);
+    b_free(&comp);
+}
+#endif
