@@ -309,9 +309,9 @@ static const char *isal_error_text(int ret)
 /* ---- ISA-L: the same output and error however the input and output are cut -------------
  *
  * zlib stops exactly before a bad symbol, whatever pieces its input and output come in.
- * ISA-L does not, in three ways (F13 in tests/HARDENING.md).  The first two are put right
- * here, so that `--threads 1` and `2`, or two splits of the same upload, end alike on
- * damaged data:
+ * ISA-L looks as if it does not, in three ways (F13 in tests/HARDENING.md).  The first two
+ * are put right here, and the third turns out harmless, so that `--threads 1` and `2`, or
+ * two splits of the same upload, end alike on damaged data:
  *  1. Its fast loop moves the output pointer past a length/distance pair before it checks
  *     the distance, so on a bad distance (or distance code) the output ends with up to 258
  *     bytes that were never decoded.  Every call starts from a saved copy of the decoder;
