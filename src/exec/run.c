@@ -531,9 +531,28 @@ static void check_utf8(pluck_run *r, bool final, size_t *bad, size_t *seen)
         r->utf8_ok = UTF8_CHECKED;
 }
 
+/* Make room for n more bytes at the end of the window. */
+static pluck_code window_reserve(pluck_run *r, size_t n)
+{
+    if (r->wcap - r->wlen >= n)
+        return PLUCK_OK;
+    size_t cap = r->wlen + n;
+    char *w = realloc(r->win, cap);
+    if (!w)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    r->win = w;
+    r->wcap = cap;
+    return PLUCK_OK;
+}
+
 /* Scan every complete record in the window, then slide the tail to the front. */
 static pluck_code process(pluck_run *r, bool final)
 {
+    /* Nothing may have arrived (an empty stream, or zstd skippable frames only), leaving the
+     * window without a buffer; the pointer arithmetic below needs one (NULL + 0 is
+     * undefined: F21 in tests/HARDENING.md). */
+    if (!r->win && window_reserve(r, 1))
+        return r->state;
     if (!r->bom_done) {
         if (r->wlen < 3 && !final)
             return PLUCK_OK;
@@ -609,20 +628,6 @@ static pluck_code progress(pluck_run *r)
     r->next_progress = r->stats.bytes_scanned + PROGRESS_EVERY;
     if (r->progress(r->pop, &r->stats))
         return fail_msg(r, PLUCK_E_CANCELLED, "The run was cancelled.");
-    return PLUCK_OK;
-}
-
-/* Make room for n more bytes at the end of the window. */
-static pluck_code window_reserve(pluck_run *r, size_t n)
-{
-    if (r->wcap - r->wlen >= n)
-        return PLUCK_OK;
-    size_t cap = r->wlen + n;
-    char *w = realloc(r->win, cap);
-    if (!w)
-        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-    r->win = w;
-    r->wcap = cap;
     return PLUCK_OK;
 }
 

@@ -1395,6 +1395,49 @@ Test(engine, threaded_decompression_pull, .timeout = 60)
     free(in);
 }
 
+/* F21 (tests/HARDENING.md): a compressed object that decodes to nothing (an empty .csv.gz;
+ * a zstd stream of one skippable frame) pulled through pluck_run_read() left the window
+ * without a buffer, and the final pass did pointer arithmetic on NULL (undefined; clang's
+ * UBSan stops there).  Every way of running it must give an empty result. */
+Test(engine, compressed_but_empty)
+{
+    size_t gzn;
+    unsigned char *gz = gzip_bytes("", 0, &gzn);
+    static const unsigned char skippable[] = {0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'p', 'l', 'c', 'k'};
+    const struct {
+        const unsigned char *p;
+        size_t n;
+        const char *type;
+    } inputs[] = {{gz, gzn, "GZIP"}, {gz, gzn, "AUTO"}, {skippable, sizeof skippable, "ZSTD"}};
+    static const char *const sqls[] = {"SELECT * FROM S3Object", "SELECT COUNT(*) FROM S3Object"};
+    static const char *const wants[] = {"", "0\n"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        for (size_t k = 0; k < sizeof sqls / sizeof sqls[0]; k++)
+            for (int threads = 1; threads <= 2; threads++) {
+                kv params[] = {{PLUCK_PARAM_COMPRESSION_TYPE, inputs[i].type},
+                               {PLUCK_PARAM_THREADS, threads == 1 ? "1" : "2"},
+                               END};
+                pluck_query *q = compile_ok(sqls[k], params);
+                sink s;
+                memset(&s, 0, sizeof s);
+                reader rd = {.p = (const char *)inputs[i].p, .n = inputs[i].n, .step = 5};
+                pluck_run *r = pluck_run_create(q, sink_write, &s);
+                cr_assert_eq(pluck_run_read(r, read_some, &rd), PLUCK_OK, "%s %s: %s",
+                             inputs[i].type, sqls[k], pluck_run_error(r)->message);
+                cr_assert_eq(s.n, strlen(wants[k]), "%s %s threads %d", inputs[i].type,
+                             sqls[k], threads);
+                cr_assert(!s.n || !memcmp(s.p, wants[k], s.n));
+                pluck_run_free(r);
+                free(s.p);
+                outcome o = run_q(q, inputs[i].p, inputs[i].n, 1); /* pushed a byte at a time */
+                cr_assert_eq(o.finish, PLUCK_OK);
+                cr_assert_eq(o.n, strlen(wants[k]));
+                outcome_free(&o);
+                pluck_query_free(q);
+            }
+    free(gz);
+}
+
 /* ---- one query, many threads ----------------------------------------------------------------------------- */
 
 typedef struct thread_job {
