@@ -531,28 +531,9 @@ static void check_utf8(pluck_run *r, bool final, size_t *bad, size_t *seen)
         r->utf8_ok = UTF8_CHECKED;
 }
 
-/* Make room for n more bytes at the end of the window. */
-static pluck_code window_reserve(pluck_run *r, size_t n)
-{
-    if (r->wcap - r->wlen >= n)
-        return PLUCK_OK;
-    size_t cap = r->wlen + n;
-    char *w = realloc(r->win, cap);
-    if (!w)
-        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-    r->win = w;
-    r->wcap = cap;
-    return PLUCK_OK;
-}
-
 /* Scan every complete record in the window, then slide the tail to the front. */
 static pluck_code process(pluck_run *r, bool final)
 {
-    /* Nothing may have arrived (an empty stream, or zstd skippable frames only), leaving the
-     * window without a buffer; the pointer arithmetic below needs one (NULL + 0 is
-     * undefined: F21 in tests/HARDENING.md). */
-    if (!r->win && window_reserve(r, 1))
-        return r->state;
     if (!r->bom_done) {
         if (r->wlen < 3 && !final)
             return PLUCK_OK;
@@ -628,6 +609,20 @@ static pluck_code progress(pluck_run *r)
     r->next_progress = r->stats.bytes_scanned + PROGRESS_EVERY;
     if (r->progress(r->pop, &r->stats))
         return fail_msg(r, PLUCK_E_CANCELLED, "The run was cancelled.");
+    return PLUCK_OK;
+}
+
+/* Make room for n more bytes at the end of the window. */
+static pluck_code window_reserve(pluck_run *r, size_t n)
+{
+    if (r->wcap - r->wlen >= n)
+        return PLUCK_OK;
+    size_t cap = r->wlen + n;
+    char *w = realloc(r->win, cap);
+    if (!w)
+        return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    r->win = w;
+    r->wcap = cap;
     return PLUCK_OK;
 }
 
@@ -1132,6 +1127,11 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->colmap = calloc(q->ncolrefs ? q->ncolrefs : 1, sizeof *r->colmap);
     uint32_t nkeys = q->ngroup_by > q->norder_by ? q->ngroup_by : q->norder_by;
     r->keys = calloc(nkeys ? nkeys : 1, sizeof *r->keys);
+    /* The window always has a buffer, even when nothing ever arrives (an empty stream, zstd
+     * skippable frames only): pointer arithmetic and memcpy on NULL are undefined, even for
+     * 0 bytes (F21 in tests/HARDENING.md).  It grows on the first input. */
+    r->win = malloc(1);
+    r->wcap = 1;
     if (q->is_aggregate) {
         r->groups = pl_groups_create(q->ngroup_by, q->naggs, q->params.max_groups);
         if (r->groups && !q->ngroup_by && pl_groups_find(r->groups, NULL, &r->single))
@@ -1140,7 +1140,7 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     if (q->norder_by)
         r->topn = pl_topn_create(q->norder_by, q->order_desc, q->has_limit ? q->limit : SIZE_MAX,
                                  q->params.max_groups);
-    if (!r->scan || !r->colmap || !r->keys || (q->is_aggregate && !r->groups) ||
+    if (!r->scan || !r->colmap || !r->keys || !r->win || (q->is_aggregate && !r->groups) ||
         (q->is_aggregate && !q->ngroup_by && !r->single) || (q->norder_by && !r->topn)) {
         pluck_run_free(r);
         return NULL;
