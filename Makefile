@@ -6,6 +6,7 @@
 #   make demo                 the README's quick-start query over the bundled sample
 #   make bench                benchmarks (bench/RESULTS.md); make fuzz FUZZ_SECONDS=N
 #   make install PREFIX=/usr/local DESTDIR=
+#   make python               the Python package's extension, built in place in python/pluck/
 #   make clean
 #
 # Warnings are errors only in the test builds (as zstd does), never in the default build.
@@ -73,7 +74,7 @@ BIN    := $(BUILD)/pluck
 SERVE  := $(BUILD)/pluck-serve
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all lib test unit e2e demo bench fuzz install uninstall clean help
+.PHONY: all lib test unit e2e demo bench fuzz install uninstall clean help python print-deplibs
 all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN) $(SERVE)
 	@ln -sf $(BIN:build/%=%) build/pluck 2>/dev/null || true
 lib: $(STATIC) $(SHARED)
@@ -117,6 +118,15 @@ $(UNIT): $(UNIT_OBJ) $(BUILD)/src/cli/escape.o $(STATIC)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(BUILD)/src/cli/escape.o $(STATIC) $(DEP_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs criterion) -lcsv
 
+# ---- Python ----------------------------------------------------------------------------
+# python/setup.py builds libpluck.a in build/python with this Makefile and links it with
+# the libraries print-deplibs names.  Debian's interpreter: its python3-dev, -distributed.
+PYTHON ?= /usr/bin/python3
+python:
+	cd python && WERROR=$(WERROR) $(PYTHON) setup.py -q build_ext --inplace
+print-deplibs:
+	@echo $(DEP_LIBS)
+
 # ---- tests ------------------------------------------------------------------------------
 # `make test` always builds with -Werror in its own directory so it never mixes objects
 # with the default build.
@@ -130,6 +140,7 @@ test:
 	    $(TEST_BUILD)/pluck $(TEST_BUILD)/pluck-serve $(TEST_BUILD)/unit-tests \
 	    $(TEST_BUILD)/tools/gencsv \
 	    $(TEST_BUILD)/tools/rssof
+	$(MAKE) --no-print-directory WERROR=1 python
 	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
 
 demo: all

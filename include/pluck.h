@@ -198,7 +198,7 @@ typedef enum pluck_param {
     PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER,   /* one byte or empty, default '"' (doubling) */
     PLUCK_PARAM_COMMENTS,                 /* one byte or empty, default "#" */
     PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER, /* TRUE FALSE (default FALSE) */
-    PLUCK_PARAM_OUTPUT_FORMAT,            /* CSV JSON (default CSV) */
+    PLUCK_PARAM_OUTPUT_FORMAT,            /* CSV JSON TYPED (default CSV; TYPED: see libpluck.3) */
     PLUCK_PARAM_QUOTE_FIELDS,             /* ALWAYS ASNEEDED (default ASNEEDED) */
     PLUCK_PARAM_OUTPUT_FIELD_DELIMITER,   /* 1-8 bytes, default "," */
     PLUCK_PARAM_OUTPUT_RECORD_DELIMITER,  /* 1-8 bytes, default "\n" (CSV and JSON) */

@@ -79,7 +79,8 @@ typedef enum pl_compression {
 } pl_compression;
 
 typedef enum pl_header_info { PL_HDR_NONE = 0, PL_HDR_USE, PL_HDR_IGNORE } pl_header_info;
-typedef enum pl_out_format { PL_OUT_CSV = 0, PL_OUT_JSON } pl_out_format;
+/* TYPED (pluck extension): JSON arrays of type-tagged values, read by the Python binding */
+typedef enum pl_out_format { PL_OUT_CSV = 0, PL_OUT_JSON, PL_OUT_TYPED } pl_out_format;
 
 typedef struct pl_delim {
     char s[PL_MAX_DELIM];

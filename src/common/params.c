@@ -35,7 +35,7 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "InputSerialization/CSV/AllowQuotedRecordDelimiter", "allow-quoted-record-delimiter",
      PLUCK_KIND_BOOL, NULL, "FALSE", 0, "TRUE: record delimiters inside quotes are data"},
     {PLUCK_PARAM_OUTPUT_FORMAT, NULL, "OutputSerialization", "output-format", PLUCK_KIND_ENUM,
-     "CSV|JSON", "CSV", 0, "output format"},
+     "CSV|JSON|TYPED", "CSV", 0, "output format (TYPED: JSON arrays of type-tagged values)"},
     {PLUCK_PARAM_QUOTE_FIELDS, "QuoteFields", "OutputSerialization/CSV/QuoteFields",
      "quote-fields", PLUCK_KIND_ENUM, "ASNEEDED|ALWAYS", "ASNEEDED", 0,
      "quote every output field, or only those that need it"},
@@ -289,7 +289,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
         break;
     case PLUCK_PARAM_COMMENTS: p->in.comment = ch; break;
     case PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER: p->in.allow_quoted_record_delim = bv; break;
-    case PLUCK_PARAM_OUTPUT_FORMAT: p->out.format = ev ? PL_OUT_JSON : PL_OUT_CSV; break;
+    case PLUCK_PARAM_OUTPUT_FORMAT: p->out.format = (pl_out_format)ev; break; /* table order */
     case PLUCK_PARAM_QUOTE_FIELDS: p->out.quote_always = ev == 1; break;
     case PLUCK_PARAM_OUTPUT_FIELD_DELIMITER: set_delim(&p->out.field_delim, v, len); break;
     case PLUCK_PARAM_OUTPUT_RECORD_DELIMITER: set_delim(&p->out.record_delim, v, len); break;

@@ -174,7 +174,7 @@ static pluck_code emit_cols(pluck_run *r, pl_eval_ctx *ctx)
     const pluck_query *q = r->q;
     pl_writer *w = &r->out;
     bool ok = true, first = true;
-    if (w->d.format == PL_OUT_JSON)
+    if (w->d.format != PL_OUT_CSV)
         ok = pl_json_begin(w);
     for (uint32_t i = 0; i < q->ncols && ok; i++) {
         pl_value v;

@@ -1,0 +1,632 @@
+/*
+ * _pluck.c — the CPython face of libpluck: a thin client of include/pluck.h only.
+ *
+ * Query compiles SQL once (keywords come from the library's parameter table, so Python,
+ * the CLI and the server accept the same fields); Query.scan(source) returns a Scan, an
+ * iterator of bytes chunks that end on record boundaries.  The pure-Python layer
+ * (pluck/__init__.py) picks the source kind and turns TYPED output into Python values.
+ *
+ * Memory stays flat: input is taken a block at a time and pushed to the run in small
+ * pieces, and __next__ returns as soon as about YIELD_AT bytes of output are waiting, so
+ * what is held is one input block plus one output chunk whatever the source's size.
+ *
+ * The GIL is released around every libpluck call that does work (feed, finish) and around
+ * read(2) of a file; the write callback only appends to a C buffer, so it needs no GIL.
+ * Reading from a Python file object happens with the GIL held, between C steps.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pluck.h"
+
+#define IN_BLOCK (256 * 1024) /* bytes taken from the source at a time */
+#define FEED_PIECE (32 * 1024) /* bytes pushed per pluck_run_feed: bounds output per step */
+#define YIELD_AT (256 * 1024)  /* return a chunk once this much output is waiting */
+
+static PyObject *ErrorType; /* pluck.Error, created at module init */
+
+/* Raise pluck.Error from a pluck_error: str(e) is "Code: message"; the attributes give the
+ * code name, the message and the position (0 where not applicable). */
+static PyObject *raise_error(const pluck_error *e)
+{
+    const char *name = pluck_code_name(e->code);
+    PyObject *msg = PyUnicode_FromFormat("%s: %s", name, e->message);
+    if (!msg)
+        return NULL;
+    PyObject *exc = PyObject_CallOneArg(ErrorType, msg);
+    Py_DECREF(msg);
+    if (!exc)
+        return NULL;
+    struct {
+        const char *attr;
+        PyObject *v;
+    } a[] = {
+        {"code", PyUnicode_FromString(name)},
+        {"message", PyUnicode_DecodeUTF8(e->message, (Py_ssize_t)strlen(e->message), "replace")},
+        {"sql_offset", PyLong_FromUnsignedLong(e->sql_offset)},
+        {"sql_line", PyLong_FromUnsignedLong(e->sql_line)},
+        {"sql_column", PyLong_FromUnsignedLong(e->sql_column)},
+        {"record", PyLong_FromUnsignedLongLong(e->record)},
+        {"byte_offset", PyLong_FromUnsignedLongLong(e->byte_offset)},
+        {"http_status", PyLong_FromLong(pluck_code_http_status(e->code))},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
+        if (!a[i].v || PyObject_SetAttrString(exc, a[i].attr, a[i].v) < 0)
+            ok = 0;
+        Py_XDECREF(a[i].v);
+    }
+    if (ok)
+        PyErr_SetObject(ErrorType, exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+/* The Python keyword of a parameter: its CLI name in snake case ("field_delimiter"). */
+static void snake_name(const pluck_param_info *pi, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; pi->cli_name[i] && i + 1 < cap; i++)
+        buf[i] = pi->cli_name[i] == '-' ? '_' : pi->cli_name[i];
+    buf[i] = '\0';
+}
+
+static pluck_param param_by_keyword(const char *kw)
+{
+    char name[64];
+    for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
+        snake_name(pluck_param_get_info((pluck_param)i), name, sizeof name);
+        if (!strcmp(name, kw))
+            return (pluck_param)i;
+    }
+    return PLUCK_PARAM_COUNT;
+}
+
+/* Text of a keyword's value: str (UTF-8), bytes, bool (TRUE/FALSE) or int (decimal). */
+static PyObject *value_bytes(PyObject *v)
+{
+    if (PyBool_Check(v))
+        return PyBytes_FromString(v == Py_True ? "TRUE" : "FALSE");
+    if (PyLong_Check(v)) {
+        PyObject *s = PyObject_Str(v);
+        PyObject *b = s ? PyUnicode_AsUTF8String(s) : NULL;
+        Py_XDECREF(s);
+        return b;
+    }
+    if (PyUnicode_Check(v))
+        return PyUnicode_AsUTF8String(v);
+    if (PyBytes_Check(v))
+        return Py_NewRef(v);
+    PyErr_Format(PyExc_TypeError, "serialization values are str, bytes, bool or int, not %.100s",
+                 Py_TYPE(v)->tp_name);
+    return NULL;
+}
+
+/* ---- Query ----------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    pluck_query *q;
+    PyObject *sql;
+    PyObject *params; /* dict keyword -> value as given, for repr and pickling */
+} QueryObject;
+
+static int query_init(QueryObject *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *sql;
+    if (!PyArg_ParseTuple(args, "U:Query", &sql))
+        return -1;
+    pluck_params *p = pluck_params_create();
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject *given = PyDict_New();
+    if (!given)
+        goto fail;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (kwds && PyDict_Next(kwds, &pos, &k, &v)) {
+        const char *kw = PyUnicode_AsUTF8(k);
+        if (!kw)
+            goto fail;
+        pluck_param id = param_by_keyword(kw);
+        if (id == PLUCK_PARAM_COUNT) {
+            PyErr_Format(PyExc_TypeError, "unknown serialization keyword '%s' (see pluck.PARAMS)",
+                         kw);
+            goto fail;
+        }
+        if (v == Py_None)
+            continue; /* None: the default */
+        PyObject *b = value_bytes(v);
+        if (!b)
+            goto fail;
+        pluck_error err;
+        pluck_code rc = pluck_params_set(p, id, PyBytes_AS_STRING(b),
+                                         (size_t)PyBytes_GET_SIZE(b), &err);
+        Py_DECREF(b);
+        if (rc != PLUCK_OK) {
+            raise_error(&err);
+            goto fail;
+        }
+        if (PyDict_SetItem(given, k, v) < 0)
+            goto fail;
+    }
+    Py_ssize_t len;
+    const char *text = PyUnicode_AsUTF8AndSize(sql, &len);
+    if (!text)
+        goto fail;
+    pluck_error err;
+    pluck_query *q;
+    Py_BEGIN_ALLOW_THREADS
+    q = pluck_query_compile(text, (size_t)len, p, &err);
+    Py_END_ALLOW_THREADS
+    pluck_params_free(p);
+    p = NULL;
+    if (!q) {
+        raise_error(&err);
+        goto fail;
+    }
+    pluck_query_free(self->q);
+    self->q = q;
+    Py_XSETREF(self->sql, Py_NewRef(sql));
+    Py_XSETREF(self->params, given);
+    return 0;
+fail:
+    pluck_params_free(p);
+    Py_XDECREF(given);
+    return -1;
+}
+
+static void query_dealloc(QueryObject *self)
+{
+    pluck_query_free(self->q);
+    Py_XDECREF(self->sql);
+    Py_XDECREF(self->params);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *query_get_sql(QueryObject *self, void *c)
+{
+    return Py_NewRef(self->sql ? self->sql : Py_None);
+}
+
+static PyObject *query_get_params(QueryObject *self, void *c)
+{
+    return self->params ? PyDict_Copy(self->params) : PyDict_New();
+}
+
+static PyObject *query_get_is_aggregate(QueryObject *self, void *c)
+{
+    return PyBool_FromLong(self->q && pluck_query_is_aggregate(self->q));
+}
+
+/* ---- Scan: one run over one source ----------------------------------------------------- */
+
+enum { SRC_FD, SRC_FILE, SRC_BUFFER };
+enum { ST_RUNNING, ST_DONE };
+
+typedef struct {
+    PyObject_HEAD
+    QueryObject *query;
+    pluck_run *run;
+    int kind;
+    int fd;          /* SRC_FD: owned, closed at the end */
+    PyObject *file;  /* SRC_FILE: an object with read(n) */
+    PyObject *chunk; /* the object whose buffer `in` views (a read() result or the source) */
+    Py_buffer view;
+    int have_view;
+    const char *in;  /* current input block */
+    size_t in_len, in_pos;
+    char *fdbuf;     /* SRC_FD's block */
+    char *out;       /* output waiting to be returned */
+    size_t out_len, out_cap;
+    int state;
+    int busy;        /* __next__ running (another thread may not enter) */
+    int failed;      /* the run ended with an error, raised once the output is drained */
+} ScanObject;
+
+static int scan_write(void *opaque, const char *data, size_t len)
+{
+    ScanObject *s = opaque;
+    if (s->out_len + len > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 64 * 1024;
+        while (cap < s->out_len + len)
+            cap *= 2;
+        char *p = PyMem_RawRealloc(s->out, cap);
+        if (!p)
+            return -1;
+        s->out = p;
+        s->out_cap = cap;
+    }
+    memcpy(s->out + s->out_len, data, len);
+    s->out_len += len;
+    return 0;
+}
+
+static void drop_view(ScanObject *s)
+{
+    if (s->have_view) {
+        PyBuffer_Release(&s->view);
+        s->have_view = 0;
+    }
+    Py_CLEAR(s->chunk);
+    s->in = NULL;
+    s->in_len = s->in_pos = 0;
+}
+
+static void close_source(ScanObject *s)
+{
+    drop_view(s);
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    Py_CLEAR(s->file);
+    PyMem_RawFree(s->fdbuf);
+    s->fdbuf = NULL;
+}
+
+static void scan_dealloc(ScanObject *s)
+{
+    close_source(s);
+    pluck_run_free(s->run);
+    PyMem_RawFree(s->out);
+    Py_XDECREF(s->query);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+/* Next input block into s->in.  Returns 1 with data, 0 at end of input, -1 with a Python
+ * exception set. */
+static int refill(ScanObject *s)
+{
+    drop_view(s);
+    if (s->kind == SRC_BUFFER)
+        return 0; /* the one block was the whole buffer */
+    if (s->kind == SRC_FD) {
+        ssize_t n;
+        int e = 0;
+        Py_BEGIN_ALLOW_THREADS
+        do
+            n = read(s->fd, s->fdbuf, IN_BLOCK);
+        while (n < 0 && errno == EINTR);
+        e = errno;
+        Py_END_ALLOW_THREADS
+        if (n < 0) {
+            errno = e;
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
+        s->in = s->fdbuf;
+        s->in_len = (size_t)n;
+        return n > 0;
+    }
+    PyObject *r = PyObject_CallMethod(s->file, "read", "n", (Py_ssize_t)IN_BLOCK);
+    if (!r)
+        return -1;
+    if (PyObject_GetBuffer(r, &s->view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_TypeError, "the source's read() must return bytes");
+        return -1;
+    }
+    s->chunk = r;
+    s->have_view = 1;
+    s->in = s->view.buf;
+    s->in_len = (size_t)s->view.len;
+    return s->in_len > 0;
+}
+
+/* Push the current block until it is used up or enough output waits.  GIL released. */
+static pluck_code push(ScanObject *s)
+{
+    pluck_code rc = PLUCK_OK;
+    while (s->in_pos < s->in_len && s->out_len < YIELD_AT) {
+        size_t n = s->in_len - s->in_pos;
+        if (n > FEED_PIECE)
+            n = FEED_PIECE;
+        rc = pluck_run_feed(s->run, s->in + s->in_pos, n);
+        s->in_pos += n;
+        if (rc != PLUCK_OK)
+            break;
+    }
+    return rc;
+}
+
+static PyObject *scan_next(ScanObject *s)
+{
+    if (s->busy) {
+        PyErr_SetString(PyExc_ValueError, "pluck scan already executing in another thread");
+        return NULL;
+    }
+    s->busy = 1;
+    while (s->state == ST_RUNNING && s->out_len < YIELD_AT) {
+        if (s->in_pos == s->in_len) {
+            int more = refill(s);
+            if (more < 0) {
+                /* the source failed: end the run so nothing half-done stays */
+                s->state = ST_DONE;
+                close_source(s);
+                s->busy = 0;
+                return NULL;
+            }
+            if (!more) {
+                pluck_code rc;
+                Py_BEGIN_ALLOW_THREADS
+                rc = pluck_run_finish(s->run);
+                Py_END_ALLOW_THREADS
+                s->state = ST_DONE;
+                s->failed = pluck_is_error(rc);
+                close_source(s);
+                break;
+            }
+        }
+        pluck_code rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = push(s);
+        if (rc != PLUCK_OK) /* STOP (LIMIT met) or an error: finish hands out what is done */
+            pluck_run_finish(s->run);
+        Py_END_ALLOW_THREADS
+        if (rc != PLUCK_OK) {
+            s->state = ST_DONE;
+            s->failed = pluck_is_error(rc) || pluck_is_error(pluck_run_error(s->run)->code);
+            close_source(s);
+        }
+    }
+    s->busy = 0;
+    if (s->out_len) {
+        PyObject *b = PyBytes_FromStringAndSize(s->out, (Py_ssize_t)s->out_len);
+        if (b)
+            s->out_len = 0;
+        return b;
+    }
+    if (s->failed) {
+        s->failed = 0; /* raised once; then the iterator is exhausted */
+        return raise_error(pluck_run_error(s->run));
+    }
+    return NULL; /* StopIteration */
+}
+
+static PyObject *scan_stats(ScanObject *s, PyObject *unused)
+{
+    pluck_stats st;
+    pluck_run_stats(s->run, &st);
+    return Py_BuildValue("{sKsKsKsKsKss}", "bytes_scanned", (unsigned long long)st.bytes_scanned,
+                         "bytes_processed", (unsigned long long)st.bytes_processed,
+                         "bytes_returned", (unsigned long long)st.bytes_returned,
+                         "records_scanned", (unsigned long long)st.records_scanned,
+                         "records_returned", (unsigned long long)st.records_returned, "codec",
+                         st.codec ? st.codec : "");
+}
+
+static PyObject *scan_close(ScanObject *s, PyObject *unused)
+{
+    if (s->busy) {
+        PyErr_SetString(PyExc_ValueError, "pluck scan already executing in another thread");
+        return NULL;
+    }
+    s->state = ST_DONE;
+    s->failed = 0;
+    s->out_len = 0;
+    close_source(s);
+    Py_RETURN_NONE;
+}
+
+static PyObject *scan_enter(PyObject *s, PyObject *unused) { return Py_NewRef(s); }
+
+static PyObject *scan_exit(ScanObject *s, PyObject *args) { return scan_close(s, NULL); }
+
+static PyMethodDef scan_methods[] = {
+    {"stats", (PyCFunction)scan_stats, METH_NOARGS,
+     "stats() -> dict\n\nS3's Stats so far: bytes_scanned (compressed bytes read), "
+     "bytes_processed,\nbytes_returned, records_scanned, records_returned, and the codec."},
+    {"close", (PyCFunction)scan_close, METH_NOARGS,
+     "close()\n\nStop the scan and release its source (a file it opened is closed)."},
+    {"__enter__", scan_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)scan_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject ScanType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pluck.Scan",
+    .tp_basicsize = sizeof(ScanObject),
+    .tp_dealloc = (destructor)scan_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An iterator of bytes chunks: the query's output over one source, each chunk\n"
+              "ending on a record boundary.  Raises pluck.Error after the records produced\n"
+              "before an error.  Made by Query.scan(); also a context manager.",
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)scan_next,
+    .tp_methods = scan_methods,
+};
+
+/* Query.scan(source, kind): kind "path" (str/bytes/PathLike), "file" (has read()) or
+ * "buffer" (bytes-like data). */
+static PyObject *query_scan(QueryObject *self, PyObject *args)
+{
+    PyObject *src;
+    const char *kind;
+    if (!PyArg_ParseTuple(args, "Os:scan", &src, &kind))
+        return NULL;
+    if (!self->q) {
+        PyErr_SetString(PyExc_ValueError, "Query is not compiled");
+        return NULL;
+    }
+    ScanObject *s = PyObject_New(ScanObject, &ScanType);
+    if (!s)
+        return NULL;
+    s->query = (QueryObject *)Py_NewRef(self);
+    s->run = NULL;
+    s->fd = -1;
+    s->file = s->chunk = NULL;
+    s->have_view = 0;
+    s->in = NULL;
+    s->in_len = s->in_pos = 0;
+    s->fdbuf = s->out = NULL;
+    s->out_len = s->out_cap = 0;
+    s->state = ST_RUNNING;
+    s->busy = s->failed = 0;
+    s->run = pluck_run_create(self->q, scan_write, s);
+    if (!s->run) {
+        Py_DECREF(s);
+        return PyErr_NoMemory();
+    }
+    if (!strcmp(kind, "path")) {
+        PyObject *path;
+        if (!PyUnicode_FSConverter(src, &path)) {
+            Py_DECREF(s);
+            return NULL;
+        }
+        const char *p = PyBytes_AS_STRING(path);
+        int fd, e;
+        Py_BEGIN_ALLOW_THREADS
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        e = errno;
+        Py_END_ALLOW_THREADS
+        if (fd < 0) {
+            errno = e;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, src);
+            Py_DECREF(path);
+            Py_DECREF(s);
+            return NULL;
+        }
+        Py_DECREF(path);
+        s->kind = SRC_FD;
+        s->fd = fd;
+        s->fdbuf = PyMem_RawMalloc(IN_BLOCK);
+        if (!s->fdbuf) {
+            Py_DECREF(s);
+            return PyErr_NoMemory();
+        }
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size > 0 && lseek(fd, 0, SEEK_SET) == 0)
+            pluck_run_set_source_size(s->run, (uint64_t)size);
+        else
+            lseek(fd, 0, SEEK_SET);
+    } else if (!strcmp(kind, "file")) {
+        s->kind = SRC_FILE;
+        s->file = Py_NewRef(src);
+    } else if (!strcmp(kind, "buffer")) {
+        s->kind = SRC_BUFFER;
+        if (PyObject_GetBuffer(src, &s->view, PyBUF_SIMPLE) < 0) {
+            Py_DECREF(s);
+            return NULL;
+        }
+        s->have_view = 1;
+        s->chunk = Py_NewRef(src);
+        s->in = s->view.buf;
+        s->in_len = (size_t)s->view.len;
+        pluck_run_set_source_size(s->run, (uint64_t)s->in_len);
+        if (s->in_len == 0)
+            drop_view(s); /* an empty buffer: finish at once */
+    } else {
+        Py_DECREF(s);
+        PyErr_Format(PyExc_ValueError, "unknown source kind '%s'", kind);
+        return NULL;
+    }
+    return (PyObject *)s;
+}
+
+static PyMethodDef query_methods[] = {
+    {"scan", (PyCFunction)query_scan, METH_VARARGS,
+     "scan(source, kind) -> Scan\n\nLow level: run the query over one source; kind is 'path', "
+     "'file' or 'buffer'.\nUse Query.select(), which picks the kind."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef query_getset[] = {
+    {"sql", (getter)query_get_sql, NULL, "The SQL text as given.", NULL},
+    {"params", (getter)query_get_params, NULL, "The serialization keywords as given.", NULL},
+    {"is_aggregate", (getter)query_get_is_aggregate, NULL,
+     "True when the query aggregates (returns exactly one record).", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject QueryType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pluck._pluck.Query",
+    .tp_basicsize = sizeof(QueryObject),
+    .tp_dealloc = (destructor)query_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "Query(sql, **serialization): S3 Select SQL compiled once (the C core).",
+    .tp_init = (initproc)query_init,
+    .tp_new = PyType_GenericNew,
+    .tp_methods = query_methods,
+    .tp_getset = query_getset,
+};
+
+/* ---- module ---------------------------------------------------------------------------- */
+
+static const char *kind_name(pluck_param_kind k)
+{
+    switch (k) {
+    case PLUCK_KIND_ENUM: return "enum";
+    case PLUCK_KIND_BOOL: return "bool";
+    case PLUCK_KIND_CHAR: return "char";
+    case PLUCK_KIND_CHARS: return "chars";
+    case PLUCK_KIND_SIZE: return "size";
+    case PLUCK_KIND_INT: return "int";
+    }
+    return "?";
+}
+
+/* The parameter table as a tuple of (keyword, s3_name, xml_path, kind, values, default,
+ * help). */
+static PyObject *param_table(PyObject *m, PyObject *unused)
+{
+    PyObject *t = PyTuple_New(PLUCK_PARAM_COUNT);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
+        const pluck_param_info *pi = pluck_param_get_info((pluck_param)i);
+        char name[64];
+        snake_name(pi, name, sizeof name);
+        PyObject *row = Py_BuildValue("(szzszss)", name, pi->s3_name, pi->xml_path,
+                                      kind_name(pi->kind),
+                                      pi->values, pi->default_value, pi->help);
+        if (!row) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, row);
+    }
+    return t;
+}
+
+static PyMethodDef module_methods[] = {
+    {"param_table", param_table, METH_NOARGS,
+     "param_table() -> tuple of (keyword, s3_name, xml_path, kind, values, default, help)\n\n"
+     "libpluck's serialization-parameter table, the one the CLI and the server use."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "pluck._pluck",
+    "The C core of the pluck package (libpluck); use the pluck module.", -1, module_methods,
+    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__pluck(void);
+PyMODINIT_FUNC PyInit__pluck(void)
+{
+    if (PyType_Ready(&QueryType) < 0 || PyType_Ready(&ScanType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (!m)
+        return NULL;
+    if (!ErrorType)
+        ErrorType = PyErr_NewExceptionWithDoc(
+            "pluck.Error",
+            "A pluck error.  str(e) is 'Code: message'.  Attributes: code (S3's error code "
+            "name,\ne.g. 'CastFailed'), message, http_status (what S3 answers with), and the "
+            "position:\nsql_line, sql_column, sql_offset (in the SQL text) or record, "
+            "byte_offset (in the\ndecompressed input); 0 where not applicable.",
+            NULL, NULL);
+    if (!ErrorType || PyModule_AddObjectRef(m, "Error", ErrorType) < 0 ||
+        PyModule_AddObjectRef(m, "Query", (PyObject *)&QueryType) < 0 ||
+        PyModule_AddObjectRef(m, "Scan", (PyObject *)&ScanType) < 0 ||
+        PyModule_AddStringConstant(m, "LIBPLUCK_VERSION", pluck_version_string()) < 0 ||
+        PyModule_AddStringConstant(m, "FEATURES", pluck_features()) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,47 @@
+"""Build the pluck extension over libpluck.
+
+The C library is built by the repository's own Makefile (one build description), as a
+static archive of position-independent objects in build/python/, and linked into the
+extension module pluck._pluck together with the codec libraries it needs.  So this package
+builds from a clone of the repository (python/ next to src/ and include/).
+
+WERROR=1 in the environment turns warnings into errors (as `make test` does).
+"""
+import os
+import subprocess
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LIBDIR = "build/python"
+
+
+class BuildWithLibpluck(build_ext):
+    def run(self):
+        if not (ROOT / "Makefile").exists() or not (ROOT / "include" / "pluck.h").exists():
+            raise SystemExit("pluck: build from a clone of the repository (python/ needs ../src)")
+        make = os.environ.get("MAKE", "make")
+        subprocess.run([make, "-s", "-C", str(ROOT), "BUILD=" + LIBDIR,
+                        LIBDIR + "/libpluck.a"], check=True)
+        libs = subprocess.run([make, "-s", "--no-print-directory", "-C", str(ROOT),
+                               "print-deplibs"], check=True, capture_output=True,
+                              text=True).stdout.split()
+        for ext in self.extensions:
+            ext.extra_objects = [str(ROOT / LIBDIR / "libpluck.a")]
+            ext.extra_link_args = libs
+        super().run()
+
+
+warn = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]
+if os.environ.get("WERROR") == "1":
+    warn.append("-Werror")
+
+setup(
+    ext_modules=[Extension("pluck._pluck", ["pluck/_pluck.c"],
+                           include_dirs=[str(ROOT / "include")],
+                           extra_compile_args=["-std=c11"] + warn)],
+    cmdclass={"build_ext": BuildWithLibpluck},
+)
