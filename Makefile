@@ -123,7 +123,7 @@ $(UNIT): $(UNIT_OBJ) $(BUILD)/src/cli/escape.o $(STATIC)
 # the libraries print-deplibs names.  Debian's interpreter: its python3-dev, -distributed.
 PYTHON ?= /usr/bin/python3
 python:
-	cd python && WERROR=$(WERROR) $(PYTHON) setup.py -q build_ext --inplace
+	cd python && env -u MAKEFLAGS -u MFLAGS WERROR=$(WERROR) $(PYTHON) setup.py -q build_ext --inplace
 print-deplibs:
 	@echo $(DEP_LIBS)
 

@@ -198,7 +198,7 @@ typedef enum pluck_param {
     PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER,   /* one byte or empty, default '"' (doubling) */
     PLUCK_PARAM_COMMENTS,                 /* one byte or empty, default "#" */
     PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER, /* TRUE FALSE (default FALSE) */
-    PLUCK_PARAM_OUTPUT_FORMAT,            /* CSV JSON TYPED (default CSV; TYPED: see libpluck.3) */
+    PLUCK_PARAM_OUTPUT_FORMAT,            /* CSV JSON TYPED (default CSV; TYPED: pluck(1)) */
     PLUCK_PARAM_QUOTE_FIELDS,             /* ALWAYS ASNEEDED (default ASNEEDED) */
     PLUCK_PARAM_OUTPUT_FIELD_DELIMITER,   /* 1-8 bytes, default "," */
     PLUCK_PARAM_OUTPUT_RECORD_DELIMITER,  /* 1-8 bytes, default "\n" (CSV and JSON) */
@@ -320,6 +320,31 @@ PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
 /** The run's error (code PLUCK_OK when none); valid until the run is freed. */
 PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);
+
+/* ---------------------------------------------------------------------------------------
+ * Partial aggregates (pluck extension; the text format is pluck-partial(5)).  A run given
+ * pluck_run_set_partial() before its input writes, instead of its result, its state: for an
+ * aggregate query every group's keys and aggregate states (counts, exact sums, AVG as sum
+ * and count, MIN/MAX with their original text); for ORDER BY without aggregates its top-n
+ * candidate rows with their sort keys.  A merge reads any number of partials of the same
+ * query and parameters, given in input order (several may follow one another in one
+ * stream), and writes what one run over all their inputs in that order writes, byte for
+ * byte -- except a sum of FLOAT values, added in another order (pluck-partial(5)).
+ * ------------------------------------------------------------------------------------- */
+/** Make r write its partial state.  PLUCK_E_UNSUPPORTED_SQL_OPERATION (also set as the run's
+ *  error) for a query with neither aggregates nor ORDER BY. */
+PLUCK_API pluck_code pluck_run_set_partial(pluck_run *r);
+
+typedef struct pluck_merge pluck_merge;
+/** The result goes to `write` when pluck_merge_finish() is called; NULL on out of memory. */
+PLUCK_API pluck_merge *pluck_merge_create(pluck_write_fn write, void *opaque);
+PLUCK_API void pluck_merge_free(pluck_merge *m); /* accepts NULL */
+/** Push len bytes of partials.  PLUCK_OK, or an error: InvalidDataSource (not a partial, or
+ *  damaged), InvalidRequestParameter (a partial of another query), TooManyGroups, ... */
+PLUCK_API pluck_code pluck_merge_feed(pluck_merge *m, const void *data, size_t len);
+/** End of the partials: writes the result.  TruncatedInput when a partial was cut short. */
+PLUCK_API pluck_code pluck_merge_finish(pluck_merge *m);
+PLUCK_API const pluck_error *pluck_merge_error(const pluck_merge *m);
 
 #ifdef __cplusplus
 }

@@ -24,10 +24,14 @@ class BuildWithLibpluck(build_ext):
         if not (ROOT / "Makefile").exists() or not (ROOT / "include" / "pluck.h").exists():
             raise SystemExit("pluck: build from a clone of the repository (python/ needs ../src)")
         make = os.environ.get("MAKE", "make")
-        subprocess.run([make, "-s", "-C", str(ROOT), "BUILD=" + LIBDIR,
-                        LIBDIR + "/libpluck.a"], check=True)
+        # a plain build whatever the calling make had (SANITIZE=1 would need libasan loaded
+        # into the interpreter): no inherited MAKEFLAGS
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS")}
+        flags = ["SANITIZE=", "WERROR=", "CC=" + os.environ.get("PLUCK_PY_CC", "cc")]
+        subprocess.run([make, "-s", "-C", str(ROOT), "BUILD=" + LIBDIR, *flags,
+                        LIBDIR + "/libpluck.a"], check=True, env=env)
         libs = subprocess.run([make, "-s", "--no-print-directory", "-C", str(ROOT),
-                               "print-deplibs"], check=True, capture_output=True,
+                               "print-deplibs"], check=True, capture_output=True, env=env,
                               text=True).stdout.split()
         for ext in self.extensions:
             ext.extra_objects = [str(ROOT / LIBDIR / "libpluck.a")]

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli/escape.h"
+#include "cli/merge.h"
 #include "cli/progress.h"
 
 enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
@@ -44,6 +45,7 @@ enum {
     OPT_STATS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_PARTIAL,
     PARAM_BASE = 2000
 };
 
@@ -51,6 +53,7 @@ typedef struct cli {
     const char *prog;
     pluck_params *params;
     int stats, progress; /* progress: -1 auto, 0 off, 1 on */
+    int partial;         /* --partial: write the aggregate state (pluck-partial(5)) */
     int exit_code;
     int broken_pipe;
 } cli;
@@ -114,9 +117,12 @@ static void print_help(void)
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  --partial        write the query's partial aggregate state instead of its\n"
+           "                   result; 'pluck merge' combines partials (pluck-partial(5))\n"
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
+           "pluck merge PARTIAL ...  combines partials (see --partial, 'pluck merge --help').\n"
            "pluck serve --root DIR [--listen ADDR:PORT] ...  serves DIR as an S3-compatible\n"
            "endpoint for SelectObjectContent; see 'pluck serve --help' and pluck-serve(1).\n"
            "\n"
@@ -262,6 +268,14 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         return EXIT_DATA;
     }
     pluck_run_set_source_size(r, size);
+    if (c->partial && pluck_run_set_partial(r) != PLUCK_OK) {
+        const pluck_error *e = pluck_run_error(r);
+        fprintf(stderr, "%s: --partial: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
+        pluck_run_free(r);
+        if (fd)
+            close(fd);
+        return EXIT_QUERY;
+    }
     pl_progress prog;
     bool show = c->progress == 1 ||
                 (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
@@ -336,6 +350,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "serve"))
         return run_serve(argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "merge"))
+        return pl_cli_merge(argc - 1, argv + 1);
     cli c = {.prog = "pluck", .progress = -1};
     /* Restore the default so `pluck ... | head` ends quietly at the next write even if the
      * shell started us with SIGPIPE ignored. */
@@ -361,6 +377,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
     opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
+    opts[n++] = (struct option){"partial", no_argument, NULL, OPT_PARTIAL};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
     int ch;
@@ -382,6 +399,7 @@ int main(int argc, char **argv)
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
+        case OPT_PARTIAL: c.partial = 1; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;

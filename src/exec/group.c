@@ -346,3 +346,5 @@ const char *pl_topn_row(const pl_topn *t, size_t i, size_t *len)
             strbytes += r->keys[k].u.s.len;
     return r->bytes + strbytes;
 }
+
+const pl_value *pl_topn_keys(const pl_topn *t, size_t i) { return t->rows[i].keys; }

@@ -32,5 +32,7 @@ pluck_code pl_topn_offer(pl_topn *t, const pl_value *keys, const char *row, size
 /* Sort what is kept; then rows are read with pl_topn_row(0..count-1). */
 size_t pl_topn_finish(pl_topn *t);
 const char *pl_topn_row(const pl_topn *t, size_t i, size_t *len);
+/* The sort keys of row i (after pl_topn_finish), for partial results (partial.c). */
+const pl_value *pl_topn_keys(const pl_topn *t, size_t i);
 
 #endif /* PL_GROUP_H */

@@ -60,6 +60,8 @@ static pluck_code flush(pluck_run *r)
     return PLUCK_OK;
 }
 
+pluck_code pl_run_flush(pluck_run *r) { return flush(r); }
+
 /* ---- header and column binding ---------------------------------------------------------- */
 
 static pluck_code sql_fail(pluck_run *r, uint32_t pos, pluck_code code, const char *what)
@@ -779,10 +781,15 @@ pluck_code pluck_run_finish(pluck_run *r)
         return r->state;
     }
     const pluck_query *q = r->q;
-    if (q->is_aggregate && !(q->has_limit && q->limit == 0) && emit_groups(r))
-        return r->state;
-    if (r->topn && emit_sorted(r))
-        return r->state;
+    if (r->partial) {
+        if (pl_partial_write(r))
+            return r->state;
+    } else {
+        if (q->is_aggregate && !(q->has_limit && q->limit == 0) && emit_groups(r))
+            return r->state;
+        if (r->topn && emit_sorted(r))
+            return r->state;
+    }
     if (flush(r))
         return r->state;
     r->state = PLUCK_OK;

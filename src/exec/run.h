@@ -79,6 +79,8 @@ struct pluck_run {
     bool in_block; /* process() is scanning a lane's block: leave its bytes in place */
     size_t *cuts;
     size_t ncuts, cuts_cap;
+
+    bool partial; /* pluck_run_set_partial: the end writes the state (partial.c) */
 };
 
 /* One block of whole records for a lane: bytes in memory, or a range of a file read with
@@ -98,6 +100,11 @@ pluck_code pl_run_lane_block(pluck_run *lane, const pl_block *b);
 pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *lane, const pl_block *b);
 bool pl_run_lanes_eligible(const pluck_run *r);
 pluck_code pl_run_fail_msg(pluck_run *r, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
+
+/* run.c: hand the output buffer to the write callback */
+pluck_code pl_run_flush(pluck_run *r);
+/* partial.c: write the run's aggregate state or top-n candidates (the end of a partial run) */
+pluck_code pl_partial_write(pluck_run *r);
 
 /* lanes.c: the rest of a plain input through two threads, committing into r; fd (the
  * regular file `read` reads, or -1) is read in ranges with pread() when it can be */
