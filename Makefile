@@ -157,7 +157,8 @@ fuzz:
 # ---- install ----------------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
-	    $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3
+	    $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
+	    $(DESTDIR)$(mandir)/man5
 	install -m 755 $(BIN) $(DESTDIR)$(bindir)/pluck
 	install -m 755 $(SERVE) $(DESTDIR)$(bindir)/pluck-serve
 	install -m 644 $(STATIC) $(DESTDIR)$(libdir)/libpluck.a
@@ -169,13 +170,14 @@ install: all
 	install -m 644 man/pluck.1 $(DESTDIR)$(mandir)/man1/pluck.1
 	install -m 644 man/pluck-serve.1 $(DESTDIR)$(mandir)/man1/pluck-serve.1
 	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3
+	install -m 644 man/pluck-partial.5 $(DESTDIR)$(mandir)/man5/pluck-partial.5
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pluck $(DESTDIR)$(bindir)/pluck-serve $(DESTDIR)$(libdir)/libpluck.a \
 	    $(DESTDIR)$(libdir)/libpluck.so* $(DESTDIR)$(includedir)/pluck.h \
 	    $(DESTDIR)$(pkgconfigdir)/pluck.pc $(DESTDIR)$(mandir)/man1/pluck.1 \
 	    $(DESTDIR)$(mandir)/man1/pluck-serve.1 \
-	    $(DESTDIR)$(mandir)/man3/libpluck.3
+	    $(DESTDIR)$(mandir)/man3/libpluck.3 $(DESTDIR)$(mandir)/man5/pluck-partial.5
 
 clean:
 	rm -rf build

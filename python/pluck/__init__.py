@@ -48,10 +48,10 @@ from decimal import Decimal as _Decimal
 from typing import NamedTuple as _NamedTuple
 
 from . import _pluck
-from ._pluck import FEATURES, LIBPLUCK_VERSION, Error, Scan
+from ._pluck import FEATURES, LIBPLUCK_VERSION, Error, Scan, merge
 
 __version__ = LIBPLUCK_VERSION
-__all__ = ["Query", "Scan", "Error", "select", "rows", "PARAMS", "Param", "open_source"]
+__all__ = ["Query", "Scan", "Error", "select", "rows", "merge", "PARAMS", "Param", "open_source"]
 
 
 class Param(_NamedTuple):
@@ -148,11 +148,16 @@ _CONVERT = {
 
 
 def _typed_rows(scan):
-    loads, conv = _json.loads, _CONVERT
     with scan:
         for chunk in scan:
-            for line in chunk.split(b"\n")[:-1]:
-                yield tuple(None if v is None else conv[v[0]](v[1:]) for v in loads(line))
+            yield from typed_values(chunk)
+
+
+def typed_values(chunk: bytes):
+    """Tuples of Python values from whole records of TYPED output (see Query.rows)."""
+    loads, conv = _json.loads, _CONVERT
+    for line in chunk.split(b"\n")[:-1]:
+        yield tuple(None if v is None else conv[v[0]](v[1:]) for v in loads(line))
 
 
 # ---- the API -------------------------------------------------------------------------------
@@ -184,6 +189,18 @@ class Query(_pluck.Query):
         """
         obj, kind = open_source(source)
         return self.scan(obj, kind)
+
+    def partial(self, source) -> bytes:
+        """The query's partial state over one source (pluck-partial(5)), as bytes.
+
+        pluck.merge([p1, p2, ...]) of the partials of consecutive pieces of a table gives
+        what select() over the whole table gives, byte for byte (FLOAT sums excepted).
+        Only aggregate and ORDER BY queries have one (else pluck.Error
+        UnsupportedSqlOperation).
+        """
+        obj, kind = open_source(source)
+        with self.scan(obj, kind, partial=True) as scan:
+            return b"".join(scan)
 
     def rows(self, source):
         """Run over one source; an iterator of tuples of Python values, one per record.

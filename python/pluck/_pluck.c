@@ -445,11 +445,13 @@ static PyTypeObject ScanType = {
 
 /* Query.scan(source, kind): kind "path" (str/bytes/PathLike), "file" (has read()) or
  * "buffer" (bytes-like data). */
-static PyObject *query_scan(QueryObject *self, PyObject *args)
+static PyObject *query_scan(QueryObject *self, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"source", "kind", "partial", NULL};
     PyObject *src;
     const char *kind;
-    if (!PyArg_ParseTuple(args, "Os:scan", &src, &kind))
+    int partial = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os|p:scan", kwlist, &src, &kind, &partial))
         return NULL;
     if (!self->q) {
         PyErr_SetString(PyExc_ValueError, "Query is not compiled");
@@ -473,6 +475,11 @@ static PyObject *query_scan(QueryObject *self, PyObject *args)
     if (!s->run) {
         Py_DECREF(s);
         return PyErr_NoMemory();
+    }
+    if (partial && pluck_run_set_partial(s->run) != PLUCK_OK) {
+        raise_error(pluck_run_error(s->run));
+        Py_DECREF(s);
+        return NULL;
     }
     if (!strcmp(kind, "path")) {
         PyObject *path;
@@ -531,9 +538,10 @@ static PyObject *query_scan(QueryObject *self, PyObject *args)
 }
 
 static PyMethodDef query_methods[] = {
-    {"scan", (PyCFunction)query_scan, METH_VARARGS,
-     "scan(source, kind) -> Scan\n\nLow level: run the query over one source; kind is 'path', "
-     "'file' or 'buffer'.\nUse Query.select(), which picks the kind."},
+    {"scan", (PyCFunction)(void (*)(void))query_scan, METH_VARARGS | METH_KEYWORDS,
+     "scan(source, kind, partial=False) -> Scan\n\nLow level: run the query over one source; "
+     "kind is 'path', 'file' or 'buffer';\npartial: write the partial state "
+     "(pluck-partial(5)) instead of the result.\nUse Query.select() / Query.partial()."},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef query_getset[] = {
@@ -554,6 +562,72 @@ static PyTypeObject QueryType = {
     .tp_methods = query_methods,
     .tp_getset = query_getset,
 };
+
+/* ---- merge ----------------------------------------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} membuf;
+
+static int membuf_write(void *opaque, const char *data, size_t len)
+{
+    membuf *b = opaque;
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + len)
+            cap *= 2;
+        char *n = PyMem_RawRealloc(b->p, cap);
+        if (!n)
+            return -1;
+        b->p = n;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* merge(partials) -> bytes: partials is an iterable of bytes-like objects. */
+static PyObject *merge(PyObject *m, PyObject *partials)
+{
+    membuf out = {0};
+    pluck_merge *mg = pluck_merge_create(membuf_write, &out);
+    if (!mg)
+        return PyErr_NoMemory();
+    PyObject *it = PyObject_GetIter(partials), *item, *res = NULL;
+    if (!it)
+        goto done;
+    pluck_code rc = PLUCK_OK;
+    while (!pluck_is_error(rc) && (item = PyIter_Next(it))) {
+        Py_buffer v;
+        if (PyObject_GetBuffer(item, &v, PyBUF_SIMPLE) < 0) {
+            Py_DECREF(item);
+            goto done;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        rc = pluck_merge_feed(mg, v.buf, (size_t)v.len);
+        Py_END_ALLOW_THREADS
+        PyBuffer_Release(&v);
+        Py_DECREF(item);
+    }
+    if (PyErr_Occurred())
+        goto done;
+    if (!pluck_is_error(rc)) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = pluck_merge_finish(mg);
+        Py_END_ALLOW_THREADS
+    }
+    if (pluck_is_error(rc))
+        raise_error(pluck_merge_error(mg));
+    else
+        res = PyBytes_FromStringAndSize(out.p ? out.p : "", (Py_ssize_t)out.len);
+done:
+    Py_XDECREF(it);
+    pluck_merge_free(mg);
+    PyMem_RawFree(out.p);
+    return res;
+}
 
 /* ---- module ---------------------------------------------------------------------------- */
 
@@ -594,6 +668,9 @@ static PyObject *param_table(PyObject *m, PyObject *unused)
 }
 
 static PyMethodDef module_methods[] = {
+    {"merge", merge, METH_O,
+     "merge(partials) -> bytes\n\nCombine partials (bytes from Query.partial(), in input "
+     "order) into the result\none run over all their inputs writes (pluck-partial(5))."},
     {"param_table", param_table, METH_NOARGS,
      "param_table() -> tuple of (keyword, s3_name, xml_path, kind, values, default, help)\n\n"
      "libpluck's serialization-parameter table, the one the CLI and the server use."},

@@ -8,7 +8,8 @@ else
     make -s -C "$ROOT" install DESTDIR="$inst" PREFIX=/usr/local >"$E2E_TMP/inst.log" 2>&1
     cond "install: make install succeeds" [ $? = 0 ]
     for f in bin/pluck bin/pluck-serve lib/libpluck.a lib/libpluck.so lib/libpluck.so.0 include/pluck.h share/man/man1/pluck-serve.1 \
-             lib/pkgconfig/pluck.pc share/man/man1/pluck.1 share/man/man3/libpluck.3; do
+             lib/pkgconfig/pluck.pc share/man/man1/pluck.1 share/man/man3/libpluck.3 \
+             share/man/man5/pluck-partial.5; do
         cond "install: $f present" [ -e "$inst/usr/local/$f" ]
     done
     soname=$(readelf -d "$inst/usr/local/lib/libpluck.so.0" 2>/dev/null | sed -n 's/.*soname: \[\(.*\)\]/\1/p')

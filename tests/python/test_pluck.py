@@ -396,6 +396,49 @@ class Behaviour(unittest.TestCase):
         self.assertLess(kib, 100 * 1024)
 
 
+class Partials(unittest.TestCase):
+    def test_partial_and_merge_match_the_cli(self):
+        """Query.partial over pieces + pluck.merge == the CLI over the whole; the partial's
+        bytes are the CLI's --partial bytes (threads aside, which a partial leaves out)."""
+        with open(AIR, "rb") as fh:
+            lines = fh.read().split(b"\n")
+        head, body = lines[0], [l for l in lines[1:] if l]
+        rng = random.Random(SEED)
+        cuts = sorted(rng.randint(0, len(body)) for _ in range(3))
+        bounds = [0] + cuts + [len(body)]
+        pieces = [b"\n".join([head] + body[a:b]) + b"\n" for a, b in zip(bounds, bounds[1:])]
+        for sql, ext in [("SELECT COUNT(*), SUM(s.latitude_deg), AVG(s.elevation_ft), "
+                          "MIN(s.name), MAX(s.ident) FROM S3Object s", False),
+                         ("SELECT s.iso_country, COUNT(*), MAX(s.elevation_ft) FROM S3Object s "
+                          "GROUP BY s.iso_country HAVING COUNT(*) > 100 ORDER BY COUNT(*) DESC "
+                          "LIMIT 5", True),
+                         ("SELECT s.name FROM S3Object s ORDER BY s.elevation_ft DESC LIMIT 4",
+                          True)]:
+            kw = {"file_header_info": "USE", "extensions": ext}
+            q = pluck.Query(sql, **kw)
+            parts = [q.partial(p if i % 2 else io.BytesIO(p)) for i, p in enumerate(pieces)]
+            want, err, rc = cli(sql, AIR, "-H", *(["-X"] if ext else []))
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(pluck.merge(parts), want)
+            self.assertEqual(pluck.merge([b"".join(parts)]), want)  # concatenated
+            cli_part, _, _ = cli(sql, AIR, "-H", "--partial", *(["-X"] if ext else []))
+            self.assertEqual(q.partial(AIR), cli_part)
+
+    def test_partial_errors(self):
+        with self.assertRaises(pluck.Error) as cm:
+            pluck.Query("SELECT s._1 FROM S3Object s").partial(b"a\n")
+        self.assertEqual(cm.exception.code, "UnsupportedSqlOperation")
+        p1 = pluck.Query("SELECT COUNT(*) FROM S3Object").partial(b"a\n")
+        p2 = pluck.Query("SELECT MAX(_1) FROM S3Object").partial(b"a\n")
+        with self.assertRaises(pluck.Error) as cm:
+            pluck.merge([p1, p2])
+        self.assertEqual(cm.exception.code, "InvalidRequestParameter")
+        with self.assertRaises(pluck.Error) as cm:
+            pluck.merge([p1[:-3]])
+        self.assertEqual(cm.exception.code, "TruncatedInput")
+        self.assertEqual(pluck.merge([p1, p1, p1]), b"3\n")
+
+
 class Packaging(unittest.TestCase):
     def test_help_and_stub(self):
         import pydoc
