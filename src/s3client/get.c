@@ -426,6 +426,7 @@ pl_s3get *pl_s3_open(const pl_s3cfg *cfg, const pl_s3req *rq, pl_s3err *err)
     curl_easy_setopt(g->e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(g->e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(g->e, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect would break the signature */
+    curl_easy_setopt(g->e, CURLOPT_PATH_AS_IS, 1L); /* send the path exactly as it was signed */
     if (curl_multi_add_handle(g->m, g->e) != CURLM_OK)
         goto oom;
     free(path);

@@ -215,10 +215,13 @@ pl_objsrc *pl_upstream_object(pl_server *s, const char *bucket, const char *key,
         up_close(&u->base);
         /* the store's own answer for a missing object or bucket; anything else (its refusal
          * of pluck's credentials, or no answer) is the gateway's failure, not the client's */
-        if (err.status == 404) {
+        if (err.status == 404) { /* S3's words, without the store's address */
             *status = 404;
             snprintf(code, 64, "%s", err.code);
-            snprintf(msg, cap, "%s", err.message);
+            snprintf(msg, cap, "%s",
+                     !strcmp(err.code, "NoSuchKey")      ? "The specified key does not exist."
+                     : !strcmp(err.code, "NoSuchBucket") ? "The specified bucket does not exist."
+                                                         : err.message);
         } else if (err.status == 0) {
             *status = 503;
             snprintf(code, 64, "ServiceUnavailable");
