@@ -76,7 +76,8 @@ static void print_help(void)
     printf("Usage: pluck [OPTIONS] SQL [FILE ...]\n"
            "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd, bzip2,\n"
            "xz; detected from the data).  Reads standard input when no FILE or '-' is given.\n"
-           "A FILE of the form s3://BUCKET/KEY is streamed from S3 (see --endpoint-url).\n"
+           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url); s3://BUCKET/PREFIX/\n"
+           "stands for every object under the prefix.\n"
            "\n"
            "Examples:\n"
            "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" "
@@ -439,12 +440,18 @@ int main(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     int ex = 0;
+    char **files = NULL; /* the FILEs, each s3://BUCKET/PREFIX/ expanded (s3src.c) */
+    int nfiles = 0;
     if (optind >= argc) {
         ex = run_file(&c, q, sql, "-");
+    } else if (pl_s3src_expand(argv + optind, argc - optind, c.endpoint, c.prog, &files,
+                               &nfiles)) {
+        ex = EXIT_DATA;
     } else {
-        for (int i = optind; i < argc && !ex && !c.broken_pipe; i++)
-            ex = run_file(&c, q, sql, argv[i]);
+        for (int i = 0; i < nfiles && !ex && !c.broken_pipe; i++)
+            ex = run_file(&c, q, sql, files[i]);
     }
+    pl_s3src_free_list(files, nfiles);
     pluck_query_free(q);
     pluck_params_free(c.params);
     if (!c.broken_pipe && (ferror(stdout) || fclose(stdout) != 0) && errno != EPIPE) {

@@ -20,4 +20,11 @@ ptrdiff_t pl_s3src_read(void *opaque, void *buf, size_t cap);
 const char *pl_s3src_error(const pl_s3src *s);
 void pl_s3src_close(pl_s3src *s); /* accepts NULL */
 
+/* The arguments with each s3://BUCKET/PREFIX/ replaced by the s3://BUCKET/KEY of every object
+ * under it (key order; zero-byte keys ending in '/' skipped); others are copied.  0 with a
+ * malloc'ed list in *out, or -1 after printing why (an empty prefix is an error). */
+int pl_s3src_expand(char **args, int n, const char *endpoint, const char *prog, char ***out,
+                    int *nout);
+void pl_s3src_free_list(char **list, int n);
+
 #endif

@@ -75,6 +75,13 @@ int64_t pl_s3_object_size(const pl_s3get *g);
 /* Response headers as received (name, value), for forwarding. */
 const pl_kv *pl_s3_headers(const pl_s3get *g, size_t *n);
 
+/* ListObjectsV2 of bucket under prefix (all keys below it, in key order), page by page:
+ * fn gets each key (decoded) and its size; returning non-zero stops the listing.  0, or -1
+ * with *err filled. */
+typedef int (*pl_s3_key_fn)(void *ctx, const char *key, uint64_t size);
+int pl_s3_list(const pl_s3cfg *cfg, const char *bucket, const char *prefix, pl_s3_key_fn fn,
+               void *ctx, pl_s3err *err);
+
 /* Once per process, before threads start (curl_global_init). */
 int pl_s3_global_init(void);
 
