@@ -266,6 +266,13 @@ PLUCK_API pluck_query *pluck_query_compile(const char *sql, size_t len, const pl
 PLUCK_API void pluck_query_free(pluck_query *q); /* accepts NULL */
 /** 1 when the query aggregates (returns exactly one record). */
 PLUCK_API int pluck_query_is_aggregate(const pluck_query *q);
+/** Output columns of the SELECT list; 0 for SELECT * (its columns come from the data). */
+PLUCK_API uint32_t pluck_query_column_count(const pluck_query *q);
+/** Name of output column i: its alias, the name as written, or _N by position (the JSON
+ *  key, except that JSON uses the header's spelling of a header name); NULL out of range. */
+PLUCK_API const char *pluck_query_column_name(const pluck_query *q, uint32_t i);
+/** The query's LIMIT, or -1 when it has none. */
+PLUCK_API int64_t pluck_query_limit(const pluck_query *q);
 
 /* ---------------------------------------------------------------------------------------
  * Runs.  A run streams one input through a compiled query.  Input is pushed with

@@ -544,7 +544,32 @@ static PyMethodDef query_methods[] = {
      "(pluck-partial(5)) instead of the result.\nUse Query.select() / Query.partial()."},
     {NULL, NULL, 0, NULL}};
 
+static PyObject *query_get_columns(QueryObject *self, void *c)
+{
+    uint32_t n = pluck_query_column_count(self->q);
+    PyObject *t = PyTuple_New(n);
+    for (uint32_t i = 0; t && i < n; i++) {
+        PyObject *s = PyUnicode_DecodeUTF8(pluck_query_column_name(self->q, i),
+                                           (Py_ssize_t)strlen(pluck_query_column_name(self->q, i)),
+                                           "replace");
+        if (!s) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
+static PyObject *query_get_limit(QueryObject *self, void *c)
+{
+    return PyLong_FromLongLong(self->q ? (long long)pluck_query_limit(self->q) : -1);
+}
+
 static PyGetSetDef query_getset[] = {
+    {"columns", (getter)query_get_columns, NULL,
+     "Names of the output columns (alias, name as written, or _N); () for SELECT *.", NULL},
+    {"limit", (getter)query_get_limit, NULL, "The query's LIMIT, or -1 without one.", NULL},
     {"sql", (getter)query_get_sql, NULL, "The SQL text as given.", NULL},
     {"params", (getter)query_get_params, NULL, "The serialization keywords as given.", NULL},
     {"is_aggregate", (getter)query_get_is_aggregate, NULL,

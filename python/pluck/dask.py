@@ -8,7 +8,8 @@
         client=client, file_header_info="USE", extensions=True)
 
 One task per source runs on the workers (sources are paths the workers can read, s3:// URLs
-read through boto3 with the workers' AWS_* variables, or bytes).  The result is one pandas
+read through boto3 with the workers' AWS_* variables, or bytes).  A huge compressed source
+is one task: splitting one object across tasks waits for libpluck's split API.  The result is one pandas
 DataFrame, equal to what one run over the union of the sources (in the order given) answers:
 
   - a query without aggregates or ORDER BY: each task's records, concatenated in source
@@ -97,5 +98,4 @@ def select(sql: str, sources, client=None, **serialization):
         columns = _star_columns(q, serialization, sources, max((len(r) for r in rows), default=0))
     width = len(columns)
     rows = [r + (None,) * (width - len(r)) if len(r) < width else r for r in rows]
-    return pd.DataFrame.from_records(rows, columns=columns) if rows else \
-        pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    return pd.DataFrame.from_records(rows, columns=columns)

@@ -64,3 +64,18 @@ void pluck_query_free(pluck_query *q)
 }
 
 int pluck_query_is_aggregate(const pluck_query *q) { return q && q->is_aggregate; }
+
+uint32_t pluck_query_column_count(const pluck_query *q)
+{
+    return q && !q->select_star ? q->ncols : 0;
+}
+
+const char *pluck_query_column_name(const pluck_query *q, uint32_t i)
+{
+    return i < pluck_query_column_count(q) ? q->cols[i].name : NULL;
+}
+
+int64_t pluck_query_limit(const pluck_query *q)
+{
+    return q && q->has_limit && q->limit <= INT64_MAX ? (int64_t)q->limit : -1;
+}

@@ -7,6 +7,7 @@ python3-pandas (scripts/deps.sh).
 """
 import csv
 import datetime
+import logging
 import decimal
 import gzip
 import io
@@ -58,7 +59,7 @@ class DaskSelect(unittest.TestCase):
     def setUpClass(cls):
         from distributed import Client, LocalCluster
         cls.cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=None, silence_logs=logging.CRITICAL)
         cls.client = Client(cls.cluster)
         cls.tmp = tempfile.TemporaryDirectory()
         with open(AIR, "rb") as f:
@@ -138,6 +139,40 @@ class DaskSelect(unittest.TestCase):
         self.assertEqual(list(df.columns)[:3], ["id", "ident", "type"])
         want = cli_rows("SELECT * FROM S3Object s WHERE s.iso_country = 'TV'", self.union, "-H")
         self.assertEqual([list(r) for r in df.itertuples(index=False)], want)  # all str
+
+    def test_dask_scheduler_and_worker_commands(self):
+        """The README's multi-machine recipe, on one machine: `dask scheduler` and
+        `dask worker` processes, a Client connected to the scheduler's address."""
+        import socket
+        from distributed import Client
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        addr = f"tcp://127.0.0.1:{port}"
+        log = open(os.path.join(self.tmp.name, "dask.log"), "w")
+        sched = subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=log, stderr=log)
+        work = subprocess.Popen(["dask", "worker", addr, "--nthreads", "1", "--nworkers", "2",
+                                 "--no-dashboard"], stdout=log, stderr=log)
+        try:
+            with Client(addr, timeout=60) as c:
+                c.wait_for_workers(2, timeout=60)
+                sql = ("SELECT s.continent, COUNT(*), SUM(s.latitude_deg) FROM S3Object s "
+                       "GROUP BY s.continent ORDER BY s.continent")
+                df = pluck.dask.select(sql, self.sources, client=c, file_header_info="USE",
+                                       extensions=True)
+            want = cli_rows(sql, self.union, "-H", "-X")
+            self.assertEqual([[str(x) for x in r] for r in df.itertuples(index=False)], want)
+        finally:
+            for p in (work, sched):
+                p.terminate()
+            for p in (work, sched):
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            log.close()
 
     def test_errors_reach_the_client(self):
         with self.assertRaises(pluck.Error):
