@@ -699,6 +699,24 @@ enum MHD_Result pl_handle_select(pl_req *r)
         goto fail;
     }
     pluck_run_set_source_size(s->run, obj->size);
+    /* pluck extension: "x-pluck-partial: true" asks for the partial aggregate state
+     * (pluck-partial(5)) in the Records events, for fan-out clients that merge */
+    const char *partial = pl_header(r, "x-pluck-partial");
+    if (partial && strcasecmp(partial, "false")) {
+        if (strcasecmp(partial, "true")) {
+            sel_free(s);
+            res = pl_send_error(r, 400, "InvalidArgument",
+                                "x-pluck-partial must be true or false.");
+            goto fail;
+        }
+        if (pluck_run_set_partial(s->run) != PLUCK_OK) {
+            const pluck_error *e = pluck_run_error(s->run);
+            res = pl_send_error(r, pluck_code_http_status(e->code), pluck_code_name(e->code),
+                                "%s", e->message);
+            sel_free(s);
+            goto fail;
+        }
+    }
 
     /* priming: errors at the start of the data still get an HTTP status */
     double t0 = pl_now();

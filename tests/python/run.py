@@ -5,9 +5,6 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-suite = unittest.TestSuite()
-for name in sys.argv[1:]:
-    suite.addTests(unittest.defaultTestLoader.loadTestsFromName(name))
 
 
 class Counting(unittest.TextTestResult):
@@ -29,18 +26,27 @@ class Counting(unittest.TextTestResult):
             self.bad.add(test.id())
 
 
-tests = []
-def walk(s):
-    for t in s:
-        if isinstance(t, unittest.TestSuite):
-            walk(t)
-        else:
-            tests.append(t.id())
-walk(suite)
-res = unittest.TextTestRunner(resultclass=Counting, verbosity=1, stream=sys.stdout).run(suite)
-with open(os.environ["E2E_COUNTS"], "a") as f:
-    for t in tests:
-        f.write("fail\n" if t in res.bad else "pass\n")
-for t in sorted(res.bad):
-    print("FAIL python:", t)
-sys.exit(0 if res.wasSuccessful() else 1)
+def main():
+    # guarded: Dask's worker processes (multiprocessing spawn) import this module again
+    suite = unittest.TestSuite()
+    for name in sys.argv[1:]:
+        suite.addTests(unittest.defaultTestLoader.loadTestsFromName(name))
+    tests = []
+    def walk(s):
+        for t in s:
+            if isinstance(t, unittest.TestSuite):
+                walk(t)
+            else:
+                tests.append(t.id())
+    walk(suite)
+    res = unittest.TextTestRunner(resultclass=Counting, verbosity=1, stream=sys.stdout).run(suite)
+    with open(os.environ["E2E_COUNTS"], "a") as f:
+        for t in tests:
+            f.write("fail\n" if t in res.bad else "pass\n")
+    for t in sorted(res.bad):
+        print("FAIL python:", t)
+    sys.exit(0 if res.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()

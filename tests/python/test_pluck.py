@@ -482,6 +482,33 @@ def free_port():
 
 
 class LambdaHandler(unittest.TestCase):
+    def scan_range_partials(self, s3):
+        """pluck serve's x-pluck-partial header: a ScanRange fan-out of SelectObjectContent
+        returns partials that pluck.merge turns into the CLI's answer over the whole."""
+        s3.upload_file(AIR, "data", "airports.csv")
+        size = os.path.getsize(AIR)
+        sql = ("SELECT COUNT(*), SUM(s.latitude_deg), MAX(s.name), AVG(s.elevation_ft) "
+               "FROM S3Object s WHERE s.iso_country <> 'US'")
+
+        def add_header(request, **kw):
+            request.headers.add_header("x-pluck-partial", "true")
+        s3.meta.events.register("before-sign.s3.SelectObjectContent", add_header)
+        try:
+            parts = []
+            cuts = [0, size // 3, size // 3 + 1, 2 * size // 3, size]
+            for start, end in zip(cuts, cuts[1:]):
+                r = s3.select_object_content(
+                    Bucket="data", Key="airports.csv", Expression=sql, ExpressionType="SQL",
+                    InputSerialization={"CSV": {"FileHeaderInfo": "USE"}},
+                    OutputSerialization={"CSV": {}}, ScanRange={"Start": start, "End": end},
+                    RequestProgress={"Enabled": False})
+                parts.append(b"".join(e["Records"]["Payload"] for e in r["Payload"]
+                                      if "Records" in e))
+        finally:
+            s3.meta.events.unregister("before-sign.s3.SelectObjectContent", add_header)
+        self.assertTrue(all(p.startswith(b"pluck-partial 1\n") for p in parts))
+        self.assertEqual(pluck.merge(parts), cli(sql, AIR, "-H")[0])
+
     def test_handler_streams_boto3_body(self):
         import boto3
         from botocore.config import Config
@@ -520,6 +547,7 @@ class LambdaHandler(unittest.TestCase):
                     got = b"".join(pluck.select(sql, "s3://data/airports.csv.gz",
                                                 file_header_info="USE"))
                     self.assertEqual(got, want)
+                    self.scan_range_partials(s3)
                 finally:
                     for k, v in old.items():
                         if v is None:
