@@ -118,6 +118,26 @@ def rand_float_text(r):
     return sign + m + 'e' + str(r.randint(-45, 45))
 
 
+def neighbour(r, t):
+    """A number text next to t: the same value at another scale, or one unit of the last
+    place (or of a place past it) away, or t itself: what makes comparisons at a common scale
+    beyond 38 digits, and cancelling subtractions, likely."""
+    v = O.parse_number(t)
+    if v is None or v[0] == 'float':
+        return t
+    n, s = (v[1], 0) if v[0] == 'int' else (v[1], v[2])
+    c = r.random()
+    if c < 0.25:
+        return t
+    if c < 0.45 and s < 38:
+        k = r.randint(1, 38 - s)
+        return O.dec_text(n * 10 ** k, s + k)
+    k = r.randint(0, 3)
+    s2 = min(38, s + k)
+    n2 = n * 10 ** (s2 - s) + r.choice([-1, 1]) * r.choice([1, 5])
+    return O.dec_text(n2, s2) if s2 else str(n2)
+
+
 def rand_num_text(r):
     c = r.random()
     if c < 0.35:
@@ -162,6 +182,14 @@ class Family:
 
     def __init__(self, r):
         self.r = r
+        # a few anchor numbers per batch: fields and literals are often next to one of them
+        self.anchors = [rand_num_text(r) for _ in range(3)]
+
+    def num_text(self):
+        r = self.r
+        if r.random() < 0.35:
+            return neighbour(r, r.choice(self.anchors))
+        return rand_num_text(r)
 
     def row(self):
         raise NotImplementedError
@@ -177,7 +205,7 @@ class Arith(Family):
     name = 'arith'
 
     def row(self):
-        return [rand_num_text(self.r) for _ in range(self.nfields)]
+        return [self.num_text() for _ in range(self.nfields)]
 
     def leaf(self):
         r = self.r
@@ -191,7 +219,8 @@ class Arith(Family):
             kid = col_node(i)
             return Node('CAST(%s AS %s)' % (kid.sql, typ),
                         lambda row, kid=kid, typ=typ: O.cast(kid.fn(row), typ), (kid,))
-        t = rand_int_text(r) if c < 0.6 else rand_dec_text(r) if c < 0.9 else rand_float_text(r)
+        t = (self.num_text() if c < 0.55 else rand_int_text(r) if c < 0.7 else
+             rand_dec_text(r) if c < 0.9 else rand_float_text(r))
         neg = t.startswith('-')
         body = t.lstrip('+-')
         v = O.parse_number(body)
@@ -228,7 +257,7 @@ class Compare(Family):
         out = []
         for _ in range(self.nfields):
             c = r.random()
-            out.append(rand_num_text(r) if c < 0.6 else r.choice(CAST_TEXTS) if c < 0.75
+            out.append(self.num_text() if c < 0.6 else r.choice(CAST_TEXTS) if c < 0.75
                        else rand_text(r, 0, 4))
         return out
 
@@ -238,9 +267,11 @@ class Compare(Family):
         if c < 0.4:
             return col_node(r.randrange(self.nfields))
         if c < 0.75:
-            return Arith(r).expr(r.randint(0, 1))
+            a = Arith(r)
+            a.anchors = self.anchors
+            return a.expr(r.randint(0, 1))
         if c < 0.9:
-            s = r.choice(CAST_TEXTS + [rand_num_text(r), rand_text(r, 0, 3)])
+            s = r.choice(CAST_TEXTS + [self.num_text(), rand_text(r, 0, 3)])
             return lit_node(sql_string(s), ('str', s, False))
         kid = col_node(r.randrange(self.nfields))
         typ = r.choice(['INT', 'DECIMAL', 'FLOAT', 'STRING'])
