@@ -111,10 +111,20 @@ static void big_sub(big *a, const big *b)
     }
 }
 
+/* Limbs in use: loops stop there (most values here are a few limbs long). */
+static int big_len(const big *b)
+{
+    int n = NW;
+    while (n > 0 && !b->w[n - 1])
+        n--;
+    return n;
+}
+
 static void big_mul_u64(big *a, uint64_t m)
 {
     uint64_t carry = 0;
-    for (int i = 0; i < NW; i++) {
+    int n = big_len(a);
+    for (int i = 0; i < NW && (i < n || carry); i++) {
         u128 t = (u128)a->w[i] * m + carry;
         a->w[i] = (uint64_t)t;
         carry = (uint64_t)(t >> 64);
@@ -175,7 +185,7 @@ static void big_shr1(big *a)
 static uint64_t big_div_u64(big *a, uint64_t d)
 {
     u128 rem = 0;
-    for (int i = NW - 1; i >= 0; i--) {
+    for (int i = big_len(a) - 1; i >= 0; i--) {
         u128 cur = rem << 64 | a->w[i];
         a->w[i] = (uint64_t)(cur / d);
         rem = cur % d;
@@ -219,11 +229,10 @@ static int big_digits(const big *b)
         d += 19;
     }
     uint64_t v = t.w[0];
-    while (v) {
-        d++;
-        v /= 10;
-    }
-    return d;
+    int k = 0;
+    while (k < 20 && v >= P10[k])
+        k++;
+    return d + k;
 }
 
 /* ---- rounding ---------------------------------------------------------------------------- */
