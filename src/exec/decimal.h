@@ -18,6 +18,11 @@
  *   pl_dec_to_double correctly rounded DECIMAL -> binary64
  *   pl_dec_from_double_exact  a double whose exact value is a DECIMAL (for GROUP BY keys)
  *   pl_dec_normalize drop trailing fractional zeros (1.500 -> 1.5)
+ *
+ * E.g. ROUND(x, d) of a DECIMAL or INT x is pl_dec_quantize(&x, d, PL_ROUND_HALF_UP, &out),
+ * FLOOR(x) is pl_dec_quantize(&x, 0, PL_ROUND_FLOOR, &out), CEIL the same with
+ * PL_ROUND_CEILING, and ABS is pl_negate (value.h) of a negative x; a FLOAT x has its own
+ * <math.h> function.
  */
 #ifndef PL_DECIMAL_H
 #define PL_DECIMAL_H
