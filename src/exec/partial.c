@@ -328,7 +328,7 @@ static bool parse_i128(const char *p, size_t n, pl_i128 *out)
 {
     bool neg = n && p[0] == '-';
     size_t i = neg;
-    if (i == n || n - i > 39)
+    if (i == n || n - i > PL_DEC_MAX_DIGITS)
         return false;
     unsigned __int128 v = 0;
     for (; i < n; i++) {
@@ -336,8 +336,6 @@ static bool parse_i128(const char *p, size_t n, pl_i128 *out)
             return false;
         v = v * 10 + (unsigned)(p[i] - '0');
     }
-    if (v > ((unsigned __int128)1 << 126)) /* far beyond 38 digits: not ours */
-        return false;
     *out = neg ? -(pl_i128)v : (pl_i128)v;
     return true;
 }
@@ -382,7 +380,8 @@ static bool parse_value(pluck_merge *m, const char *p, size_t n, pl_value *v)
         pl_i128 c;
         uint64_t scale;
         if (!colon || !parse_i128(s, (size_t)(colon - s), &c) ||
-            !parse_u64(colon + 1, sn - (size_t)(colon + 1 - s), &scale) || scale > 1000)
+            !parse_u64(colon + 1, sn - (size_t)(colon + 1 - s), &scale) ||
+            scale > PL_DEC_MAX_DIGITS)
             return false;
         *v = pl_decimal_make(c, (int32_t)scale);
         return true;
