@@ -20,6 +20,9 @@ LIBDIR = "build/python"
 
 
 class BuildWithLibpluck(build_ext):
+    """Builds libpluck.a first; the extension depends on it, so it is relinked when the
+    archive is newer (setuptools looks only at sources and `depends`)."""
+
     def run(self):
         if not (ROOT / "Makefile").exists() or not (ROOT / "include" / "pluck.h").exists():
             raise SystemExit("pluck: build from a clone of the repository (python/ needs ../src)")
@@ -36,6 +39,7 @@ class BuildWithLibpluck(build_ext):
         for ext in self.extensions:
             ext.extra_objects = [str(ROOT / LIBDIR / "libpluck.a")]
             ext.extra_link_args = libs
+            ext.depends = [str(ROOT / LIBDIR / "libpluck.a")]
         super().run()
 
 

@@ -460,15 +460,16 @@ class Packaging(unittest.TestCase):
             v = os.path.join(d, "v")
             subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", v],
                            check=True)
+            env = {k: val for k, val in os.environ.items() if k != "PYTHONPATH"}
             p = subprocess.run([os.path.join(v, "bin", "pip"), "install", "--no-build-isolation",
                                 "--no-index", os.path.join(ROOT, "python")],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=env)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             p = subprocess.run([os.path.join(v, "bin", "python"), "-c",
                                 "import pluck,sys; sys.stdout.buffer.write(b''.join("
                                 "pluck.select('SELECT COUNT(*) FROM S3Object', sys.argv[1])));"
                                 "print(pluck.__file__)", AIR], capture_output=True, text=True,
-                               cwd=d)
+                               cwd=d, env=env)
             self.assertEqual(p.returncode, 0, p.stderr)
             lines = p.stdout.split("\n")
             self.assertEqual(lines[0] + "\n", cli("SELECT COUNT(*) FROM S3Object", AIR)[0].decode())
