@@ -757,6 +757,8 @@ static void usage(FILE *f)
             "  --keepalive MS           send a Cont event after this long without output\n"
             "                           during a select (default 1000)\n"
             "  --progress-interval MS   Progress events at most this often (default 1000)\n"
+            "  --shutdown-grace SECS    on SIGTERM, let running selects finish this long\n"
+            "                           before ending them with an error event (default 5)\n"
             "  -v, --verbose            log every request to standard error\n"
             "  -h, --help               show this help\n"
             "\n"
@@ -822,11 +824,11 @@ int pl_serve_main(int argc, char **argv)
     pl_server *s = &srv;
     const char *root = NULL, *listen_spec = DEFAULT_LISTEN;
     uint64_t max_obj = 5ull << 30, max_xml = 2u << 20, conns = 256, idle = 60, keepalive = 1000,
-             progress_ms = 1000;
+             progress_ms = 1000, grace = 5;
     s->akid = getenv("AWS_ACCESS_KEY_ID");
     s->secret = getenv("AWS_SECRET_ACCESS_KEY");
     enum { O_ROOT = 1000, O_LISTEN, O_AKID, O_SECRET, O_ANON, O_MAXOBJ, O_MAXXML, O_CONNS,
-           O_IDLE, O_KEEPALIVE, O_PROGRESS };
+           O_IDLE, O_KEEPALIVE, O_PROGRESS, O_GRACE };
     static const struct option opts[] = {
         {"root", required_argument, NULL, O_ROOT},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -839,6 +841,7 @@ int pl_serve_main(int argc, char **argv)
         {"idle-timeout", required_argument, NULL, O_IDLE},
         {"keepalive", required_argument, NULL, O_KEEPALIVE},
         {"progress-interval", required_argument, NULL, O_PROGRESS},
+        {"shutdown-grace", required_argument, NULL, O_GRACE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -861,6 +864,7 @@ int pl_serve_main(int argc, char **argv)
         case O_IDLE: num = &idle; break;
         case O_KEEPALIVE: num = &keepalive; break;
         case O_PROGRESS: num = &progress_ms; break;
+        case O_GRACE: num = &grace; break;
         default:
             fprintf(stderr, "pluck serve: unrecognized option '%s'\n"
                             "Try 'pluck serve --help' for more information.\n",
@@ -935,7 +939,7 @@ int pl_serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -978,6 +982,17 @@ int pl_serve_main(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "pluck serve: signal %d, stopping\n", sig);
+    /* Stop accepting, let running selects end normally for up to --shutdown-grace seconds,
+     * then make the rest end with a ServiceUnavailable event and the chunked terminator
+     * (their steps are bounded, so each notices within one step); then close. */
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    for (uint64_t ms = 0; ms < grace * 1000 && atomic_load(&s->selects_active); ms += 20)
+        usleep(20 * 1000);
+    atomic_store(&s->stop_selects, 1);
+    for (int ms = 0; ms < 3000 && atomic_load(&s->selects_active); ms += 20)
+        usleep(20 * 1000); /* each sends its error event and ends (a stalled reader may not) */
     MHD_stop_daemon(d);
     close(s->rootfd);
     return 0;

@@ -318,16 +318,112 @@ static int parse_authorization(const char *v, sig_parts *p)
     return have == 7 ? 0 : -1;
 }
 
-static void signing_key(const char *secret, const sig_parts *p, unsigned char key[32])
+void pl_sigv4_signing_key(const char *secret, const char *date, const char *region,
+                          const char *service, unsigned char key[32])
 {
-    char k0[300];
-    snprintf(k0, sizeof k0, "AWS4%s", secret);
+    /* kSecret = "AWS4" + secret, of any length (a fixed buffer once cut secrets at 295) */
+    size_t sl = strlen(secret);
     unsigned char a[32], b[32];
-    pl_hmac_sha256(k0, strlen(k0), p->date, strlen(p->date), a);
-    pl_hmac_sha256(a, 32, p->region, strlen(p->region), b);
-    pl_hmac_sha256(b, 32, p->service, strlen(p->service), a);
-    pl_hmac_sha256(a, 32, p->term, strlen(p->term), key);
-    OPENSSL_cleanse(k0, sizeof k0);
+    unsigned char *k0 = malloc(sl + 5);
+    if (!k0) { /* cannot happen in practice; an all-zero key never matches a signature */
+        memset(key, 0, 32);
+        return;
+    }
+    memcpy(k0, "AWS4", 4);
+    memcpy(k0 + 4, secret, sl);
+    pl_hmac_sha256(k0, sl + 4, date, strlen(date), a);
+    OPENSSL_cleanse(k0, sl + 5);
+    free(k0);
+    pl_hmac_sha256(a, 32, region, strlen(region), b);
+    pl_hmac_sha256(b, 32, service, strlen(service), a);
+    pl_hmac_sha256(a, 32, "aws4_request", 12, key);
+    OPENSSL_cleanse(a, sizeof a);
+    OPENSSL_cleanse(b, sizeof b);
+}
+
+int pl_sigv4_canonical_request(pl_sbuf *cr, const char *method, const char *path,
+                               const pl_kv *query, size_t nquery, int skip_signature,
+                               const pl_kv *headers, size_t nheaders, const char *signed_headers,
+                               const char *payload_hash)
+{
+    char *uri = pl_uri_encode(path, strlen(path), 1);
+    if (!uri || pl_sbuf_printf(cr, "%s\n%s\n", method, uri) ||
+        canonical_query(cr, query, nquery, skip_signature) || pl_sbuf_adds(cr, "\n")) {
+        free(uri);
+        return -1;
+    }
+    free(uri);
+    const char *s = signed_headers;
+    while (*s) {
+        size_t n = strcspn(s, ";");
+        char name[128];
+        if (n == 0 || n >= sizeof name)
+            return -2;
+        memcpy(name, s, n);
+        name[n] = 0;
+        char *v = pl_header_join(headers, nheaders, name);
+        int bad = pl_sbuf_printf(cr, "%s:", name) || add_canon_value(cr, v ? v : "") ||
+                  pl_sbuf_adds(cr, "\n");
+        free(v);
+        if (bad)
+            return -1;
+        s += n + (s[n] == ';');
+    }
+    return pl_sbuf_printf(cr, "\n%s\n%s", signed_headers, payload_hash) ? -1 : 0;
+}
+
+void pl_sigv4_string_to_sign(const void *canonical, size_t len, const char *amz_date,
+                             const char *scope, char *out, size_t cap)
+{
+    unsigned char h[32];
+    char hh[65];
+    pl_sha256(canonical, len, h);
+    pl_hex(h, 32, hh);
+    snprintf(out, cap, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope, hh);
+}
+
+/* Is `name` (case-insensitively) one of the ';'-separated signed header names? */
+static int is_signed(const char *list, const char *name)
+{
+    size_t nl = strlen(name);
+    while (*list) {
+        size_t n = strcspn(list, ";");
+        if (n == nl && !strncasecmp(list, name, n))
+            return 1;
+        list += n + (list[n] == ';');
+    }
+    return 0;
+}
+
+/* S3's rule: every x-amz-* header present must be signed (an unsigned x-amz-copy-source
+ * must never turn a presigned PUT into a copy), and with the Authorization header also
+ * Content-Type and Content-MD5 when present.  Returns the first unsigned name, or NULL. */
+static const char *unsigned_header(const pl_auth_in *in, const char *signed_headers, int presigned)
+{
+    for (size_t i = 0; i < in->nheaders; i++) {
+        const char *n = in->headers[i].name;
+        int must = !strncasecmp(n, "x-amz-", 6) ||
+                   (!presigned && (!strcasecmp(n, "content-type") || !strcasecmp(n, "content-md5")));
+        if (must && !is_signed(signed_headers, n))
+            return n;
+    }
+    return NULL;
+}
+
+static size_t count_header(const pl_auth_in *in, const char *name)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < in->nheaders; i++)
+        c += !strcasecmp(in->headers[i].name, name);
+    return c;
+}
+
+static size_t count_query(const pl_auth_in *in, const char *name)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < in->nquery; i++)
+        c += !strcmp(in->query[i].name, name);
+    return c;
 }
 
 int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
@@ -340,6 +436,19 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
     const char *amz_date = NULL;
     char *hdr_date = NULL, *content_sha = NULL;
     int rc = -1;
+    if (count_header(in, "authorization") > 1) {
+        fail(err, 400, "InvalidArgument", "Only one Authorization header is allowed.");
+        goto out;
+    }
+    static const char *const qauth[] = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+                                        "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
+                                        "X-Amz-Security-Token"};
+    for (size_t i = 0; i < sizeof qauth / sizeof *qauth; i++)
+        if (count_query(in, qauth[i]) > 1) {
+            fail(err, 400, "AuthorizationQueryParametersError",
+                 "The query parameter %s is given more than once.", qauth[i]);
+            goto out;
+        }
     if (!authz && !qalg && query_get(in, "AWSAccessKeyId") && query_get(in, "Signature")) {
         return fail(err, 400, "InvalidRequest",
                     "The authorization mechanism you have provided (Signature Version 2) is not "
@@ -468,70 +577,36 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
              amz_date);
         goto out;
     }
-    /* "host" must be signed, as S3 requires */
-    {
-        int host = 0;
-        const char *s = p.signed_headers;
-        while (*s) {
-            size_t n = strcspn(s, ";");
-            if (n == 4 && !strncmp(s, "host", 4))
-                host = 1;
-            s += n + (s[n] == ';');
-        }
-        if (!host) {
-            fail(err, 403, "AccessDenied", "The host header must be signed.");
-            goto out;
-        }
+    /* "host" must be signed, as S3 requires; so must every x-amz-* header present */
+    if (!is_signed(p.signed_headers, "host")) {
+        fail(err, 403, "AccessDenied", "The host header must be signed.");
+        goto out;
+    }
+    const char *uh = unsigned_header(in, p.signed_headers, out->kind == PL_AUTH_PRESIGNED);
+    if (uh) {
+        fail(err, 403, "AccessDenied",
+             "There were headers present in the request which were not signed: %.100s", uh);
+        goto out;
     }
 
     pl_sbuf cr = {0};
-    int ok = 0;
-    char *uri = pl_uri_encode(in->path, strlen(in->path), 1);
-    if (!uri || pl_sbuf_printf(&cr, "%s\n%s\n", in->method, uri) ||
-        canonical_query(&cr, in->query, in->nquery, out->kind == PL_AUTH_PRESIGNED) ||
-        pl_sbuf_adds(&cr, "\n"))
-        goto oom;
-    const char *s = p.signed_headers;
-    while (*s) {
-        size_t n = strcspn(s, ";");
-        char name[128];
-        if (n == 0 || n >= sizeof name) {
-            free(uri);
-            pl_sbuf_free(&cr);
-            fail(err, 400, "AuthorizationHeaderMalformed", "Bad SignedHeaders list.");
-            goto out;
-        }
-        memcpy(name, s, n);
-        name[n] = 0;
-        char *v = pl_header_join(in->headers, in->nheaders, name);
-        if (pl_sbuf_printf(&cr, "%s:", name) || add_canon_value(&cr, v ? v : "") ||
-            pl_sbuf_adds(&cr, "\n")) {
-            free(v);
-            goto oom;
-        }
-        free(v);
-        s += n + (s[n] == ';');
-    }
-    if (pl_sbuf_printf(&cr, "\n%s\n%s", p.signed_headers, out->payload_hash))
-        goto oom;
-    ok = 1;
-oom:
-    free(uri);
-    if (!ok) {
+    int crc = pl_sigv4_canonical_request(&cr, in->method, in->path, in->query, in->nquery,
+                                         out->kind == PL_AUTH_PRESIGNED, in->headers,
+                                         in->nheaders, p.signed_headers, out->payload_hash);
+    if (crc) {
         pl_sbuf_free(&cr);
-        fail(err, 500, "InternalError", "Out of memory.");
+        if (crc == -2)
+            fail(err, 400, "AuthorizationHeaderMalformed", "Bad SignedHeaders list.");
+        else
+            fail(err, 500, "InternalError", "Out of memory.");
         goto out;
     }
-    unsigned char h[32];
-    char hh[65];
-    pl_sha256(cr.data, cr.len, h);
-    pl_hex(h, 32, hh);
-    pl_sbuf_free(&cr);
     snprintf(out->scope, sizeof out->scope, "%s/%s/%s/%s", p.date, p.region, p.service, p.term);
     snprintf(out->amz_date, sizeof out->amz_date, "%s", amz_date);
     char sts[512];
-    snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, out->scope, hh);
-    signing_key(in->secret, &p, out->key);
+    pl_sigv4_string_to_sign(cr.data, cr.len, amz_date, out->scope, sts, sizeof sts);
+    pl_sbuf_free(&cr);
+    pl_sigv4_signing_key(in->secret, p.date, p.region, p.service, out->key);
     unsigned char sig[32];
     char sighex[65];
     pl_hmac_sha256(out->key, 32, sts, strlen(sts), sig);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "server/sbuf.h"
+
 typedef struct pl_kv {
     char *name;
     char *value;
@@ -68,6 +70,22 @@ char *pl_uri_encode(const char *s, size_t n, int keep_slash);
 /* Percent-decode s (n bytes) into a malloc'ed NUL-terminated string; *outlen gets the decoded
  * length (which may contain NUL bytes, which callers reject).  NULL on a malformed escape. */
 char *pl_uri_decode(const char *s, size_t n, size_t *outlen);
+
+/* The signing primitives on their own (for a client that signs as well as for the checks
+ * above).  The canonical request of (method, decoded path, decoded query, the headers named
+ * in signed_headers, payload_hash) is appended to *cr; skip_signature leaves X-Amz-Signature
+ * out of the query (presigned).  0, -1 out of memory, -2 a bad signed_headers list. */
+int pl_sigv4_canonical_request(pl_sbuf *cr, const char *method, const char *path,
+                               const pl_kv *query, size_t nquery, int skip_signature,
+                               const pl_kv *headers, size_t nheaders, const char *signed_headers,
+                               const char *payload_hash);
+/* "AWS4-HMAC-SHA256\n<date>\n<scope>\n<hex SHA-256 of the canonical request>" into out. */
+void pl_sigv4_string_to_sign(const void *canonical, size_t len, const char *amz_date,
+                             const char *scope, char *out, size_t cap);
+/* The signing key for (date yyyyMMdd, region, service, "aws4_request"); secrets of any
+ * length. */
+void pl_sigv4_signing_key(const char *secret, const char *date, const char *region,
+                          const char *service, unsigned char key[32]);
 
 void pl_hex(const unsigned char *in, size_t n, char *out); /* out gets 2n+1 bytes */
 void pl_sha256(const void *data, size_t n, unsigned char out[32]);

@@ -27,6 +27,7 @@ typedef struct pl_server {
     int verbose;
     atomic_uint_fast64_t seq; /* request ids */
     atomic_uint_fast64_t selects_active;
+    atomic_int stop_selects;  /* shutdown: running selects end with an error event now */
     pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
 } pl_server;
 
