@@ -29,6 +29,7 @@ static int open_bucket_or_answer(pl_req *r, enum MHD_Result *res)
     int bfd = pl_open_bucket(r->srv->rootfd, r->bucket);
     if (bfd < 0)
         *res = pl_send_errno(r, bfd == -ENOTDIR || bfd == -ELOOP ? -ENOENT : bfd, 1);
+    /* (EMFILE and the like are 503 SlowDown in pl_send_errno) */
     return bfd;
 }
 
@@ -434,13 +435,8 @@ static enum MHD_Result get_object(pl_req *r, int head)
 {
     struct stat st;
     int fd = pl_open_object(r->srv->rootfd, r->bucket, r->key, &st);
-    if (fd < 0) {
-        int bfd = pl_open_bucket(r->srv->rootfd, r->bucket);
-        if (bfd < 0)
-            return pl_send_errno(r, -ENOENT, 1);
-        close(bfd);
-        return pl_send_errno(r, fd, 0);
-    }
+    if (fd < 0)
+        return pl_send_open_error(r, fd);
     uint64_t size = (uint64_t)st.st_size, a = 0, b = size ? size - 1 : 0;
     const char *rh = pl_header(r, "range");
     int ranged = rh && !head ? parse_range(rh, size, &a, &b) : 0;
@@ -456,8 +452,13 @@ static enum MHD_Result get_object(pl_req *r, int head)
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     } else {
         int dfd = dup(fd); /* MHD owns and closes the descriptor it is given */
-        resp = dfd < 0 ? NULL : MHD_create_response_from_fd_at_offset64(len, dfd, a);
-        if (!resp && dfd >= 0)
+        if (dfd < 0) {
+            int e = errno;
+            close(fd);
+            return pl_send_errno(r, e, 0);
+        }
+        resp = MHD_create_response_from_fd_at_offset64(len, dfd, a);
+        if (!resp)
             close(dfd);
     }
     if (!resp) {
@@ -627,7 +628,7 @@ static int start_write(pl_req *r, enum MHD_Result *res)
     if (bfd < 0)
         return -1;
     const char *leaf;
-    int dfd = pl_open_parent(bfd, r->key, 1, &leaf);
+    int dfd = pl_open_parent(bfd, r->key, r->srv->fsync ? 2 : 1, &leaf);
     if (dfd < 0) {
         close(bfd);
         if (dfd == -ENOTDIR || dfd == -EEXIST || dfd == -EISDIR)
@@ -730,10 +731,12 @@ static enum MHD_Result copy_object(pl_req *r)
     }
     struct stat st;
     int fd = pl_open_object(r->srv->rootfd, sbucket, skey, &st);
-    int bfd = fd < 0 ? pl_open_bucket(r->srv->rootfd, sbucket) : -1;
-    if (bfd >= 0)
+    int bfd = fd < 0 && !pl_resource_errno(fd) ? pl_open_bucket(r->srv->rootfd, sbucket) : 0;
+    if (bfd > 0)
         close(bfd);
     free(dec);
+    if (fd < 0 && (pl_resource_errno(fd) || pl_resource_errno(bfd)))
+        return pl_send_errno(r, pl_resource_errno(fd) ? fd : bfd, 0);
     if (fd < 0)
         return pl_send_errno(r, bfd < 0 ? -ENOENT : fd, bfd < 0);
     enum MHD_Result res;
@@ -880,8 +883,23 @@ static enum MHD_Result mpu_create(pl_req *r)
             close(ufd);
         return pl_send_errno(r, e, 0);
     }
-    dprintf(mfd, "%s\n%s", r->bucket, r->key);
-    close(mfd);
+    /* a full disk must not leave an upload with an empty meta behind a 200 */
+    int wr = dprintf(mfd, "%s\n%s", r->bucket, r->key);
+    int werr = wr < 0 ? errno : wr != (int)(strlen(r->bucket) + 1 + strlen(r->key)) ? ENOSPC : 0;
+    if (!werr && r->srv->fsync && (fsync(mfd) < 0 || fsync(ufd) < 0))
+        werr = errno;
+    if (close(mfd) < 0 && !werr)
+        werr = errno;
+    if (werr) {
+        unlinkat(ufd, "meta", 0);
+        close(ufd);
+        int t2 = openat(r->srv->rootfd, PL_UPLOADS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (t2 >= 0) {
+            unlinkat(t2, id, AT_REMOVEDIR);
+            close(t2);
+        }
+        return pl_send_errno(r, werr, 0);
+    }
     close(ufd);
     pl_sbuf b = {0};
     pl_sbuf_adds(&b, XML_HEAD "<InitiateMultipartUploadResult xmlns=\"" XMLNS "\">");
@@ -1040,21 +1058,20 @@ static enum MHD_Result mpu_complete(pl_req *r)
         free(m);
         return res;
     }
-    int *fds = malloc((size_t)m->n * sizeof *fds);
-    if (!fds) {
-        close(ufd);
-        free(m);
-        return MHD_NO;
-    }
+    /* every part must exist before anything is written; they are then opened one at a
+     * time (1,100 parts under `ulimit -n 1024` once answered InvalidPart: finding 6) */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestInit_ex(md, EVP_md5(), NULL);
-    int ok = 1;
+    int ok = 1, serr = 0;
     for (int i = 0; i < m->n; i++) {
         char name[64];
+        struct stat pst;
         snprintf(name, sizeof name, "%05d.%s", m->num[i], m->etag[i]);
-        fds[i] = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fds[i] < 0)
+        if (fstatat(ufd, name, &pst, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(pst.st_mode)) {
             ok = 0;
+            if (errno != ENOENT && errno != ENOTDIR)
+                serr = errno;
+        }
         unsigned char bin[16];
         for (int k = 0; k < 16; k++) {
             unsigned v;
@@ -1070,14 +1087,11 @@ static enum MHD_Result mpu_complete(pl_req *r)
     char etag[80], hex[33];
     pl_hex(fin, 16, hex);
     snprintf(etag, sizeof etag, "%s-%d", hex, m->n);
-    int n = m->n;
-    free(m);
     if (!ok) {
-        for (int i = 0; i < n; i++)
-            if (fds[i] >= 0)
-                close(fds[i]);
-        free(fds);
+        free(m);
         close(ufd);
+        if (pl_resource_errno(serr))
+            return pl_send_errno(r, serr, 0);
         return pl_send_error(r, 400, "InvalidPart",
                              "One or more of the specified parts could not be found.");
     }
@@ -1085,12 +1099,24 @@ static enum MHD_Result mpu_complete(pl_req *r)
     int rc = start_write(r, &wres);
     if (!rc)
         pl_upload_internal(r->up, etag);
-    for (int i = 0; i < n; i++) {
-        if (!rc)
-            rc = copy_into(r, fds[i]);
-        close(fds[i]);
+    for (int i = 0; i < m->n && !rc; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%05d.%s", m->num[i], m->etag[i]);
+        int pfd = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (pfd < 0) {
+            int e = errno;
+            pl_fail(r, pl_resource_errno(e) ? 503 : 400, pl_resource_errno(e) ? "SlowDown" : "InvalidPart",
+                    pl_resource_errno(e) ? "Please reduce your request rate (%s)."
+                                         : "One or more of the specified parts could not be "
+                                           "found (%s).",
+                    strerror(e));
+            rc = -1;
+            break;
+        }
+        rc = copy_into(r, pfd);
+        close(pfd);
     }
-    free(fds);
+    free(m);
     char qetag[96];
     if (!rc && r->up)
         rc = pl_upload_commit(r, qetag, sizeof qetag);

@@ -704,13 +704,7 @@ enum MHD_Result pl_handle_select(pl_req *r)
     int fd = pl_open_object(srv->rootfd, r->bucket, r->key, &st);
     if (fd < 0) {
         pluck_query_free(q);
-        int bfd = pl_open_bucket(srv->rootfd, r->bucket);
-        if (bfd < 0) {
-            res = pl_send_errno(r, -ENOENT, 1);
-            goto fail;
-        }
-        close(bfd);
-        res = pl_send_errno(r, fd, 0);
+        res = pl_send_open_error(r, fd);
         goto fail;
     }
     sel *s = calloc(1, sizeof *s);

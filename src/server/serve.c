@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "pluck.h"
+#include "server/guard.h"
 #include "server/srv.h"
 #include "server/store.h"
 
@@ -171,6 +172,8 @@ enum MHD_Result pl_queue(pl_req *r, int status, struct MHD_Response *resp)
     if (!resp)
         return MHD_NO;
     pl_common_headers(r, resp);
+    if (status == 503)
+        MHD_add_response_header(resp, "Retry-After", "1");
     enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     if (rc == MHD_YES) {
@@ -276,10 +279,34 @@ enum MHD_Result pl_send_errno(pl_req *r, int err, int for_bucket)
         return pl_send_error(r, 507, "InsufficientStorage", "No space left on the device.");
     case ENAMETOOLONG:
         return pl_send_error(r, 400, "KeyTooLongError", "Your key is too long.");
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case ENOBUFS:
+        /* out of descriptors or memory: the request may succeed later, the object exists */
+        return pl_send_error(r, 503, "SlowDown", "Please reduce your request rate (%s).",
+                             strerror(err));
     default:
         return pl_send_error(r, 500, "InternalError", "We encountered an internal error: %s.",
                              strerror(err));
     }
+}
+
+int pl_resource_errno(int err)
+{
+    err = err < 0 ? -err : err;
+    return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS;
+}
+
+enum MHD_Result pl_send_open_error(pl_req *r, int fd)
+{
+    if (pl_resource_errno(fd))
+        return pl_send_errno(r, fd, 0);
+    int bfd = pl_open_bucket(r->srv->rootfd, r->bucket);
+    if (bfd < 0)
+        return pl_send_errno(r, pl_resource_errno(bfd) || bfd == -EINVAL ? bfd : -ENOENT, 1);
+    close(bfd);
+    return pl_send_errno(r, fd, 0);
 }
 
 /* ---- request target ------------------------------------------------------------------- */
@@ -666,6 +693,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!r->started) {
         r->started = 1;
+        pl_guard_headers_done(conn);
         r->conn = conn;
         r->method = method;
         return begin(r);
@@ -681,9 +709,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     pl_server *s = cls;
     pl_req *r = *con_cls;
+    pl_guard_request_done(conn);
     if (!r)
         return;
     if (s->verbose)
@@ -752,8 +780,14 @@ static void usage(FILE *f)
             "  --anonymous              also accept unsigned requests\n"
             "  --max-object-size BYTES  largest object body accepted (default 5G)\n"
             "  --max-xml-size BYTES     largest XML request body (default 2M)\n"
-            "  --max-connections N      concurrent connections, one thread each (default 256)\n"
+            "  --max-connections N      concurrent connections, one thread each (default 256);\n"
+            "                           an eighth of them is kept free for clients that send\n"
+            "                           their request at once (see pluck-serve(1))\n"
+            "  --max-connections-per-ip N  from one client address (default 32)\n"
+            "  --header-timeout SECS    a request's headers must arrive within this (default 20)\n"
             "  --idle-timeout SECS      close connections idle this long (default 60)\n"
+            "  --fsync always|never     sync each written object and its directory before\n"
+            "                           answering (default always)\n"
             "  --keepalive MS           send a Cont event after this long without output\n"
             "                           during a select (default 1000)\n"
             "  --progress-interval MS   Progress events at most this often (default 1000)\n"
@@ -824,11 +858,12 @@ int pl_serve_main(int argc, char **argv)
     pl_server *s = &srv;
     const char *root = NULL, *listen_spec = DEFAULT_LISTEN;
     uint64_t max_obj = 5ull << 30, max_xml = 2u << 20, conns = 256, idle = 60, keepalive = 1000,
-             progress_ms = 1000, grace = 5;
+             progress_ms = 1000, grace = 5, per_ip = 32, header_timeout = 20;
+    s->fsync = 1;
     s->akid = getenv("AWS_ACCESS_KEY_ID");
     s->secret = getenv("AWS_SECRET_ACCESS_KEY");
     enum { O_ROOT = 1000, O_LISTEN, O_AKID, O_SECRET, O_ANON, O_MAXOBJ, O_MAXXML, O_CONNS,
-           O_IDLE, O_KEEPALIVE, O_PROGRESS, O_GRACE };
+           O_IDLE, O_KEEPALIVE, O_PROGRESS, O_GRACE, O_PERIP, O_HDRTIMEOUT, O_DURABLE };
     static const struct option opts[] = {
         {"root", required_argument, NULL, O_ROOT},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -842,6 +877,9 @@ int pl_serve_main(int argc, char **argv)
         {"keepalive", required_argument, NULL, O_KEEPALIVE},
         {"progress-interval", required_argument, NULL, O_PROGRESS},
         {"shutdown-grace", required_argument, NULL, O_GRACE},
+        {"max-connections-per-ip", required_argument, NULL, O_PERIP},
+        {"header-timeout", required_argument, NULL, O_HDRTIMEOUT},
+        {"fsync", required_argument, NULL, O_DURABLE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -865,6 +903,15 @@ int pl_serve_main(int argc, char **argv)
         case O_KEEPALIVE: num = &keepalive; break;
         case O_PROGRESS: num = &progress_ms; break;
         case O_GRACE: num = &grace; break;
+        case O_PERIP: num = &per_ip; break;
+        case O_HDRTIMEOUT: num = &header_timeout; break;
+        case O_DURABLE:
+            if (strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                fprintf(stderr, "pluck serve: --fsync takes always or never, not '%s'\n", optarg);
+                return 2;
+            }
+            s->fsync = !strcmp(optarg, "always");
+            break;
         default:
             fprintf(stderr, "pluck serve: unrecognized option '%s'\n"
                             "Try 'pluck serve --help' for more information.\n",
@@ -901,7 +948,7 @@ int pl_serve_main(int argc, char **argv)
                 "unsigned requests\n");
         return 2;
     }
-    if (conns < 1 || conns > 65536 || max_xml < 1024 || max_xml > (64u << 20)) {
+    if (conns < 1 || conns > 65536 || per_ip < 1 || header_timeout < 1 || header_timeout > 3600 || max_xml < 1024 || max_xml > (64u << 20)) {
         fprintf(stderr, "pluck serve: option value out of range\n");
         return 2;
     }
@@ -942,16 +989,25 @@ int pl_serve_main(int argc, char **argv)
                      MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    unsigned reserve = (unsigned)(conns / 8);
+    pl_guard *guard = pl_guard_start((unsigned)conns, reserve, (unsigned)header_timeout);
+    if (!guard) {
+        fprintf(stderr, "pluck serve: cannot start: %s\n", strerror(errno));
+        return 1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)conns, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)idle, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_NOTIFY_CONNECTION, pl_guard_notify,
+        guard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip, MHD_OPTION_END);
     if (!d) {
+        int e = errno;
+        pl_guard_stop(guard);
         fprintf(stderr, "pluck serve: cannot listen on %s: %s\n", listen_spec,
-                errno ? strerror(errno) : "microhttpd could not start");
+                e ? strerror(e) : "microhttpd could not start");
         return 1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
@@ -994,6 +1050,7 @@ int pl_serve_main(int argc, char **argv)
     for (int ms = 0; ms < 3000 && atomic_load(&s->selects_active); ms += 20)
         usleep(20 * 1000); /* each sends its error event and ends (a stalled reader may not) */
     MHD_stop_daemon(d);
+    pl_guard_stop(guard);
     close(s->rootfd);
     return 0;
 }

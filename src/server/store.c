@@ -112,6 +112,12 @@ int pl_open_parent(int bucketfd, const char *key, int create, const char **leaf)
                 close(dfd);
                 return -e;
             }
+            /* create == 2: the new directory's entry is made durable (--fsync=always) */
+            if (create == 2 && fsync(dfd) < 0) {
+                int e = errno;
+                close(dfd);
+                return -e;
+            }
             nfd = open_dir_at(dfd, comp);
         }
         if (nfd < 0) {
@@ -284,6 +290,10 @@ static int walk_dir(int dfd, char *buf, size_t blen, const char *prefix, const c
             memcpy(nm, v[i].name, l - 1);
             nm[l - 1] = 0;
             int sfd = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sfd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+                rc = -errno; /* never a listing silently missing a subtree */
+                break;
+            }
             if (sfd < 0)
                 continue;
             rc = walk_dir(sfd, buf, blen + l, prefix, after, fn, ctx);

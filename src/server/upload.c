@@ -391,6 +391,12 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
     const char *tag = u->etag_override[0] ? u->etag_override : hex;
     snprintf(etag, cap, "\"%s\"", tag);
     pl_etag_record(u->fd, tag);
+    /* --fsync=always (the default): the data before the name, the name before the answer,
+     * so a 200 survives a power cut (finding 7 of issue 13) */
+    if (r->srv->fsync && fsync(u->fd) < 0) {
+        pl_fail(r, 500, "InternalError", "Syncing the object failed: %s.", strerror(errno));
+        return -1;
+    }
     if (close(u->fd) < 0) {
         u->fd = -1;
         pl_fail(r, 500, "InternalError", "Closing the object failed: %s.", strerror(errno));
@@ -414,5 +420,9 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
         return -1;
     }
     u->tmp[0] = 0; /* published: nothing to unlink */
+    if (r->srv->fsync && fsync(u->dirfd) < 0) {
+        pl_fail(r, 500, "InternalError", "Syncing the directory failed: %s.", strerror(errno));
+        return -1;
+    }
     return 0;
 }

@@ -324,6 +324,184 @@ def test_f4_memory_bound():
     F.settle(base_threads, base_fds, 'F4 after the readers left')
 
 
+# ---- finding 5: nobody takes every connection slot ------------------------------------------
+
+MAX_CONNS = 48   # t_server_attack.sh: --max-connections 48 --max-connections-per-ip 24
+PER_IP = 24      # --header-timeout 3
+
+
+def open_from(ip, first=b'G'):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        s.bind((ip, 0))
+        s.connect((F.HOST, F.PORT))
+        s.sendall(first)
+        return s
+    except OSError:
+        s.close()
+        return None
+
+
+def is_closed(s):
+    """The server closed (or reset) this connection."""
+    s.settimeout(0.05)
+    try:
+        return s.recv(4096) == b''
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+def test_f5_slowloris():
+    base_threads, base_fds = F.proc_status('Threads'), F.nfds()
+    # 200 idle connections from one address: at most PER_IP are kept
+    idle = [s for s in (open_from('127.0.0.6', b'') for _ in range(200)) if s]
+    time.sleep(1)
+    held = [s for s in idle if not is_closed(s)]
+    check('F5 200 idle connections from one address: at most %d held (%d)' % (PER_IP, len(held)),
+          len(held) <= PER_IP, len(held))
+    for s in idle:
+        s.close()
+    # slowloris from four addresses (4 x 40 > MAX_CONNS): one header byte every second
+    lor = [s for ip in ('127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5')
+           for s in (open_from(ip) for _ in range(40)) if s]
+    stop = [False]
+
+    def dribble():
+        n = 0
+        while not stop[0] and n < 20:
+            time.sleep(1)
+            n += 1
+            for s in lor:
+                try:
+                    s.send(b'E' if n == 1 else b'a')
+                except OSError:
+                    pass
+    th = threading.Thread(target=dribble)
+    th.start()
+    time.sleep(1.5)
+    t0 = time.time()
+    got = None
+    while time.time() - t0 < 8 and got is None:
+        r = F.select('small.csv', 'SELECT UPPER(_1) FROM S3Object')
+        if isinstance(r, Resp) and r.status == 200:
+            got = time.time() - t0
+        else:
+            time.sleep(0.3)
+    check('F5 during a slowloris of %d connections a signed select is served within 8 s (%s s)'
+          % (len(lor), got if got is None else '%.2f' % got), got is not None)
+    # the header deadline: every slowloris connection is closed within 3 s + margin
+    deadline = time.time() + 8
+    while time.time() < deadline and not all(is_closed(s) for s in lor):
+        time.sleep(0.2)
+    closed = sum(is_closed(s) for s in lor)
+    check('F5 the slowloris connections are closed by the header deadline (%d of %d)'
+          % (closed, len(lor)), closed == len(lor), closed)
+    stop[0] = True
+    th.join(30)
+    for s in lor:
+        s.close()
+    F.settle(base_threads, base_fds, 'F5 after the slowloris')
+
+
+# ---- finding 6: descriptors ----------------------------------------------------------------
+
+def set_nofile(n):
+    import resource
+    soft, hard = resource.prlimit(PID, resource.RLIMIT_NOFILE)
+    resource.prlimit(PID, resource.RLIMIT_NOFILE, (n, hard))  # the soft limit only
+
+
+def test_f6_descriptors():
+    import resource
+    saved = resource.prlimit(PID, resource.RLIMIT_NOFILE)
+    try:
+        key = 'mpu.bin'
+        r = req('POST', '/%s/%s?uploads' % (BUCKET, key))
+        uid = re.search(rb'<UploadId>([^<]+)</UploadId>', r.body).group(1).decode()
+        parts, want = [], b''
+        for i in range(1, 201):
+            body = b'part %05d\n' % i
+            r = req('PUT', '/%s/%s?partNumber=%d&uploadId=%s' % (BUCKET, key, i, uid), body)
+            parts.append((i, r.headers.get('etag')))
+            want += body
+        xml = ('<CompleteMultipartUpload>%s</CompleteMultipartUpload>' % ''.join(
+            '<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>' % p for p in parts)).encode()
+        set_nofile(F.nfds() + 40)  # far fewer descriptors than parts
+        r = req('POST', '/%s/%s?uploadId=%s' % (BUCKET, key, uid), xml)
+        check('F6 CompleteMultipartUpload of 200 parts with 40 spare descriptors: 200, '
+              'the parts in order', isinstance(r, Resp) and r.status == 200 and
+              content(key) == want, (s3(r), len(content(key))))
+        # no descriptor left for the object: 503 SlowDown + Retry-After, never a 404
+        # RLIMIT_NOFILE bounds descriptor numbers: leave exactly one free number below it,
+        # which the accepted connection takes
+        used = set(int(x) for x in os.listdir('/proc/%d/fd' % PID))
+        holes = [i for i in range(max(used) + 3) if i not in used]
+        set_nofile(holes[1])
+        got = []
+        for target in ('/%s/small.csv' % BUCKET, '/%s?list-type=2' % BUCKET):
+            r = req('GET', target)
+            got.append((s3(r), r.headers.get('retry-after') if isinstance(r, Resp) else None))
+        r = F.select('small.csv', 'SELECT * FROM S3Object')
+        got.append((s3(r), r.headers.get('retry-after') if isinstance(r, Resp) else None))
+        check('F6 out of descriptors: GET, ListObjectsV2, select answer 503 SlowDown with '
+              'Retry-After (never 404)',
+              all(g == ((503, 'SlowDown'), '1') for g in got), got)
+    finally:
+        resource.prlimit(PID, resource.RLIMIT_NOFILE, saved)
+    F.small_ok('F6 after the descriptors came back')
+
+
+# ---- finding 7: a 200 is durable -------------------------------------------------------------
+
+def test_f7_fsync():
+    """strace shows, per write request, the file and its directory synced before the 200."""
+    import subprocess
+    log = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'pluck-attack-strace.%d' % os.getpid())
+    try:
+        st = subprocess.Popen(['strace', '-f', '-qq', '-e', 'trace=fsync,fdatasync,sendto,sendmsg,writev',
+                               '-p', str(PID), '-o', log], stderr=subprocess.PIPE)
+    except OSError as e:
+        check('F7 strace is installed (scripts/deps.sh)', False, e)
+        return
+    time.sleep(1.5)  # attached to every thread
+    B = '/%s/' % BUCKET
+    r1 = req('PUT', B + 'durable/new/dir/obj.txt', b'durable')
+    r = req('POST', B + 'durable/mpu.txt?uploads')
+    uid = re.search(rb'<UploadId>([^<]+)</UploadId>', r.body).group(1).decode()
+    r2 = req('PUT', B + 'durable/mpu.txt?partNumber=1&uploadId=' + uid, b'p1')
+    xml = ('<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part>'
+           '</CompleteMultipartUpload>' % r2.headers.get('etag')).encode()
+    r3 = req('POST', B + 'durable/mpu.txt?uploadId=' + uid, xml)
+    time.sleep(0.5)
+    st.terminate()
+    st.wait(10)
+    try:
+        with open(log) as f:
+            lines = f.read().splitlines()
+        os.unlink(log)
+    except OSError:
+        lines = []
+    # fsync calls between one answer and the next 200 (per thread, in order)
+    runs, n = [], 0
+    for ln in lines:
+        if re.search(r'fsync\(\d+\)\s+= 0', ln):
+            n += 1
+        elif 'HTTP/1.1 200' in ln:
+            runs.append(n)
+            n = 0
+    ok = all(isinstance(x, Resp) and x.status == 200 for x in (r1, r, r2, r3))
+    # PutObject: 3 new directories + file + directory; Create: meta + directory; the part:
+    # file + directory; Complete: file + directory
+    check('F7 PutObject, CreateMultipartUpload, UploadPart, Complete each fsync before their '
+          '200 (fsyncs per answer: %s)' % runs,
+          ok and len(runs) >= 4 and runs[0] >= 5 and all(x >= 2 for x in runs[1:4]), (ok, runs))
+    with open(os.path.join(BDIR, 'durable/mpu.txt'), 'rb') as f:
+        check('F7 the completed upload holds its part', f.read() == b'p1')
+
+
 # ---- shutdown: a running select ends cleanly ------------------------------------------------
 
 def test_sigterm_drain():
@@ -359,7 +537,7 @@ def main():
     make_bombs()
     only = os.environ.get('ATTACK_ONLY', '').split()
     tests = [test_f1_unsigned_headers, test_f2_scanrange_header, test_f3_bomb_disconnect,
-             test_f4_memory_bound]
+             test_f4_memory_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync]
     for t in tests:
         if only and t.__name__ not in only:
             continue

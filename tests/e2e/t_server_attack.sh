@@ -21,13 +21,13 @@ else
     : >"$ATK_OUT"
     # the limits the fixed server has (an older binary, PLUCK_SERVE_OLD, runs without them)
     ATK_OPTS=
-    for _o in "--shutdown-grace 1"; do
+    for _o in "--shutdown-grace 1" "--max-connections-per-ip 24" "--header-timeout 3"; do
         "$ATK_BIN" serve --help | grep -q -e "${_o%% *}" && ATK_OPTS="$ATK_OPTS $_o"
     done
     # ASan's quarantine would hold freed blocks and hide what the server keeps
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" \
     "$ATK_BIN" serve --root "$ATK_ROOT" --listen 127.0.0.1:0 --access-key-id AKATTACK \
-        --secret-access-key "attack/secret" --idle-timeout 30 --keepalive 200 \
+        --secret-access-key "attack/secret" --idle-timeout 30 --keepalive 200 --max-connections 48 \
         $ATK_OPTS >"$ATK_OUT" 2>"$ATK_ERR" &
     ATK_PID=$!
     ATK_URL=
