@@ -5,6 +5,7 @@
  * multipart upload calls the AWS CLI uses for large files.  Enough for `aws s3 cp/ls/rm/rb`
  * and boto3's upload/download helpers; not versioning, ACLs, tagging or metadata storage.
  */
+#define _GNU_SOURCE /* statx */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/srv.h"
@@ -45,6 +49,31 @@ static int cmp_bucket(const void *a, const void *b)
     return strcmp(((const bucket_ent *)a)->name, ((const bucket_ent *)b)->name);
 }
 
+/* A bucket's CreationDate: the directory's birth time where the file system keeps one,
+ * else the time CreateBucket recorded (user.pluck.created), else its mtime.  Never the
+ * mtime alone where better is known: it moves whenever a top-level key is written. */
+static struct timespec bucket_created(int rootfd, const char *name, const struct stat *st)
+{
+    struct statx sx;
+    if (statx(rootfd, name, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) == 0 &&
+        (sx.stx_mask & STATX_BTIME))
+        return (struct timespec){.tv_sec = sx.stx_btime.tv_sec, .tv_nsec = sx.stx_btime.tv_nsec};
+    int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[32];
+        ssize_t n = fgetxattr(fd, "user.pluck.created", buf, sizeof buf - 1);
+        close(fd);
+        if (n > 0) {
+            buf[n] = 0;
+            char *e;
+            long long t = strtoll(buf, &e, 10);
+            if (*e == 0 && t > 0)
+                return (struct timespec){.tv_sec = (time_t)t, .tv_nsec = 0};
+        }
+    }
+    return st->st_mtim;
+}
+
 static enum MHD_Result list_buckets(pl_req *r)
 {
     int fd = dup(r->srv->rootfd);
@@ -69,7 +98,7 @@ static enum MHD_Result list_buckets(pl_req *r)
             break;
         v = nv;
         memcpy(v[n].name, de->d_name, strlen(de->d_name) + 1); /* valid names are <= 63 */
-        v[n].t = st.st_mtim;
+        v[n].t = bucket_created(r->srv->rootfd, de->d_name, &st);
         n++;
     }
     closedir(d);
@@ -104,6 +133,16 @@ static enum MHD_Result create_bucket(pl_req *r)
             return pl_send_error(r, 409, "BucketAlreadyExists",
                                  "The requested bucket name is not available.");
         /* us-east-1 answers 200 when the caller already owns the bucket */
+    } else {
+        int fd = openat(r->srv->rootfd, r->bucket, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) { /* CreationDate where the file system keeps no birth time */
+            char t[32];
+            int tl = snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+            fsetxattr(fd, "user.pluck.created", t, (size_t)tl, 0);
+            if (r->srv->fsync)
+                fsync(r->srv->rootfd);
+            close(fd);
+        }
     }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -1151,6 +1190,128 @@ static enum MHD_Result mpu_abort(pl_req *r)
     return pl_send_empty(r, 204);
 }
 
+/* ListMultipartUploads: the bucket's uploads in progress (key, then upload id order; up to
+ * max-uploads, default 1000, from key-marker / upload-id-marker; prefix), so a client can
+ * find uploads a crash left and abort them. */
+typedef struct mpu_ent {
+    char *key;
+    char id[40];
+    struct timespec t;
+} mpu_ent;
+
+static int cmp_mpu(const void *a, const void *b)
+{
+    const mpu_ent *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : strcmp(x->id, y->id);
+}
+
+static enum MHD_Result mpu_list(pl_req *r)
+{
+    enum MHD_Result res;
+    int bfd = open_bucket_or_answer(r, &res);
+    if (bfd < 0)
+        return res;
+    close(bfd);
+    const char *prefix = pl_query_get(r, "prefix"), *km = pl_query_get(r, "key-marker"),
+               *im = pl_query_get(r, "upload-id-marker"), *mx = pl_query_get(r, "max-uploads");
+    long max = 1000;
+    if (mx) {
+        char *e;
+        max = strtol(mx, &e, 10);
+        if (*e || max < 0)
+            return pl_send_error(r, 400, "InvalidArgument",
+                                 "Argument max-uploads must be an integer between 0 and "
+                                 "2147483647");
+        if (max > 1000)
+            max = 1000;
+    }
+    mpu_ent *v = NULL;
+    size_t n = 0, cap = 0;
+    int top = openat(r->srv->rootfd, PL_UPLOADS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = top >= 0 ? fdopendir(top) : NULL;
+    if (top >= 0 && !d) {
+        int e = errno;
+        close(top);
+        return pl_send_errno(r, e, 0);
+    }
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (!valid_upload_id(de->d_name))
+            continue;
+        int ufd = openat(top, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int mfd = ufd >= 0 ? openat(ufd, "meta", O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        char meta[PL_MAX_KEY + 128];
+        ssize_t ml = mfd >= 0 ? read(mfd, meta, sizeof meta - 1) : -1;
+        struct stat st;
+        int sok = mfd >= 0 && fstat(mfd, &st) == 0;
+        if (mfd >= 0)
+            close(mfd);
+        if (ufd >= 0)
+            close(ufd);
+        if (ml <= 0 || !sok)
+            continue;
+        meta[ml] = 0;
+        char *nl = strchr(meta, '\n');
+        if (!nl || strncmp(meta, r->bucket, (size_t)(nl - meta)) || strlen(r->bucket) != (size_t)(nl - meta))
+            continue;
+        const char *key = nl + 1;
+        if (prefix && strncmp(key, prefix, strlen(prefix)))
+            continue;
+        if (km && (strcmp(key, km) < 0 || (!strcmp(key, km) && (!im || strcmp(de->d_name, im) <= 0))))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            mpu_ent *nv = realloc(v, cap * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n].key = strdup(key);
+        if (!v[n].key)
+            break;
+        snprintf(v[n].id, sizeof v[n].id, "%.32s", de->d_name); /* valid ids are 32 hex */
+        v[n].t = st.st_mtim;
+        n++;
+    }
+    if (d)
+        closedir(d);
+    if (n)
+        qsort(v, n, sizeof *v, cmp_mpu);
+    int trunc = (long)n > max;
+    size_t shown = trunc ? (size_t)max : n;
+    pl_sbuf b = {0};
+    pl_sbuf_adds(&b, XML_HEAD "<ListMultipartUploadsResult xmlns=\"" XMLNS "\">");
+    pl_sbuf_xml_elem(&b, "Bucket", r->bucket);
+    pl_sbuf_xml_elem(&b, "KeyMarker", km ? km : "");
+    pl_sbuf_xml_elem(&b, "UploadIdMarker", im ? im : "");
+    if (shown) {
+        pl_sbuf_xml_elem(&b, "NextKeyMarker", v[shown - 1].key);
+        pl_sbuf_xml_elem(&b, "NextUploadIdMarker", v[shown - 1].id);
+    }
+    if (prefix)
+        pl_sbuf_xml_elem(&b, "Prefix", prefix);
+    pl_sbuf_printf(&b, "<MaxUploads>%ld</MaxUploads><IsTruncated>%s</IsTruncated>", max,
+                   trunc ? "true" : "false");
+    for (size_t i = 0; i < shown; i++) {
+        char date[40];
+        pl_iso_date(&v[i].t, date, sizeof date);
+        pl_sbuf_adds(&b, "<Upload>");
+        pl_sbuf_xml_elem(&b, "Key", v[i].key);
+        pl_sbuf_xml_elem(&b, "UploadId", v[i].id);
+        pl_sbuf_adds(&b, "<Initiator><ID>pluck</ID><DisplayName>pluck</DisplayName></Initiator>"
+                         "<Owner><ID>pluck</ID><DisplayName>pluck</DisplayName></Owner>"
+                         "<StorageClass>STANDARD</StorageClass>");
+        pl_sbuf_xml_elem(&b, "Initiated", date);
+        pl_sbuf_adds(&b, "</Upload>");
+    }
+    pl_sbuf_adds(&b, "</ListMultipartUploadsResult>");
+    for (size_t i = 0; i < n; i++)
+        free(v[i].key);
+    free(v);
+    return pl_send_xml(r, 200, &b);
+}
+
 enum MHD_Result pl_handle_object_op(pl_req *r)
 {
     switch (r->op) {
@@ -1170,6 +1331,7 @@ enum MHD_Result pl_handle_object_op(pl_req *r)
     case OP_MPU_PART: return mpu_part(r);
     case OP_MPU_COMPLETE: return mpu_complete(r);
     case OP_MPU_ABORT: return mpu_abort(r);
+    case OP_MPU_LIST: return mpu_list(r);
     default: return pl_send_error(r, 405, "MethodNotAllowed", "The specified method is not allowed "
                                                                "against this resource.");
     }

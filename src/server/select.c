@@ -170,8 +170,13 @@ static int on_xml(void *ctx, const char *path, int depth, const char *text, size
             x->have_in = 1;
         else if (!strcmp(rel, "OutputSerialization"))
             x->have_out = 1;
-        else if (!strcmp(rel, "ScanRange"))
+        else if (!strcmp(rel, "ScanRange")) {
+            if (x->has_range) /* a second one once silently replaced the first */
+                return xfail(x, 400, "MalformedXML",
+                             "The XML you provided was not well-formed or did not validate "
+                             "against our published schema (ScanRange given twice).");
             x->has_range = 1;
+        }
         else if (!strcmp(rel, "InputSerialization/CSV"))
             x->in_formats++;
         else if (!strcmp(rel, "InputSerialization/JSON") ||
@@ -220,6 +225,9 @@ static int on_xml(void *ctx, const char *path, int depth, const char *text, size
         if (parse_ull(text, len, is_start ? &x->start : &x->end))
             return xfail(x, 400, "InvalidScanRange",
                          "The ScanRange %s is not a non-negative integer.",
+                         is_start ? "Start" : "End");
+        if (*(is_start ? &x->has_start : &x->has_end))
+            return xfail(x, 400, "MalformedXML", "The ScanRange %s is given twice.",
                          is_start ? "Start" : "End");
         *(is_start ? &x->has_start : &x->has_end) = 1;
         return 0;
@@ -534,6 +542,10 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     } else if (x->has_start) {
         start = x->start;
         end = size ? size - 1 : 0;
+        if (start >= size) { /* past the end: no records, as pluck-serve(1) says */
+            s->pos = s->stop = size;
+            return 0;
+        }
     } else { /* End only: the last End bytes */
         start = x->end >= size ? 0 : size - x->end;
         end = size ? size - 1 : 0;

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -42,6 +43,8 @@
 #include "server/guard.h"
 #include "server/srv.h"
 #include "server/store.h"
+
+static const char *log_safe(const char *in, char *out, size_t cap);
 
 #define MAX_URL 8192
 #define DEFAULT_LISTEN "127.0.0.1:9000"
@@ -220,11 +223,49 @@ static enum MHD_Result send_error_text(pl_req *r, int status, const char *code, 
     pl_sbuf_xml_elem(&b, "RequestId", r->reqid);
     pl_sbuf_xml_elem(&b, "HostId", r->reqid);
     pl_sbuf_adds(&b, "</Error>");
-    if (r->srv->verbose)
-        fprintf(stderr, "pluck serve: %s %s -> %d %s: %s\n", r->method ? r->method : "?",
-                r->uri ? r->uri : "?", status, code, msg);
+    if (r->srv->verbose) {
+        char t1[1024], t2[1024], t3[64];
+        fprintf(stderr, "pluck serve: %s %s -> %d %s: %s\n", log_safe(r->method, t3, sizeof t3),
+                log_safe(r->uri, t1, sizeof t1), status, code, log_safe(msg, t2, sizeof t2));
+    }
     /* HEAD answers carry no body; MHD drops it, and S3 clients read the status alone */
     return pl_send_xml(r, status, &b);
+}
+
+/* For -v: the text with control bytes (and bytes of 0x7f and above) written as \xNN, so a
+ * request target cannot forge log lines or terminal escapes, and the value of every
+ * X-Amz-Signature / Signature parameter replaced by "REDACTED" (a presigned URL in a log is
+ * a credential until it expires). */
+static const char *log_safe(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (!in)
+        in = "-";
+    for (size_t i = 0; in[i] && o + 5 < cap; i++) {
+        int at_param = i == 0 || in[i - 1] == '?' || in[i - 1] == '&';
+        if (at_param && (!strncasecmp(in + i, "X-Amz-Signature=", 16) ||
+                         !strncasecmp(in + i, "Signature=", 10))) {
+            size_t k = strchr(in + i, '=') - (in + i) + 1;
+            if (o + k + 9 >= cap)
+                break;
+            memcpy(out + o, in + i, k);
+            o += k;
+            memcpy(out + o, "REDACTED", 8);
+            o += 8;
+            i += k;
+            while (in[i] && in[i] != '&')
+                i++;
+            i--;
+            continue;
+        }
+        unsigned char c = (unsigned char)in[i];
+        if (c < 0x20 || c >= 0x7f || c == '\\')
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return out;
 }
 
 enum MHD_Result pl_send_error(pl_req *r, int status, const char *code, const char *fmt, ...)
@@ -412,10 +453,8 @@ static enum pl_op route(pl_req *r, const char **why)
     if (!r->key) {
         if (get && pl_query_has(r, "location"))
             return OP_BUCKET_LOCATION;
-        if (get && pl_query_has(r, "uploads")) {
-            *why = "uploads";
-            return OP_NONE;
-        }
+        if (get && pl_query_has(r, "uploads"))
+            return OP_MPU_LIST;
         if (get)
             return OP_LIST_OBJECTS;
         if (head)
@@ -598,6 +637,14 @@ static enum MHD_Result begin(pl_req *r)
         strcmp(ph, "STREAMING-UNSIGNED-PAYLOAD-TRAILER"))
         return pl_send_error(r, 501, "NotImplemented",
                              "x-amz-content-sha256 %s is not implemented.", ph);
+    if (streaming && !strcmp(ph, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")) {
+        /* the trailing checksum is the body's only integrity check: it must be one we verify */
+        const char *t = pl_header(r, "x-amz-trailer");
+        if (!t || strcasecmp(t, "x-amz-checksum-crc32"))
+            return pl_send_error(r, 400, "InvalidRequest",
+                                 "STREAMING-UNSIGNED-PAYLOAD-TRAILER needs the header x-amz-trailer: "
+                                 "x-amz-checksum-crc32 (the trailing checksum pluck serve checks).");
+    }
     if (streaming && !strcmp(ph, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") &&
         r->auth.kind != PL_AUTH_HEADER && s->akid)
         return pl_send_error(r, 400, "InvalidRequest",
@@ -714,10 +761,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pl_guard_request_done(conn);
     if (!r)
         return;
-    if (s->verbose)
-        fprintf(stderr, "pluck serve: %s %s %d %.1f ms%s\n", r->method ? r->method : "-",
-                r->uri ? r->uri : "-", r->status, (pl_now() - r->t0) * 1000,
+    if (s->verbose) {
+        char t1[1024], t3[64];
+        fprintf(stderr, "pluck serve: %s %s %d %.1f ms%s\n", log_safe(r->method, t3, sizeof t3),
+                log_safe(r->uri, t1, sizeof t1), r->status, (pl_now() - r->t0) * 1000,
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+    }
     if (r->up)
         pl_upload_abort(r->up);
     /* a failed write may have created directories for its key: remove them if empty */
@@ -953,6 +1002,11 @@ int pl_serve_main(int argc, char **argv)
         return 2;
     }
     s->root = root;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max; /* descriptors are the server's working set */
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     pthread_mutex_init(&s->mpu_lock, NULL);
     s->max_object = max_obj;
     s->max_xml = (size_t)max_xml;
@@ -964,6 +1018,9 @@ int pl_serve_main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+    size_t cleaned = pl_clean_tmp(s->rootfd); /* what a crash left: never visible, only space */
+    if (cleaned && s->verbose)
+        fprintf(stderr, "pluck serve: removed %zu temporary files a crash left\n", cleaned);
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     if (parse_listen(listen_spec, &ss, &sl)) {

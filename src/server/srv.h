@@ -51,6 +51,7 @@ enum pl_op {
     OP_MPU_PART,
     OP_MPU_COMPLETE,
     OP_MPU_ABORT,
+    OP_MPU_LIST,
 };
 
 typedef struct pl_upload pl_upload; /* upload.c */

@@ -249,8 +249,9 @@ static int trailer_line(pl_req *r, pl_upload *u)
     char *v = colon + 1;
     while (*v == ' ')
         v++;
-    if (!strcasecmp(u->line, "x-amz-checksum-crc32"))
-        snprintf(u->trailer_crc, sizeof u->trailer_crc, "%s", v);
+    if (strcasecmp(u->line, "x-amz-checksum-crc32") || u->trailer_crc[0])
+        return bad_chunk(r, "trailer"); /* only the announced checksum, once */
+    snprintf(u->trailer_crc, sizeof u->trailer_crc, "%s", v);
     return 0;
 }
 
@@ -370,6 +371,12 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
                     "The Content-MD5 you specified did not match what we received.");
             return -1;
         }
+    }
+    if (!u->trailer_crc[0] && !strcmp(r->auth.payload_hash, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")) {
+        pl_fail(r, 400, "MalformedTrailerError",
+                "The request contained trailing data that was not well-formed or did not "
+                "conform to our published schema (no x-amz-checksum-crc32 trailer).");
+        return -1;
     }
     const char *ccrc = u->trailer_crc[0] ? u->trailer_crc
                        : u->internal     ? NULL

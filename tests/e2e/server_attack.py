@@ -502,6 +502,127 @@ def test_f7_fsync():
         check('F7 the completed upload holds its part', f.read() == b'p1')
 
 
+# ---- the Low items -----------------------------------------------------------------------------
+
+def range_xml(sql, ranges):
+    return ('<SelectObjectContentRequest><Expression>%s</Expression>'
+            '<ExpressionType>SQL</ExpressionType><InputSerialization><CSV/></InputSerialization>'
+            '<OutputSerialization><CSV/></OutputSerialization>%s</SelectObjectContentRequest>'
+            % (sql, ''.join('<ScanRange>%s</ScanRange>' % x for x in ranges))).encode()
+
+
+def crc32_b64(b):
+    import base64
+    return base64.b64encode(struct.pack('>I', zlib.crc32(b))).decode()
+
+
+def test_low_items():
+    B = '/%s/' % BUCKET
+    t = B + 'small.csv?select&select-type=2'
+    r = req('POST', t, range_xml('SELECT * FROM S3Object', ['<Start>100000</Start>']))
+    check('Low: ScanRange Start alone past the end: 200, no records (as pluck-serve(1) says)',
+          isinstance(r, Resp) and r.status == 200 and F.summary(r.body) == (b'', ['Stats', 'End'], None),
+          s3(r))
+    r = req('POST', t, range_xml('SELECT * FROM S3Object', ['<Start>0</Start><End>1</End>',
+                                                            '<Start>2</Start>']))
+    check('Low: two ScanRange elements: 400 MalformedXML', s3(r) == (400, 'MalformedXML'), s3(r))
+    bad = ['xn--abc', 'sthree-abc', 'abc-s3alias', 'abc--ol-s3', 'abc.mrap', 'abc--x-s3']
+    got = [s3(req('PUT', '/' + b)) for b in bad]
+    check('Low: reserved bucket names refused with 400 InvalidBucketName (%s)' % ' '.join(bad),
+          all(g == (400, 'InvalidBucketName') for g in got) and
+          not any(os.path.exists(os.path.join(F.ROOT, b)) for b in bad), got)
+    # ListMultipartUploads finds an upload a client lost; AbortMultipartUpload drops it
+    r = req('POST', B + 'lost/upload.bin?uploads')
+    uid = re.search(rb'<UploadId>([^<]+)</UploadId>', r.body).group(1).decode()
+    r = req('GET', B + '?uploads')
+    listed = isinstance(r, Resp) and r.status == 200 and (
+        b'<Key>lost/upload.bin</Key><UploadId>%s</UploadId>' % uid.encode()) in r.body
+    r2 = req('DELETE', B + 'lost/upload.bin?uploadId=' + uid)
+    r3 = req('GET', B + '?uploads')
+    check('Low: ListMultipartUploads lists an upload in progress; after Abort it is gone',
+          listed and s3(r2) == (204, None) and isinstance(r3, Resp) and r3.status == 200 and
+          uid.encode() not in r3.body, (s3(r), s3(r2), getattr(r3, 'body', r3)))
+    # STREAMING-UNSIGNED-PAYLOAD-TRAILER: the trailing CRC32 is checked, and required
+    data = b'hello trailer'
+    for name, trailer, want in (
+            ('a correct trailer: 200', 'x-amz-checksum-crc32:%s\r\n' % crc32_b64(data), (200, None)),
+            ('a wrong trailer: 400 BadDigest', 'x-amz-checksum-crc32:AAAAAA==\r\n', (400, 'BadDigest')),
+            ('no trailer: 400 MalformedTrailerError', '', (400, 'MalformedTrailerError'))):
+        body = b'%x\r\n%s\r\n0\r\n%s\r\n' % (len(data), data, trailer.encode())
+        h = {'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': str(len(data)),
+             'x-amz-trailer': 'x-amz-checksum-crc32'}
+        r = req('PUT', B + 'trailer.txt', body, headers=h,
+                payload_hash='STREAMING-UNSIGNED-PAYLOAD-TRAILER')
+        check('Low: STREAMING-UNSIGNED-PAYLOAD-TRAILER with %s' % name, s3(r) == want, s3(r))
+    # ListBuckets' CreationDate stays put when a top-level key is written
+    req('PUT', '/datebucket')
+
+    def created():
+        r = req('GET', '/')
+        m = re.search(rb'<Name>datebucket</Name><CreationDate>([^<]+)<', r.body)
+        return m.group(1) if m else None
+    d1 = created()
+    time.sleep(1.2)
+    req('PUT', '/datebucket/top.txt', b'x')
+    d2 = created()
+    check('issue 14: ListBuckets CreationDate unchanged by a top-level PutObject (%s, %s)'
+          % (d1, d2), d1 is not None and d1 == d2)
+
+
+def test_low_second_server():
+    """A server of its own: -v logging, a 400-character secret, crash leftovers, ps name."""
+    import subprocess
+    binary = os.environ.get('ATK_BIN')
+    root = os.path.join(F.ROOT, '..', 'attack2')
+    os.makedirs(os.path.join(root, 'bkt', 'sub'), exist_ok=True)
+    left = [os.path.join(root, 'bkt', '.pluck-tmp-crash1'),
+            os.path.join(root, 'bkt', 'sub', '.pluck-tmp-crash2')]
+    for p in left:
+        with open(p, 'wb') as f:
+            f.write(b'partial')
+    secret = 'S' * 400
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=secret)
+    p = subprocess.Popen([binary, 'serve', '--root', root, '--listen', '127.0.0.1:0', '-v'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        url = p.stdout.readline().decode().strip()
+        hostport = url.split('//', 1)[1]
+        host, port = hostport.rsplit(':', 1)
+        with open('/proc/%d/cmdline' % p.pid, 'rb') as f:
+            argv0 = f.read().split(b'\0')[0]
+        check('issue 14: ps shows the server as "pluck serve" (argv[0] %r)' % argv0,
+              argv0 == b'pluck serve')
+        check('Low: temporary files a crash left are removed at start',
+              not any(os.path.exists(x) for x in left), [os.path.exists(x) for x in left])
+
+        def send(data):
+            s = socket.create_connection((host, int(port)), 10)
+            s.sendall(data)
+            rd = Reader(s)
+            st, h = rd.head()
+            body = rd.body(h)
+            s.close()
+            return st, body
+        target = '/bkt/obj.txt'
+        h, _ = F.sigv4sign.sign('PUT', target, hostport, AK, secret, None, sha(b'long secret'))
+        head = 'PUT %s HTTP/1.1\r\n' % target + ''.join('%s: %s\r\n' % kv for kv in h.items())
+        st, _ = send((head + 'Content-Length: 11\r\n\r\n').encode() + b'long secret')
+        check('Low: a 400-character secret signs correctly (200, got %s)' % st, st == 200)
+        # a target with control bytes and a presigned signature, for the log
+        st, _ = send(b'GET /bkt/x\x1b[31mFAKE?X-Amz-Algorithm=AWS4-HMAC-SHA256&'
+                     b'X-Amz-Signature=deadbeefcafe HTTP/1.1\r\nHost: %s\r\n\r\n' % hostport.encode())
+    finally:
+        p.terminate()
+        try:
+            _, err = p.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+    check('Low: -v escapes control bytes and redacts X-Amz-Signature in the log',
+          b'\x1b' not in err and b'deadbeefcafe' not in err and b'\\x1b[31mFAKE' in err
+          and b'X-Amz-Signature=REDACTED' in err, err[-600:])
+
+
 # ---- shutdown: a running select ends cleanly ------------------------------------------------
 
 def test_sigterm_drain():
@@ -537,7 +658,8 @@ def main():
     make_bombs()
     only = os.environ.get('ATTACK_ONLY', '').split()
     tests = [test_f1_unsigned_headers, test_f2_scanrange_header, test_f3_bomb_disconnect,
-             test_f4_memory_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync]
+             test_f4_memory_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
+             test_low_items, test_low_second_server]
     for t in tests:
         if only and t.__name__ not in only:
             continue

@@ -39,7 +39,7 @@ else
     cond "attack: the server started" [ -n "$ATK_URL" ]
     if [ -n "$ATK_URL" ]; then
         : >"$E2E_TMP/attack.results"
-        SERVER_URL=$ATK_URL SERVER_ROOT=$ATK_ROOT SERVER_PID=$ATK_PID AK=AKATTACK \
+        ATK_BIN=$ATK_BIN SERVER_URL=$ATK_URL SERVER_ROOT=$ATK_ROOT SERVER_PID=$ATK_PID AK=AKATTACK \
             SK="attack/secret" BUCKET=atk BIG_RECORDS=2 SANITIZE=${SANITIZE:-} \
             MAX_XML=2097152 MAX_OBJECT=5368709120 RESULTS="$E2E_TMP/attack.results" \
             PYTHONDONTWRITEBYTECODE=1 timeout 300 "$ATK_PY" "$ROOT/tests/e2e/server_attack.py" 2>&1 |
@@ -62,5 +62,5 @@ else
     else
         _count pass
     fi
-    rm -rf "$ATK_ROOT"
+    rm -rf "$ATK_ROOT" "$E2E_TMP/attack2"
 fi
