@@ -318,14 +318,14 @@ static int parse_authorization(const char *v, sig_parts *p)
     return have == 7 ? 0 : -1;
 }
 
-void pl_sigv4_signing_key(const char *secret, const char *date, const char *region,
-                          const char *service, unsigned char key[32])
+static void signing_key(const char *secret, const char *date, const char *region,
+                        const char *service, unsigned char key[32])
 {
     /* kSecret = "AWS4" + secret, of any length (a fixed buffer once cut secrets at 295) */
     size_t sl = strlen(secret);
     unsigned char a[32], b[32];
     unsigned char *k0 = malloc(sl + 5);
-    if (!k0) { /* cannot happen in practice; an all-zero key never matches a signature */
+    if (!k0) { /* an all-zero key never matches a signature */
         memset(key, 0, 32);
         return;
     }
@@ -339,47 +339,6 @@ void pl_sigv4_signing_key(const char *secret, const char *date, const char *regi
     pl_hmac_sha256(a, 32, "aws4_request", 12, key);
     OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(b, sizeof b);
-}
-
-int pl_sigv4_canonical_request(pl_sbuf *cr, const char *method, const char *path,
-                               const pl_kv *query, size_t nquery, int skip_signature,
-                               const pl_kv *headers, size_t nheaders, const char *signed_headers,
-                               const char *payload_hash)
-{
-    char *uri = pl_uri_encode(path, strlen(path), 1);
-    if (!uri || pl_sbuf_printf(cr, "%s\n%s\n", method, uri) ||
-        canonical_query(cr, query, nquery, skip_signature) || pl_sbuf_adds(cr, "\n")) {
-        free(uri);
-        return -1;
-    }
-    free(uri);
-    const char *s = signed_headers;
-    while (*s) {
-        size_t n = strcspn(s, ";");
-        char name[128];
-        if (n == 0 || n >= sizeof name)
-            return -2;
-        memcpy(name, s, n);
-        name[n] = 0;
-        char *v = pl_header_join(headers, nheaders, name);
-        int bad = pl_sbuf_printf(cr, "%s:", name) || add_canon_value(cr, v ? v : "") ||
-                  pl_sbuf_adds(cr, "\n");
-        free(v);
-        if (bad)
-            return -1;
-        s += n + (s[n] == ';');
-    }
-    return pl_sbuf_printf(cr, "\n%s\n%s", signed_headers, payload_hash) ? -1 : 0;
-}
-
-void pl_sigv4_string_to_sign(const void *canonical, size_t len, const char *amz_date,
-                             const char *scope, char *out, size_t cap)
-{
-    unsigned char h[32];
-    char hh[65];
-    pl_sha256(canonical, len, h);
-    pl_hex(h, 32, hh);
-    snprintf(out, cap, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope, hh);
 }
 
 /* Is `name` (case-insensitively) one of the ';'-separated signed header names? */
@@ -396,8 +355,9 @@ static int is_signed(const char *list, const char *name)
 }
 
 /* S3's rule: every x-amz-* header present must be signed (an unsigned x-amz-copy-source
- * must never turn a presigned PUT into a copy), and with the Authorization header also
- * Content-Type and Content-MD5 when present.  Returns the first unsigned name, or NULL. */
+ * must never turn a presigned PUT into a copy: finding 1 of issue 13), and with the
+ * Authorization header also Content-Type and Content-MD5 when present.  Returns the first
+ * unsigned name, or NULL. */
 static const char *unsigned_header(const pl_auth_in *in, const char *signed_headers, int presigned)
 {
     for (size_t i = 0; i < in->nheaders; i++) {
@@ -424,6 +384,56 @@ static size_t count_query(const pl_auth_in *in, const char *name)
     for (size_t i = 0; i < in->nquery; i++)
         c += !strcmp(in->query[i].name, name);
     return c;
+}
+
+int pl_sigv4_sign(const pl_sigv4_req *rq, const char *secret, char sighex[65],
+                  unsigned char key[32])
+{
+    pl_sbuf cr = {0};
+    int rc = PL_SIGV4_OOM;
+    char *uri = pl_uri_encode(rq->path, strlen(rq->path), 1);
+    if (!uri || pl_sbuf_printf(&cr, "%s\n%s\n", rq->method, uri) ||
+        canonical_query(&cr, rq->query, rq->nquery, rq->skip_signature) ||
+        pl_sbuf_adds(&cr, "\n"))
+        goto out;
+    const char *s = rq->signed_headers;
+    while (*s) {
+        size_t n = strcspn(s, ";");
+        char name[128];
+        if (n == 0 || n >= sizeof name) {
+            rc = PL_SIGV4_BAD_HEADERS;
+            goto out;
+        }
+        memcpy(name, s, n);
+        name[n] = 0;
+        char *v = pl_header_join(rq->headers, rq->nheaders, name);
+        if (pl_sbuf_printf(&cr, "%s:", name) || add_canon_value(&cr, v ? v : "") ||
+            pl_sbuf_adds(&cr, "\n")) {
+            free(v);
+            goto out;
+        }
+        free(v);
+        s += n + (s[n] == ';');
+    }
+    if (pl_sbuf_printf(&cr, "\n%s\n%s", rq->signed_headers, rq->payload_hash))
+        goto out;
+    unsigned char h[32];
+    char hh[65], sts[512];
+    pl_sha256(cr.data, cr.len, h);
+    pl_hex(h, 32, hh);
+    char day[9];
+    snprintf(day, sizeof day, "%s", rq->amz_date); /* the scope's date: yyyyMMdd */
+    snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", rq->amz_date,
+             day, rq->region, rq->service, hh);
+    signing_key(secret, day, rq->region, rq->service, key);
+    unsigned char sig[32];
+    pl_hmac_sha256(key, 32, sts, strlen(sts), sig);
+    pl_hex(sig, 32, sighex);
+    rc = 0;
+out:
+    free(uri);
+    pl_sbuf_free(&cr);
+    return rc;
 }
 
 int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
@@ -589,28 +599,32 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
         goto out;
     }
 
-    pl_sbuf cr = {0};
-    int crc = pl_sigv4_canonical_request(&cr, in->method, in->path, in->query, in->nquery,
-                                         out->kind == PL_AUTH_PRESIGNED, in->headers,
-                                         in->nheaders, p.signed_headers, out->payload_hash);
-    if (crc) {
-        pl_sbuf_free(&cr);
-        if (crc == -2)
-            fail(err, 400, "AuthorizationHeaderMalformed", "Bad SignedHeaders list.");
-        else
-            fail(err, 500, "InternalError", "Out of memory.");
-        goto out;
-    }
     snprintf(out->scope, sizeof out->scope, "%s/%s/%s/%s", p.date, p.region, p.service, p.term);
     snprintf(out->amz_date, sizeof out->amz_date, "%s", amz_date);
-    char sts[512];
-    pl_sigv4_string_to_sign(cr.data, cr.len, amz_date, out->scope, sts, sizeof sts);
-    pl_sbuf_free(&cr);
-    pl_sigv4_signing_key(in->secret, p.date, p.region, p.service, out->key);
-    unsigned char sig[32];
+    pl_sigv4_req rq = {
+        .method = in->method,
+        .path = in->path,
+        .query = in->query,
+        .nquery = in->nquery,
+        .skip_signature = out->kind == PL_AUTH_PRESIGNED,
+        .headers = in->headers,
+        .nheaders = in->nheaders,
+        .signed_headers = p.signed_headers,
+        .payload_hash = out->payload_hash,
+        .amz_date = amz_date,
+        .region = p.region,
+        .service = p.service,
+    };
     char sighex[65];
-    pl_hmac_sha256(out->key, 32, sts, strlen(sts), sig);
-    pl_hex(sig, 32, sighex);
+    int src = pl_sigv4_sign(&rq, in->secret, sighex, out->key);
+    if (src == PL_SIGV4_BAD_HEADERS) {
+        fail(err, 400, "AuthorizationHeaderMalformed", "Bad SignedHeaders list.");
+        goto out;
+    }
+    if (src) {
+        fail(err, 500, "InternalError", "Out of memory.");
+        goto out;
+    }
     if (strlen(p.signature) != 64 || CRYPTO_memcmp(sighex, p.signature, 64)) {
         fail(err, 403, "SignatureDoesNotMatch",
              "The request signature we calculated does not match the signature you provided. "

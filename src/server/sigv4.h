@@ -1,5 +1,5 @@
 /*
- * sigv4.h — AWS Signature Version 4 verification for `pluck serve`.
+ * sigv4.h — AWS Signature Version 4 for `pluck serve` (verification) and its S3 clients (signing).
  *
  * Both forms S3 accepts: the Authorization header ("AWS4-HMAC-SHA256 Credential=...,
  * SignedHeaders=..., Signature=...") and presigned URLs (X-Amz-Algorithm ... X-Amz-Signature
@@ -15,8 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-
-#include "server/sbuf.h"
 
 typedef struct pl_kv {
     char *name;
@@ -61,6 +59,30 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err);
  * Returns 0 when it matches. */
 int pl_auth_chunk(pl_auth *a, const unsigned char sha256[32], const char *sig, size_t siglen);
 
+/* The one SigV4 signature computation: the verifier above and the client signer
+ * (src/s3client/sign.c, used by the CLI and `pluck serve --upstream`) both call it.  path and
+ * query are decoded (they are UriEncoded here); signed_headers is the ';'-separated lower-case
+ * list, each looked up in headers; the scope is <amz_date's day>/region/service/aws4_request. */
+typedef struct pl_sigv4_req {
+    const char *method;
+    const char *path;
+    const pl_kv *query;
+    size_t nquery;
+    int skip_signature; /* leave X-Amz-Signature out of the canonical query (presigned) */
+    const pl_kv *headers;
+    size_t nheaders;
+    const char *signed_headers;
+    const char *payload_hash;
+    const char *amz_date; /* yyyyMMddTHHmmssZ */
+    const char *region, *service;
+} pl_sigv4_req;
+
+enum { PL_SIGV4_OOM = -1, PL_SIGV4_BAD_HEADERS = -2 };
+
+/* Fills sighex (64 hex digits) and the signing key; 0, PL_SIGV4_OOM or PL_SIGV4_BAD_HEADERS. */
+int pl_sigv4_sign(const pl_sigv4_req *rq, const char *secret, char sighex[65],
+                  unsigned char key[32]);
+
 /* Case-insensitive header lookup; multiple values are joined with ','. Returns a malloc'ed
  * string or NULL. */
 char *pl_header_join(const pl_kv *h, size_t n, const char *name);
@@ -70,22 +92,6 @@ char *pl_uri_encode(const char *s, size_t n, int keep_slash);
 /* Percent-decode s (n bytes) into a malloc'ed NUL-terminated string; *outlen gets the decoded
  * length (which may contain NUL bytes, which callers reject).  NULL on a malformed escape. */
 char *pl_uri_decode(const char *s, size_t n, size_t *outlen);
-
-/* The signing primitives on their own (for a client that signs as well as for the checks
- * above).  The canonical request of (method, decoded path, decoded query, the headers named
- * in signed_headers, payload_hash) is appended to *cr; skip_signature leaves X-Amz-Signature
- * out of the query (presigned).  0, -1 out of memory, -2 a bad signed_headers list. */
-int pl_sigv4_canonical_request(pl_sbuf *cr, const char *method, const char *path,
-                               const pl_kv *query, size_t nquery, int skip_signature,
-                               const pl_kv *headers, size_t nheaders, const char *signed_headers,
-                               const char *payload_hash);
-/* "AWS4-HMAC-SHA256\n<date>\n<scope>\n<hex SHA-256 of the canonical request>" into out. */
-void pl_sigv4_string_to_sign(const void *canonical, size_t len, const char *amz_date,
-                             const char *scope, char *out, size_t cap);
-/* The signing key for (date yyyyMMdd, region, service, "aws4_request"); secrets of any
- * length. */
-void pl_sigv4_signing_key(const char *secret, const char *date, const char *region,
-                          const char *service, unsigned char key[32]);
 
 void pl_hex(const unsigned char *in, size_t n, char *out); /* out gets 2n+1 bytes */
 void pl_sha256(const void *data, size_t n, unsigned char out[32]);
