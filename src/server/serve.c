@@ -21,6 +21,7 @@
 #include "server/serve.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -599,6 +600,15 @@ static enum MHD_Result begin(pl_req *r)
 
     /* body policy */
     const char *cl = pl_header(r, "content-length");
+    const char *md5h = pl_header(r, "content-md5");
+    if (md5h) { /* S3: malformed is InvalidDigest, well-formed but wrong BadDigest */
+        size_t ml = strlen(md5h), k = 0;
+        while (k < 22 && (isalnum((unsigned char)md5h[k]) || md5h[k] == '+' || md5h[k] == '/'))
+            k++;
+        if (ml != 24 || k != 22 || strcmp(md5h + 22, "=="))
+            return pl_send_error(r, 400, "InvalidDigest",
+                                 "The Content-MD5 you specified was invalid.");
+    }
     const char *dcl = pl_header(r, "x-amz-decoded-content-length");
     unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
     unsigned long long dlen = dcl ? strtoull(dcl, NULL, 10) : len;

@@ -554,6 +554,11 @@ def test_low_items():
         r = req('PUT', B + 'trailer.txt', body, headers=h,
                 payload_hash='STREAMING-UNSIGNED-PAYLOAD-TRAILER')
         check('Low: STREAMING-UNSIGNED-PAYLOAD-TRAILER with %s' % name, s3(r) == want, s3(r))
+    # Content-MD5: malformed is InvalidDigest, well-formed but wrong BadDigest (as S3)
+    r1 = req('PUT', B + 'md5.txt', b'x', headers={'content-md5': 'not-base64'})
+    r2 = req('PUT', B + 'md5.txt', b'x', headers={'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg=='})
+    check('Low: Content-MD5 malformed: 400 InvalidDigest; wrong: 400 BadDigest',
+          (s3(r1), s3(r2)) == ((400, 'InvalidDigest'), (400, 'BadDigest')), (s3(r1), s3(r2)))
     # ListBuckets' CreationDate stays put when a top-level key is written
     req('PUT', '/datebucket')
 
