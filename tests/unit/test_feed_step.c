@@ -45,14 +45,14 @@ static unsigned char *lines_of_a(size_t lines, size_t *len)
     return p;
 }
 
-static unsigned char *gzip_of(const unsigned char *in, size_t n, size_t *outlen)
+static unsigned char *gzip_of(unsigned char *in, size_t n, size_t *outlen)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
     cr_assert(deflateInit2(&z, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY) == Z_OK);
     size_t cap = deflateBound(&z, (uLong)n);
     unsigned char *out = malloc(cap);
-    z.next_in = (unsigned char *)in;
+    z.next_in = in;
     z.avail_in = (uInt)n;
     z.next_out = out;
     z.avail_out = (uInt)cap;
@@ -62,7 +62,7 @@ static unsigned char *gzip_of(const unsigned char *in, size_t n, size_t *outlen)
     return out;
 }
 
-static unsigned char *bzip2_of(const unsigned char *in, size_t n, size_t *outlen)
+static unsigned char *bzip2_of(unsigned char *in, size_t n, size_t *outlen)
 {
     unsigned int cap = (unsigned int)(n / 50 + 4096);
     unsigned char *out = malloc(cap);
