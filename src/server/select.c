@@ -39,8 +39,10 @@
 
 #include "pluck.h"
 #include "server/evstream.h"
+#include "server/objsrc.h"
 #include "server/srv.h"
 #include "server/store.h"
+#include "server/upstream.h"
 #include "server/xmlreq.h"
 
 #define BLOCK_PLAIN (128 * 1024)    /* object bytes fed per step, uncompressed */
@@ -266,7 +268,7 @@ typedef struct sel {
     pluck_params *p;
     pluck_query *q;
     pluck_run *run;
-    int fd;
+    pl_objsrc *obj;          /* a file under --root, or an --upstream object */
     uint64_t pos, stop;      /* object bytes still to feed: [pos, stop) */
     char *prefix;            /* header record fed first for ranges starting past it */
     size_t prefix_len;
@@ -306,8 +308,7 @@ static void sel_free(void *cls)
     pluck_run_free(s->run);
     pluck_query_free(s->q);
     pluck_params_free(s->p);
-    if (s->fd >= 0)
-        close(s->fd);
+    pl_objsrc_close(s->obj);
     free(s->prefix);
     free(s->blk);
     pl_sbuf_free(&s->out);
@@ -374,15 +375,12 @@ static void step(sel *s)
     } else {
         if (s->blk_off == s->blk_len && !s->more && s->pos < s->stop) {
             size_t want = s->stop - s->pos < s->blksz ? (size_t)(s->stop - s->pos) : s->blksz;
-            ssize_t n;
-            do
-                n = pread(s->fd, s->blk, want, (off_t)s->pos);
-            while (n < 0 && errno == EINTR);
+            ssize_t n = pl_objsrc_pread(s->obj, s->blk, want, s->pos);
             if (n <= 0) {
                 s->state = ST_FAILED;
                 s->err = PLUCK_E_READ_ERROR;
-                snprintf(s->errmsg, sizeof s->errmsg, "The object could not be read: %s.",
-                         n < 0 ? strerror(errno) : "it shrank while being read");
+                snprintf(s->errmsg, sizeof s->errmsg, "The object could not be read: %.480s.",
+                         n < 0 ? s->obj->err : "it shrank while being read");
                 return;
             }
             s->pos += (uint64_t)n;
@@ -471,7 +469,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
  * *out set, 1 when there is none (*out = limit), -1 on a read error.  Reads through a 64 KiB
  * buffer, never more than limit - from bytes (finding 2 of issue 13: nothing past the
  * maximum record size is read for a ScanRange). */
-static int delim_end(int fd, uint64_t from, uint64_t limit, const char *d, size_t dl,
+static int delim_end(pl_objsrc *o, uint64_t from, uint64_t limit, const char *d, size_t dl,
                      uint64_t *out)
 {
     char buf[64 * 1024];
@@ -483,7 +481,7 @@ static int delim_end(int fd, uint64_t from, uint64_t limit, const char *d, size_
         size_t want = limit - pos < step ? (size_t)(limit - pos) : step;
         if (step < sizeof buf)
             step *= 2;
-        ssize_t n = pread(fd, buf, want, (off_t)pos);
+        ssize_t n = pl_objsrc_pread(o, buf, want, pos);
         if (n <= 0)
             return -1;
         char *hit = memmem(buf, (size_t)n, d, dl);
@@ -519,7 +517,7 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     pluck_params_get(s->p, PLUCK_PARAM_COMPRESSION_TYPE, v, sizeof v);
     pluck_params_get(s->p, PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER, aq, sizeof aq);
     unsigned char magic[8];
-    ssize_t mn = pread(s->fd, magic, sizeof magic, 0);
+    ssize_t mn = pl_objsrc_pread(s->obj, magic, sizeof magic, 0);
     if ((strcasecmp(v, "AUTO") && strcasecmp(v, "NONE")) ||
         (!strcasecmp(v, "AUTO") && mn > 0 && is_compressed(magic, (size_t)mn)) ||
         !strcasecmp(aq, "TRUE")) {
@@ -577,7 +575,7 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
          * ending at or after Start; none before End + 1: no record begins inside */
         uint64_t from = start >= dl ? start - dl : 0;
         uint64_t lim = min64(min64(end + 1, size), from + span);
-        if ((f = delim_end(s->fd, from, lim, delim, dl, &b0)) < 0)
+        if ((f = delim_end(s->obj, from, lim, delim, dl, &b0)) < 0)
             goto io;
         if (f == 1) {
             if (lim < min64(end + 1, size))
@@ -591,7 +589,7 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
         if (from < b0)
             from = b0;
         uint64_t lim = min64(size, from + span);
-        if ((f = delim_end(s->fd, from, lim, delim, dl, &b1)) < 0)
+        if ((f = delim_end(s->obj, from, lim, delim, dl, &b1)) < 0)
             goto io;
         if (f == 1 && lim < size)
             goto too_long;
@@ -610,13 +608,14 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     if (b0 > 0 && strcasecmp(hdr, "NONE")) {
         uint64_t p = 0, e;
         unsigned char first[4];
-        if (size >= 3 && pread(s->fd, first, 3, 0) == 3 && !memcmp(first, "\xEF\xBB\xBF", 3))
+        if (size >= 3 && pl_objsrc_pread(s->obj, first, 3, 0) == 3 &&
+            !memcmp(first, "\xEF\xBB\xBF", 3))
             p = 3;
         while (p < b0) {
             unsigned char c0 = 0;
-            if (pread(s->fd, &c0, 1, (off_t)p) != 1)
+            if (pl_objsrc_pread(s->obj, &c0, 1, p) != 1)
                 goto io;
-            if ((f = delim_end(s->fd, p, min64(size, p + span), delim, dl, &e)) < 0)
+            if ((f = delim_end(s->obj, p, min64(size, p + span), delim, dl, &e)) < 0)
                 goto io;
             if (f == 1 && e < size)
                 goto too_long;
@@ -628,7 +627,8 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
             }
             s->prefix_len = (size_t)(e - p);
             s->prefix = malloc(s->prefix_len ? s->prefix_len : 1);
-            if (!s->prefix || pread(s->fd, s->prefix, s->prefix_len, (off_t)p) != (ssize_t)(e - p))
+            if (!s->prefix ||
+                pl_objsrc_pread(s->obj, s->prefix, s->prefix_len, p) != (ssize_t)(e - p))
                 goto io;
             break;
         }
@@ -712,16 +712,29 @@ enum MHD_Result pl_handle_select(pl_req *r)
                             "%s", perr.message);
         goto fail;
     }
-    struct stat st;
-    int fd = pl_open_object(srv->rootfd, r->bucket, r->key, &st);
-    if (fd < 0) {
-        pluck_query_free(q);
-        res = pl_send_open_error(r, fd);
-        goto fail;
+    pl_objsrc *obj = NULL;
+    if (srv->upstream) {
+        int status;
+        char code[64], msg[600];
+        obj = pl_upstream_object(srv, r->bucket, r->key, &status, code, msg, sizeof msg);
+        if (!obj) {
+            pluck_query_free(q);
+            res = pl_send_error(r, status, code, "%s", msg);
+            goto fail;
+        }
+    } else {
+        struct stat st;
+        int fd = pl_open_object(srv->rootfd, r->bucket, r->key, &st);
+        if (fd < 0) {
+            pluck_query_free(q);
+            res = pl_send_open_error(r, fd);
+            goto fail;
+        }
+        obj = pl_objsrc_file(fd, (uint64_t)st.st_size);
     }
-    sel *s = calloc(1, sizeof *s);
+    sel *s = obj ? calloc(1, sizeof *s) : NULL;
     if (!s) {
-        close(fd);
+        pl_objsrc_close(obj);
         pluck_query_free(q);
         res = MHD_NO;
         goto fail;
@@ -731,23 +744,25 @@ enum MHD_Result pl_handle_select(pl_req *r)
     s->p = x.p;
     x.p = NULL;
     s->q = q;
-    s->fd = fd;
+    s->obj = obj;
     s->pos = 0;
-    s->stop = (uint64_t)st.st_size;
+    s->stop = obj->size;
     s->progress = x.progress;
     s->last_msg = s->last_progress = pl_now();
     if (x.has_range) {
         int status;
         const char *code;
         char msg[300];
-        if (apply_range(s, &x, (uint64_t)st.st_size, &status, &code, msg, sizeof msg)) {
+        if (apply_range(s, &x, obj->size, &status, &code, msg, sizeof msg)) {
             sel_free(s);
             res = pl_send_error(r, status, code, "%s", msg);
             goto fail;
         }
     }
+    obj->seq_start = s->pos; /* the window step() reads in order */
+    obj->seq_end = s->stop;
     unsigned char magic[8];
-    ssize_t mn = pread(fd, magic, sizeof magic, 0);
+    ssize_t mn = pl_objsrc_pread(obj, magic, sizeof magic, 0);
     s->blksz = mn > 0 && is_compressed(magic, (size_t)mn) ? BLOCK_PACKED : BLOCK_PLAIN;
     s->blk = malloc(s->blksz);
     s->run = pluck_run_create(q, collect, s);
@@ -756,7 +771,7 @@ enum MHD_Result pl_handle_select(pl_req *r)
         res = pl_send_error(r, 500, "InternalError", "Out of memory.");
         goto fail;
     }
-    pluck_run_set_source_size(s->run, (uint64_t)st.st_size);
+    pluck_run_set_source_size(s->run, obj->size);
 
     /* priming: errors at the start of the data still get an HTTP status */
     double t0 = pl_now();

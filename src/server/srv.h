@@ -30,6 +30,7 @@ typedef struct pl_server {
     atomic_uint_fast64_t selects_active;
     atomic_int stop_selects;  /* shutdown: running selects end with an error event now */
     pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
+    struct pl_upstream *upstream; /* --upstream: objects live in another S3 store */
 } pl_server;
 
 enum pl_op {
