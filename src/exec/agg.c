@@ -109,7 +109,7 @@ void pl_agg_reset(pl_agg_state *st)
     st->keep.len = 0; /* the buffer is kept for the next string */
 }
 
-/* The lanes of a split input (run.c) each aggregate their blocks; the parent folds them in
+/* Parallel executors (commit/lanes.c) each aggregate their blocks; the committer folds them in
  * input order.  COUNT and exact sums (INT, DECIMAL) come out as in one pass; a FLOAT sum is
  * added in a different order and may differ in the last digits. */
 pluck_code pl_agg_merge(const pl_aggregate *a, pl_agg_state *st, const pl_agg_state *from)

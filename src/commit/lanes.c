@@ -1,0 +1,176 @@
+/*
+ * lanes.c — the parallel driver: the rest of a plain input through N executors, committed
+ * in input order.
+ *
+ * A plain file (no decompression to overlap with) would keep one core busy and leave the
+ * other idle.  Here the rest of the input, once the main executor has read the header and
+ * checked the first bytes, is cut into blocks of whole records (source/blocks.c), and two
+ * threads (the calling one and one more) each take the next block, scan it with their own
+ * executor into their own buffers, then commit it to the run strictly in input order
+ * (commit.c: pl_commit_lane).
+ *
+ * One mutex guards the block source and a ring of slots: a thread takes the next block
+ * into a free slot, processes it unlocked, marks it done, then commits every done block
+ * that is next in input order (its own or the other thread's), so a thread never waits for
+ * the other unless the ring is full.  When the second thread cannot be started, the calling
+ * thread does all blocks.
+ */
+#include "run/run.h"
+#include "source/blocks.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSLOTS 4 /* blocks in flight: taken, processed or waiting to be committed */
+
+/* One block in flight.  Its executor holds the block's results until they are committed. */
+typedef struct slot {
+    pl_exec *x;     /* a parallel executor over the same query */
+    char *buf;      /* read mode: the block's bytes; range mode: the window */
+    size_t cap;
+    enum { FREE, BUSY, DONE } state;
+    uint64_t seq;
+    pl_block b;
+    uint64_t from;  /* range mode: the block's nominal start */
+    pluck_code err; /* the block could not be read */
+} slot;
+
+typedef struct lanes {
+    pluck_run *r;
+    pl_blocks B;         /* under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t turn;
+    uint64_t next_seq;   /* under mu */
+    uint64_t commit_seq; /* under mu */
+    bool stop;
+    slot slots[NSLOTS];
+    /* redo on the main executor (commit.c) */
+    const pl_block *redo_block;
+    char *redo_win;
+    size_t redo_cap;
+} lanes;
+
+static pluck_code exec_scan(void *ctx, const char *p, size_t n, uint64_t base, bool final,
+                            size_t *used)
+{
+    pl_exec *x = ctx;
+    return pl_exec_window(x, p, n, base, final, used);
+}
+
+/* Scan block b with executor x; a failure of the block itself is x's error. */
+static void scan_block(pl_exec *x, const pl_block *b, char **win, size_t *cap)
+{
+    pluck_code rc = pl_block_scan(b, win, cap, exec_scan, x, &x->err);
+    if (pluck_is_error(rc) && x->state == PLUCK_OK)
+        pl_exec_raise(x, rc);
+}
+
+static pluck_code redo(void *arg)
+{
+    lanes *L = arg;
+    pl_exec *main = L->r->x;
+    scan_block(main, L->redo_block, &L->redo_win, &L->redo_cap);
+    return main->state;
+}
+
+/* Under mu: commit every done block that is next in input order. */
+static void commit_ready(lanes *L)
+{
+    pluck_run *r = L->r;
+    for (;;) {
+        slot *sl = &L->slots[L->commit_seq % NSLOTS];
+        if (sl->state != DONE || sl->seq != L->commit_seq)
+            return;
+        if (!L->stop) {
+            if (sl->err) {
+                pl_commit_fail(&r->c, sl->err, sl->err == PLUCK_E_READ_ERROR
+                                                   ? "The input could not be read."
+                                                   : "Out of memory.");
+            } else if (sl->b.len) {
+                pl_blocks_count(&L->B, &sl->b);
+                L->redo_block = &sl->b;
+                if (pl_commit_lane(&r->c, r->x, sl->x, redo, L) == PLUCK_OK)
+                    pl_run_progress(r);
+            }
+            if (r->c.state != PLUCK_OK || sl->err || sl->b.final)
+                L->stop = true;
+        }
+        sl->state = FREE;
+        L->commit_seq++;
+    }
+}
+
+static void lane_loop(lanes *L)
+{
+    bool ranges = L->B.fd >= 0;
+    pthread_mutex_lock(&L->mu);
+    while (!L->stop && pl_blocks_more(&L->B)) {
+        slot *sl = &L->slots[L->next_seq % NSLOTS];
+        if (sl->state != FREE) { /* the ring is full: wait for a commit */
+            pthread_cond_wait(&L->turn, &L->mu);
+            continue;
+        }
+        sl->state = BUSY;
+        sl->seq = L->next_seq++;
+        sl->err = PLUCK_OK;
+        if (ranges)
+            sl->from = pl_blocks_next_range(&L->B);
+        else
+            sl->err = pl_blocks_take(&L->B, &sl->buf, &sl->cap, &sl->b);
+        pthread_mutex_unlock(&L->mu);
+
+        if (ranges)
+            sl->err = pl_blocks_bound(&L->B, sl->from, &sl->b);
+        if (!sl->err && sl->b.len) {
+            pl_exec_restart(sl->x);
+            scan_block(sl->x, &sl->b, &sl->buf, &sl->cap);
+        }
+
+        pthread_mutex_lock(&L->mu);
+        sl->state = DONE;
+        commit_ready(L);
+        pthread_cond_broadcast(&L->turn);
+    }
+    pthread_mutex_unlock(&L->mu);
+}
+
+static void *lane_main(void *arg)
+{
+    lane_loop(arg);
+    return NULL;
+}
+
+pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
+{
+    lanes L = {.r = r};
+    const pluck_query *q = r->q;
+    PL_FORWARD_IF_ERROR(pl_blocks_init(&L.B, &r->src, q->params.in.record_delim.s[0],
+                                       q->params.max_record_size, read, opaque, fd));
+    pthread_t th;
+    bool ok = true;
+    for (int i = 0; i < NSLOTS; i++)
+        ok = (L.slots[i].x = pl_exec_create_lane(r->x)) != NULL && ok;
+    if (!ok || pthread_mutex_init(&L.mu, NULL)) {
+        pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    } else {
+        if (pthread_cond_init(&L.turn, NULL)) {
+            pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        } else {
+            bool started = pthread_create(&th, NULL, lane_main, &L) == 0;
+            lane_loop(&L);
+            if (started)
+                pthread_join(th, NULL);
+            pthread_cond_destroy(&L.turn);
+        }
+        pthread_mutex_destroy(&L.mu);
+    }
+    pl_blocks_end(&L.B, r->c.state == PLUCK_OK);
+    for (int i = 0; i < NSLOTS; i++) {
+        pl_exec_free(L.slots[i].x);
+        free(L.slots[i].buf);
+    }
+    free(L.redo_win);
+    pl_blocks_free(&L.B);
+    return r->c.state;
+}
