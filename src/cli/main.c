@@ -44,6 +44,7 @@ enum {
     OPT_STATS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_LINE_BUFFERED,
     PARAM_BASE = 2000
 };
 
@@ -51,6 +52,7 @@ typedef struct cli {
     const char *prog;
     pluck_params *params;
     int stats, progress; /* progress: -1 auto, 0 off, 1 on */
+    int live;            /* records go out as soon as a read completes them */
     int exit_code;
     int broken_pipe;
 } cli;
@@ -114,6 +116,8 @@ static void print_help(void)
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  --line-buffered  write each record as soon as the input completing it is read\n"
+           "                   (the default when standard output is a terminal)\n"
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
@@ -202,7 +206,7 @@ static void show_sql_position(const char *sql, const pluck_error *e)
 static int stdout_write(void *opaque, const char *data, size_t len)
 {
     cli *c = opaque;
-    if (fwrite(data, 1, len, stdout) != len) {
+    if (fwrite(data, 1, len, stdout) != len || (c->live && fflush(stdout) != 0)) {
         if (errno == EPIPE)
             c->broken_pipe = 1;
         return -1;
@@ -262,6 +266,7 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         return EXIT_DATA;
     }
     pluck_run_set_source_size(r, size);
+    pluck_run_set_live(r, c->live);
     pl_progress prog;
     bool show = c->progress == 1 ||
                 (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
@@ -361,6 +366,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
     opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
+    opts[n++] = (struct option){"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
     int ch;
@@ -382,6 +388,7 @@ int main(int argc, char **argv)
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
+        case OPT_LINE_BUFFERED: c.live = 1; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;
@@ -417,6 +424,10 @@ int main(int argc, char **argv)
         pluck_params_free(c.params);
         return exit_for(err.code);
     }
+    /* At a terminal (or with --line-buffered, as grep) each record goes out as soon as the
+     * read that completed it; the library hands over output per read, never per record. */
+    if (isatty(STDOUT_FILENO))
+        c.live = 1;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     int ex = 0;

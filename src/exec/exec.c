@@ -199,8 +199,8 @@ pluck_code pl_exec_window(pl_exec *x, const char *win, size_t wlen, uint64_t wba
         return x->state;
     size_t skip = 0; /* a byte-order mark, consumed with the window */
     if (!x->bom_done) {
-        if (wlen < 3 && !final)
-            return PLUCK_OK;
+        if (wlen < 3 && !final && !memcmp(win, "\xEF\xBB\xBF", wlen))
+            return PLUCK_OK; /* could still be a byte-order mark */
         x->bom_done = true;
         if (wlen >= 3 && !memcmp(win, "\xEF\xBB\xBF", 3)) {
             skip = 3;

@@ -142,11 +142,14 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int f
     char *buf = malloc(PL_CHUNK);
     if (!buf)
         return pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-    /* the first bytes decide the codec (every magic number fits in 16) */
+    /* the first bytes decide the codec (every magic number fits in 16); read on only while
+     * they could still be the start of one, so a short first line of a slow stream is not
+     * held back waiting for more */
     size_t n0 = 0;
     bool eof = false;
     pluck_code rc = PLUCK_OK;
-    while (n0 < 16) {
+    while (n0 < 16 && (n0 == 0 || pl_codec_detect((const unsigned char *)buf, n0, false) ==
+                                      PL_COMP_AUTO)) {
         ptrdiff_t n = read(opaque, buf + n0, PL_CHUNK - n0);
         if (n < 0) {
             rc = pl_commit_fail(&r->c, PLUCK_E_READ_ERROR, "The input could not be read.");
@@ -164,7 +167,7 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int f
     if (!rc && kind != PL_COMP_NONE && !eof && r->q->params.threads > 1 && !r->push.codec) {
         /* compressed: a second thread decompresses while this one scans */
         r->codec_external = true;
-        rc = settle(r, pl_pipe_drive(&r->src, kind, buf, n0, read, opaque));
+        rc = settle(r, pl_pipe_drive(&r->src, kind, buf, n0, read, opaque, r->live));
     } else if (!rc) {
         rc = pluck_run_feed(r, buf, n0);
         if (rc == PLUCK_OK && !eof && kind == PL_COMP_NONE) {
@@ -257,6 +260,8 @@ void pluck_run_set_progress(pluck_run *r, pluck_progress_fn fn, void *opaque)
 }
 
 void pluck_run_set_source_size(pluck_run *r, uint64_t size) { r->source_size = size; }
+
+void pluck_run_set_live(pluck_run *r, int live) { r->live = live != 0; }
 
 void pluck_run_stats(const pluck_run *r, pluck_stats *out)
 {

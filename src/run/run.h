@@ -21,6 +21,7 @@ struct pluck_run {
     uint64_t next_progress;
     uint64_t source_size;
     bool finished;
+    bool live;          /* pluck_run_set_live: no read waits on output that is ready */
 };
 
 /* Call the progress hook when due; returns the committer's state (CANCELLED when asked). */

@@ -30,6 +30,7 @@ struct pl_pipe {
     bool done;            /* producer finished (EOF or error): no more slots after these */
     bool stop;            /* consumer asked to stop */
     bool holding;         /* consumer holds the slot at head */
+    bool live;            /* publish what each read decoded (pl_pipe_start) */
     pluck_code rc;
     char msg[512];
     _Atomic uint64_t bytes_in;
@@ -142,6 +143,14 @@ static void *producer(void *arg)
                 set_error(p, rc, pl_codec_message(codec));
             break;
         }
+        if (p->live && room < SLOT_BYTES) {
+            /* live output: the next read may wait on a slow writer, so what this read
+             * completed goes to the scanner now (one hand-over per read, not per record) */
+            publish(p, SLOT_BYTES - room);
+            if (!(out = claim_slot(p, &idx)))
+                goto out;
+            room = SLOT_BYTES;
+        }
         if (!read_some(p, 1, &n)) {
             if (room < SLOT_BYTES)
                 publish(p, SLOT_BYTES - room);
@@ -156,7 +165,7 @@ out:
 }
 
 pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
-                       void *opaque)
+                       void *opaque, bool live)
 {
     if (n > READ_BYTES)
         return NULL;
@@ -164,6 +173,7 @@ pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_
     if (!p)
         return NULL;
     p->kind = kind;
+    p->live = live;
     p->read = read;
     p->opaque = opaque;
     atomic_init(&p->bytes_in, (uint64_t)n);
@@ -254,9 +264,9 @@ uint64_t pl_pipe_stop(pl_pipe *p)
 
 /* threads >= 2: a producer thread reads and decompresses, this thread scans. */
 pluck_code pl_pipe_drive(pl_source *s, pl_compression kind, const void *prefix, size_t n0,
-                         pluck_read_fn read, void *opaque)
+                         pluck_read_fn read, void *opaque, bool live)
 {
-    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque);
+    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, live);
     PL_RETURN_ERROR_IF(!p, &s->err, PLUCK_E_OUT_OF_MEMORY,
                        "Out of memory (decompression thread).");
     pluck_code rc;

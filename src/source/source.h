@@ -68,8 +68,9 @@ pluck_code pl_plain_step(pl_source *s, pluck_read_fn read, void *opaque, bool *e
 
 /* ---- pipe.c: a decompression thread (see pipe.h) --------------------------------------- */
 /* Read the rest of the input (its first n0 bytes, already read, in prefix) of compression
- * kind on a second thread, scanning here.  Returns like pl_push_feed. */
+ * kind on a second thread, scanning here (live: see pl_pipe_start).  Returns like
+ * pl_push_feed. */
 pluck_code pl_pipe_drive(pl_source *s, pl_compression kind, const void *prefix, size_t n0,
-                         pluck_read_fn read, void *opaque);
+                         pluck_read_fn read, void *opaque, bool live);
 
 #endif /* PL_SOURCE_H */
