@@ -324,6 +324,38 @@ PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaq
  *  PLUCK_PARAM_THREADS), up to the size it has when the run gets there. */
 PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
 
+/* ---------------------------------------------------------------------------------------
+ * Splits: one compressed file cut into pieces that decode on their own, for N threads or N
+ * machines.  Split points are BGZF members (bgzip) and zstd frames (pzstd, zstd -T, the
+ * seekable format); consecutive ones are grouped to about `target` compressed bytes.  A split
+ * owns the records that begin after the first record delimiter at or after its first
+ * decompressed byte (the first split: from the start) through the record holding the first
+ * delimiter at or after its end, so the splits of a file give every record to exactly one
+ * split.  Only with a one-byte record delimiter and AllowQuotedRecordDelimiter FALSE.
+ * ------------------------------------------------------------------------------------- */
+typedef struct pluck_split {
+    uint64_t offset; /* compressed byte offset in the file where the split begins */
+    uint64_t length; /* compressed bytes */
+} pluck_split;
+
+/** Find the splits of the file open on fd (read with pread; its offset is not used) for the
+ *  compression and dialect of params (NULL: defaults; COMPRESSION AUTO detects it).  target:
+ *  compressed bytes per split (0: 4 MiB).  *splits (free with pluck_splits_free) gets *n >= 1
+ *  splits in file order covering the whole file; a file without split points (plain, a
+ *  single gzip member, bzip2, xz) is one split.  Returns PLUCK_OK or an error (in *err). */
+PLUCK_API pluck_code pluck_splits_find(int fd, const pluck_params *params, uint64_t target,
+                                       pluck_split **splits, size_t *n, pluck_error *err);
+PLUCK_API void pluck_splits_free(pluck_split *splits); /* accepts NULL */
+
+/** Run the query over split i of the n splits of fd (from pluck_splits_find with the same
+ *  parameters), then finish: the output is that of the split's records, and the outputs of
+ *  splits 0..n-1 concatenated are the output of the whole file (for queries without
+ *  aggregates, ORDER BY or LIMIT, which combine across splits).  With FILE_HEADER_INFO USE
+ *  the header is read from the file's start.  Record numbers in errors count from the
+ *  split's first record; byte offsets from its first decompressed byte. */
+PLUCK_API pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size_t n,
+                                     size_t i);
+
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
 /** The run's error (code PLUCK_OK when none); valid until the run is freed. */
 PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);

@@ -14,9 +14,13 @@
  * that is next in input order (its own or the other thread's), so a thread never waits for
  * the other unless the ring is full.  When the second thread cannot be started, the calling
  * thread does all blocks.
+ *
+ * The same driver runs the splits of a compressed file (source/splits.h): a thread takes the
+ * next split instead of the next block and decodes it with a codec of its own.
  */
 #include "run/run.h"
 #include "source/blocks.h"
+#include "source/splits.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,6 +37,8 @@ typedef struct slot {
     uint64_t seq;
     pl_block b;
     uint64_t from;  /* range mode: the block's nominal start */
+    size_t split;   /* split mode: which split */
+    uint64_t ulen;  /* split mode: its decompressed size */
     pluck_code err; /* the block could not be read */
 } slot;
 
@@ -45,8 +51,17 @@ typedef struct lanes {
     uint64_t commit_seq; /* under mu */
     bool stop;
     slot slots[NSLOTS];
+    /* split mode: the splits of the compressed file fd, the next to take (under mu), and
+     * the stream offset where the committed ones end */
+    const pluck_split *splits;
+    size_t nsplits, next_split;
+    pl_compression kind;
+    int fd;
+    uint64_t end, ubase;
     /* redo on the main executor (commit.c) */
     const pl_block *redo_block;
+    const slot *redo_slot;
+    uint64_t redo_ulen;
     char *redo_win;
     size_t redo_cap;
 } lanes;
@@ -66,12 +81,43 @@ static void scan_block(pl_exec *x, const pl_block *b, char **win, size_t *cap)
         pl_exec_raise(x, rc);
 }
 
+/* Scan split i with executor x (positions from ubase on); *ulen its decompressed size. */
+static void scan_split(const lanes *L, pl_exec *x, size_t i, uint64_t ubase, char **win,
+                       size_t *cap, uint64_t *ulen)
+{
+    const pl_split_job j = {.fd = L->fd, .kind = L->kind, .off = L->splits[i].offset,
+                            .len = L->splits[i].length, .end = L->end, .first = i == 0,
+                            .ubase = ubase, .rd = L->r->q->params.in.record_delim.s[0]};
+    pluck_code rc = pl_split_scan(&j, win, cap, exec_scan, x, &x->err, ulen, NULL);
+    if (pluck_is_error(rc) && x->state == PLUCK_OK)
+        pl_exec_raise(x, rc);
+}
+
 static pluck_code redo(void *arg)
 {
     lanes *L = arg;
     pl_exec *main = L->r->x;
-    scan_block(main, L->redo_block, &L->redo_win, &L->redo_cap);
+    if (L->splits)
+        scan_split(L, main, L->redo_slot->split, L->ubase, &L->redo_win, &L->redo_cap,
+                   &L->redo_ulen);
+    else
+        scan_block(main, L->redo_block, &L->redo_win, &L->redo_cap);
     return main->state;
+}
+
+/* Under mu: commit a done split. */
+static void commit_split(lanes *L, slot *sl)
+{
+    pluck_run *r = L->r;
+    L->redo_slot = sl;
+    L->redo_ulen = UINT64_MAX;
+    pl_commit_lane(&r->c, r->x, sl->x, redo, L);
+    uint64_t ulen = L->redo_ulen != UINT64_MAX ? L->redo_ulen : sl->ulen;
+    r->src.bytes_in += L->splits[sl->split].length;
+    r->src.bytes_out += ulen;
+    L->ubase += ulen;
+    if (r->c.state == PLUCK_OK)
+        pl_run_progress(r);
 }
 
 /* Under mu: commit every done block that is next in input order. */
@@ -82,7 +128,11 @@ static void commit_ready(lanes *L)
         slot *sl = &L->slots[L->commit_seq % NSLOTS];
         if (sl->state != DONE || sl->seq != L->commit_seq)
             return;
-        if (!L->stop) {
+        if (!L->stop && L->splits) {
+            commit_split(L, sl);
+            if (r->c.state != PLUCK_OK || sl->split + 1 == L->nsplits)
+                L->stop = true;
+        } else if (!L->stop) {
             if (sl->err) {
                 pl_commit_fail(&r->c, sl->err, sl->err == PLUCK_E_READ_ERROR
                                                    ? "The input could not be read."
@@ -101,11 +151,16 @@ static void commit_ready(lanes *L)
     }
 }
 
+static bool more_input(const lanes *L)
+{
+    return L->splits ? L->next_split < L->nsplits : pl_blocks_more(&L->B);
+}
+
 static void lane_loop(lanes *L)
 {
-    bool ranges = L->B.fd >= 0;
+    bool ranges = !L->splits && L->B.fd >= 0;
     pthread_mutex_lock(&L->mu);
-    while (!L->stop && pl_blocks_more(&L->B)) {
+    while (!L->stop && more_input(L)) {
         slot *sl = &L->slots[L->next_seq % NSLOTS];
         if (sl->state != FREE) { /* the ring is full: wait for a commit */
             pthread_cond_wait(&L->turn, &L->mu);
@@ -114,15 +169,21 @@ static void lane_loop(lanes *L)
         sl->state = BUSY;
         sl->seq = L->next_seq++;
         sl->err = PLUCK_OK;
-        if (ranges)
+        if (L->splits)
+            sl->split = L->next_split++;
+        else if (ranges)
             sl->from = pl_blocks_next_range(&L->B);
         else
             sl->err = pl_blocks_take(&L->B, &sl->buf, &sl->cap, &sl->b);
         pthread_mutex_unlock(&L->mu);
 
+        if (L->splits) {
+            pl_exec_restart(sl->x);
+            scan_split(L, sl->x, sl->split, 0, &sl->buf, &sl->cap, &sl->ulen);
+        }
         if (ranges)
             sl->err = pl_blocks_bound(&L->B, sl->from, &sl->b);
-        if (!sl->err && sl->b.len) {
+        if (!L->splits && !sl->err && sl->b.len) {
             pl_exec_restart(sl->x);
             scan_block(sl->x, &sl->b, &sl->buf, &sl->cap);
         }
@@ -141,36 +202,67 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
+/* Run the slots on this thread and one more. */
+static void run_threads(lanes *L)
+{
+    pluck_run *r = L->r;
+    pthread_t th;
+    bool ok = true;
+    for (int i = 0; i < NSLOTS; i++)
+        ok = (L->slots[i].x = pl_exec_create_lane(r->x)) != NULL && ok;
+    if (!ok || pthread_mutex_init(&L->mu, NULL)) {
+        pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    } else {
+        if (pthread_cond_init(&L->turn, NULL)) {
+            pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        } else {
+            bool started = pthread_create(&th, NULL, lane_main, L) == 0;
+            lane_loop(L);
+            if (started)
+                pthread_join(th, NULL);
+            pthread_cond_destroy(&L->turn);
+        }
+        pthread_mutex_destroy(&L->mu);
+    }
+    for (int i = 0; i < NSLOTS; i++) {
+        pl_exec_free(L->slots[i].x);
+        free(L->slots[i].buf);
+    }
+    free(L->redo_win);
+}
+
 pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd)
 {
     lanes L = {.r = r};
     const pluck_query *q = r->q;
     PL_FORWARD_IF_ERROR(pl_blocks_init(&L.B, &r->src, q->params.in.record_delim.s[0],
                                        q->params.max_record_size, read, opaque, fd));
-    pthread_t th;
-    bool ok = true;
-    for (int i = 0; i < NSLOTS; i++)
-        ok = (L.slots[i].x = pl_exec_create_lane(r->x)) != NULL && ok;
-    if (!ok || pthread_mutex_init(&L.mu, NULL)) {
-        pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-    } else {
-        if (pthread_cond_init(&L.turn, NULL)) {
-            pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-        } else {
-            bool started = pthread_create(&th, NULL, lane_main, &L) == 0;
-            lane_loop(&L);
-            if (started)
-                pthread_join(th, NULL);
-            pthread_cond_destroy(&L.turn);
-        }
-        pthread_mutex_destroy(&L.mu);
-    }
+    run_threads(&L);
     pl_blocks_end(&L.B, r->c.state == PLUCK_OK);
-    for (int i = 0; i < NSLOTS; i++) {
-        pl_exec_free(L.slots[i].x);
-        free(L.slots[i].buf);
-    }
-    free(L.redo_win);
     pl_blocks_free(&L.B);
     return r->c.state;
+}
+
+pluck_code pl_splits_run(pluck_run *r, int fd, pl_compression kind, const pluck_split *splits,
+                         size_t n, size_t from, uint64_t end, uint64_t ubase)
+{
+    lanes L = {.r = r, .splits = splits, .nsplits = n, .next_split = from, .next_seq = 0,
+               .kind = kind, .fd = fd, .end = end, .ubase = ubase};
+    run_threads(&L);
+    r->src.wbase = L.ubase;
+    return r->c.state;
+}
+
+pluck_code pl_split_main(pluck_run *r, int fd, pl_compression kind, const pluck_split *splits,
+                         size_t i, uint64_t end, uint64_t ubase, uint64_t *ulen)
+{
+    pl_exec *x = r->x;
+    const pl_split_job j = {.fd = fd, .kind = kind, .off = splits[i].offset,
+                            .len = splits[i].length, .end = end, .first = i == 0,
+                            .ubase = ubase, .rd = r->q->params.in.record_delim.s[0]};
+    pluck_code rc = pl_split_scan(&j, &r->src.win, &r->src.wcap, exec_scan, x, &x->err, ulen,
+                                  &r->src.codec);
+    if (pluck_is_error(rc) && x->state == PLUCK_OK && !pluck_is_error(r->c.state))
+        pl_exec_raise(x, rc);
+    return pl_commit_take(&r->c, x);
 }

@@ -13,6 +13,7 @@
  * reading and decompressing at once.
  */
 #include "run/run.h"
+#include "source/splits.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -103,18 +104,45 @@ pluck_code pluck_run_finish(pluck_run *r)
 
 /* ---- pull ---------------------------------------------------------------------------------- */
 
+/* Blocks and splits cut at record delimiters only where a delimiter always ends a record;
+ * results are combined without order (no GROUP BY or ORDER BY). */
+static bool cuttable(const pluck_query *q)
+{
+    return q->params.threads > 1 && !q->params.in.allow_quoted_record_delim &&
+           q->params.in.record_delim.len == 1 && !q->ngroup_by && !q->norder_by;
+}
+
+/* The main executor has read the header and checked the first bytes. */
+static bool past_head(const pl_exec *x)
+{
+    return x->header_done && x->bom_done && x->utf8_ok >= PL_UTF8_CHECKED;
+}
+
+/* The compression of the file fd from offset `at` on (params, or its first bytes). */
+static pl_compression file_kind(const pluck_run *r, int fd, uint64_t at)
+{
+    pl_compression kind = r->q->params.compression;
+    if (kind != PL_COMP_AUTO)
+        return kind;
+    unsigned char head[16];
+    ssize_t n = pread(fd, head, sizeof head, (off_t)at);
+    return n > 0 ? pl_codec_detect(head, (size_t)n, true) : PL_COMP_NONE;
+}
+
+/* Split bytes for tests (PLUCK_SPLIT_BYTES), else the default. */
+static uint64_t split_target(void)
+{
+    const char *env = getenv("PLUCK_SPLIT_BYTES");
+    return env && *env ? strtoull(env, NULL, 10) : 0;
+}
+
 /* Parallel executors pay off where blocks are independent: a record delimiter always ends a
  * record (no quoted record delimiters, one byte), results are combined without order (no
  * GROUP BY or ORDER BY), and the first bytes were checked (header, BOM, UTF-8) by the main
  * executor. */
 static bool lanes_eligible(const pluck_run *r)
 {
-    const pluck_query *q = r->q;
-    const pl_exec *x = r->x;
-    return r->c.state == PLUCK_OK && q->params.threads > 1 &&
-           !q->params.in.allow_quoted_record_delim && q->params.in.record_delim.len == 1 &&
-           !q->ngroup_by && !q->norder_by && !x->topn && x->header_done && x->bom_done &&
-           x->utf8_ok >= PL_UTF8_CHECKED && !r->codec_external;
+    return r->c.state == PLUCK_OK && cuttable(r->q) && past_head(r->x) && !r->codec_external;
 }
 
 /* Plain input: read straight into the window.  From a regular file (file_fd >= 0: reads
@@ -135,10 +163,58 @@ static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque, int
     return r->c.state;
 }
 
+/* A compressed regular file with split points (source/splits.h): the splits before the head
+ * is checked run on the main executor, the rest on parallel executors, committed in order.
+ * Returns false (nothing read) when the file has fewer than two splits. */
+static bool run_splits(pluck_run *r, int fd)
+{
+    struct stat st;
+    off_t cur = lseek(fd, 0, SEEK_CUR);
+    if (cur < 0 || fstat(fd, &st) || st.st_size <= cur)
+        return false;
+    uint64_t start = (uint64_t)cur, end = (uint64_t)st.st_size;
+    pl_compression kind = file_kind(r, fd, start);
+    if (kind != PL_COMP_GZIP && kind != PL_COMP_ZSTD)
+        return false;
+    pluck_split *v;
+    size_t n;
+    pluck_error err;
+    if (pl_splits_find(fd, start, end, kind, split_target(), &v, &n, &err) || n < 2) {
+        free(v);
+        return false;
+    }
+    r->codec_external = true;
+    size_t i = 0;
+    uint64_t ubase = 0;
+    for (; i < n && r->c.state == PLUCK_OK && !past_head(r->x); i++) {
+        uint64_t ulen = 0;
+        pl_split_main(r, fd, kind, v, i, end, ubase, &ulen);
+        r->src.bytes_in += v[i].length;
+        r->src.bytes_out += ulen;
+        ubase += ulen;
+        if (r->c.state == PLUCK_OK)
+            on_tick(r, &r->src);
+    }
+    if (i < n && r->c.state == PLUCK_OK)
+        pl_splits_run(r, fd, kind, v, n, i, end, ubase);
+    if (r->c.state == PLUCK_OK)
+        lseek(fd, (off_t)end, SEEK_SET); /* as a read to the end would leave it */
+    free(v);
+    return true;
+}
+
 static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd)
 {
     if (r->c.state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
+    if (file_fd >= 0 && cuttable(r->q) && run_splits(r, file_fd)) {
+        if (pluck_is_error(r->c.state)) {
+            r->finished = true;
+            pl_commit_write(&r->c, &r->x->out.buf);
+            return r->c.state;
+        }
+        return pluck_run_finish(r);
+    }
     char *buf = malloc(PL_CHUNK);
     if (!buf)
         return pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
