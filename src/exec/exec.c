@@ -155,6 +155,8 @@ static pluck_code handle_batch(pl_exec *x, const pl_batch *b)
             bind_columns(x); /* cannot fail without names; restores the pushdown */
             i = 1;
         }
+        if (x->header_only)
+            return x->state = PLUCK_STOP;
     }
     if (x->nconj && filter_batch(x, &ctx, b, i)) {
         /* records scanned as a row-by-row run counts them: up to where it stops */
@@ -257,6 +259,14 @@ pluck_code pl_exec_window(pl_exec *x, const char *win, size_t wlen, uint64_t wba
     }
     *used_out = skip + pos;
     return x->state;
+}
+
+void pl_exec_skip_header(pl_exec *x)
+{
+    x->header_done = x->bom_done = true;
+    x->utf8_ok = UINT64_MAX;
+    if (x->q->params.header == PL_HDR_IGNORE)
+        bind_columns(x); /* cannot fail without names; restores the pushdown */
 }
 
 /* End of input: the rows of an aggregate or ORDER BY query. */

@@ -32,6 +32,7 @@ typedef struct pl_exec {
     pl_scanner *scan;
     bool bom_done;
     bool header_done;
+    bool header_only;    /* stop once the header is read (a split run reading it) */
     uint64_t skipped;    /* records the prefilter skipped unparsed (for record numbers) */
     uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
     uint64_t pf_seen, pf_skipped; /* prefilter: bytes looked at, bytes skipped unparsed */
@@ -80,6 +81,10 @@ void pl_exec_free(pl_exec *x); /* accepts NULL */
  * Returns x->state. */
 pluck_code pl_exec_window(pl_exec *x, const char *data, size_t len, uint64_t base, bool final,
                           size_t *used);
+
+/* The header is taken care of elsewhere (a split after the stream's first): bind the columns
+ * by position when there are no names to read. */
+void pl_exec_skip_header(pl_exec *x);
 
 /* End of input: the rows of an aggregate or ORDER BY query.  Returns x->state. */
 pluck_code pl_exec_end(pl_exec *x);

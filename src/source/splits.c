@@ -226,6 +226,7 @@ typedef struct split_scan {
     bool uend_known;
     uint64_t uend;     /* U_k+1 - U_k */
     bool done;
+    bool damaged;      /* the codec failed: every complete record before the damage is ours */
     pl_block_scan_fn scan;
     void *ctx;
     pluck_error *err;
@@ -261,7 +262,7 @@ static pluck_code use_window(split_scan *s, bool final)
     }
     size_t limit = s->wlen, used = 0;
     bool last = final;
-    if (s->uend_known) {
+    if (s->uend_known && !s->damaged) {
         size_t from = s->uend > s->wpos ? (size_t)(s->uend - s->wpos) : 0;
         if (from < s->wlen) {
             const char *d = memchr(*s->win + from, rd, s->wlen - from);
@@ -295,8 +296,10 @@ static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, si
         s->wlen += produced;
         s->u += produced;
         if (rc) {
-            /* what decoded cleanly before the damage is used first, as a whole-stream
-             * run does */
+            /* what decoded cleanly before the damage is used first, as a whole-stream run
+             * does, past the split's end too: the run ends with this error, so no later
+             * split will output those records */
+            s->damaged = true;
             PL_FORWARD_IF_NOT_OK(use_window(s, false));
             return pl_error_fail(s->err, rc, "%s", pl_codec_message(c));
         }
