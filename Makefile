@@ -61,11 +61,18 @@ SERVE_SRC := $(sort $(wildcard src/server/*.c))
 SERVER_PKGS := libmicrohttpd expat libcrypto
 SERVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
 SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
+# The S3 client (src/s3client/: SigV4-signed streamed GETs over libcurl, signing with the
+# server's sigv4.c) is linked into both executables, for s3:// sources and --upstream.
+S3C_SRC := $(sort $(wildcard src/s3client/*.c)) src/server/sigv4.c src/server/sbuf.c
+S3C_PKGS := libcurl libcrypto
+S3C_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(S3C_PKGS) 2>/dev/null)
+S3C_LIBS := $(shell $(PKG_CONFIG) --libs $(S3C_PKGS) 2>/dev/null)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/%.o)
+S3C_OBJ := $(S3C_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 STATIC := $(BUILD)/libpluck.a
@@ -86,7 +93,8 @@ $(BUILD)/pic/%.o: %.c
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) \
-	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) -MMD -MP -c $< -o $@
+	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) \
+	    $(if $(findstring src/s3client,$<),$(S3C_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
@@ -97,11 +105,12 @@ $(SHARED): $(LIB_OBJ)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so.$(MAJOR)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so
 
-$(BIN): $(CLI_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS)
+$(BIN): $(CLI_OBJ) $(S3C_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(S3C_OBJ) $(STATIC) $(DEP_LIBS) $(S3C_LIBS)
 
-$(SERVE): $(SERVE_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVE_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)
+$(SERVE): $(SERVE_OBJ) $(S3C_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(sort $(SERVE_OBJ) $(S3C_OBJ)) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS) \
+	    $(S3C_LIBS)
 
 $(BUILD)/pluck.pc: pluck.pc.in Makefile
 	@mkdir -p $(BUILD)
@@ -183,4 +192,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(S3C_OBJ:.o=.d)
