@@ -207,11 +207,13 @@ typedef enum pluck_param {
     PLUCK_PARAM_MAX_RECORD_SIZE,          /* bytes, default 1048576 (pluck extension) */
     PLUCK_PARAM_EXTENSIONS,               /* TRUE: allow GROUP BY / HAVING / ORDER BY (pluck) */
     PLUCK_PARAM_MAX_GROUPS,               /* groups kept by GROUP BY, default 1000000 (pluck) */
-    PLUCK_PARAM_THREADS,                  /* 1: one thread; 2+: pluck_run_read/_fd decompress
-                                           * on a second thread, and pluck_run_fd splits a
-                                           * plain regular file across two threads (the write
-                                           * and progress callbacks are then called from
-                                           * either thread, never at once) (pluck; default 1) */
+    PLUCK_PARAM_THREADS,                  /* 1: one thread; N >= 2: pluck_run_fd splits a
+                                           * plain regular file, or a BGZF or multi-frame zstd
+                                           * one (see Splits), across N threads; otherwise
+                                           * pluck_run_read/_fd decompress on a second thread
+                                           * (the write and progress callbacks are then called
+                                           * from any of them, never at once) (pluck;
+                                           * default 1) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -320,8 +322,9 @@ PLUCK_API pluck_code pluck_run_finish(pluck_run *r);
 /** Pull the whole input through `read`, then finish.  Stops reading as soon as LIMIT is met. */
 PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque);
 /** Pull the whole input from a file descriptor (not closed), then finish.  With THREADS >= 2
- *  a plain regular file is read with pread() in blocks split across two threads (see
- *  PLUCK_PARAM_THREADS), up to the size it has when the run gets there. */
+ *  a plain regular file is read with pread() in blocks split across THREADS threads, and a
+ *  BGZF or multi-frame zstd regular file in splits (see PLUCK_PARAM_THREADS and Splits), up
+ *  to the size it has when the run gets there. */
 PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
 
 /* ---------------------------------------------------------------------------------------

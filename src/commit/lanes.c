@@ -4,16 +4,16 @@
  *
  * A plain file (no decompression to overlap with) would keep one core busy and leave the
  * other idle.  Here the rest of the input, once the main executor has read the header and
- * checked the first bytes, is cut into blocks of whole records (source/blocks.c), and two
- * threads (the calling one and one more) each take the next block, scan it with their own
- * executor into their own buffers, then commit it to the run strictly in input order
+ * checked the first bytes, is cut into blocks of whole records (source/blocks.c), and THREADS
+ * threads (the calling one and THREADS - 1 more) each take the next block, scan it with their
+ * own executor into their own buffers, then commit it to the run strictly in input order
  * (commit.c: pl_commit_lane).
  *
  * One mutex guards the block source and a ring of slots: a thread takes the next block
  * into a free slot, processes it unlocked, marks it done, then commits every done block
- * that is next in input order (its own or the other thread's), so a thread never waits for
- * the other unless the ring is full.  When the second thread cannot be started, the calling
- * thread does all blocks.
+ * that is next in input order (its own or another thread's), so a thread never waits for
+ * the others unless the ring (two slots per thread) is full.  Threads that cannot be started
+ * leave their share to the others; the calling thread alone can do all blocks.
  *
  * The same driver runs the splits of a compressed file (source/splits.h): a thread takes the
  * next split instead of the next block and decodes it with a codec of its own.
@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSLOTS 4 /* blocks in flight: taken, processed or waiting to be committed */
+#define MAX_THREADS 64
 
 /* One block in flight.  Its executor holds the block's results until they are committed. */
 typedef struct slot {
@@ -50,7 +50,8 @@ typedef struct lanes {
     uint64_t next_seq;   /* under mu */
     uint64_t commit_seq; /* under mu */
     bool stop;
-    slot slots[NSLOTS];
+    slot *slots;   /* blocks in flight: taken, processed or waiting to be committed */
+    size_t nslots; /* two per thread */
     /* split mode: the splits of the compressed file fd, the next to take (under mu), and
      * the stream offset where the committed ones end */
     const pluck_split *splits;
@@ -125,7 +126,7 @@ static void commit_ready(lanes *L)
 {
     pluck_run *r = L->r;
     for (;;) {
-        slot *sl = &L->slots[L->commit_seq % NSLOTS];
+        slot *sl = &L->slots[L->commit_seq % L->nslots];
         if (sl->state != DONE || sl->seq != L->commit_seq)
             return;
         if (!L->stop && L->splits) {
@@ -161,7 +162,7 @@ static void lane_loop(lanes *L)
     bool ranges = !L->splits && L->B.fd >= 0;
     pthread_mutex_lock(&L->mu);
     while (!L->stop && more_input(L)) {
-        slot *sl = &L->slots[L->next_seq % NSLOTS];
+        slot *sl = &L->slots[L->next_seq % L->nslots];
         if (sl->state != FREE) { /* the ring is full: wait for a commit */
             pthread_cond_wait(&L->turn, &L->mu);
             continue;
@@ -202,32 +203,41 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-/* Run the slots on this thread and one more. */
+/* Run the slots on this thread and THREADS - 1 more. */
 static void run_threads(lanes *L)
 {
     pluck_run *r = L->r;
-    pthread_t th;
-    bool ok = true;
-    for (int i = 0; i < NSLOTS; i++)
-        ok = (L->slots[i].x = pl_exec_create_lane(r->x)) != NULL && ok;
+    size_t nth = r->q->params.threads < MAX_THREADS ? r->q->params.threads : MAX_THREADS;
+    if (nth < 2)
+        nth = 2;
+    pthread_t th[MAX_THREADS];
+    size_t started = 0;
+    L->nslots = 2 * nth;
+    L->slots = calloc(L->nslots, sizeof *L->slots);
+    bool ok = L->slots != NULL;
+    for (size_t i = 0; ok && i < L->nslots; i++)
+        ok = (L->slots[i].x = pl_exec_create_lane(r->x)) != NULL;
     if (!ok || pthread_mutex_init(&L->mu, NULL)) {
         pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     } else {
         if (pthread_cond_init(&L->turn, NULL)) {
             pl_commit_fail(&r->c, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         } else {
-            bool started = pthread_create(&th, NULL, lane_main, L) == 0;
+            /* threads that cannot be started leave their share to the others */
+            while (started + 1 < nth && pthread_create(&th[started], NULL, lane_main, L) == 0)
+                started++;
             lane_loop(L);
-            if (started)
-                pthread_join(th, NULL);
+            for (size_t i = 0; i < started; i++)
+                pthread_join(th[i], NULL);
             pthread_cond_destroy(&L->turn);
         }
         pthread_mutex_destroy(&L->mu);
     }
-    for (int i = 0; i < NSLOTS; i++) {
+    for (size_t i = 0; L->slots && i < L->nslots; i++) {
         pl_exec_free(L->slots[i].x);
         free(L->slots[i].buf);
     }
+    free(L->slots);
     free(L->redo_win);
 }
 

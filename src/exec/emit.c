@@ -155,7 +155,7 @@ static pluck_code offer_sorted(pl_exec *x, pl_eval_ctx *ctx)
 
 void pl_exec_locate(pl_exec *x, const pl_batch *b, uint32_t i)
 {
-    x->err.record = b->recno[i] + x->skipped;
+    x->err.record = b->recno[i];
     x->err.byte_offset = b->offset[i];
 }
 

@@ -239,7 +239,6 @@ pluck_code pl_exec_window(pl_exec *x, const char *win, size_t wlen, uint64_t wba
         rc = pl_scan(x->scan, win + pos, limit - pos, wbase + pos, final || limit < n, &b,
                      &used, &x->err);
         if (rc) {
-            x->err.record += x->skipped;
             pl_exec_raise(x, rc);
             break;
         }
@@ -363,7 +362,6 @@ void pl_exec_restart(pl_exec *l)
     l->err = (pluck_error){0};
     l->records_scanned = l->records_returned = l->emitted = 0;
     l->limit_left = l->q->has_limit ? l->q->limit : UINT64_MAX;
-    l->skipped = 0;
     l->out.buf.len = 0;
     l->ncuts = 0;
     pl_scanner_set_recno(l->scan, 0);

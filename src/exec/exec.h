@@ -33,7 +33,6 @@ typedef struct pl_exec {
     bool bom_done;
     bool header_done;
     bool header_only;    /* stop once the header is read (a split run reading it) */
-    uint64_t skipped;    /* records the prefilter skipped unparsed (for record numbers) */
     uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
     uint64_t pf_seen, pf_skipped; /* prefilter: bytes looked at, bytes skipped unparsed */
     bool pf_off;         /* the prefilter skipped too little to pay for itself */

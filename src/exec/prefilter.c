@@ -3,11 +3,72 @@
  *
  * When every selected record must contain a literal (see bind.c), lines without it are
  * skipped before the scanner ever sees them; candidate lines are scanned and the full
- * predicate still decides.  Skipped lines still count as scanned records.
+ * predicate still decides.  Skipped lines still count as scanned records.  A line with a
+ * quote character is skipped too when the literal is not in it and its quoting is valid
+ * (quotes_valid): then the scanner would have found no error in it either.
  */
 #include "exec/exec.h"
 
 #include <string.h>
+
+/* Whether the line p[0, n) (without its newline) is quoted as the scanner accepts it: every
+ * field that starts with the quote ends with one followed by the field delimiter or the line's
+ * end (a CR before the newline is dropped), `escape quote` and `escape escape` inside quotes
+ * being literal (doubling when escape == quote).  A quote inside an unquoted field is data.
+ * Skipping such a line unparsed cannot skip an error. */
+static bool quotes_valid(const char *p, size_t n, const pl_dialect *d)
+{
+    if (n && p[n - 1] == '\r')
+        n--;
+    const int q = d->quote, e = d->escape;
+    const char fd = (char)d->field_delim;
+    size_t i = 0;
+    for (;;) {
+        if (i < n && (unsigned char)p[i] == q) {
+            for (i++;; i++) {
+                if (i >= n)
+                    return false; /* still open at the record's end */
+                int c = (unsigned char)p[i];
+                if (c == e && e != q) {
+                    if (i + 1 < n && ((unsigned char)p[i + 1] == q || (unsigned char)p[i + 1] == e))
+                        i++; /* an escaped quote or escape */
+                    continue;
+                }
+                if (c == q) {
+                    if (e == q && i + 1 < n && (unsigned char)p[i + 1] == q) {
+                        i++; /* a doubled quote */
+                        continue;
+                    }
+                    break;
+                }
+            }
+            i++; /* past the closing quote */
+            if (i == n)
+                return true;
+            if (p[i] != fd)
+                return false; /* CSVUnescapedQuote */
+            i++;
+            continue;
+        }
+        const char *next = memchr(p + i, fd, n - i);
+        if (!next)
+            return true;
+        i = (size_t)(next - p) + 1;
+    }
+}
+
+static bool has_literal(const char *p, size_t n, const char *lit, size_t len)
+{
+    for (const char *end = p + n; (size_t)(end - p) >= len;) {
+        const char *c = memchr(p, lit[0], (size_t)(end - p) - len + 1);
+        if (!c)
+            return false;
+        if (!memcmp(c, lit, len))
+            return true;
+        p = c + 1;
+    }
+    return false;
+}
 
 /* Skip the lines from pos that cannot match; return the new pos and set *limit to the end
  * of the next candidate line (the window end when there is none).  A line holding a quote
@@ -31,8 +92,24 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
         size_t k = at + pl_scanner_find(x->scan, &f, w + at, n - at, &fp);
         if (k >= n)
             break;
-        if ((int)(unsigned char)w[k] == f.quote ||
-            (n - k >= litlen && !memcmp(w + k, q->prefilter, litlen))) {
+        if ((int)(unsigned char)w[k] == f.quote) {
+            /* a line with quotes: skipped too when the literal is not in it and its quoting
+             * is valid (so the scanner would find no error in it) */
+            const char *ls = w + at + fp.line, *eol = memchr(w + k, '\n', n - k);
+            if (!eol || (size_t)(eol + 1 - ls) > q->params.max_record_size ||
+                has_literal(ls, (size_t)(eol - ls), q->prefilter, litlen) ||
+                !quotes_valid(ls, (size_t)(eol - ls), &q->params.in)) {
+                hit = w + k;
+                break;
+            }
+            if ((size_t)(eol + 1 - ls) > fp.longest)
+                fp.longest = (size_t)(eol + 1 - ls);
+            fp.lines++;
+            fp.line = 0;
+            at = (size_t)(eol + 1 - w);
+            continue;
+        }
+        if (n - k >= litlen && !memcmp(w + k, q->prefilter, litlen)) {
             hit = w + k;
             break;
         }
@@ -66,7 +143,9 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
     }
     x->pf_seen += *limit - pos;
     x->pf_skipped += (size_t)(skip_to - (w + pos));
-    x->skipped += fp.lines;
+    /* skipped lines are numbered as records, so the scanner's record numbers (in errors and
+     * their messages) count them */
+    pl_scanner_set_recno(x->scan, pl_scanner_recno(x->scan) + fp.lines);
     x->records_scanned += fp.lines;
     return (size_t)(skip_to - w);
 }
