@@ -33,25 +33,30 @@ static pluck_code settle(pluck_run *r, pluck_code rc)
     return r->c.state;
 }
 
+/* The progress hook every PROGRESS_EVERY bytes taken from the input and every
+ * PROGRESS_EVERY decompressed bytes (a bomb reads little and decompresses much). */
+pluck_code pl_run_progress(pluck_run *r)
+{
+    if (!r->progress ||
+        (r->src.bytes_in < r->next_progress && r->src.bytes_out < r->next_progress_out))
+        return r->c.state;
+    r->next_progress = r->src.bytes_in + PROGRESS_EVERY;
+    r->next_progress_out = r->src.bytes_out + PROGRESS_EVERY;
+    pluck_stats st;
+    pluck_run_stats(r, &st);
+    if (r->progress(r->pop, &st))
+        return pl_commit_fail(&r->c, PLUCK_E_CANCELLED, "The run was cancelled.");
+    return r->c.state;
+}
+
 static pluck_code on_scan(void *ctx, pl_source *s, bool final)
 {
     pluck_run *r = ctx;
     size_t used;
     pl_exec_window(r->x, s->win, s->wlen, s->wbase, final, &used);
     pl_source_drop(s, used);
-    return pl_commit_take(&r->c, r->x);
-}
-
-pluck_code pl_run_progress(pluck_run *r)
-{
-    if (!r->progress || r->src.bytes_in < r->next_progress)
-        return r->c.state;
-    r->next_progress = r->src.bytes_in + PROGRESS_EVERY;
-    pluck_stats st;
-    pluck_run_stats(r, &st);
-    if (r->progress(r->pop, &st))
-        return pl_commit_fail(&r->c, PLUCK_E_CANCELLED, "The run was cancelled.");
-    return r->c.state;
+    PL_FORWARD_IF_NOT_OK(pl_commit_take(&r->c, r->x));
+    return pl_run_progress(r);
 }
 
 /* After each read: the progress hook, and what the read produced goes to the caller, so slow
@@ -76,6 +81,22 @@ pluck_code pluck_run_feed(pluck_run *r, const void *data, size_t len)
         return settle(r, rc);
     if (pl_run_progress(r))
         return r->c.state;
+    pl_commit_write(&r->c, &r->x->out.buf);
+    return r->c.state;
+}
+
+pluck_code pluck_run_feed_step(pluck_run *r, const void *data, size_t len, int end, size_t *used,
+                               int *more)
+{
+    *used = 0;
+    *more = 0;
+    if (r->c.state != PLUCK_OK || r->finished)
+        return r->finished && r->c.state == PLUCK_OK ? PLUCK_STOP : r->c.state;
+    bool m = false;
+    pluck_code rc = pl_push_step(&r->push, &r->src, data, len, end != 0, used, &m);
+    *more = m;
+    if (rc)
+        return settle(r, rc);
     pl_commit_write(&r->c, &r->x->out.buf);
     return r->c.state;
 }
@@ -306,6 +327,7 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->q = q;
     pl_commit_init(&r->c, q, write, opaque);
     bool ok = pl_source_init(&r->src);
+    r->push.step_left = SIZE_MAX;
     r->src.scan = on_scan;
     r->src.tick = on_tick;
     r->src.ctx = r;
@@ -332,7 +354,7 @@ void pluck_run_set_progress(pluck_run *r, pluck_progress_fn fn, void *opaque)
 {
     r->progress = fn;
     r->pop = opaque;
-    r->next_progress = 0;
+    r->next_progress = r->next_progress_out = 0;
 }
 
 void pluck_run_set_source_size(pluck_run *r, uint64_t size) { r->source_size = size; }

@@ -18,7 +18,8 @@ struct pluck_run {
     pl_commit c;        /* output, counts, LIMIT, the first error */
     pluck_progress_fn progress;
     void *pop;
-    uint64_t next_progress;
+    uint64_t next_progress;     /* the hook is due at these bytes in ... */
+    uint64_t next_progress_out; /* ... and out */
     uint64_t source_size;
     bool finished;
     bool live;          /* pluck_run_set_live: no read waits on output that is ready */

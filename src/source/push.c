@@ -7,10 +7,18 @@
 
 #include <string.h>
 
-static pluck_code decode(pl_push *p, pl_source *s, const unsigned char *in, size_t n)
+/* Decompress *in (*n bytes) into the window and scan it, PL_CHUNK by PL_CHUNK, advancing *in
+ * and *n.  Under pl_push_step() it stops once step_left bytes were produced (a bomb's ratio
+ * bounds neither the time nor the output of one call); the consumer's scan asks the progress
+ * hook when due, so a cancel is seen within one chunk of it. */
+static pluck_code decode_some(pl_push *p, pl_source *s, const unsigned char **inp, size_t *np)
 {
+    const unsigned char *in = *inp;
+    size_t n = *np;
+    pluck_code ret = PLUCK_OK;
     for (;;) {
-        PL_FORWARD_IF_ERROR(pl_source_reserve(s, PL_CHUNK));
+        if ((ret = pl_source_reserve(s, PL_CHUNK)))
+            break;
         unsigned char *out = (unsigned char *)s->win + s->wlen;
         size_t room = PL_CHUNK;
         pluck_code rc = pl_codec_decode(p->codec, &in, &n, &out, &room);
@@ -20,13 +28,31 @@ static pluck_code decode(pl_push *p, pl_source *s, const unsigned char *in, size
         if (rc) {
             /* what decoded cleanly before the damage is used first, as the pipelined path
              * does: complete records in it are output (or meet the LIMIT) */
-            PL_FORWARD_IF_NOT_OK(s->scan(s->ctx, s, false));
-            return pl_source_fail(s, rc, "%s", pl_codec_message(p->codec));
+            if ((ret = s->scan(s->ctx, s, false)) == PLUCK_OK)
+                ret = pl_source_fail(s, rc, "%s", pl_codec_message(p->codec));
+            break;
         }
-        PL_FORWARD_IF_NOT_OK(s->scan(s->ctx, s, false));
+        if ((ret = s->scan(s->ctx, s, false)))
+            break;
         if (n == 0 && produced == 0)
-            return PLUCK_OK;
+            break;
+        if (p->step_left != SIZE_MAX) {
+            if (produced >= p->step_left) {
+                p->step_left = 0;
+                p->step_more = true;
+                break;
+            }
+            p->step_left -= produced;
+        }
     }
+    *inp = in;
+    *np = n;
+    return ret;
+}
+
+static pluck_code decode(pl_push *p, pl_source *s, const unsigned char *in, size_t n)
+{
+    return decode_some(p, s, &in, &n);
 }
 
 /* Create the codec once the first bytes tell which (at_eof: no more bytes come). */
@@ -63,6 +89,47 @@ pluck_code pl_push_feed(pl_push *p, pl_source *s, const void *data, size_t len)
     return len ? decode(p, s, in, len) : PLUCK_OK;
 }
 
+pluck_code pl_push_step(pl_push *p, pl_source *s, const void *data, size_t len, bool end,
+                        size_t *used, bool *more)
+{
+    const unsigned char *in = data;
+    size_t n = len;
+    *used = 0;
+    *more = false;
+    if (!p->codec) {
+        /* detection sees at most sizeof sniff bytes: too few to make a step unbounded */
+        size_t take = sizeof p->sniff - p->nsniff;
+        if (take > n)
+            take = n;
+        memcpy(p->sniff + p->nsniff, in, take);
+        p->nsniff += take;
+        s->bytes_in += take;
+        in += take;
+        n -= take;
+        pluck_code rc = start_codec(p, s, end && n == 0);
+        if (rc || !p->codec) {
+            *used = take;
+            return rc;
+        }
+    }
+    p->step_left = PL_STEP_BYTES;
+    p->step_more = false;
+    size_t before = n;
+    pluck_code rc = decode_some(p, s, &in, &n);
+    s->bytes_in += before - n;
+    *used = len - n;
+    if (rc == PLUCK_OK && end && n == 0 && !p->step_more && !p->input_ended) {
+        pl_codec_end_input(p->codec);
+        p->input_ended = true;
+        p->step_more = true; /* what the codec held comes out in the next calls */
+    } else if (rc == PLUCK_OK && n == 0 && !p->step_more && p->input_ended) {
+        p->step_more = false;
+    }
+    *more = p->step_more || n > 0;
+    p->step_left = SIZE_MAX;
+    return rc;
+}
+
 pluck_code pl_push_finish(pl_push *p, pl_source *s)
 {
     if (!p->codec) {
@@ -70,7 +137,9 @@ pluck_code pl_push_finish(pl_push *p, pl_source *s)
         PL_RETURN_ERROR_IF(!p->codec, &s->err, PLUCK_E_INTERNAL_ERROR,
                            "Compression could not be detected.");
     }
-    pl_codec_end_input(p->codec);
+    if (!p->input_ended)
+        pl_codec_end_input(p->codec);
+    p->input_ended = true;
     PL_FORWARD_IF_NOT_OK(decode(p, s, (const unsigned char *)"", 0));
     pluck_code rc = pl_codec_finish(p->codec);
     if (rc)

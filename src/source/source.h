@@ -47,17 +47,28 @@ void pl_source_drop(pl_source *s, size_t n);
 pluck_code pl_source_fail(pl_source *s, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
 
 /* ---- push.c: pushed buffers through a codec ------------------------------------------- */
+#define PL_STEP_BYTES (1u << 20) /* decompressed bytes per pl_push_step() */
+
 typedef struct pl_push {
     pl_compression kind; /* as asked: AUTO detects from the first bytes */
     pl_codec *codec;
     unsigned char sniff[16];
     size_t nsniff;
+    size_t step_left;    /* pl_push_step(): bytes it may still decompress (else SIZE_MAX) */
+    bool step_more;      /* ... it stopped at the bound: the codec may hold more output */
+    bool input_ended;    /* pl_codec_end_input() was called */
 } pl_push;
 
 /* Decode data[0, len) into the window, scanning after each step.  On a codec error what
  * decoded cleanly before it is scanned first.  Returns PLUCK_OK, or the consumer's code, or
  * the source's error (in s->err). */
 pluck_code pl_push_feed(pl_push *p, pl_source *s, const void *data, size_t len);
+/* A bounded pl_push_feed() for servers and event loops (pluck_run_feed_step): takes bytes
+ * from data and returns once about PL_STEP_BYTES were decompressed, whatever the ratio.
+ * *used: bytes taken; *more: it stopped at the bound (call again with the rest, or none).
+ * With end, no input follows: the codec's last output also comes out in bounded calls. */
+pluck_code pl_push_step(pl_push *p, pl_source *s, const void *data, size_t len, bool end,
+                        size_t *used, bool *more);
 /* End of input: drain the codec, check the stream's end, scan the rest as final. */
 pluck_code pl_push_finish(pl_push *p, pl_source *s);
 void pl_push_free(pl_push *p);
