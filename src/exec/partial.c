@@ -25,7 +25,8 @@
  * merge folds partials in the order given with the same pl_agg_merge the lanes use, and then
  * ends an ordinary run, so HAVING, ORDER BY, LIMIT and the writers are the run's own.
  */
-#include "exec/run.h"
+#include "commit/commit.h"
+#include "run/run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,67 +149,74 @@ pluck_code pluck_run_set_partial(pluck_run *r)
     if (!r)
         return PLUCK_E_INVALID_REQUEST_PARAMETER;
     if (!r->q->is_aggregate && !r->q->norder_by)
-        return pl_run_fail_msg(r, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
-                               "A partial result needs an aggregate query (COUNT, SUM, AVG, MIN, "
-                               "MAX, GROUP BY) or ORDER BY; this query's results can simply be "
-                               "concatenated.");
-    r->partial = true;
+        return pl_commit_fail(&r->c, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
+                              "A partial result needs an aggregate query (COUNT, SUM, AVG, MIN, "
+                              "MAX, GROUP BY) or ORDER BY; this query's results can simply be "
+                              "concatenated.");
+    r->x->partial = true;
     return PLUCK_OK;
 }
 
-static pluck_code oom(pluck_run *r) { return pl_run_fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory."); }
+static pluck_code oom(pl_exec *x) { return pl_exec_fail(x, PLUCK_E_OUT_OF_MEMORY, "Out of memory."); }
 
-/* Hand the output buffer over once it is large, as the run does for records. */
-static pluck_code maybe_flush(pluck_run *r)
+/* Hand the output buffer to the committer once it is large, as rows are. */
+static pluck_code maybe_flush(pl_exec *x)
 {
-    return r->out.buf.len >= FLUSH_AT ? pl_run_flush(r) : PLUCK_OK;
+    if (x->out.buf.len < PL_FLUSH_AT || !x->sink)
+        return PLUCK_OK;
+    pluck_code rc = pl_commit_write(x->sink, &x->out.buf);
+    return rc ? (x->state = rc) : PLUCK_OK; /* the committer holds the error */
 }
 
-pluck_code pl_partial_write(pluck_run *r)
+pluck_code pl_partial_write(pl_exec *x)
 {
-    const pluck_query *q = r->q;
-    pl_buf *b = &r->out.buf;
+    const pluck_query *q = x->q;
+    pl_buf *b = &x->out.buf;
     char tmp[64];
     snprintf(tmp, sizeof tmp, "pluck-partial %d\n", PARTIAL_VERSION);
     if (!put(b, tmp) || !put_header(b, q))
-        return oom(r);
+        return oom(x);
     uint64_t lines = 0;
     if (q->is_aggregate) {
-        size_t n = pl_groups_count(r->groups);
+        size_t n = pl_groups_count(x->groups);
         for (size_t i = 0; i < n; i++, lines++) {
-            const pl_group *g = pl_groups_at(r->groups, i);
+            const pl_group *g = pl_groups_at(x->groups, i);
             if (!put(b, "g"))
-                return oom(r);
+                return oom(x);
             for (uint32_t k = 0; k < q->ngroup_by; k++)
                 if (!put(b, " ") || !put_value(b, &g->keys[k]))
-                    return oom(r);
+                    return oom(x);
             for (uint32_t a = 0; a < q->naggs; a++) {
                 const pl_agg_state *st = &g->aggs[a];
                 snprintf(tmp, sizeof tmp, " %llu ", (unsigned long long)st->count);
                 if (!put(b, tmp) || !(st->any ? put_value(b, &st->acc) : put(b, "-")))
-                    return oom(r);
+                    return oom(x);
             }
-            if (!put(b, "\n") || maybe_flush(r))
-                return r->state ? r->state : oom(r);
+            if (!put(b, "\n"))
+                return oom(x);
+            if (maybe_flush(x))
+                return x->state;
         }
     } else {
-        size_t n = pl_topn_finish(r->topn);
+        size_t n = pl_topn_finish(x->topn);
         for (size_t i = 0; i < n; i++, lines++) {
             size_t len;
-            const char *row = pl_topn_row(r->topn, i, &len);
-            const pl_value *keys = pl_topn_keys(r->topn, i);
+            const char *row = pl_topn_row(x->topn, i, &len);
+            const pl_value *keys = pl_topn_keys(x->topn, i);
             if (!put(b, "r"))
-                return oom(r);
+                return oom(x);
             for (uint32_t k = 0; k < q->norder_by; k++)
                 if (!put(b, " ") || !put_value(b, &keys[k]))
-                    return oom(r);
-            if (!put(b, " ") || !put_escaped(b, row, len) || !put(b, "\n") || maybe_flush(r))
-                return r->state ? r->state : oom(r);
+                    return oom(x);
+            if (!put(b, " ") || !put_escaped(b, row, len) || !put(b, "\n"))
+                return oom(x);
+            if (maybe_flush(x))
+                return x->state;
         }
     }
     snprintf(tmp, sizeof tmp, "end %llu\n", (unsigned long long)lines);
     if (!put(b, tmp))
-        return oom(r);
+        return oom(x);
     return PLUCK_OK;
 }
 
@@ -519,14 +527,14 @@ static pluck_code body_line(pluck_merge *m, size_t pos)
         if (!token(&m->line, &pos, &p, &n) || !(row = unescape(m, p, n, &len)) ||
             pos < m->line.len)
             return malformed(m, "bad row");
-        pluck_code rc = pl_topn_offer(m->r->topn, m->keys, row, len);
+        pluck_code rc = pl_topn_offer(m->r->x->topn, m->keys, row, len);
         if (rc == PLUCK_E_TOO_MANY_GROUPS)
             return bad(m, rc, "more rows than max-groups");
         return rc ? bad(m, rc, "out of memory") : PLUCK_OK;
     }
-    pl_group *g = m->r->single;
+    pl_group *g = m->r->x->single;
     if (nk) {
-        pluck_code rc = pl_groups_find(m->r->groups, m->keys, &g);
+        pluck_code rc = pl_groups_find(m->r->x->groups, m->keys, &g);
         if (rc == PLUCK_E_TOO_MANY_GROUPS)
             return bad(m, rc, "more groups than max-groups: raise max-groups");
         if (rc)
