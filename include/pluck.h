@@ -212,6 +212,11 @@ typedef enum pluck_param {
                                            * plain regular file across two threads (the write
                                            * and progress callbacks are then called from
                                            * either thread, never at once) (pluck; default 1) */
+    PLUCK_PARAM_MAX_MEMORY,               /* bytes of ORDER BY / GROUP BY / DISTINCT state
+                                           * (pluck; default 256M); ORDER BY spills sorted
+                                           * runs to TEMP_DIR past it, the others fail */
+    PLUCK_PARAM_TEMP_DIR,                 /* directory for ORDER BY's runs (pluck; default
+                                           * empty: $TMPDIR, else /tmp) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -221,8 +226,11 @@ typedef enum pluck_param_kind {
     PLUCK_KIND_CHAR,  /* exactly one byte (or empty where allowed) */
     PLUCK_KIND_CHARS, /* 1..8 bytes */
     PLUCK_KIND_SIZE,  /* decimal integer, optional K/M/G suffix */
-    PLUCK_KIND_INT    /* small decimal integer (1..64) */
+    PLUCK_KIND_INT,   /* small decimal integer (1..64) */
+    PLUCK_KIND_PATH   /* a file system path (0..PLUCK_PATH_MAX-1 bytes, no NUL) */
 } pluck_param_kind;
+
+#define PLUCK_PATH_MAX 1024 /* longest PLUCK_KIND_PATH value, with its NUL */
 
 typedef struct pluck_param_info {
     pluck_param id;

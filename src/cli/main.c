@@ -92,6 +92,8 @@ static void print_help(void)
             snprintf(arg, sizeof arg, pi->id == PLUCK_PARAM_MAX_GROUPS ? "N" : "BYTES");
         else if (pi->kind == PLUCK_KIND_INT)
             snprintf(arg, sizeof arg, "N");
+        else if (pi->kind == PLUCK_KIND_PATH)
+            snprintf(arg, sizeof arg, "DIR");
         else
             snprintf(arg, sizeof arg, "CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
         char opt[96];

@@ -218,10 +218,14 @@ static pluck_code count_record(pluck_run *r)
 
 static pluck_code groups_error(pluck_run *r, pluck_code rc)
 {
-    if (rc == PLUCK_E_TOO_MANY_GROUPS)
+    if (rc == PLUCK_E_TOO_MANY_GROUPS && r->groups && pl_groups_over_memory(r->groups))
         pl_error_set(&r->err, rc,
-                     "More than %zu groups (or ORDER BY rows): raise max-groups or narrow the "
-                     "query.",
+                     "GROUP BY (or SELECT DISTINCT) needs more than --max-memory (%zu bytes) "
+                     "for its groups: raise --max-memory or narrow the query.",
+                     r->q->params.max_memory);
+    else if (rc == PLUCK_E_TOO_MANY_GROUPS)
+        pl_error_set(&r->err, rc,
+                     "More than %zu groups: raise max-groups or narrow the query.",
                      r->q->params.max_groups);
     else if (rc == PLUCK_E_OUT_OF_MEMORY)
         pl_error_set(&r->err, rc, "Out of memory.");
@@ -244,9 +248,37 @@ static pluck_code accumulate(pluck_run *r, pl_eval_ctx *ctx)
             return groups_error(r, rc);
     }
     for (uint32_t a = 0; a < q->naggs; a++) {
+        if (r->daggs && r->daggs[a]) {
+            bool is_new;
+            pluck_code rc = pl_distinct_step(r->daggs[a], ctx, &q->aggs[a], g->id, &is_new);
+            if (rc == PLUCK_E_TOO_MANY_GROUPS || rc == PLUCK_E_OUT_OF_MEMORY)
+                return fail_msg(r, rc, "%s", rc == PLUCK_E_OUT_OF_MEMORY ? "Out of memory." : pl_distinct_message(r->daggs[a]));
+            if (rc)
+                return rc;
+            if (!is_new)
+                continue;
+        }
         pluck_code rc = pl_agg_step(ctx, &q->aggs[a], &g->aggs[a]);
         if (rc)
             return rc;
+    }
+    return PLUCK_OK;
+}
+
+/* SELECT DISTINCT * (or over aggregates): drop the row just rendered at mark when it was
+ * output before.  *dup tells. */
+static pluck_code dedupe(pluck_run *r, size_t mark, bool *dup)
+{
+    *dup = false;
+    if (!r->drows)
+        return PLUCK_OK;
+    bool is_new;
+    pluck_code rc = pl_distinct_add(r->drows, r->out.buf.data + mark, r->out.buf.len - mark, &is_new);
+    if (rc)
+        return fail_msg(r, rc, "%s", rc == PLUCK_E_OUT_OF_MEMORY ? "Out of memory." : pl_distinct_message(r->drows));
+    if (!is_new) {
+        r->out.buf.len = mark;
+        *dup = true;
     }
     return PLUCK_OK;
 }
@@ -256,13 +288,16 @@ static pluck_code offer_sorted(pluck_run *r, pl_eval_ctx *ctx)
 {
     const pluck_query *q = r->q;
     size_t mark = r->out.buf.len;
-    pluck_code rc = emit_cols(r, ctx);
-    for (uint32_t k = 0; !rc && k < q->norder_by; k++)
+    bool dup = false;
+    pluck_code rc = q->select_star ? emit_star(r, ctx->fields, ctx->nfields) : emit_cols(r, ctx);
+    if (!rc)
+        rc = dedupe(r, mark, &dup);
+    for (uint32_t k = 0; !rc && !dup && k < q->norder_by; k++)
         rc = pl_eval(ctx, q->order_by[k], &r->keys[k]);
-    if (!rc) {
-        rc = pl_topn_offer(r->topn, r->keys, r->out.buf.data + mark, r->out.buf.len - mark);
+    if (!rc && !dup) {
+        rc = pl_sorter_add(r->topn, r->keys, r->out.buf.data + mark, r->out.buf.len - mark);
         if (rc)
-            groups_error(r, rc);
+            fail_msg(r, rc, "%s", pl_sorter_message(r->topn));
     }
     r->out.buf.len = mark;
     return rc;
@@ -287,12 +322,17 @@ static pluck_code take_row(pluck_run *r, pl_eval_ctx *ctx, const pl_batch *b, ui
         return PLUCK_OK;
     }
     size_t mark = r->out.buf.len;
+    bool dup = false;
     pluck_code rc = q->select_star ? emit_star(r, ctx->fields, ctx->nfields) : emit_cols(r, ctx);
+    if (!rc)
+        rc = dedupe(r, mark, &dup);
     if (rc) {
         r->out.buf.len = mark; /* never leave half a record in the output */
         locate(r, b, i);
         return rc;
     }
+    if (dup)
+        return PLUCK_OK;
     if ((rc = count_record(r)) == PLUCK_STOP)
         r->state = PLUCK_STOP;
     return rc;
@@ -722,11 +762,13 @@ static pluck_code emit_groups(pluck_run *r)
             continue;
         }
         size_t mark = r->out.buf.len;
-        if ((rc = emit_cols(r, &ctx))) {
+        bool dup = false;
+        if ((rc = emit_cols(r, &ctx)) || (rc = dedupe(r, mark, &dup))) {
             r->out.buf.len = mark;
             break;
         }
-        rc = count_record(r);
+        if (!dup)
+            rc = count_record(r);
     }
     free(av);
     if (pluck_is_error(rc)) {
@@ -739,19 +781,21 @@ static pluck_code emit_groups(pluck_run *r)
 /* End of an ORDER BY query: the kept rows, in order. */
 static pluck_code emit_sorted(pluck_run *r)
 {
-    size_t n = pl_topn_finish(r->topn);
-    for (size_t i = 0; i < n; i++) {
+    pluck_code rc = pl_sorter_finish(r->topn);
+    while (!rc) {
         size_t len;
-        const char *row = pl_topn_row(r->topn, i, &len);
+        const char *row;
+        if ((rc = pl_sorter_next(r->topn, &row, &len)))
+            break;
         if (!pl_buf_append(&r->out.buf, row, len))
             return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-        pluck_code rc = count_record(r);
-        if (rc == PLUCK_STOP)
-            break;
-        if (rc)
-            return rc;
+        rc = count_record(r);
     }
-    return PLUCK_OK;
+    if (rc == PLUCK_STOP)
+        return PLUCK_OK;
+    if (pluck_is_error(rc) && r->state == PLUCK_OK)
+        return fail_msg(r, rc, "%s", pl_sorter_message(r->topn));
+    return rc;
 }
 
 pluck_code pluck_run_finish(pluck_run *r)
@@ -799,6 +843,7 @@ bool pl_run_lanes_eligible(const pluck_run *r)
     const pluck_query *q = r->q;
     return r->state == PLUCK_OK && q->params.threads > 1 && !q->params.in.allow_quoted_record_delim &&
            q->params.in.record_delim.len == 1 && !q->ngroup_by && !q->norder_by && !r->topn &&
+           !q->distinct_rows && !q->has_distinct_aggs &&
            r->header_done && r->bom_done && r->utf8_ok >= UTF8_CHECKED && !r->codec_external;
 }
 
@@ -1133,14 +1178,23 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->win = malloc(1);
     r->wcap = 1;
     if (q->is_aggregate) {
-        r->groups = pl_groups_create(q->ngroup_by, q->naggs, q->params.max_groups);
+        r->groups = pl_groups_create(q->ngroup_by, q->naggs, q->params.max_groups,
+                                     q->params.max_memory);
         if (r->groups && !q->ngroup_by && pl_groups_find(r->groups, NULL, &r->single))
             r->single = NULL;
     }
     if (q->norder_by)
-        r->topn = pl_topn_create(q->norder_by, q->order_desc, q->has_limit ? q->limit : SIZE_MAX,
-                                 q->params.max_groups);
-    if (!r->scan || !r->colmap || !r->keys || !r->win || (q->is_aggregate && !r->groups) ||
+        r->topn = pl_sorter_create(q, q->has_limit ? q->limit : UINT64_MAX);
+    bool distinct_ok = true;
+    if (q->distinct_rows)
+        distinct_ok = (r->drows = pl_distinct_create(q->params.max_memory)) != NULL;
+    if (q->has_distinct_aggs && (r->daggs = calloc(q->naggs, sizeof *r->daggs)))
+        for (uint32_t a = 0; a < q->naggs; a++)
+            if (q->aggs[a].distinct && !(r->daggs[a] = pl_distinct_create(q->params.max_memory)))
+                distinct_ok = false;
+    if (q->has_distinct_aggs && !r->daggs)
+        distinct_ok = false;
+    if (!distinct_ok || !r->scan || !r->colmap || !r->keys || !r->win || (q->is_aggregate && !r->groups) ||
         (q->is_aggregate && !q->ngroup_by && !r->single) || (q->norder_by && !r->topn)) {
         pluck_run_free(r);
         return NULL;
@@ -1171,7 +1225,11 @@ void pluck_run_free(pluck_run *r)
     free(r->win);
     free(r->colmap);
     pl_groups_free(r->groups);
-    pl_topn_free(r->topn);
+    pl_sorter_free(r->topn);
+    pl_distinct_free(r->drows);
+    for (uint32_t a = 0; r->daggs && a < r->q->naggs; a++)
+        pl_distinct_free(r->daggs[a]);
+    free(r->daggs);
     free(r->keys);
     pl_arena_free(&r->hdr_arena);
     pl_arena_free(&r->scratch);

@@ -13,8 +13,10 @@
 #define PL_RUN_H
 
 #include "codec/codec.h"
+#include "exec/distinct.h"
 #include "exec/group.h"
 #include "exec/program.h"
+#include "exec/sort.h"
 #include "out/out.h"
 #include "scan/scan.h"
 
@@ -61,7 +63,9 @@ struct pluck_run {
     pl_groups *groups;   /* aggregate queries: one group per GROUP BY key (one without) */
     pl_group *single;    /* the only group of an aggregate query without GROUP BY */
     pl_value *keys;      /* GROUP BY / ORDER BY values of the current record or group */
-    pl_topn *topn;       /* ORDER BY (extension) */
+    pl_sorter *topn;     /* ORDER BY (extension): heap or external sort (sort.c) */
+    pl_distinct *drows;  /* SELECT DISTINCT * / over aggregates: output rows seen */
+    pl_distinct **daggs; /* [naggs]: an aggregate's DISTINCT values seen, or NULL */
     pl_writer out;
     uint64_t emitted;
     uint32_t max_fields; /* fields the scanner cuts (projection pushdown) */

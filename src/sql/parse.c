@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Binding strength of the binary levels, weakest first (§3.5 of the S3 notes). */
 enum {
@@ -578,6 +579,13 @@ static pl_expr *parse_call(parser *p)
                     e->star = true;
                     nstar++;
                     advance(p);
+                } else if (is_kw(t, PL_KW_DISTINCT) && is_aggregate(kw) && args.n == 0 &&
+                           !e->distinct && next != PL_TK_STAR) {
+                    /* COUNT(DISTINCT x): an extension, the binder refuses it without -X */
+                    e->distinct = true;
+                    e->distinct_pos = t->pos;
+                    advance(p);
+                    continue;
                 } else if (is_kw(t, PL_KW_DISTINCT) || is_kw(t, PL_KW_ALL)) {
                     return fail_tok(p, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX, t,
                                     "Set quantifiers in function calls are not supported, found ");
@@ -1245,6 +1253,20 @@ static bool parse_extensions(parser *p, pl_select *sel)
                 desc = true;
             else
                 accept_kw(p, PL_KW_ASC);
+            uint8_t nulls = 0;
+            t = cur(p);
+            if (t->type == PL_TK_IDENT && t->len == 5 && !strncasecmp(p->sql + t->pos, "nulls", 5)) {
+                advance(p);
+                if (accept_kw(p, PL_KW_FIRST)) {
+                    nulls = PL_NULLS_FIRST;
+                } else if (accept_kw(p, PL_KW_LAST)) {
+                    nulls = PL_NULLS_LAST;
+                } else {
+                    fail_tok(p, PLUCK_E_PARSE_EXPECTED_KEYWORD, cur(p),
+                             "Expected FIRST or LAST after NULLS, found ");
+                    return false;
+                }
+            }
             if (n == cap) {
                 cap = cap ? cap * 2 : 4;
                 pl_order_item *nv = pl_arena_alloc(p->arena, cap * sizeof *nv);
@@ -1256,6 +1278,7 @@ static bool parse_extensions(parser *p, pl_select *sel)
             }
             sel->order_by[n].expr = e;
             sel->order_by[n].desc = desc;
+            sel->order_by[n].nulls = nulls;
             n++;
         } while (accept(p, PL_TK_COMMA));
         sel->norder_by = n;
@@ -1274,9 +1297,16 @@ static pl_select *parse_statement(parser *p)
         return oom(p);
     memset(sel, 0, sizeof *sel);
     t = cur(p);
-    if (is_kw(t, PL_KW_DISTINCT) || is_kw(t, PL_KW_ALL))
+    if (is_kw(t, PL_KW_DISTINCT)) {
+        /* SELECT DISTINCT: an extension, the binder refuses it without -X */
+        sel->distinct = true;
+        sel->distinct_pos = t->pos;
+        advance(p);
+        t = cur(p);
+    } else if (is_kw(t, PL_KW_ALL)) {
         return fail_tok(p, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX, t,
                         "Set quantifiers are not supported, found ");
+    }
     if (is_kw(t, PL_KW_FROM) || t->type == PL_TK_EOF || t->type == PL_TK_SEMI)
         return fail_tok(p, PLUCK_E_PARSE_EMPTY_SELECT, t, "Expected a SELECT list, found ");
     if (!parse_select_list(p, sel) || !parse_from(p, sel))
