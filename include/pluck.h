@@ -274,6 +274,11 @@ PLUCK_API pluck_query *pluck_query_compile(const char *sql, size_t len, const pl
 PLUCK_API void pluck_query_free(pluck_query *q); /* accepts NULL */
 /** 1 when the query aggregates (returns exactly one record). */
 PLUCK_API int pluck_query_is_aggregate(const pluck_query *q);
+/** The query's plan in words, one fact a line (pluck --explain): the columns read, the
+ *  predicates evaluated in the scan and the literal prefilter, how GROUP BY, DISTINCT and
+ *  ORDER BY run and their memory budget, the ordering rule for CSV text.  Writes at most
+ *  cap bytes (NUL-terminated when cap > 0); returns the full length, as snprintf. */
+PLUCK_API size_t pluck_query_explain(const pluck_query *q, char *buf, size_t cap);
 
 /* ---------------------------------------------------------------------------------------
  * Runs.  A run streams one input through a compiled query.  Input is pushed with

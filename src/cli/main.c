@@ -44,6 +44,7 @@ enum {
     OPT_STATS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_EXPLAIN,
     PARAM_BASE = 2000
 };
 
@@ -105,7 +106,9 @@ static void print_help(void)
            "  -d CHAR                               --field-delimiter CHAR\n"
            "  --json                                --output-format JSON\n"
            "  -X                                    --extensions TRUE: GROUP BY, HAVING,\n"
-           "                                        ORDER BY (pluck extensions, not in S3)\n"
+           "                                        ORDER BY [NULLS FIRST|LAST] of any size,\n"
+           "                                        DISTINCT, COUNT/SUM/AVG(DISTINCT x)\n"
+           "                                        (pluck extensions, not in S3)\n"
            "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter "
            "'\\r\\n').\n"
            "An empty --comments or --quote-character turns that feature off.\n"
@@ -116,6 +119,9 @@ static void print_help(void)
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  --explain        print the query plan (columns read, predicates in the scan,\n"
+           "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
+           "                   their memory) and exit without reading input\n"
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
@@ -363,9 +369,10 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
     opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
+    opts[n++] = (struct option){"explain", no_argument, NULL, OPT_EXPLAIN};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
-    int ch;
+    int ch, explain = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+:hVHXd:", opts, NULL)) != -1) {
         switch (ch) {
@@ -384,6 +391,7 @@ int main(int argc, char **argv)
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
+        case OPT_EXPLAIN: explain = 1; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;
@@ -418,6 +426,19 @@ int main(int argc, char **argv)
         }
         pluck_params_free(c.params);
         return exit_for(err.code);
+    }
+    if (explain) {
+        /* the plan, then exit without reading any input */
+        size_t len = pluck_query_explain(q, NULL, 0);
+        char *plan = malloc(len + 1);
+        if (plan) {
+            pluck_query_explain(q, plan, len + 1);
+            fputs(plan, stdout);
+            free(plan);
+        }
+        pluck_query_free(q);
+        pluck_params_free(c.params);
+        return plan ? 0 : EXIT_DATA;
     }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
