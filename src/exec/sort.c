@@ -25,7 +25,7 @@
 enum { TAG_NULL, TAG_BOOL, TAG_NUM, TAG_TS, TAG_STR };
 
 #define FANIN 64          /* runs merged at once */
-#define MIN_CHUNK 4096
+#define MIN_CHUNK 512
 
 typedef struct ent {
     uint64_t pfx;
@@ -574,7 +574,7 @@ static pluck_code truncate_batch(pl_sorter *s)
 /* Room for one more record of len bytes, by truncating or spilling the batch. */
 static pluck_code make_room(pl_sorter *s, size_t len)
 {
-    size_t cap = s->n == s->cap ? s->cap + s->cap / 2 + 1024 : s->cap;
+    size_t cap = s->n == s->cap ? s->cap + s->cap / 2 + 16 : s->cap;
     if (s->n == 0 || batch_bytes(s, cap) + len + sizeof(chunk) <= s->budget)
         return PLUCK_OK;
     pluck_code rc;
@@ -593,7 +593,7 @@ static pluck_code batch_add(pl_sorter *s, uint64_t pfx)
     if (rc)
         return rc;
     if (s->n == s->cap) {
-        size_t cap = s->cap + s->cap / 2 + 1024;
+        size_t cap = s->cap + s->cap / 2 + 16;
         ent *e = realloc(s->ents, cap * sizeof *e);
         if (!e)
             return oom(s);
