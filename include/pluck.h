@@ -316,6 +316,13 @@ PLUCK_API void pluck_run_free(pluck_run *r); /* accepts NULL */
 PLUCK_API void pluck_run_set_progress(pluck_run *r, pluck_progress_fn fn, void *opaque);
 /** Total size of the source in bytes, if known (for progress reporting only). */
 PLUCK_API void pluck_run_set_source_size(pluck_run *r, uint64_t size);
+/** Live output (default 0).  Every path hands the write callback the records completed by
+ *  each read or feed before reading again; with live set, pluck_run_read()/pluck_run_fd()
+ *  with THREADS >= 2 also pass what each read of a compressed stream decoded to the scanner
+ *  at once instead of in 1 MiB chunks, so a slow stream (tail -f, a gzip member or zstd
+ *  frame at a time) shows its records as soon as they are complete.  The cost is one
+ *  hand-over per read, none per record.  Set it before the run reads input. */
+PLUCK_API void pluck_run_set_live(pluck_run *r, int live);
 
 /** Push len bytes of (possibly compressed) input.  Returns PLUCK_OK to ask for more,
  *  PLUCK_STOP when no more input is needed (then call pluck_run_finish), or an error. */

@@ -45,6 +45,7 @@ enum {
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
     OPT_EXPLAIN,
+    OPT_LINE_BUFFERED,
     PARAM_BASE = 2000
 };
 
@@ -52,6 +53,7 @@ typedef struct cli {
     const char *prog;
     pluck_params *params;
     int stats, progress; /* progress: -1 auto, 0 off, 1 on */
+    int live;            /* records go out as soon as a read completes them */
     int exit_code;
     int broken_pipe;
 } cli;
@@ -122,6 +124,8 @@ static void print_help(void)
            "  --explain        print the query plan (columns read, predicates in the scan,\n"
            "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
            "                   their memory) and exit without reading input\n"
+           "  --line-buffered  write each record as soon as the input completing it is read\n"
+           "                   (the default when standard output is a terminal)\n"
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
@@ -210,7 +214,7 @@ static void show_sql_position(const char *sql, const pluck_error *e)
 static int stdout_write(void *opaque, const char *data, size_t len)
 {
     cli *c = opaque;
-    if (fwrite(data, 1, len, stdout) != len) {
+    if (fwrite(data, 1, len, stdout) != len || (c->live && fflush(stdout) != 0)) {
         if (errno == EPIPE)
             c->broken_pipe = 1;
         return -1;
@@ -270,6 +274,7 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         return EXIT_DATA;
     }
     pluck_run_set_source_size(r, size);
+    pluck_run_set_live(r, c->live);
     pl_progress prog;
     bool show = c->progress == 1 ||
                 (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
@@ -370,6 +375,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
     opts[n++] = (struct option){"explain", no_argument, NULL, OPT_EXPLAIN};
+    opts[n++] = (struct option){"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
     int ch, explain = 0;
@@ -392,6 +398,7 @@ int main(int argc, char **argv)
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
         case OPT_EXPLAIN: explain = 1; break;
+        case OPT_LINE_BUFFERED: c.live = 1; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;
@@ -431,6 +438,7 @@ int main(int argc, char **argv)
         /* the plan, then exit without reading any input */
         size_t len = pluck_query_explain(q, NULL, 0);
         char *plan = malloc(len + 1);
+        int rc = plan ? 0 : EXIT_DATA;
         if (plan) {
             pluck_query_explain(q, plan, len + 1);
             fputs(plan, stdout);
@@ -438,8 +446,12 @@ int main(int argc, char **argv)
         }
         pluck_query_free(q);
         pluck_params_free(c.params);
-        return plan ? 0 : EXIT_DATA;
+        return rc;
     }
+    /* At a terminal (or with --line-buffered, as grep) each record goes out as soon as the
+     * read that completed it; the library hands over output per read, never per record. */
+    if (isatty(STDOUT_FILENO))
+        c.live = 1;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     int ex = 0;

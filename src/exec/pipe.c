@@ -28,6 +28,7 @@ struct pl_pipe {
     bool done;            /* producer finished (EOF or error): no more slots after these */
     bool stop;            /* consumer asked to stop */
     bool holding;         /* consumer holds the slot at head */
+    bool live;            /* publish what each read decoded (pl_pipe_start) */
     pluck_code rc;
     char msg[512];
     _Atomic uint64_t bytes_in;
@@ -140,6 +141,14 @@ static void *producer(void *arg)
                 set_error(p, rc, pl_codec_message(codec));
             break;
         }
+        if (p->live && room < SLOT_BYTES) {
+            /* live output: the next read may wait on a slow writer, so what this read
+             * completed goes to the scanner now (one hand-over per read, not per record) */
+            publish(p, SLOT_BYTES - room);
+            if (!(out = claim_slot(p, &idx)))
+                goto out;
+            room = SLOT_BYTES;
+        }
         if (!read_some(p, 1, &n)) {
             if (room < SLOT_BYTES)
                 publish(p, SLOT_BYTES - room);
@@ -154,7 +163,7 @@ out:
 }
 
 pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
-                       void *opaque)
+                       void *opaque, bool live)
 {
     if (n > READ_BYTES)
         return NULL;
@@ -162,6 +171,7 @@ pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_
     if (!p)
         return NULL;
     p->kind = kind;
+    p->live = live;
     p->read = read;
     p->opaque = opaque;
     atomic_init(&p->bytes_in, (uint64_t)n);

@@ -575,8 +575,8 @@ static void check_utf8(pluck_run *r, bool final, size_t *bad, size_t *seen)
 static pluck_code process(pluck_run *r, bool final)
 {
     if (!r->bom_done) {
-        if (r->wlen < 3 && !final)
-            return PLUCK_OK;
+        if (r->wlen < 3 && !final && !memcmp(r->win, "\xEF\xBB\xBF", r->wlen))
+            return PLUCK_OK; /* could still be a byte-order mark */
         r->bom_done = true;
         if (r->wlen >= 3 && !memcmp(r->win, "\xEF\xBB\xBF", 3)) {
             memmove(r->win, r->win + 3, r->wlen - 3);
@@ -999,7 +999,7 @@ pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *l, const pl_block *b)
 static pluck_code run_pipelined(pluck_run *r, pl_compression kind, const char *prefix, size_t n0,
                                 pluck_read_fn read, void *opaque)
 {
-    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque);
+    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, r->live);
     if (!p)
         return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory (decompression thread).");
     r->codec_external = true;
@@ -1063,11 +1063,14 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int f
     char *buf = malloc(CHUNK);
     if (!buf)
         return fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-    /* the first bytes decide the codec (every magic number fits in 16) */
+    /* the first bytes decide the codec (every magic number fits in 16); read on only while
+     * they could still be the start of one, so a short first line of a slow stream is not
+     * held back waiting for more */
     size_t n0 = 0;
     bool eof = false;
     pluck_code rc = PLUCK_OK;
-    while (n0 < 16) {
+    while (n0 < 16 && (n0 == 0 || pl_codec_detect((const unsigned char *)buf, n0, false) ==
+                                      PL_COMP_AUTO)) {
         ptrdiff_t n = read(opaque, buf + n0, CHUNK - n0);
         if (n < 0) {
             rc = fail_msg(r, PLUCK_E_READ_ERROR, "The input could not be read.");
@@ -1249,6 +1252,8 @@ void pluck_run_set_progress(pluck_run *r, pluck_progress_fn fn, void *opaque)
 }
 
 void pluck_run_set_source_size(pluck_run *r, uint64_t size) { r->stats.source_size = size; }
+
+void pluck_run_set_live(pluck_run *r, int live) { r->live = live != 0; }
 
 void pluck_run_stats(const pluck_run *r, pluck_stats *out) { *out = r->stats; }
 

@@ -36,6 +36,7 @@ struct pluck_run {
     pluck_stats stats;
     pluck_code state; /* PLUCK_OK, PLUCK_STOP, or the error */
     bool finished;
+    bool live;        /* pluck_run_set_live: no read waits on output that is ready */
 
     pl_codec *codec;
     bool codec_external; /* a pipe's thread decompresses: no codec of our own */
