@@ -57,8 +57,8 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "most groups GROUP BY may hold; more is TooManyGroups"},
     {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
      "2 or more: decompress on a second thread, or split a plain file across two (1: one thread)"},
-    {PLUCK_PARAM_MAX_MEMORY, NULL, NULL, "max-memory", PLUCK_KIND_SIZE, NULL, "256M", 0,
-     "memory for ORDER BY (then it spills to --temp-dir), GROUP BY and DISTINCT (-X)"},
+    {PLUCK_PARAM_MAX_MEMORY, NULL, NULL, "max-memory", PLUCK_KIND_SIZE, NULL, "268435456", 0,
+     "memory for ORDER BY (then it spills to --temp-dir), GROUP BY and DISTINCT (-X); 256 MiB"},
     {PLUCK_PARAM_TEMP_DIR, NULL, NULL, "temp-dir", PLUCK_KIND_PATH, NULL, "", 1,
      "directory for ORDER BY's sorted runs (default: $TMPDIR, else /tmp)"},
 };
