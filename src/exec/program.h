@@ -56,6 +56,7 @@ typedef struct pl_func {
     int min_args, max_args;
     int agg;            /* -1 for scalar functions, else pl_agg_kind */
     pl_func_impl impl;  /* scalar only */
+    int ext;            /* 1: a pluck extension, known only with -X (func_ext.c) */
 } pl_func;
 
 const pl_func *pl_func_find(const char *lower_name);
@@ -73,6 +74,7 @@ struct pl_node {
     int form;        /* PL_N_FUNC: pl_call_form */
     pl_datepart datepart;
     const pl_func *fn;
+    const struct pl_regex *re; /* REGEXP_MATCHES with a constant pattern: compiled by bind */
     pl_node **args;
     uint32_t nargs;
 };

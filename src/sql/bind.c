@@ -7,7 +7,9 @@
  * mixed with per-row columns.  It folds literals into constants, numbers the column
  * references (matched to the header per run), and gives every output column its JSON key.
  */
+#include "exec/func_ext.h"
 #include "exec/program.h"
+#include "exec/regex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,12 +189,35 @@ static pluck_code bind_column(binder *b, const pl_expr *e, pl_node *n)
     return add_colref(b, e, &n->colref);
 }
 
+/* A constant REGEXP_MATCHES pattern is compiled once, into the query's arena; a bad one is
+ * a compile-time error. */
+static pluck_code bind_regex(binder *b, pl_node *n)
+{
+    char msg[160];
+    const pl_value *k = &n->args[1]->k;
+    pl_regex *re = pl_regex_compile(k->u.s.p, k->u.s.len, msg, sizeof msg);
+    if (!re)
+        return fail(b, n->args[1]->pos, PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT,
+                    "REGEXP_MATCHES: %s, at @POS@.", msg);
+    void *copy = pl_arena_alloc(&b->q->arena, pl_regex_size(re));
+    if (copy)
+        memcpy(copy, re, pl_regex_size(re));
+    pl_regex_free(re);
+    if (!copy)
+        return oom(b);
+    n->re = copy;
+    return PLUCK_OK;
+}
+
 static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
 {
     const pl_func *fn = pl_func_find(e->func);
     if (!fn)
         return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
                     "Unsupported function %s at @POS@.", e->func);
+    if (fn->ext && !b->q->params.extensions)
+        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
+                    "Unsupported function %s at @POS@ (a pluck extension: add -X).", e->func);
     if (e->star && fn->agg != PL_AGG_COUNT)
         return fail(b, e->pos, PLUCK_E_PARSE_UNSUPPORTED_CALL_WITH_STAR,
                     "Function %s does not accept * as an argument at @POS@.",
@@ -232,7 +257,11 @@ static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
     n->fn = fn;
     n->form = e->op;
     n->datepart = e->datepart;
-    return bind_args(b, e, n);
+    pluck_code rc = bind_args(b, e, n);
+    if (!rc && fn->impl == pl_fn_regexp_matches && n->args[1]->op == PL_N_CONST &&
+        n->args[1]->k.type == PL_STRING)
+        rc = bind_regex(b, n);
+    return rc;
 }
 
 /* Pick a specialized node for `expr op constant` and simple LIKE patterns, the shapes that

@@ -48,6 +48,7 @@ typedef struct expr_vec {
 
 static pl_expr *parse_expr(parser *p);
 static pl_expr *parse_bin(parser *p, int min_prec);
+static pl_expr *parse_operand(parser *p);
 
 int pl_is_reserved_word(const char *word, size_t len)
 {
@@ -438,6 +439,7 @@ static bool is_callable_keyword(pl_keyword kw)
     case PL_KW_COUNT: case PL_KW_SUM: case PL_KW_AVG: case PL_KW_MIN: case PL_KW_MAX:
     case PL_KW_COALESCE: case PL_KW_NULLIF: case PL_KW_CHAR_LENGTH: case PL_KW_CHARACTER_LENGTH:
     case PL_KW_LOWER: case PL_KW_UPPER: case PL_KW_SUBSTRING: case PL_KW_TRIM: case PL_KW_EXTRACT:
+    case PL_KW_POSITION: /* a pluck extension: the binder refuses it without -X */
         return true;
     default:
         return false;
@@ -552,6 +554,11 @@ static pl_expr *parse_call(parser *p)
         ok = parse_substring(p, &args);
     } else if (kw == PL_KW_TRIM) {
         ok = parse_trim(p, e, &args);
+    } else if (kw == PL_KW_POSITION) {
+        /* POSITION(sub IN s): the operands bind tighter than IN; passed as (s, sub) */
+        pl_expr *sub, *s;
+        ok = (sub = parse_operand(p)) && expect_kw(p, PL_KW_IN, "IN") && (s = parse_expr(p)) &&
+             vec_push(p, &args, s) && vec_push(p, &args, sub) && expect_rparen(p);
     } else if (kw == PL_KW_EXTRACT) {
         pl_expr *ts;
         ok = parse_datepart(p, e, true) && expect_kw(p, PL_KW_FROM, "FROM") &&
