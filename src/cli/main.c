@@ -30,6 +30,7 @@
 
 #include "cli/escape.h"
 #include "cli/progress.h"
+#include "cli/s3src.h"
 
 enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
 
@@ -46,6 +47,7 @@ enum {
     OPT_NO_PROGRESS,
     OPT_EXPLAIN,
     OPT_LINE_BUFFERED,
+    OPT_ENDPOINT,
     PARAM_BASE = 2000
 };
 
@@ -56,6 +58,7 @@ typedef struct cli {
     int live;            /* records go out as soon as a read completes them */
     int exit_code;
     int broken_pipe;
+    const char *endpoint; /* --endpoint-url, for s3:// sources */
 } cli;
 
 static void usage_error(const char *prog, const char *fmt, ...)
@@ -76,6 +79,8 @@ static void print_help(void)
     printf("Usage: pluck [OPTIONS] SQL [FILE ...]\n"
            "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd, bzip2,\n"
            "xz; detected from the data).  Reads standard input when no FILE or '-' is given.\n"
+           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url); s3://BUCKET/PREFIX/\n"
+           "stands for every object under the prefix.\n"
            "\n"
            "Examples:\n"
            "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" "
@@ -126,6 +131,9 @@ static void print_help(void)
            "                   their memory) and exit without reading input\n"
            "  --line-buffered  write each record as soon as the input completing it is read\n"
            "                   (the default when standard output is a terminal)\n"
+           "  --endpoint-url URL  S3 endpoint for s3://BUCKET/KEY sources (default:\n"
+           "                   AWS_ENDPOINT_URL, else AWS); keys from AWS_ACCESS_KEY_ID,\n"
+           "                   AWS_SECRET_ACCESS_KEY, region from AWS_REGION\n"
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
@@ -245,7 +253,12 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
 {
     int fd = 0;
     const char *name = path;
-    if (!strcmp(path, "-")) {
+    pl_s3src *s3 = NULL;
+    if (pl_s3src_is_url(path)) {
+        s3 = pl_s3src_open(path, c->endpoint, c->prog); /* fd stays 0, unused */
+        if (!s3)
+            return EXIT_DATA;
+    } else if (!strcmp(path, "-")) {
         name = "standard input";
     } else {
         fd = open(path, O_RDONLY);
@@ -255,8 +268,8 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         }
     }
     struct stat sb;
-    uint64_t size = 0;
-    if (fstat(fd, &sb) == 0) {
+    uint64_t size = s3 ? pl_s3src_size(s3) : 0;
+    if (!s3 && fstat(fd, &sb) == 0) {
         if (S_ISDIR(sb.st_mode)) {
             fprintf(stderr, "%s: '%s' is a directory\n", c->prog, path);
             if (fd)
@@ -271,6 +284,7 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         fprintf(stderr, "%s: out of memory\n", c->prog);
         if (fd)
             close(fd);
+        pl_s3src_close(s3);
         return EXIT_DATA;
     }
     pluck_run_set_source_size(r, size);
@@ -283,7 +297,7 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
         pluck_run_set_progress(r, pl_progress_update, &prog);
     }
     double t0 = now();
-    pluck_code rc = pluck_run_fd(r, fd);
+    pluck_code rc = s3 ? pluck_run_read(r, pl_s3src_read, s3) : pluck_run_fd(r, fd);
     double secs = now() - t0;
     if (show)
         pl_progress_clear(&prog);
@@ -308,6 +322,9 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
             fprintf(stderr, "%s: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
             show_sql_position(sql, e);
             ex = exit_for(e->code);
+        } else if (s3 && *pl_s3src_error(s3)) { /* the store's own words */
+            fprintf(stderr, "%s: %s: %s\n", c->prog, name, pl_s3src_error(s3));
+            ex = EXIT_DATA;
         } else if (e->record) {
             fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
                     pluck_code_name(e->code), e->message, name, (unsigned long long)e->record,
@@ -322,6 +339,7 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
     if (c->stats)
         print_stats(&st, secs);
     pluck_run_free(r);
+    pl_s3src_close(s3);
     return ex;
 }
 
@@ -376,6 +394,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
     opts[n++] = (struct option){"explain", no_argument, NULL, OPT_EXPLAIN};
     opts[n++] = (struct option){"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED};
+    opts[n++] = (struct option){"endpoint-url", required_argument, NULL, OPT_ENDPOINT};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
     int ch, explain = 0;
@@ -399,6 +418,7 @@ int main(int argc, char **argv)
         case OPT_NO_PROGRESS: c.progress = 0; break;
         case OPT_EXPLAIN: explain = 1; break;
         case OPT_LINE_BUFFERED: c.live = 1; break;
+        case OPT_ENDPOINT: c.endpoint = optarg; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;
@@ -455,12 +475,18 @@ int main(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     int ex = 0;
+    char **files = NULL; /* the FILEs, each s3://BUCKET/PREFIX/ expanded (s3src.c) */
+    int nfiles = 0;
     if (optind >= argc) {
         ex = run_file(&c, q, sql, "-");
+    } else if (pl_s3src_expand(argv + optind, argc - optind, c.endpoint, c.prog, &files,
+                               &nfiles)) {
+        ex = EXIT_DATA;
     } else {
-        for (int i = optind; i < argc && !ex && !c.broken_pipe; i++)
-            ex = run_file(&c, q, sql, argv[i]);
+        for (int i = 0; i < nfiles && !ex && !c.broken_pipe; i++)
+            ex = run_file(&c, q, sql, files[i]);
     }
+    pl_s3src_free_list(files, nfiles);
     pluck_query_free(q);
     pluck_params_free(c.params);
     if (!c.broken_pipe && (ferror(stdout) || fclose(stdout) != 0) && errno != EPIPE) {

@@ -41,6 +41,10 @@ Normalizations when comparing answers:
     in order (SQLite scans its table in rowid order, which is the CSV order, and ORDER BY
     keys are made unique).  ORDER BY without LIMIT runs half the time with --max-memory 4K,
     so pluck's external sort spills and merges runs.
+  * ROUND/ABS/FLOOR/CEIL (with -X) over the decimal and integer columns: pluck is exact on
+    DECIMAL (half away from zero), SQLite rounds the REAL it stores; the two-place data keep
+    them apart by far more than the comparison's 1e-9 only where SQLite itself misrounds,
+    which is why ROUND's digits stay at 0-3 and its operands at 2 places (x * 0.5: 3).
   * COUNT(DISTINCT numeric column) is written COUNT(DISTINCT NULLIF(col, '')): pluck counts
     an empty field as a value (the text ''), SQLite skips NULL.
 """
@@ -299,8 +303,20 @@ class Gen:
         """Returns (kind, pluck options, pluck sql, sqlite sql)."""
         r = self.r
         kind = r.choices(["select", "agg", "group", "topn", "distinct", "aggdistinct",
-                          "alias", "sortall"], [36, 16, 20, 8, 6, 6, 4, 4])[0]
+                          "alias", "sortall", "round"], [33, 15, 19, 8, 6, 6, 4, 4, 5])[0]
         w = self.where()
+        if kind == "round":
+            # ROUND (half away from zero), ABS, FLOOR, CEIL on the two-place decimals and the
+            # integers; digits >= 0 only (SQLite reads a negative count as 0)
+            def item():
+                c = r.choice(DEC_COLS + INT_COLS)
+                return both(r.choice(["ROUND(%s)" % c, "ROUND(%s, %d)" % (c, r.randint(0, 3)),
+                                      "ABS(%s)" % c, "FLOOR(%s)" % c, "CEIL(%s)" % c,
+                                      "ROUND(%s * 0.5, 1)" % c, "ROUND(-%s, 1)" % c]))
+            items = [both("id")] + [item() for _ in range(r.randint(1, 4))]
+            p = join(["SELECT ", join_list(items), " FROM S3Object", w])
+            s = join(["SELECT ", join_list(items), " FROM t", w, " ORDER BY rowid"])
+            return "select", ["-H", "-X"], p[0], s[1]
         if kind == "distinct":
             # SELECT DISTINCT: compared as sorted lists (pluck keeps first appearances)
             cols = r.sample(["s2", "i3", "(i3 % 2)", "s1", "UPPER(s2)"], r.randint(1, 2))
