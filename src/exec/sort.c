@@ -18,6 +18,7 @@
 #include "exec/spill.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct pl_sorter {
     const uint8_t *nulls;
     uint64_t limit;
     size_t budget;
+    unsigned threads;     /* > 1: a large batch is sorted as two halves at once */
     bool heap_mode;
     pluck_code state;
     char message[PLUCK_PATH_MAX + 128];
@@ -300,6 +302,11 @@ pl_sorter *pl_sorter_create(const struct pluck_query *q, uint64_t limit)
     s->nulls = q->order_nulls;
     s->limit = limit;
     s->budget = q->params.max_memory ? q->params.max_memory : ((size_t)256 << 20);
+    /* the rest of the run (scanner window, output buffer, the merge's readers) lives in the
+     * remainder, so that the whole process stays within max-memory */
+    if (s->budget >= ((size_t)64 << 20))
+        s->budget -= s->budget / 8;
+    s->threads = q->params.threads;
     s->heap_mode = limit <= PL_SORT_HEAP_MAX;
     s->sp.fd = -1;
     snprintf(s->dir, sizeof s->dir, "%s", q->params.temp_dir);
@@ -476,16 +483,59 @@ static size_t batch_bytes(const pl_sorter *s, size_t cap)
     return s->chunk_bytes + cap * sizeof(ent) + (cap / 2 + 1) * sizeof(ent);
 }
 
+/* The second half of a batch, sorted on a helper thread. */
+typedef struct half_job {
+    const pl_sorter *s;
+    ent *a, *tmp;
+    size_t n;
+} half_job;
+
+static void *sort_half(void *arg)
+{
+    half_job *j = arg;
+    merge_sort(j->s, j->a, j->tmp, j->n);
+    return NULL;
+}
+
+/* Merge sorted a[0, h) and a[h, n) in place; tmp holds h entries. */
+static void merge_halves(const pl_sorter *s, ent *a, ent *tmp, size_t h, size_t n)
+{
+    if (!h || h == n || ent_cmp(s, &a[h - 1], &a[h]) <= 0)
+        return;
+    memcpy(tmp, a, h * sizeof *a);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        a[k++] = ent_cmp(s, &a[j], &tmp[i]) < 0 ? a[j++] : tmp[i++];
+    while (i < h)
+        a[k++] = tmp[i++];
+}
+
+/* Sort the batch (stable).  With threads, a large batch is sorted as two halves at once,
+ * the second on a helper thread, then merged: the scratch is the same n/2 entries. */
 static pluck_code sort_batch(pl_sorter *s)
 {
     if (s->sorted || s->n < 2) {
         s->sorted = true;
         return PLUCK_OK;
     }
-    ent *tmp = malloc((s->n / 2 + 1) * sizeof *tmp);
+    size_t n = s->n, h = n / 2;
+    ent *tmp = malloc((h + 4) * sizeof *tmp);
     if (!tmp)
         return oom(s);
-    merge_sort(s, s->ents, tmp, s->n);
+    bool two = false;
+    pthread_t th;
+    half_job job = {s, s->ents + h, tmp + h / 2 + 1, n - h};
+    if (s->threads > 1 && n >= 65536) {
+        /* scratch: the first half uses tmp[0, h/2], the second tmp[h/2 + 1, h] */
+        two = pthread_create(&th, NULL, sort_half, &job) == 0;
+    }
+    if (two) {
+        merge_sort(s, s->ents, tmp, h);
+        pthread_join(th, NULL);
+        merge_halves(s, s->ents, tmp, h, n);
+    } else {
+        merge_sort(s, s->ents, tmp, n);
+    }
     free(tmp);
     s->sorted = true;
     return PLUCK_OK;
