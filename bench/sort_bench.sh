@@ -3,7 +3,7 @@
 # airport rows (COPIES copies of testdata/airports.csv.gz, default 150: ~1 GB of CSV), in
 # pluck against `pluck | LC_ALL=C sort -s -t, -k1,1` and DuckDB (npm @duckdb/node-api, as
 # bench/run.sh).  Runs are interleaved (each round runs every contender once), medians and
-# ratios are printed with each contender's peak RSS, and every answer is checked: pluck's
+# ratios are printed with each contender's CPU time and peak RSS (of its largest process), and every answer is checked: pluck's
 # full sort must be byte-identical to the pipeline's, the top-n its first 10 lines, and
 # DuckDB's key column the same sequence.  The load average is printed before and after
 # (the machine may be shared).
@@ -39,7 +39,8 @@ fi
 SORTQ="SELECT ident, elevation_ft FROM S3Object ORDER BY CAST(ident AS STRING)"
 PLAIN="SELECT ident, elevation_ft FROM S3Object"
 now() { date +%s.%N; }
-# run NAME CMD...: wall time to $W/NAME.times, peak RSS (of the command) to $W/NAME.rss
+# run NAME CMD...: wall time, CPU time (user + system of the command and its children) and
+# peak RSS (the largest process) to $W/NAME.{times,cpu,rss}
 run() {
     name=$1
     shift
@@ -48,28 +49,17 @@ run() {
     t1=$(now)
     echo "$t1 - $t0" | bc >>"$W/$name.times"
     sed -n 's/^maxrss_kib //p' "$W/$name.err" >>"$W/$name.rss"
+    sed -n 's/^cpu_s //p' "$W/$name.err" >>"$W/$name.cpu"
 }
-pipeline() { # the pipeline's wall time, and the RSS of its sort
-    name=$1 tail=$2
-    t0=$(now)
-    if [ "$tail" = all ]; then
-        "$PLUCK" -H "$PLAIN" "$F" | LC_ALL=C "$RSSOF" sort -s -t, -k1,1 >"$W/pipe.out" 2>"$W/$name.err"
-    else
-        "$PLUCK" -H "$PLAIN" "$F" | LC_ALL=C "$RSSOF" sort -s -t, -k1,1 2>"$W/$name.err" | head -n 10 >"$W/pipetop.out"
-    fi
-    t1=$(now)
-    echo "$t1 - $t0" | bc >>"$W/$name.times"
-    sed -n 's/^maxrss_kib //p' "$W/$name.err" >>"$W/$name.rss"
-}
-for n in psort pipe ptop pipetop dsort dtop; do : >"$W/$n.times"; : >"$W/$n.rss"; done
+for n in psort pipe ptop pipetop dsort dtop; do : >"$W/$n.times"; : >"$W/$n.rss"; : >"$W/$n.cpu"; done
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "$rows rows, $(($(wc -c <"$F") / 1048576)) MiB; $RUNS rounds; load average $load0"
 r=0
 while [ $r -lt "$RUNS" ]; do
     run psort sh -c "exec \"\$0\" -X -H \"\$1\" \"\$2\" >\"\$3\"" "$PLUCK" "$SORTQ" "$F" "$W/psort.out"
-    pipeline pipe all
+    run pipe sh -c "\"\$0\" -H \"\$1\" \"\$2\" | LC_ALL=C sort -s -t, -k1,1 >\"\$3\"" "$PLUCK" "$PLAIN" "$F" "$W/pipe.out"
     run ptop sh -c "exec \"\$0\" -X -H \"\$1\" \"\$2\" >\"\$3\"" "$PLUCK" "$SORTQ LIMIT 10" "$F" "$W/ptop.out"
-    pipeline pipetop top
+    run pipetop sh -c "\"\$0\" -H \"\$1\" \"\$2\" | LC_ALL=C sort -s -t, -k1,1 | head -n 10 >\"\$3\"" "$PLUCK" "$PLAIN" "$F" "$W/pipetop.out"
     if [ -n "$DUCK" ]; then
         run dsort sh -c "exec node \"\$0\" sort \"\$1\" 2 \"\$2\" >/dev/null" "$here/duckdb.mjs" "$F" "$W/dsort.out"
         run dtop sh -c "exec node \"\$0\" topn \"\$1\" 2 \"\$2\" >/dev/null" "$here/duckdb.mjs" "$F" "$W/dtop.out"
@@ -87,19 +77,19 @@ if [ -n "$DUCK" ]; then
 fi
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mrss() { sort -n "$1" | tail -n 1 | awk '{ printf "%.0f", $1 / 1024 }'; }
-echo "| query ($rows rows) | contender | median s | ratio to pluck | peak RSS MiB |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| query ($rows rows) | contender | median wall s | ratio to pluck | median CPU s | peak RSS MiB |"
+echo "| --- | --- | --- | --- | --- | --- |"
 ps=$(median "$W/psort.times") pt=$(median "$W/ptop.times")
 row() { # label contender file base
     m=$(median "$W/$3.times")
     [ -n "$m" ] || return 0
-    echo "| $1 | $2 | $m | $(echo "scale=2; $m / $4" | bc) | $(mrss "$W/$3.rss") |"
+    echo "| $1 | $2 | $m | $(echo "scale=2; $m / $4" | bc) | $(median "$W/$3.cpu") | $(mrss "$W/$3.rss") |"
 }
 row "ORDER BY ident (full sort)" "pluck -X" psort "$ps"
-row "ORDER BY ident (full sort)" "pluck \\| LC_ALL=C sort -s -t, -k1,1 (RSS: sort)" pipe "$ps"
+row "ORDER BY ident (full sort)" "pluck \\| LC_ALL=C sort -s -t, -k1,1" pipe "$ps"
 row "ORDER BY ident (full sort)" "DuckDB 2 threads, COPY to CSV" dsort "$ps"
 row "ORDER BY ident LIMIT 10" "pluck -X" ptop "$pt"
-row "ORDER BY ident LIMIT 10" "pluck \\| sort \\| head (RSS: sort)" pipetop "$pt"
+row "ORDER BY ident LIMIT 10" "pluck \\| LC_ALL=C sort -s \\| head" pipetop "$pt"
 row "ORDER BY ident LIMIT 10" "DuckDB 2 threads" dtop "$pt"
 say "load average before $load0, after $load1; all answers agree"
 rm -f "$W"/*.out "$W"/sortkeys
