@@ -7,6 +7,9 @@
  */
 #include "exec/distinct.h"
 
+#include "exec/decimal.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,25 +170,6 @@ pluck_code pl_distinct_add(pl_distinct *d, const void *p, size_t n, bool *is_new
     return PLUCK_OK;
 }
 
-/* A decimal's canonical text: no trailing fractional zeros, so 1.50 and 1.5 meet. */
-static size_t canonical_number(const pl_value *v, char *tmp, const char **p)
-{
-    size_t n = pl_value_text(v, tmp, p);
-    if (v->type != PL_DECIMAL || !memchr(*p, '.', n))
-        return n;
-    if (*p != tmp) {
-        memmove(tmp, *p, n);
-        *p = tmp;
-    }
-    while (n && tmp[n - 1] == '0')
-        n--;
-    if (n && tmp[n - 1] == '.')
-        n--;
-    if (n == 2 && tmp[0] == '-' && tmp[1] == '0')
-        n = 1, tmp[0] = '0'; /* -0.0 */
-    return n;
-}
-
 pluck_code pl_distinct_step(pl_distinct *d, pl_eval_ctx *ctx, const pl_aggregate *a,
                             uint64_t group, bool *is_new)
 {
@@ -202,12 +186,21 @@ pluck_code pl_distinct_step(pl_distinct *d, pl_eval_ctx *ctx, const pl_aggregate
     char tmp[PL_TEXT_MAX];
     const char *p;
     size_t n;
-    if (numeric && pl_value_as_number(&v, &num)) {
-        /* INT and DECIMAL share one canonical text; FLOAT keeps its own */
-        tag = num.type == PL_FLOAT ? 'f' : 'N';
+    if (pl_v_numeric(&v) || (numeric && pl_value_as_number(&v, &num))) {
+        /* numbers by value, as GROUP BY keys (group.c): INT 1, DECIMAL 1.00 and a FLOAT
+         * that is exactly 1 are one value; other FLOATs keep their own text */
+        if (pl_v_numeric(&v))
+            num = v;
+        tag = 'N';
         if (num.type == PL_INT)
             num = pl_decimal_make(num.u.i, 0);
-        n = canonical_number(&num, tmp, &p);
+        else if (num.type == PL_FLOAT && !pl_dec_from_double_exact(num.u.f, &num))
+            tag = 'F';
+        if (num.type == PL_DECIMAL)
+            num = pl_dec_normalize(num);
+        if (num.type == PL_FLOAT && isnan(num.u.f))
+            num.u.f = NAN;
+        n = pl_value_text(&num, tmp, &p);
     } else {
         tag = (char)('A' + v.type);
         n = pl_value_text(&v, tmp, &p);

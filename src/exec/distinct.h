@@ -25,8 +25,9 @@ pluck_code pl_distinct_add(pl_distinct *d, const void *p, size_t n, bool *is_new
 
 /* An aggregate's DISTINCT: evaluate a's argument for the current record and tell whether
  * its value is new for group number `group`.  Absent values count as new (the aggregate
- * skips them anyway).  Numbers count by value for SUM and AVG (1, 1.0 and 1.00 are one),
- * by text for COUNT, MIN and MAX (as the CSV holds them). */
+ * skips them anyway).  Numbers count by value (1, 1.0 and 1.00 are one, as GROUP BY keys);
+ * CSV text is read as a number for SUM and AVG, and counts as written for COUNT, MIN and
+ * MAX (the texts 1 and 1.0 are two values). */
 pluck_code pl_distinct_step(pl_distinct *d, pl_eval_ctx *ctx, const pl_aggregate *a,
                             uint64_t group, bool *is_new);
 

@@ -140,7 +140,8 @@ static uint64_t be7(const char *p, uint32_t len)
 }
 
 /* The integer part of a number, clamped to +-2^52 (where doubles are still exact), shifted
- * to be unsigned: a monotone map, so a smaller result means a smaller number. */
+ * to be unsigned, NaN above them all: a monotone map of pl_value_order's order of numbers,
+ * so a smaller result means a smaller number. */
 static uint64_t num_bits(const pl_value *v)
 {
     const double lim = 4503599627370496.0; /* 2^52 */
@@ -168,7 +169,7 @@ static uint64_t num_bits(const pl_value *v)
     }
     f = pl_to_double(v);
     if (f != f)
-        f = 0; /* NaN: pl_num_cmp calls it equal to everything */
+        return (uint64_t)(2 * (int64_t)lim + 1); /* NaN sorts after every number */
     f = floor(f);
     if (f > lim)
         f = lim;
@@ -228,7 +229,7 @@ static int key_cmp(const pl_sorter *s, uint32_t k, const char **pa, const char *
             pl_value x, y;
             memcpy(&x, a, sizeof x);
             memcpy(&y, b, sizeof y);
-            c = ta == TAG_NUM ? pl_num_cmp(&x, &y) : pl_value_order(&x, &y);
+            c = pl_value_order(&x, &y); /* numbers exactly, NaN after them all */
             a += sizeof x;
             b += sizeof y;
             break;
@@ -606,7 +607,8 @@ static pluck_code truncate_batch(pl_sorter *s)
         memcpy(&blen, s->ents[i].rec, 4);
         char *p = chunk_alloc(s, 4 + (size_t)blen);
         if (!p) {
-            s->chunks = old; /* freed with the sorter */
+            free_chunks(s); /* the new ones; the old ones go with the sorter */
+            s->chunks = old;
             return oom(s);
         }
         memcpy(p, s->ents[i].rec, 4 + (size_t)blen);
