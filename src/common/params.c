@@ -56,7 +56,7 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
     {PLUCK_PARAM_MAX_GROUPS, NULL, NULL, "max-groups", PLUCK_KIND_SIZE, NULL, "1000000", 0,
      "most groups GROUP BY may hold; more is TooManyGroups"},
     {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
-     "2 or more: decompress on a second thread, or split a plain file across two (1: one thread)"},
+     "2 or more: split a plain file, a BGZF or multi-frame zstd file across N, else decompress on a second thread (1: one thread)"},
     {PLUCK_PARAM_MAX_MEMORY, NULL, NULL, "max-memory", PLUCK_KIND_SIZE, NULL, "268435456", 0,
      "memory for ORDER BY (then it spills to --temp-dir), GROUP BY and DISTINCT (-X); 256 MiB"},
     {PLUCK_PARAM_TEMP_DIR, NULL, NULL, "temp-dir", PLUCK_KIND_PATH, NULL, "", 1,
