@@ -214,6 +214,11 @@ typedef enum pluck_param {
                                            * (the write and progress callbacks are then called
                                            * from any of them, never at once) (pluck;
                                            * default 1) */
+    PLUCK_PARAM_MAX_MEMORY,               /* bytes of ORDER BY / GROUP BY / DISTINCT state
+                                           * (pluck; default 256M); ORDER BY spills sorted
+                                           * runs to TEMP_DIR past it, the others fail */
+    PLUCK_PARAM_TEMP_DIR,                 /* directory for ORDER BY's runs (pluck; default
+                                           * empty: $TMPDIR, else /tmp) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -223,8 +228,11 @@ typedef enum pluck_param_kind {
     PLUCK_KIND_CHAR,  /* exactly one byte (or empty where allowed) */
     PLUCK_KIND_CHARS, /* 1..8 bytes */
     PLUCK_KIND_SIZE,  /* decimal integer, optional K/M/G suffix */
-    PLUCK_KIND_INT    /* small decimal integer (1..64) */
+    PLUCK_KIND_INT,   /* small decimal integer (1..64) */
+    PLUCK_KIND_PATH   /* a file system path (0..PLUCK_PATH_MAX-1 bytes, no NUL) */
 } pluck_param_kind;
+
+#define PLUCK_PATH_MAX 1024 /* longest PLUCK_KIND_PATH value, with its NUL */
 
 typedef struct pluck_param_info {
     pluck_param id;
@@ -275,6 +283,11 @@ PLUCK_API uint32_t pluck_query_column_count(const pluck_query *q);
 PLUCK_API const char *pluck_query_column_name(const pluck_query *q, uint32_t i);
 /** The query's LIMIT, or -1 when it has none. */
 PLUCK_API int64_t pluck_query_limit(const pluck_query *q);
+/** The query's plan in words, one fact a line (pluck --explain): the columns read, the
+ *  predicates evaluated in the scan and the literal prefilter, how GROUP BY, DISTINCT and
+ *  ORDER BY run and their memory budget, the ordering rule for CSV text.  Writes at most
+ *  cap bytes (NUL-terminated when cap > 0); returns the full length, as snprintf. */
+PLUCK_API size_t pluck_query_explain(const pluck_query *q, char *buf, size_t cap);
 
 /* ---------------------------------------------------------------------------------------
  * Runs.  A run streams one input through a compiled query.  Input is pushed with
@@ -383,14 +396,13 @@ PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);
  * Partial aggregates (pluck extension; the text format is pluck-partial(5)).  A run given
  * pluck_run_set_partial() before its input writes, instead of its result, its state: for an
  * aggregate query every group's keys and aggregate states (counts, exact sums, AVG as sum
- * and count, MIN/MAX with their original text); for ORDER BY without aggregates its top-n
- * candidate rows with their sort keys.  A merge reads any number of partials of the same
+ * and count, MIN/MAX with their original text).  A merge reads any number of partials of the same
  * query and parameters, given in input order (several may follow one another in one
  * stream), and writes what one run over all their inputs in that order writes, byte for
  * byte -- except a sum of FLOAT values, added in another order (pluck-partial(5)).
  * ------------------------------------------------------------------------------------- */
 /** Make r write its partial state.  PLUCK_E_UNSUPPORTED_SQL_OPERATION (also set as the run's
- *  error) for a query with neither aggregates nor ORDER BY. */
+ *  error) for a query without aggregates. */
 PLUCK_API pluck_code pluck_run_set_partial(pluck_run *r);
 
 typedef struct pluck_merge pluck_merge;

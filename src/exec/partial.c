@@ -8,9 +8,8 @@
  *   pluck-partial 1
  *   sql <escaped SQL text>
  *   param <cli-name> <escaped value>        one per parameter of the table (not threads)
- *   shape groups <nkeys> <naggs> <kind>...  or  shape topn <nkeys> 0
+ *   shape groups <nkeys> <naggs> <kind>...
  *   g <key>... (<count> <acc>)...           one line per group, in order of first appearance
- *   r <key>... <escaped row>                one line per top-n candidate, in output order
  *   end <number of g/r lines>
  *
  * A value token is its type letter and its exact contents: m (MISSING), n (NULL), b0/b1,
@@ -110,10 +109,6 @@ static bool put_value(pl_buf *b, const pl_value *v)
 static bool put_shape(pl_buf *b, const pluck_query *q)
 {
     char tmp[64];
-    if (!q->is_aggregate) {
-        snprintf(tmp, sizeof tmp, "shape topn %u 0", (unsigned)q->norder_by);
-        return put(b, tmp);
-    }
     snprintf(tmp, sizeof tmp, "shape groups %u %u", (unsigned)q->ngroup_by, (unsigned)q->naggs);
     if (!put(b, tmp))
         return false;
@@ -148,11 +143,12 @@ pluck_code pluck_run_set_partial(pluck_run *r)
 {
     if (!r)
         return PLUCK_E_INVALID_REQUEST_PARAMETER;
-    if (!r->q->is_aggregate && !r->q->norder_by)
+    if (!r->q->is_aggregate)
         return pl_commit_fail(&r->c, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
                               "A partial result needs an aggregate query (COUNT, SUM, AVG, MIN, "
-                              "MAX, GROUP BY) or ORDER BY; this query's results can simply be "
-                              "concatenated.");
+                              "MAX, GROUP BY); the results of a filter can simply be "
+                              "concatenated, and ORDER BY without aggregates has no partial "
+                              "form yet.");
     r->x->partial = true;
     return PLUCK_OK;
 }
@@ -193,22 +189,6 @@ pluck_code pl_partial_write(pl_exec *x)
                     return oom(x);
             }
             if (!put(b, "\n"))
-                return oom(x);
-            if (maybe_flush(x))
-                return x->state;
-        }
-    } else {
-        size_t n = pl_topn_finish(x->topn);
-        for (size_t i = 0; i < n; i++, lines++) {
-            size_t len;
-            const char *row = pl_topn_row(x->topn, i, &len);
-            const pl_value *keys = pl_topn_keys(x->topn, i);
-            if (!put(b, "r"))
-                return oom(x);
-            for (uint32_t k = 0; k < q->norder_by; k++)
-                if (!put(b, " ") || !put_value(b, &keys[k]))
-                    return oom(x);
-            if (!put(b, " ") || !put_escaped(b, row, len) || !put(b, "\n"))
                 return oom(x);
             if (maybe_flush(x))
                 return x->state;
@@ -487,7 +467,7 @@ static pluck_code start_query(pluck_merge *m)
     pluck_params_free(params);
     if (rc)
         return rc;
-    if (!m->q->is_aggregate && !m->q->norder_by)
+    if (!m->q->is_aggregate)
         return malformed(m, "the query has no partial form");
     pl_buf shape = {0};
     bool ok = put_header(&shape, m->q);
@@ -498,7 +478,7 @@ static pluck_code start_query(pluck_merge *m)
         return malformed(m, "the header does not match its query (another pluck version?)");
     }
     pl_buf_free(&shape);
-    uint32_t nk = m->q->is_aggregate ? m->q->ngroup_by : m->q->norder_by;
+    uint32_t nk = m->q->ngroup_by;
     m->keys = calloc(nk ? nk : 1, sizeof *m->keys);
     m->r = pluck_run_create(m->q, m->write, m->wop);
     if (!m->keys || !m->r)
@@ -515,23 +495,12 @@ static pluck_code body_line(pluck_merge *m, size_t pos)
         return malformed(m, "a line of the wrong kind for this query");
     if (!pl_buf_reserve(&m->strs, m->line.len))
         return bad(m, PLUCK_E_OUT_OF_MEMORY, "out of memory");
-    uint32_t nk = group ? q->ngroup_by : q->norder_by;
+    uint32_t nk = q->ngroup_by;
     const char *p;
     size_t n;
     for (uint32_t k = 0; k < nk; k++)
         if (!token(&m->line, &pos, &p, &n) || !parse_value(m, p, n, &m->keys[k]))
             return malformed(m, "bad key");
-    if (!group) {
-        uint32_t len;
-        const char *row;
-        if (!token(&m->line, &pos, &p, &n) || !(row = unescape(m, p, n, &len)) ||
-            pos < m->line.len)
-            return malformed(m, "bad row");
-        pluck_code rc = pl_topn_offer(m->r->x->topn, m->keys, row, len);
-        if (rc == PLUCK_E_TOO_MANY_GROUPS)
-            return bad(m, rc, "more rows than max-groups");
-        return rc ? bad(m, rc, "out of memory") : PLUCK_OK;
-    }
     pl_group *g = m->r->x->single;
     if (nk) {
         pluck_code rc = pl_groups_find(m->r->x->groups, m->keys, &g);
@@ -615,7 +584,7 @@ static pluck_code take_line(pluck_merge *m)
         m->npartials++;
         return PLUCK_OK;
     }
-    if (n != 1 || (p[0] != 'g' && p[0] != 'r'))
+    if (n != 1 || p[0] != 'g')
         return malformed(m, "unexpected line");
     m->body_lines++;
     return body_line(m, pos);

@@ -34,17 +34,14 @@ QUERIES = [
     ("SELECT AVG(CAST(s.qty AS INT)), SUM(CAST(s.amount AS DECIMAL)) FROM S3Object s "
      "WHERE s.qty <> '' AND s.amount <> '' AND s.amount <> 'n/a'", False),
     ("SELECT MIN(s.code), MAX(s.code), COUNT(s.code), s.flag FROM S3Object s GROUP BY s.flag", True),
-    ("SELECT s.code, s.name FROM S3Object s ORDER BY s.code DESC LIMIT 9", True),
+
     ("SELECT s.cat, COUNT(*), SUM(s.amount), AVG(s.amount), MIN(s.name) FROM S3Object s "
      "GROUP BY s.cat", True),
     ("SELECT s.cat, s.flag, COUNT(*), MAX(s.amount) FROM S3Object s GROUP BY s.cat, s.flag "
      "HAVING COUNT(*) > 2", True),
     ("SELECT s.cat, SUM(s.amount) FROM S3Object s GROUP BY s.cat ORDER BY SUM(s.amount) DESC "
      "LIMIT 3", True),
-    ("SELECT s.name, s.amount FROM S3Object s ORDER BY s.amount LIMIT 7", True),
-    ("SELECT s.name, s.cat FROM S3Object s ORDER BY s.cat DESC, s.name LIMIT 25", True),
     ("SELECT s.cat, COUNT(*) FROM S3Object s GROUP BY s.cat ORDER BY s.cat", True),
-    ("SELECT s.name FROM S3Object s ORDER BY s.flag LIMIT 100000", True),
     ("SELECT COUNT(*) FROM S3Object s WHERE s.cat = 'zzz'", False),
     ("SELECT COUNT(*), SUM(s.amount) FROM S3Object s LIMIT 0", False),
 ]
