@@ -35,6 +35,8 @@ class Serialization(TypedDict, total=False):
     extensions: Union[bool, Text]
     max_groups: Union[int, Text]
     threads: Union[int, Text]
+    max_memory: Union[int, Text]
+    temp_dir: Text
 
 class Param(NamedTuple):
     keyword: str

@@ -665,6 +665,7 @@ static const char *kind_name(pluck_param_kind k)
     case PLUCK_KIND_CHARS: return "chars";
     case PLUCK_KIND_SIZE: return "size";
     case PLUCK_KIND_INT: return "int";
+    case PLUCK_KIND_PATH: return "path";
     }
     return "?";
 }
