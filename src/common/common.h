@@ -115,6 +115,7 @@ struct pluck_params {
     size_t max_groups;
     bool in_escape_set, out_escape_set; /* QuoteEscapeCharacter given: else it follows the quote */
     unsigned threads;
+    bool output_header; /* CSV output: a record of column names first */
 };
 
 void pl_params_defaults(struct pluck_params *p);

@@ -57,6 +57,8 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "most groups GROUP BY may hold; more is TooManyGroups"},
     {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
      "2 or more: decompress on a second thread, or split a plain file across two (1: one thread)"},
+    {PLUCK_PARAM_OUTPUT_HEADER, NULL, NULL, "output-header", PLUCK_KIND_BOOL, NULL, "FALSE", 0,
+     "TRUE: CSV output starts with the column names (JSON's keys)"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)
@@ -306,6 +308,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
     case PLUCK_PARAM_EXTENSIONS: p->extensions = bv; break;
     case PLUCK_PARAM_MAX_GROUPS: p->max_groups = sz; break;
     case PLUCK_PARAM_THREADS: p->threads = (unsigned)sz; break;
+    case PLUCK_PARAM_OUTPUT_HEADER: p->output_header = bv; break;
     case PLUCK_PARAM_COUNT: break;
     }
     return PLUCK_OK;
@@ -384,6 +387,8 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
     }
     case PLUCK_PARAM_EXTENSIONS:
         return put_text(buf, cap, p->extensions ? "TRUE" : "FALSE", p->extensions ? 4 : 5);
+    case PLUCK_PARAM_OUTPUT_HEADER:
+        return put_text(buf, cap, p->output_header ? "TRUE" : "FALSE", p->output_header ? 4 : 5);
     case PLUCK_PARAM_COUNT: break;
     }
     return put_text(buf, cap, "", 0);

@@ -13,6 +13,7 @@
  */
 #include "exec/run.h"
 #include "exec/pipe.h"
+#include "sql/suggest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -91,10 +92,16 @@ static pluck_code bind_columns(pluck_run *r)
                 if (eq && matches++ == 0)
                     idx = (int32_t)h;
             }
-            if (matches == 0)
-                return sql_fail(r, c->pos, PLUCK_E_MISSING_HEADERS,
-                                "Some headers in the query are missing from the file: the column "
-                                "is referenced");
+            if (matches == 0) {
+                char what[400]; /* near misses, quoting, delimiter: sql/suggest.c */
+                pl_suggest_missing_column(c->name, c->quoted, r->hdr, r->hdr_len, r->nhdr,
+                                          what, sizeof what);
+                pl_error_sql(&r->err, PLUCK_E_MISSING_HEADERS, q->sql, q->sql_len, c->pos,
+                             "Some headers in the query are missing from the file: no column "
+                             "%s%.80s%s at @POS@.%s",
+                             c->quoted ? "\"" : "'", c->name, c->quoted ? "\"" : "'", what);
+                return fail(r, PLUCK_E_MISSING_HEADERS);
+            }
             if (matches > 1)
                 return sql_fail(r, c->pos, PLUCK_E_AMBIGUOUS_FIELD_NAME,
                                 "The column name matches more than one header (ambiguous field "
@@ -111,6 +118,19 @@ static pluck_code bind_columns(pluck_run *r)
 
 static pluck_code take_header(pluck_run *r, const pl_field *f, uint32_t n)
 {
+    if (r->inputs && r->q->select_star) {
+        /* SELECT * over several inputs copies fields as they stand: the columns must be the
+         * same, or rows (and an output header) would be labelled wrong */
+        bool same = n == r->nhdr;
+        for (uint32_t i = 0; i < n && same; i++)
+            same = f[i].len == r->hdr_len[i] && !memcmp(f[i].p, r->hdr[i], f[i].len);
+        if (!same)
+            return fail_msg(r, PLUCK_E_MISSING_HEADERS,
+                            "The header of input %llu differs from the first input's: SELECT * "
+                            "over several inputs needs the same columns in the same order "
+                            "(name the columns instead).",
+                            (unsigned long long)r->inputs + 1);
+    }
     r->hdr = pl_arena_alloc(&r->hdr_arena, (n ? n : 1) * sizeof *r->hdr);
     r->hdr_len = pl_arena_alloc(&r->hdr_arena, (n ? n : 1) * sizeof *r->hdr_len);
     if (!r->hdr || !r->hdr_len)
@@ -345,6 +365,49 @@ static bool filter_batch(pluck_run *r, pl_eval_ctx *ctx, const pl_batch *b, uint
     return true;
 }
 
+/* OUTPUT_HEADER: a CSV record of the column names, the keys JSON output would use, before
+ * any result.  nstar: the fields of the first record, named _1.._n for SELECT * without a
+ * header row (0 when unknown: then nothing is written). */
+static pluck_code output_header(pluck_run *r, uint32_t nstar)
+{
+    const pluck_query *q = r->q;
+    if (r->header_out || r->is_lane || !q->params.output_header ||
+        r->out.d.format != PL_OUT_CSV)
+        return PLUCK_OK;
+    bool ok = true;
+    if (q->select_star) {
+        uint32_t n = r->nhdr ? r->nhdr : nstar;
+        if (!n)
+            return PLUCK_OK;
+        for (uint32_t i = 0; i < n && ok; i++) {
+            char key[24];
+            if (i < r->nhdr) {
+                ok = pl_csv_field(&r->out, r->hdr[i], r->hdr_len[i], i == 0);
+            } else {
+                int kl = snprintf(key, sizeof key, "_%u", i + 1);
+                ok = pl_csv_field(&r->out, key, (size_t)kl, i == 0);
+            }
+        }
+    } else {
+        for (uint32_t i = 0; i < q->ncols && ok; i++) {
+            const pl_out_col *c = &q->cols[i];
+            const char *k = c->name;
+            size_t kl = strlen(c->name);
+            if (c->header_key && c->expr->op == PL_N_COL) {
+                int32_t h = r->colmap[c->expr->colref];
+                if (h >= 0 && (uint32_t)h < r->nhdr) {
+                    k = r->hdr[h];
+                    kl = r->hdr_len[h];
+                }
+            }
+            ok = pl_csv_field(&r->out, k, kl, i == 0);
+        }
+    }
+    r->header_out = true;
+    ok = ok && pl_csv_end(&r->out);
+    return ok ? PLUCK_OK : fail_msg(r, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+}
+
 static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
 {
     const pluck_query *q = r->q;
@@ -360,6 +423,8 @@ static pluck_code handle_batch(pluck_run *r, const pl_batch *b)
             bind_columns(r); /* cannot fail without names; restores the pushdown */
             i = 1;
         }
+        if (output_header(r, b->nfields[0]))
+            return r->state;
     }
     if (r->nconj && filter_batch(r, &ctx, b, i)) {
         /* records scanned as a row-by-row run counts them: up to where it stops */
@@ -658,6 +723,14 @@ static pluck_code start_codec(pluck_run *r, bool at_eof)
         kind = pl_codec_detect(r->sniff, r->nsniff, at_eof);
         if (kind == PL_COMP_AUTO)
             return PLUCK_OK; /* need more bytes */
+        const char *other = kind == PL_COMP_NONE ? pl_codec_unsupported(r->sniff, r->nsniff)
+                                                 : NULL;
+        if (other)
+            return fail_msg(r, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                            "The input is %s data, which pluck does not read: decompress or "
+                            "extract it first. pluck reads CSV, plain or compressed with gzip, "
+                            "zstd, bzip2 or xz.",
+                            other);
     }
     r->codec = pl_codec_create(kind, PL_GZIP_AUTO);
     if (!r->codec)
@@ -754,11 +827,9 @@ static pluck_code emit_sorted(pluck_run *r)
     return PLUCK_OK;
 }
 
-pluck_code pluck_run_finish(pluck_run *r)
+/* The end of one input: the codec's last bytes and the last record. */
+static pluck_code end_of_input(pluck_run *r)
 {
-    if (r->finished)
-        return pluck_is_error(r->state) ? r->state : PLUCK_OK;
-    r->finished = true;
     if (r->state == PLUCK_OK && r->codec_external) {
         process(r, true);
     } else if (r->state == PLUCK_OK) {
@@ -774,11 +845,52 @@ pluck_code pluck_run_finish(pluck_run *r)
                 process(r, true);
         }
     }
+    return r->state;
+}
+
+/* Several inputs, one table: the next input brings its own compression, byte-order mark and
+ * header row (columns are bound again by its names), and numbers its records and bytes
+ * from its own start in errors. */
+pluck_code pluck_run_end_input(pluck_run *r)
+{
+    if (r->finished || r->state != PLUCK_OK)
+        return pluck_is_error(r->state) ? r->state : r->state == PLUCK_STOP ? PLUCK_STOP : PLUCK_OK;
+    if (end_of_input(r) != PLUCK_OK) {
+        flush(r);
+        return r->state;
+    }
+    pl_codec_free(r->codec);
+    r->codec = NULL;
+    r->codec_external = false;
+    r->nsniff = 0;
+    r->wlen = 0;
+    r->wbase = 0;
+    r->bom_done = false;
+    r->utf8_ok = 0;
+    r->header_done = false;
+    r->skipped = 0;
+    r->inputs++;
+    pl_scanner_set_recno(r->scan, 0);
+    pl_scanner_set_max_fields(r->scan, UINT32_MAX); /* the next header is cut whole */
+    if (r->q->params.header == PL_HDR_NONE)
+        bind_columns(r);
+    flush(r);
+    return r->state;
+}
+
+pluck_code pluck_run_finish(pluck_run *r)
+{
+    if (r->finished)
+        return pluck_is_error(r->state) ? r->state : PLUCK_OK;
+    r->finished = true;
+    end_of_input(r);
     if (pluck_is_error(r->state)) {
         flush(r); /* what was produced is complete records: hand it over */
         return r->state;
     }
     const pluck_query *q = r->q;
+    if (output_header(r, 0)) /* an input without records still gets the names it can */
+        return r->state;
     if (q->is_aggregate && !(q->has_limit && q->limit == 0) && emit_groups(r))
         return r->state;
     if (r->topn && emit_sorted(r))
@@ -894,6 +1006,7 @@ pluck_code pl_run_lane_block(pluck_run *l, const pl_block *b)
     l->out.buf.len = 0;
     l->ncuts = 0;
     pl_scanner_set_recno(l->scan, 0);
+    pl_scanner_set_comments(l->scan, 0);
     for (uint32_t a = 0; l->single && a < l->q->naggs; a++)
         pl_agg_reset(&l->single->aggs[a]);
     return run_block(l, b);
@@ -930,6 +1043,7 @@ pluck_code pl_run_lane_commit(pluck_run *r, pluck_run *l, const pl_block *b)
         return r->state;
     }
     pl_scanner_set_recno(r->scan, pl_scanner_recno(r->scan) + pl_scanner_recno(l->scan));
+    pl_scanner_set_comments(r->scan, pl_scanner_comments(r->scan) + pl_scanner_comments(l->scan));
     r->skipped += l->skipped;
     r->stats.records_scanned += l->stats.records_scanned;
     r->stats.records_returned += l->stats.records_returned;
@@ -1011,7 +1125,7 @@ static pluck_code read_plain(pluck_run *r, pluck_read_fn read, void *opaque, int
     return r->state;
 }
 
-static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd)
+static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd, bool last)
 {
     if (r->state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
@@ -1066,12 +1180,12 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int f
         flush(r);
         return rc;
     }
-    return pluck_run_finish(r);
+    return last ? pluck_run_finish(r) : pluck_run_end_input(r);
 }
 
 pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
 {
-    return run_read(r, read, opaque, -1);
+    return run_read(r, read, opaque, -1, true);
 }
 
 static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
@@ -1090,7 +1204,14 @@ pluck_code pluck_run_fd(pluck_run *r, int fd)
      * threads without waiting on a slow stream (a pipe keeps the one-thread path) */
     struct stat st;
     bool file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    return run_read(r, fd_read, &fd, file ? fd : -1);
+    return run_read(r, fd_read, &fd, file ? fd : -1, true);
+}
+
+pluck_code pluck_run_fd_input(pluck_run *r, int fd)
+{
+    struct stat st;
+    bool file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    return run_read(r, fd_read, &fd, file ? fd : -1, false);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
@@ -1197,6 +1318,10 @@ void pluck_run_set_source_size(pluck_run *r, uint64_t size) { r->stats.source_si
 
 void pluck_run_set_live(pluck_run *r, int live) { r->live = live != 0; }
 
-void pluck_run_stats(const pluck_run *r, pluck_stats *out) { *out = r->stats; }
+void pluck_run_stats(const pluck_run *r, pluck_stats *out)
+{
+    *out = r->stats;
+    out->comment_records = pl_scanner_comments(r->scan);
+}
 
 const pluck_error *pluck_run_error(const pluck_run *r) { return &r->err; }

@@ -35,6 +35,8 @@ struct pluck_run {
     pluck_code state; /* PLUCK_OK, PLUCK_STOP, or the error */
     bool finished;
     bool live;        /* pluck_run_set_live: no read waits on output that is ready */
+    bool header_out;  /* OUTPUT_HEADER: the record of column names is written */
+    uint64_t inputs;  /* inputs ended by pluck_run_end_input() */
 
     pl_codec *codec;
     bool codec_external; /* a pipe's thread decompresses: no codec of our own */
