@@ -85,7 +85,8 @@ $(BUILD)/pic/%.o: %.c
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) \
-	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) -MMD -MP -c $< -o $@
+	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) \
+	    $(if $(findstring src/cli,$<),$(CLI_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
@@ -96,8 +97,11 @@ $(SHARED): $(LIB_OBJ)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so.$(MAJOR)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so
 
+# the pluck filter alone links libarchive (zip and tar members: src/cli/archive.c)
+CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
+CLI_LIBS := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
 $(BIN): $(CLI_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS) $(CLI_LIBS)
 
 $(SERVE): $(SERVE_OBJ) $(STATIC)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVE_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)

@@ -8,9 +8,11 @@ set -eu
 # tests: criterion, libcsv (scanner oracle), sqlite3 (SQL oracle), python3 + boto3 + awscli
 #        (server clients), the codec command-line tools (test data), mandoc (man page lint)
 # bench: isal (igzip), mawk
+# cli:   libarchive (zip and tar members); tests: tmux (a real terminal), zip and lz4 (test data)
 PKGS="build-essential pkg-config clang libclang-rt-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
 libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
-sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db"
+sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db \
+libarchive-dev tmux zip lz4"
 if [ "$(id -u)" != 0 ]; then
     echo "run as root:  apt-get update && apt-get install -y --no-install-recommends $PKGS" >&2
     exit 1
