@@ -213,10 +213,10 @@ static void set_param(cli *c, pluck_param id, const char *value)
         memcpy(buf, value, len);
     pluck_error err;
     if (pluck_params_set(c->params, id, buf, len, &err) != PLUCK_OK) {
-        fprintf(stderr, "%s: --%s '%s': %s: %s\n", c->prog, pi->cli_name, value,
-                pluck_code_name(err.code), err.message);
+        fprintf(stderr, "%s: --%s: %s: %s\n", c->prog, pi->cli_name, pluck_code_name(err.code),
+                err.message);
         if (pi->kind == PLUCK_KIND_CHAR || pi->kind == PLUCK_KIND_CHARS)
-            fprintf(stderr, "hint: %s\n", pl_hint_char_value(value));
+            fprintf(stderr, "hint: got '%s': %s\n", value, pl_hint_char_value(value));
         fprintf(stderr, "Try '%s --help' for more information.\n", c->prog);
         free(buf);
         exit(EXIT_USAGE);
@@ -323,7 +323,7 @@ static pluck_code table_add(cli *c, table *t, const char *path)
     if (strcmp(path, "-")) {
         fd = open(path, O_RDONLY);
         if (fd < 0) {
-            fprintf(stderr, "%s: %s: cannot open: %s\n", c->prog, path, strerror(errno));
+            fprintf(stderr, "%s: cannot open '%s': %s\n", c->prog, path, strerror(errno));
             t->ex = EXIT_DATA;
             return rc;
         }
@@ -334,7 +334,7 @@ static pluck_code table_add(cli *c, table *t, const char *path)
     struct stat sb;
     bool regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
     if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "%s: %s: is a directory\n", c->prog, path);
+        fprintf(stderr, "%s: '%s' is a directory\n", c->prog, path);
         t->ex = EXIT_DATA;
         close(fd);
         return rc;
@@ -374,15 +374,15 @@ static int table_close(cli *c, table *t, const char *sql)
     if (pluck_is_error(rc) && !c->out.broken_pipe) {
         /* (a broken pipe is the reader going away, e.g. `| head`: a quiet, successful stop) */
         const pluck_error *e = pluck_run_error(t->r);
+        const char *name = t->current;
         char msg[1024];
         pl_hint_message(e->message, msg, sizeof msg);
-        if (e->record)
-            fprintf(stderr, "%s: %s: %s: %s (record %llu, byte %llu)\n", c->prog, t->current,
-                    pluck_code_name(e->code), msg, (unsigned long long)e->record,
+        if (e->record) /* an expression failed on a value, or the data is bad: where */
+            fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
+                    pluck_code_name(e->code), msg, name, (unsigned long long)e->record,
                     (unsigned long long)e->byte_offset);
         else
-            fprintf(stderr, "%s: %s: %s: %s\n", c->prog, t->current, pluck_code_name(e->code),
-                    msg);
+            fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, pluck_code_name(e->code), msg, name);
         show_sql_position(sql, e);
         int x = exit_for(e->code);
         if (x > ex)

@@ -883,7 +883,9 @@ pluck_code pluck_run_finish(pluck_run *r)
     if (r->finished)
         return pluck_is_error(r->state) ? r->state : PLUCK_OK;
     r->finished = true;
-    end_of_input(r);
+    /* after pluck_run_end_input() with nothing fed since, there is no input left to end */
+    if (!(r->inputs && !r->codec && !r->codec_external && !r->nsniff))
+        end_of_input(r);
     if (pluck_is_error(r->state)) {
         flush(r); /* what was produced is complete records: hand it over */
         return r->state;
