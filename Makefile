@@ -106,10 +106,20 @@ $(BIN): $(CLI_OBJ) $(STATIC)
 $(SERVE): $(SERVE_OBJ) $(STATIC)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVE_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)
 
+# pluck.pc names the prefix of the `make` or `make install` that writes it: install writes
+# its own copy, so `make install PREFIX=/opt/x` after a plain `make` names /opt/x.
+make_pc = sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+    -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' \
+    pluck.pc.in > $(1)
 $(BUILD)/pluck.pc: pluck.pc.in Makefile
 	@mkdir -p $(BUILD)
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' $< > $@
+	$(call make_pc,$@)
+
+# examples/*.c built against the static library, run by tests/e2e/t_examples.sh
+EXAMPLES := $(BUILD)/examples/select $(BUILD)/examples/feed
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(SANFLAGS) -Iinclude $(CFLAGS) -o $@ $< $(STATIC) $(DEP_LIBS)
 
 TOOLS := $(BUILD)/tools/gencsv $(BUILD)/tools/rssof
 $(BUILD)/tools/%: tests/tools/%.c
@@ -133,7 +143,8 @@ test:
 	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) \
 	    $(TEST_BUILD)/pluck $(TEST_BUILD)/pluck-serve $(TEST_BUILD)/unit-tests \
 	    $(TEST_BUILD)/tools/gencsv \
-	    $(TEST_BUILD)/tools/rssof
+	    $(TEST_BUILD)/tools/rssof \
+	    $(TEST_BUILD)/examples/select $(TEST_BUILD)/examples/feed
 	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
 
 demo: all
@@ -158,7 +169,7 @@ install: all
 	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so.$(MAJOR)
 	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so
 	install -m 644 include/pluck.h $(DESTDIR)$(includedir)/pluck.h
-	install -m 644 $(BUILD)/pluck.pc $(DESTDIR)$(pkgconfigdir)/pluck.pc
+	$(call make_pc,$(DESTDIR)$(pkgconfigdir)/pluck.pc)
 	install -m 644 man/pluck.1 $(DESTDIR)$(mandir)/man1/pluck.1
 	install -m 644 man/pluck-serve.1 $(DESTDIR)$(mandir)/man1/pluck-serve.1
 	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3

@@ -125,15 +125,21 @@ static bool write_prefixed(pl_output *o, const char *data, size_t len)
 int pl_output_write(void *opaque, const char *data, size_t len)
 {
     pl_output *o = opaque;
+    bool redraw = false;
     if (o->bar && o->bar->drawn) {
         /* rows and the bar share the terminal: the bar goes before rows are written, and
-         * is drawn again below them at its next update */
+         * comes back below them */
         fflush(stdout);
         pl_progress_clear(o->bar);
+        redraw = true;
     }
     bool ok = o->prefix ? write_prefixed(o, data, len) : put(o, data, len);
     if (ok && (o->live || o->bar))
         ok = fflush(stdout) == 0;
+    if (o->bar) /* a record longer than a chunk is still being written: no bar inside it */
+        o->bar->hold = len < o->rdlen || memcmp(data + len - o->rdlen, o->rdelim, o->rdlen);
+    if (ok && redraw)
+        pl_progress_redraw(o->bar);
     if (!ok) {
         if (errno == EPIPE)
             o->broken_pipe = true;

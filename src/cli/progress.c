@@ -66,6 +66,8 @@ void pl_progress_init(pl_progress *p, const char *name)
     p->start = p->last = mono();
     p->drawn = 0;
     p->width = term_width();
+    p->line[0] = '\0';
+    p->hold = 0;
 }
 
 static void human(double v, char *out, size_t cap)
@@ -92,7 +94,7 @@ int pl_progress_update(void *opaque, const pluck_stats *st)
         return 0;
     p->last = t;
     double el = t - p->start;
-    char done[32], rate[32], text[160], line[512];
+    char done[32], rate[32], text[160], line[sizeof p->line];
     human((double)st->bytes_processed, done, sizeof done);
     human((double)st->bytes_processed / el, rate, sizeof rate);
     int room = p->width - 1; /* the last column would wrap on some terminals */
@@ -124,11 +126,19 @@ int pl_progress_update(void *opaque, const pluck_stats *st)
         snprintf(line, sizeof line, "%s: %s %s/s", p->name, done, rate);
     }
     line[room] = '\0'; /* never wider than the terminal: a wrapped bar leaves lines behind */
-    fprintf(stderr, "\r%s\033[K", line);
+    memcpy(p->line, line, sizeof p->line);
+    pl_progress_redraw(p);
+    return 0;
+}
+
+void pl_progress_redraw(pl_progress *p)
+{
+    if (!p->line[0] || p->hold)
+        return;
+    fprintf(stderr, "\r%s\033[K", p->line);
     fflush(stderr);
     p->drawn = 1;
     bar_on_screen = 1;
-    return 0;
 }
 
 void pl_progress_clear(pl_progress *p)
