@@ -5,6 +5,7 @@
 #   make test SANITIZE=1      the same under ASan + UBSan (CC=clang: clang's, in build/san-clang)
 #   make demo                 the README's quick-start query over the bundled sample
 #   make bench                benchmarks (bench/RESULTS.md); make fuzz FUZZ_SECONDS=N
+#   make difftest SEED=N SCALE=K   the differential test against tests/diff/oracle.py, longer
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -60,11 +61,18 @@ SERVE_SRC := $(sort $(wildcard src/server/*.c))
 SERVER_PKGS := libmicrohttpd expat libcrypto
 SERVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
 SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
+# The S3 client (src/s3client/: SigV4-signed streamed GETs over libcurl, signing with the
+# server's sigv4.c) is linked into both executables, for s3:// sources and --upstream.
+S3C_SRC := $(sort $(wildcard src/s3client/*.c)) src/server/sigv4.c src/server/sbuf.c
+S3C_PKGS := libcurl libcrypto
+S3C_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(S3C_PKGS) 2>/dev/null)
+S3C_LIBS := $(shell $(PKG_CONFIG) --libs $(S3C_PKGS) 2>/dev/null)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/%.o)
+S3C_OBJ := $(S3C_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 STATIC := $(BUILD)/libpluck.a
@@ -73,7 +81,7 @@ BIN    := $(BUILD)/pluck
 SERVE  := $(BUILD)/pluck-serve
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all lib test unit e2e demo bench fuzz install uninstall clean help
+.PHONY: all lib test unit e2e demo bench difftest fuzz install uninstall clean help
 all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN) $(SERVE)
 	@ln -sf $(BIN:build/%=%) build/pluck 2>/dev/null || true
 lib: $(STATIC) $(SHARED)
@@ -86,6 +94,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) \
 	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) \
+	    $(if $(findstring src/s3client,$<),$(S3C_CFLAGS)) \
 	    $(if $(findstring src/cli,$<),$(CLI_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
@@ -100,11 +109,12 @@ $(SHARED): $(LIB_OBJ)
 # the pluck filter alone links libarchive (zip and tar members: src/cli/archive.c)
 CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
 CLI_LIBS := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
-$(BIN): $(CLI_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS) $(CLI_LIBS)
+$(BIN): $(CLI_OBJ) $(S3C_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(S3C_OBJ) $(STATIC) $(DEP_LIBS) $(S3C_LIBS) $(CLI_LIBS)
 
-$(SERVE): $(SERVE_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVE_OBJ) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS)
+$(SERVE): $(SERVE_OBJ) $(S3C_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(sort $(SERVE_OBJ) $(S3C_OBJ)) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS) \
+	    $(S3C_LIBS)
 
 # pluck.pc names the prefix of the `make` or `make install` that writes it: install writes
 # its own copy, so `make install PREFIX=/opt/x` after a plain `make` names /opt/x.
@@ -153,6 +163,13 @@ demo: all
 bench: all
 	sh bench/run.sh $(BIN)
 
+# The generative differential test (tests/diff/): `make test` runs seed 12 at scale 1 (about
+# 40,000 checks); SCALE=K draws K times as many, SEED=N other ones.
+SEED  ?= 1
+SCALE ?= 10
+difftest: all
+	nice python3 tests/diff/difftest.py $(BIN) --seed $(SEED) --scale $(SCALE)
+
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS: see tests/fuzz/ and tests/HARDENING.md
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -184,4 +201,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(S3C_OBJ:.o=.d)

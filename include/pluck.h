@@ -341,6 +341,8 @@ PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
 PLUCK_API pluck_code pluck_run_end_input(pluck_run *r);
 /** pluck_run_fd() for one input of several: reads fd to its end, then pluck_run_end_input(). */
 PLUCK_API pluck_code pluck_run_fd_input(pluck_run *r, int fd);
+/** pluck_run_read() for one input of several: pulls it to its end, then pluck_run_end_input(). */
+PLUCK_API pluck_code pluck_run_read_input(pluck_run *r, pluck_read_fn read, void *opaque);
 
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
 /** The run's error (code PLUCK_OK when none); valid until the run is freed. */

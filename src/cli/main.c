@@ -36,6 +36,7 @@
 #include "cli/hints.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/s3src.h"
 
 enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_QUERY = 3 };
 
@@ -54,6 +55,7 @@ enum {
     OPT_UNION,
     OPT_WITH_FILENAME,
     OPT_MEMBER,
+    OPT_ENDPOINT,
     PARAM_BASE = 2000
 };
 
@@ -66,6 +68,7 @@ typedef struct cli {
     int with_filename;
     int threads_given;
     const char *member;  /* --member NAME */
+    const char *endpoint; /* --endpoint-url, for s3:// sources */
     bool same_terminal;  /* standard output and error are the same terminal */
     pl_output out;
 } cli;
@@ -112,6 +115,8 @@ static void print_help(void)
            "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd,\n"
            "bzip2, xz; detected from the data), or over the CSV members of zip and tar\n"
            "archives.  Reads standard input when no FILE or '-' is given.\n"
+           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url);\n"
+           "s3://BUCKET/PREFIX/ stands for every object under the prefix.\n"
            "\n"
            "Examples:\n"
            "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" \\\n"
@@ -167,6 +172,9 @@ static void print_help(void)
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  --endpoint-url URL  S3 endpoint for s3://BUCKET/KEY sources (default:\n"
+           "                   AWS_ENDPOINT_URL, else AWS); keys from AWS_ACCESS_KEY_ID,\n"
+           "                   AWS_SECRET_ACCESS_KEY, region from AWS_REGION\n"
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
@@ -285,6 +293,7 @@ typedef struct table {
     char current[1024]; /* the input being read, for messages: "FILE" or "FILE:MEMBER" */
     double t0;
     int ex;             /* exit status of failures met outside the run (files, archives) */
+    char s3err[512];    /* what an s3:// source said when a read failed */
 } table;
 
 static const char *display_name(const char *path)
@@ -320,6 +329,22 @@ static pluck_code table_add(cli *c, table *t, const char *path)
     pluck_code rc = PLUCK_OK;
     int fd = 0;
     const char *name = display_name(path);
+    if (pl_s3src_is_url(path)) {
+        pl_s3src *s3 = pl_s3src_open(path, c->endpoint, c->prog); /* says why it failed */
+        if (!s3) {
+            t->ex = EXIT_DATA;
+            return rc;
+        }
+        snprintf(t->current, sizeof t->current, "%s", name);
+        t->bar.name = name;
+        if (c->with_filename)
+            c->out.prefix = name;
+        rc = pluck_run_read_input(t->r, pl_s3src_read, s3);
+        if (*pl_s3src_error(s3))
+            snprintf(t->s3err, sizeof t->s3err, "%s", pl_s3src_error(s3));
+        pl_s3src_close(s3);
+        return rc;
+    }
     if (strcmp(path, "-")) {
         fd = open(path, O_RDONLY);
         if (fd < 0) {
@@ -371,7 +396,12 @@ static int table_close(cli *c, table *t, const char *sql)
     if (fflush(stdout) != 0 && errno == EPIPE)
         c->out.broken_pipe = true;
     int ex = t->ex;
-    if (pluck_is_error(rc) && !c->out.broken_pipe) {
+    if (pluck_is_error(rc) && !c->out.broken_pipe && t->s3err[0] &&
+        pluck_run_error(t->r)->code == PLUCK_E_READ_ERROR) {
+        fprintf(stderr, "%s: %s: %s\n", c->prog, t->current, t->s3err); /* the store's words */
+        if (ex < EXIT_DATA)
+            ex = EXIT_DATA;
+    } else if (pluck_is_error(rc) && !c->out.broken_pipe) {
         /* (a broken pipe is the reader going away, e.g. `| head`: a quiet, successful stop) */
         const pluck_error *e = pluck_run_error(t->r);
         const char *name = t->current;
@@ -528,6 +558,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"union", no_argument, NULL, OPT_UNION};
     opts[n++] = (struct option){"with-filename", no_argument, NULL, OPT_WITH_FILENAME};
     opts[n++] = (struct option){"member", required_argument, NULL, OPT_MEMBER};
+    opts[n++] = (struct option){"endpoint-url", required_argument, NULL, OPT_ENDPOINT};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
     int ch;
@@ -553,6 +584,7 @@ int main(int argc, char **argv)
         case OPT_UNION: c.unite = 1; break;
         case OPT_WITH_FILENAME: c.with_filename = 1; break;
         case OPT_MEMBER: c.member = optarg; break;
+        case OPT_ENDPOINT: c.endpoint = optarg; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;
@@ -618,7 +650,15 @@ int main(int argc, char **argv)
     pl_progress_signals();
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    int ex = run_files(&c, q, sql, argv + optind, argc - optind);
+    int ex;
+    char **files = NULL; /* the FILEs, each s3://BUCKET/PREFIX/ expanded (s3src.c) */
+    int nfiles = 0;
+    if (optind < argc &&
+        pl_s3src_expand(argv + optind, argc - optind, c.endpoint, c.prog, &files, &nfiles))
+        ex = EXIT_DATA;
+    else
+        ex = run_files(&c, q, sql, files, nfiles);
+    pl_s3src_free_list(files, nfiles);
     pluck_query_free(q);
     pluck_params_free(c.params);
     if (!c.out.broken_pipe && (ferror(stdout) || fclose(stdout) != 0) && errno != EPIPE) {

@@ -1190,6 +1190,11 @@ pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
     return run_read(r, read, opaque, -1, true);
 }
 
+pluck_code pluck_run_read_input(pluck_run *r, pluck_read_fn read, void *opaque)
+{
+    return run_read(r, read, opaque, -1, false);
+}
+
 static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
 {
     int fd = *(int *)opaque;

@@ -39,8 +39,10 @@
 
 #include "pluck.h"
 #include "server/evstream.h"
+#include "server/objsrc.h"
 #include "server/srv.h"
 #include "server/store.h"
+#include "server/upstream.h"
 #include "server/xmlreq.h"
 
 #define BLOCK_PLAIN (128 * 1024)    /* object bytes fed per step, uncompressed */
@@ -258,7 +260,7 @@ typedef struct sel {
     pluck_params *p;
     pluck_query *q;
     pluck_run *run;
-    int fd;
+    pl_objsrc *obj;          /* a file under --root, or an --upstream object */
     uint64_t pos, stop;      /* object bytes still to feed: [pos, stop) */
     char *prefix;            /* header record fed first for ranges starting past it */
     size_t prefix_len;
@@ -295,8 +297,7 @@ static void sel_free(void *cls)
     pluck_run_free(s->run);
     pluck_query_free(s->q);
     pluck_params_free(s->p);
-    if (s->fd >= 0)
-        close(s->fd);
+    pl_objsrc_close(s->obj);
     free(s->prefix);
     free(s->blk);
     pl_sbuf_free(&s->out);
@@ -350,15 +351,12 @@ static void step(sel *s)
         s->prefix = NULL; /* prefix_len stays: it is subtracted from the stats */
     } else if (s->pos < s->stop) {
         size_t want = s->stop - s->pos < s->blksz ? (size_t)(s->stop - s->pos) : s->blksz;
-        ssize_t n;
-        do
-            n = pread(s->fd, s->blk, want, (off_t)s->pos);
-        while (n < 0 && errno == EINTR);
+        ssize_t n = pl_objsrc_pread(s->obj, s->blk, want, s->pos);
         if (n <= 0) {
             s->state = ST_FAILED;
             s->err = PLUCK_E_READ_ERROR;
-            snprintf(s->errmsg, sizeof s->errmsg, "The object could not be read: %s.",
-                     n < 0 ? strerror(errno) : "it shrank while being read");
+            snprintf(s->errmsg, sizeof s->errmsg, "The object could not be read: %.480s.",
+                     n < 0 ? s->obj->err : "it shrank while being read");
             return;
         }
         s->pos += (uint64_t)n;
@@ -435,14 +433,14 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 /* ---- ScanRange --------------------------------------------------------------------------- */
 
 /* End offset of the first delimiter occurrence starting at or after `from`; size if none. */
-static int delim_end(int fd, uint64_t from, uint64_t size, const char *d, size_t dl,
+static int delim_end(pl_objsrc *o, uint64_t from, uint64_t size, const char *d, size_t dl,
                      uint64_t *out)
 {
     char buf[64 * 1024];
     uint64_t pos = from;
     while (pos < size) {
         size_t want = size - pos < sizeof buf ? (size_t)(size - pos) : sizeof buf;
-        ssize_t n = pread(fd, buf, want, (off_t)pos);
+        ssize_t n = pl_objsrc_pread(o, buf, want, pos);
         if (n <= 0)
             return -1;
         char *hit = memmem(buf, (size_t)n, d, dl);
@@ -473,7 +471,7 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     pluck_params_get(s->p, PLUCK_PARAM_COMPRESSION_TYPE, v, sizeof v);
     pluck_params_get(s->p, PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER, aq, sizeof aq);
     unsigned char magic[8];
-    ssize_t mn = pread(s->fd, magic, sizeof magic, 0);
+    ssize_t mn = pl_objsrc_pread(s->obj, magic, sizeof magic, 0);
     if ((strcasecmp(v, "AUTO") && strcasecmp(v, "NONE")) ||
         (!strcasecmp(v, "AUTO") && mn > 0 && is_compressed(magic, (size_t)mn)) ||
         !strcasecmp(aq, "TRUE")) {
@@ -514,14 +512,14 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
         s->pos = s->stop = size; /* past the end: no records */
         return 0;
     }
-    if (start > 0 && delim_end(s->fd, start >= dl ? start - dl : 0, size, delim, dl, &b0))
+    if (start > 0 && delim_end(s->obj, start >= dl ? start - dl : 0, size, delim, dl, &b0))
         goto io;
     if (end + 1 < size) {
         uint64_t from = end + 1 >= dl ? end + 1 - dl + 0 : 0;
         if (from < b0)
             from = b0;
         /* first delimiter ending after End: occurrence starting at >= End - dl + 1 */
-        if (delim_end(s->fd, from, size, delim, dl, &b1))
+        if (delim_end(s->obj, from, size, delim, dl, &b1))
             goto io;
         if (b1 <= end)
             b1 = end + 1; /* cannot happen; keeps the window sane */
@@ -537,15 +535,16 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     if (b0 > 0 && strcasecmp(hdr, "NONE")) {
         uint64_t p = 0, e;
         unsigned char first[4];
-        if (size >= 3 && pread(s->fd, first, 3, 0) == 3 && !memcmp(first, "\xEF\xBB\xBF", 3))
+        if (size >= 3 && pl_objsrc_pread(s->obj, first, 3, 0) == 3 &&
+            !memcmp(first, "\xEF\xBB\xBF", 3))
             p = 3;
         for (;;) {
             if (p >= size)
                 break;
-            if (delim_end(s->fd, p, size, delim, dl, &e))
+            if (delim_end(s->obj, p, size, delim, dl, &e))
                 goto io;
             unsigned char c0 = 0;
-            if (pread(s->fd, &c0, 1, (off_t)p) != 1)
+            if (pl_objsrc_pread(s->obj, &c0, 1, p) != 1)
                 goto io;
             uint64_t rl = e - p;
             int empty = rl == dl || (rl == dl + 1 && c0 == '\r' && dl == 1 && delim[0] == '\n');
@@ -556,7 +555,8 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
             if (b0 > p) { /* the window starts after the header: feed it first */
                 s->prefix_len = (size_t)e;
                 s->prefix = malloc(s->prefix_len ? s->prefix_len : 1);
-                if (!s->prefix || pread(s->fd, s->prefix, s->prefix_len, 0) != (ssize_t)e)
+                if (!s->prefix ||
+                    pl_objsrc_pread(s->obj, s->prefix, s->prefix_len, 0) != (ssize_t)e)
                     goto io;
             }
             break;
@@ -633,22 +633,35 @@ enum MHD_Result pl_handle_select(pl_req *r)
                             "%s", perr.message);
         goto fail;
     }
-    struct stat st;
-    int fd = pl_open_object(srv->rootfd, r->bucket, r->key, &st);
-    if (fd < 0) {
-        pluck_query_free(q);
-        int bfd = pl_open_bucket(srv->rootfd, r->bucket);
-        if (bfd < 0) {
-            res = pl_send_errno(r, -ENOENT, 1);
+    pl_objsrc *obj = NULL;
+    if (srv->upstream) {
+        int status;
+        char code[64], msg[600];
+        obj = pl_upstream_object(srv, r->bucket, r->key, &status, code, msg, sizeof msg);
+        if (!obj) {
+            pluck_query_free(q);
+            res = pl_send_error(r, status, code, "%s", msg);
             goto fail;
         }
-        close(bfd);
-        res = pl_send_errno(r, fd, 0);
-        goto fail;
+    } else {
+        struct stat st;
+        int fd = pl_open_object(srv->rootfd, r->bucket, r->key, &st);
+        if (fd < 0) {
+            pluck_query_free(q);
+            int bfd = pl_open_bucket(srv->rootfd, r->bucket);
+            if (bfd < 0) {
+                res = pl_send_errno(r, -ENOENT, 1);
+                goto fail;
+            }
+            close(bfd);
+            res = pl_send_errno(r, fd, 0);
+            goto fail;
+        }
+        obj = pl_objsrc_file(fd, (uint64_t)st.st_size);
     }
-    sel *s = calloc(1, sizeof *s);
+    sel *s = obj ? calloc(1, sizeof *s) : NULL;
     if (!s) {
-        close(fd);
+        pl_objsrc_close(obj);
         pluck_query_free(q);
         res = MHD_NO;
         goto fail;
@@ -658,23 +671,25 @@ enum MHD_Result pl_handle_select(pl_req *r)
     s->p = x.p;
     x.p = NULL;
     s->q = q;
-    s->fd = fd;
+    s->obj = obj;
     s->pos = 0;
-    s->stop = (uint64_t)st.st_size;
+    s->stop = obj->size;
     s->progress = x.progress;
     s->last_msg = s->last_progress = pl_now();
     if (x.has_range) {
         int status;
         const char *code;
         char msg[300];
-        if (apply_range(s, &x, (uint64_t)st.st_size, &status, &code, msg, sizeof msg)) {
+        if (apply_range(s, &x, obj->size, &status, &code, msg, sizeof msg)) {
             sel_free(s);
             res = pl_send_error(r, status, code, "%s", msg);
             goto fail;
         }
     }
+    obj->seq_start = s->pos; /* the window step() reads in order */
+    obj->seq_end = s->stop;
     unsigned char magic[8];
-    ssize_t mn = pread(fd, magic, sizeof magic, 0);
+    ssize_t mn = pl_objsrc_pread(obj, magic, sizeof magic, 0);
     s->blksz = mn > 0 && is_compressed(magic, (size_t)mn) ? BLOCK_PACKED : BLOCK_PLAIN;
     s->blk = malloc(s->blksz);
     s->run = pluck_run_create(q, collect, s);
@@ -683,7 +698,7 @@ enum MHD_Result pl_handle_select(pl_req *r)
         res = pl_send_error(r, 500, "InternalError", "Out of memory.");
         goto fail;
     }
-    pluck_run_set_source_size(s->run, (uint64_t)st.st_size);
+    pluck_run_set_source_size(s->run, obj->size);
 
     /* priming: errors at the start of the data still get an HTTP status */
     double t0 = pl_now();

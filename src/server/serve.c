@@ -41,6 +41,7 @@
 #include "pluck.h"
 #include "server/srv.h"
 #include "server/store.h"
+#include "server/upstream.h"
 
 #define MAX_URL 8192
 #define DEFAULT_LISTEN "127.0.0.1:9000"
@@ -512,6 +513,8 @@ static enum MHD_Result begin(pl_req *r)
 
     const char *why;
     r->op = route(r, &why);
+    if (s->upstream && r->op != OP_SELECT)
+        return pl_upstream_forward(r); /* upstream.c: GET/HEAD forwarded, others 501 */
     if (r->op == OP_NONE) {
         if (why)
             return pl_send_error(r, 501, "NotImplemented",
@@ -750,6 +753,13 @@ static void usage(FILE *f)
             "  --access-key-id ID       credentials clients sign with (default: the\n"
             "  --secret-access-key KEY  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables)\n"
             "  --anonymous              also accept unsigned requests\n"
+            "  --upstream URL           instead of --root: serve SelectObjectContent over the\n"
+            "                           objects of the S3 store at URL (streamed with signed\n"
+            "                           GETs; keys from PLUCK_UPSTREAM_ACCESS_KEY_ID and\n"
+            "                           PLUCK_UPSTREAM_SECRET_ACCESS_KEY, else AWS_*); other\n"
+            "                           GET and HEAD requests are forwarded, writes get 501\n"
+            "  --upstream-region NAME   region the store signs for (default AWS_REGION, else\n"
+            "                           us-east-1)\n"
             "  --max-object-size BYTES  largest object body accepted (default 5G)\n"
             "  --max-xml-size BYTES     largest XML request body (default 2M)\n"
             "  --max-connections N      concurrent connections, one thread each (default 256)\n"
@@ -820,13 +830,14 @@ int pl_serve_main(int argc, char **argv)
 {
     static pl_server srv;
     pl_server *s = &srv;
-    const char *root = NULL, *listen_spec = DEFAULT_LISTEN;
+    const char *root = NULL, *listen_spec = DEFAULT_LISTEN, *upstream = NULL,
+               *upstream_region = NULL;
     uint64_t max_obj = 5ull << 30, max_xml = 2u << 20, conns = 256, idle = 60, keepalive = 1000,
              progress_ms = 1000;
     s->akid = getenv("AWS_ACCESS_KEY_ID");
     s->secret = getenv("AWS_SECRET_ACCESS_KEY");
     enum { O_ROOT = 1000, O_LISTEN, O_AKID, O_SECRET, O_ANON, O_MAXOBJ, O_MAXXML, O_CONNS,
-           O_IDLE, O_KEEPALIVE, O_PROGRESS };
+           O_IDLE, O_KEEPALIVE, O_PROGRESS, O_UPSTREAM, O_UPSTREAM_REGION };
     static const struct option opts[] = {
         {"root", required_argument, NULL, O_ROOT},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -839,6 +850,8 @@ int pl_serve_main(int argc, char **argv)
         {"idle-timeout", required_argument, NULL, O_IDLE},
         {"keepalive", required_argument, NULL, O_KEEPALIVE},
         {"progress-interval", required_argument, NULL, O_PROGRESS},
+        {"upstream", required_argument, NULL, O_UPSTREAM},
+        {"upstream-region", required_argument, NULL, O_UPSTREAM_REGION},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -861,6 +874,8 @@ int pl_serve_main(int argc, char **argv)
         case O_IDLE: num = &idle; break;
         case O_KEEPALIVE: num = &keepalive; break;
         case O_PROGRESS: num = &progress_ms; break;
+        case O_UPSTREAM: upstream = optarg; break;
+        case O_UPSTREAM_REGION: upstream_region = optarg; break;
         default:
             fprintf(stderr, "pluck serve: unrecognized option '%s'\n"
                             "Try 'pluck serve --help' for more information.\n",
@@ -877,10 +892,21 @@ int pl_serve_main(int argc, char **argv)
         fprintf(stderr, "pluck serve: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (!root) {
+    if (!root && !upstream) {
         fprintf(stderr, "pluck serve: --root DIR is required\n"
                         "Try 'pluck serve --help' for more information.\n");
         return 2;
+    }
+    if (root && upstream) {
+        fprintf(stderr, "pluck serve: --root and --upstream cannot be used together\n");
+        return 2;
+    }
+    if (upstream) {
+        char why[300];
+        if (pl_upstream_configure(s, upstream, upstream_region, why, sizeof why)) {
+            fprintf(stderr, "pluck serve: --upstream '%s': %s\n", upstream, why);
+            return 2;
+        }
     }
     if (s->akid && !*s->akid)
         s->akid = NULL;
@@ -907,8 +933,8 @@ int pl_serve_main(int argc, char **argv)
     s->max_xml = (size_t)max_xml;
     s->keepalive_ms = (unsigned)(keepalive ? keepalive : 1);
     s->progress_ms = (unsigned)progress_ms;
-    s->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s->rootfd < 0) {
+    s->rootfd = upstream ? -1 : open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!upstream && s->rootfd < 0) {
         fprintf(stderr, "pluck serve: cannot open root directory '%s': %s\n", root,
                 strerror(errno));
         return 1;
@@ -970,8 +996,10 @@ int pl_serve_main(int argc, char **argv)
     printf("http://%s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "", port);
     fflush(stdout);
     fprintf(stderr,
-            "pluck serve: listening on http://%s%s%s:%u, root %s, libpluck %s, %s%s\n",
-            v6 ? "[" : "", host, v6 ? "]" : "", port, root, pluck_version_string(),
+            "pluck serve: listening on http://%s%s%s:%u, %s %s%s, libpluck %s, %s%s\n",
+            v6 ? "[" : "", host, v6 ? "]" : "", port, upstream ? "upstream" : "root",
+            upstream ? pl_upstream_endpoint(s) : root,
+            upstream && !pl_upstream_signed(s) ? " (unsigned)" : "", pluck_version_string(),
             s->akid ? "SigV4 required" : "no credentials",
             s->anonymous ? (s->akid ? ", unsigned requests allowed" : ", anonymous") : "");
 
@@ -979,6 +1007,7 @@ int pl_serve_main(int argc, char **argv)
     sigwait(&set, &sig);
     fprintf(stderr, "pluck serve: signal %d, stopping\n", sig);
     MHD_stop_daemon(d);
-    close(s->rootfd);
+    if (s->rootfd >= 0)
+        close(s->rootfd);
     return 0;
 }

@@ -318,16 +318,67 @@ static int parse_authorization(const char *v, sig_parts *p)
     return have == 7 ? 0 : -1;
 }
 
-static void signing_key(const char *secret, const sig_parts *p, unsigned char key[32])
+static void signing_key(const char *secret, const char *date, const char *region,
+                        const char *service, unsigned char key[32])
 {
     char k0[300];
     snprintf(k0, sizeof k0, "AWS4%s", secret);
     unsigned char a[32], b[32];
-    pl_hmac_sha256(k0, strlen(k0), p->date, strlen(p->date), a);
-    pl_hmac_sha256(a, 32, p->region, strlen(p->region), b);
-    pl_hmac_sha256(b, 32, p->service, strlen(p->service), a);
-    pl_hmac_sha256(a, 32, p->term, strlen(p->term), key);
+    pl_hmac_sha256(k0, strlen(k0), date, strlen(date), a);
+    pl_hmac_sha256(a, 32, region, strlen(region), b);
+    pl_hmac_sha256(b, 32, service, strlen(service), a);
+    pl_hmac_sha256(a, 32, "aws4_request", 12, key);
     OPENSSL_cleanse(k0, sizeof k0);
+}
+
+int pl_sigv4_sign(const pl_sigv4_req *rq, const char *secret, char sighex[65],
+                  unsigned char key[32])
+{
+    pl_sbuf cr = {0};
+    int rc = PL_SIGV4_OOM;
+    char *uri = pl_uri_encode(rq->path, strlen(rq->path), 1);
+    if (!uri || pl_sbuf_printf(&cr, "%s\n%s\n", rq->method, uri) ||
+        canonical_query(&cr, rq->query, rq->nquery, rq->skip_signature) ||
+        pl_sbuf_adds(&cr, "\n"))
+        goto out;
+    const char *s = rq->signed_headers;
+    while (*s) {
+        size_t n = strcspn(s, ";");
+        char name[128];
+        if (n == 0 || n >= sizeof name) {
+            rc = PL_SIGV4_BAD_HEADERS;
+            goto out;
+        }
+        memcpy(name, s, n);
+        name[n] = 0;
+        char *v = pl_header_join(rq->headers, rq->nheaders, name);
+        if (pl_sbuf_printf(&cr, "%s:", name) || add_canon_value(&cr, v ? v : "") ||
+            pl_sbuf_adds(&cr, "\n")) {
+            free(v);
+            goto out;
+        }
+        free(v);
+        s += n + (s[n] == ';');
+    }
+    if (pl_sbuf_printf(&cr, "\n%s\n%s", rq->signed_headers, rq->payload_hash))
+        goto out;
+    unsigned char h[32];
+    char hh[65], sts[512];
+    pl_sha256(cr.data, cr.len, h);
+    pl_hex(h, 32, hh);
+    char day[9];
+    snprintf(day, sizeof day, "%s", rq->amz_date); /* the scope's date: yyyyMMdd */
+    snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", rq->amz_date,
+             day, rq->region, rq->service, hh);
+    signing_key(secret, day, rq->region, rq->service, key);
+    unsigned char sig[32];
+    pl_hmac_sha256(key, 32, sts, strlen(sts), sig);
+    pl_hex(sig, 32, sighex);
+    rc = 0;
+out:
+    free(uri);
+    pl_sbuf_free(&cr);
+    return rc;
 }
 
 int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
@@ -484,58 +535,32 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
         }
     }
 
-    pl_sbuf cr = {0};
-    int ok = 0;
-    char *uri = pl_uri_encode(in->path, strlen(in->path), 1);
-    if (!uri || pl_sbuf_printf(&cr, "%s\n%s\n", in->method, uri) ||
-        canonical_query(&cr, in->query, in->nquery, out->kind == PL_AUTH_PRESIGNED) ||
-        pl_sbuf_adds(&cr, "\n"))
-        goto oom;
-    const char *s = p.signed_headers;
-    while (*s) {
-        size_t n = strcspn(s, ";");
-        char name[128];
-        if (n == 0 || n >= sizeof name) {
-            free(uri);
-            pl_sbuf_free(&cr);
-            fail(err, 400, "AuthorizationHeaderMalformed", "Bad SignedHeaders list.");
-            goto out;
-        }
-        memcpy(name, s, n);
-        name[n] = 0;
-        char *v = pl_header_join(in->headers, in->nheaders, name);
-        if (pl_sbuf_printf(&cr, "%s:", name) || add_canon_value(&cr, v ? v : "") ||
-            pl_sbuf_adds(&cr, "\n")) {
-            free(v);
-            goto oom;
-        }
-        free(v);
-        s += n + (s[n] == ';');
+    snprintf(out->scope, sizeof out->scope, "%s/%s/%s/%s", p.date, p.region, p.service, p.term);
+    snprintf(out->amz_date, sizeof out->amz_date, "%s", amz_date);
+    pl_sigv4_req rq = {
+        .method = in->method,
+        .path = in->path,
+        .query = in->query,
+        .nquery = in->nquery,
+        .skip_signature = out->kind == PL_AUTH_PRESIGNED,
+        .headers = in->headers,
+        .nheaders = in->nheaders,
+        .signed_headers = p.signed_headers,
+        .payload_hash = out->payload_hash,
+        .amz_date = amz_date,
+        .region = p.region,
+        .service = p.service,
+    };
+    char sighex[65];
+    int src = pl_sigv4_sign(&rq, in->secret, sighex, out->key);
+    if (src == PL_SIGV4_BAD_HEADERS) {
+        fail(err, 400, "AuthorizationHeaderMalformed", "Bad SignedHeaders list.");
+        goto out;
     }
-    if (pl_sbuf_printf(&cr, "\n%s\n%s", p.signed_headers, out->payload_hash))
-        goto oom;
-    ok = 1;
-oom:
-    free(uri);
-    if (!ok) {
-        pl_sbuf_free(&cr);
+    if (src) {
         fail(err, 500, "InternalError", "Out of memory.");
         goto out;
     }
-    unsigned char h[32];
-    char hh[65];
-    pl_sha256(cr.data, cr.len, h);
-    pl_hex(h, 32, hh);
-    pl_sbuf_free(&cr);
-    snprintf(out->scope, sizeof out->scope, "%s/%s/%s/%s", p.date, p.region, p.service, p.term);
-    snprintf(out->amz_date, sizeof out->amz_date, "%s", amz_date);
-    char sts[512];
-    snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, out->scope, hh);
-    signing_key(in->secret, &p, out->key);
-    unsigned char sig[32];
-    char sighex[65];
-    pl_hmac_sha256(out->key, 32, sts, strlen(sts), sig);
-    pl_hex(sig, 32, sighex);
     if (strlen(p.signature) != 64 || CRYPTO_memcmp(sighex, p.signature, 64)) {
         fail(err, 403, "SignatureDoesNotMatch",
              "The request signature we calculated does not match the signature you provided. "

@@ -1,5 +1,5 @@
 /*
- * sigv4.h — AWS Signature Version 4 verification for `pluck serve`.
+ * sigv4.h — AWS Signature Version 4 for `pluck serve` (verification) and its S3 clients (signing).
  *
  * Both forms S3 accepts: the Authorization header ("AWS4-HMAC-SHA256 Credential=...,
  * SignedHeaders=..., Signature=...") and presigned URLs (X-Amz-Algorithm ... X-Amz-Signature
@@ -58,6 +58,30 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err);
 /* Verify one aws-chunked chunk signature (hex) over the chunk's SHA-256; advances the chain.
  * Returns 0 when it matches. */
 int pl_auth_chunk(pl_auth *a, const unsigned char sha256[32], const char *sig, size_t siglen);
+
+/* The one SigV4 signature computation: the verifier above and the client signer
+ * (src/s3client/sign.c, used by the CLI and `pluck serve --upstream`) both call it.  path and
+ * query are decoded (they are UriEncoded here); signed_headers is the ';'-separated lower-case
+ * list, each looked up in headers; the scope is <amz_date's day>/region/service/aws4_request. */
+typedef struct pl_sigv4_req {
+    const char *method;
+    const char *path;
+    const pl_kv *query;
+    size_t nquery;
+    int skip_signature; /* leave X-Amz-Signature out of the canonical query (presigned) */
+    const pl_kv *headers;
+    size_t nheaders;
+    const char *signed_headers;
+    const char *payload_hash;
+    const char *amz_date; /* yyyyMMddTHHmmssZ */
+    const char *region, *service;
+} pl_sigv4_req;
+
+enum { PL_SIGV4_OOM = -1, PL_SIGV4_BAD_HEADERS = -2 };
+
+/* Fills sighex (64 hex digits) and the signing key; 0, PL_SIGV4_OOM or PL_SIGV4_BAD_HEADERS. */
+int pl_sigv4_sign(const pl_sigv4_req *rq, const char *secret, char sighex[65],
+                  unsigned char key[32]);
 
 /* Case-insensitive header lookup; multiple values are joined with ','. Returns a malloc'ed
  * string or NULL. */

@@ -28,6 +28,7 @@ typedef struct pl_server {
     atomic_uint_fast64_t seq; /* request ids */
     atomic_uint_fast64_t selects_active;
     pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
+    struct pl_upstream *upstream; /* --upstream: objects live in another S3 store */
 } pl_server;
 
 enum pl_op {
