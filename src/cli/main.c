@@ -301,6 +301,19 @@ static const char *display_name(const char *path)
     return strcmp(path, "-") ? path : "(standard input)";
 }
 
+/* Show the bar when asked, or by default for a terminal and more than 64 MiB of input (the
+ * size may become known only once an s3:// object is opened). */
+static void table_bar(cli *c, table *t, uint64_t size)
+{
+    if (t->show_bar || !(c->progress == 1 || (c->progress == -1 && isatty(STDERR_FILENO) &&
+                                                size > (64u << 20))))
+        return;
+    t->show_bar = true;
+    pl_progress_init(&t->bar, t->current[0] ? t->current : "input");
+    pluck_run_set_progress(t->r, pl_progress_update, &t->bar);
+    c->out.bar = c->same_terminal ? &t->bar : NULL;
+}
+
 static int table_open(cli *c, const pluck_query *q, table *t, uint64_t size)
 {
     memset(t, 0, sizeof *t);
@@ -311,13 +324,7 @@ static int table_open(cli *c, const pluck_query *q, table *t, uint64_t size)
     }
     pluck_run_set_source_size(t->r, size);
     pluck_run_set_live(t->r, c->live);
-    t->show_bar = c->progress == 1 ||
-                  (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
-    if (t->show_bar) {
-        pl_progress_init(&t->bar, "input");
-        pluck_run_set_progress(t->r, pl_progress_update, &t->bar);
-        c->out.bar = c->same_terminal ? &t->bar : NULL;
-    }
+    table_bar(c, t, size);
     t->t0 = now();
     return 0;
 }
@@ -339,6 +346,10 @@ static pluck_code table_add(cli *c, table *t, const char *path)
         t->bar.name = name;
         if (c->with_filename)
             c->out.prefix = name;
+        pluck_stats st; /* the object's Content-Length joins the table's size (the bar) */
+        pluck_run_stats(t->r, &st);
+        pluck_run_set_source_size(t->r, st.source_size + pl_s3src_size(s3));
+        table_bar(c, t, st.source_size + pl_s3src_size(s3));
         rc = pluck_run_read_input(t->r, pl_s3src_read, s3);
         if (*pl_s3src_error(s3))
             snprintf(t->s3err, sizeof t->s3err, "%s", pl_s3src_error(s3));

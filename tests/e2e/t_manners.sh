@@ -177,3 +177,11 @@ cond "help: no line wider than 80 columns" [ "$(awk 'length > 80' "$T/help" | wc
 for o in --line-buffered --union --with-filename --member --output-header --progress; do
     cond "help: $o documented" grep -q -- "$o" "$T/help"
 done
+
+# ---- libpluck(3) documents every public function and callback type of pluck.h ---------------------
+for f in $(sed -n 's/^PLUCK_API[^(]*[ *]\(pluck_[a-z_]*\)(.*/\1/p' "$ROOT/include/pluck.h") \
+         pluck_write_fn pluck_read_fn pluck_progress_fn; do
+    cond "libpluck.3 documents $f" grep -q "$f" "$ROOT/man/libpluck.3"
+done
+cond "libpluck.3 has an EXAMPLES section" grep -qx '.SH EXAMPLES' "$ROOT/man/libpluck.3"
+cond "libpluck.3 has a THREAD SAFETY section" grep -qx '.SH THREAD SAFETY' "$ROOT/man/libpluck.3"

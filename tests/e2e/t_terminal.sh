@@ -83,5 +83,16 @@ cond "terminal: live output: the first record before the writer resumed" \
     sh -c "grep -qx a '$T/pane' && [ ! -e '$T/resumed' ]"
 cond "terminal: live output: all records (10 s)" pane_wait '^EXIT=0' 10
 tm kill-server 2>/dev/null
+# a terminal's standard input: a one-line hint, then records typed in are read
+cat >"$T/stdin.sh" <<EOS
+"$PLUCK" "SELECT _2 FROM S3Object"; echo EXIT=\$?; sleep 120
+EOS
+STEP=$((STEP + 1))
+tm new-session -d -s t -x 100 -y 20 "sh '$T/stdin.sh'"
+cond "terminal: stdin hint shown (10 s)" pane_wait 'reading CSV from the terminal (standard input): type records and end with Ctrl-D' 10
+tm send-keys -t t 'x,typed' Enter C-d
+cond "terminal: a typed record is read, Ctrl-D ends it (10 s)" pane_wait '^EXIT=0' 10
+cond "terminal: ... its field is output" grep -qx 'typed' "$T/pane"
+tm kill-server 2>/dev/null
 rm -f "$T/big.csv.gz"
 fi
