@@ -77,7 +77,7 @@ void pl_scanner_set_recno(pl_scanner *s, uint64_t recno);
 uint64_t pl_scanner_comments(const pl_scanner *s);
 void pl_scanner_set_comments(pl_scanner *s, uint64_t n);
 
-/* The literal prefilter's search (run.c): where a record may match or must be scanned. */
+/* The literal prefilter's search (exec/prefilter.c): where a record may match or must be scanned. */
 typedef struct pl_find {
     unsigned char first, last; /* the literal's first and last bytes */
     uint32_t dist;             /* from first to last: the literal's length - 1 */
