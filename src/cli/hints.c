@@ -10,12 +10,6 @@
 
 void pl_hint_message(const char *msg, char *out, size_t cap)
 {
-    static const char csv_at[] = "CSV error at record ";
-    if (!strncmp(msg, csv_at, sizeof csv_at - 1)) {
-        const char *colon = strstr(msg, ": ");
-        if (colon)
-            msg = colon + 2;
-    }
     size_t len = 0;
     out[0] = '\0';
     while (*msg && len + 1 < cap) {

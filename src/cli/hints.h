@@ -12,9 +12,8 @@
 
 #include "pluck.h"
 
-/* A library error message as the CLI prints it: a leading "CSV error at record N, byte M: "
- * is dropped (the CLI prints the position once, with the file name) and "set <S3Field> to
- * 'V'" becomes "use --<flag> V".  out gets at most cap bytes, NUL-terminated. */
+/* A library error message as the CLI prints it: "set <S3Field> to 'V'" becomes
+ * "use --<flag> V".  out gets at most cap bytes, NUL-terminated. */
 void pl_hint_message(const char *msg, char *out, size_t cap);
 
 /* For a rejected value of a character option: a hint line ("for a tab write -d '\t'"), or

@@ -418,7 +418,9 @@ static int table_close(cli *c, table *t, const char *sql)
         const char *name = t->current;
         char msg[1024];
         pl_hint_message(e->message, msg, sizeof msg);
-        if (e->record) /* an expression failed on a value, or the data is bad: where */
+        if (e->record && !strncmp(msg, "CSV error at record ", 20)) /* says where itself */
+            fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, pluck_code_name(e->code), msg, name);
+        else if (e->record) /* an expression failed on a value, or the data is bad: where */
             fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
                     pluck_code_name(e->code), msg, name, (unsigned long long)e->record,
                     (unsigned long long)e->byte_offset);

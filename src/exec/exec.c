@@ -451,7 +451,6 @@ void pl_exec_restart(pl_exec *l)
 
 pluck_code pl_exec_merge(pl_exec *x, const pl_exec *from)
 {
-    pl_scanner_set_comments(x->scan, pl_scanner_comments(x->scan) + pl_scanner_comments(from->scan));
     for (uint32_t a = 0; x->single && a < x->q->naggs; a++)
         PL_FORWARD_IF_ERROR(
             pl_agg_merge(&x->q->aggs[a], &x->single->aggs[a], &from->single->aggs[a]));
