@@ -51,6 +51,7 @@ enum {
     OPT_STATS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_EXPLAIN,
     OPT_LINE_BUFFERED,
     OPT_UNION,
     OPT_WITH_FILENAME,
@@ -139,6 +140,8 @@ static void print_help(void)
             snprintf(arg, sizeof arg, pi->id == PLUCK_PARAM_MAX_GROUPS ? " N" : " BYTES");
         else if (pi->kind == PLUCK_KIND_INT)
             snprintf(arg, sizeof arg, " N");
+        else if (pi->kind == PLUCK_KIND_PATH)
+            snprintf(arg, sizeof arg, " DIR");
         else
             snprintf(arg, sizeof arg, " CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
         printf("  --%s%s\n", pi->cli_name, arg);
@@ -148,8 +151,9 @@ static void print_help(void)
            "  -H               --file-header-info USE\n"
            "  -d CHAR          --field-delimiter CHAR\n"
            "  --json           --output-format JSON\n"
-           "  -X               --extensions TRUE: GROUP BY, HAVING, ORDER BY (pluck\n"
-           "                   extensions, not in S3)\n"
+           "  -X               --extensions TRUE: GROUP BY, HAVING, ORDER BY [NULLS\n"
+           "                   FIRST|LAST] of any size, DISTINCT, COUNT/SUM/AVG(DISTINCT x)\n"
+           "                   (pluck extensions, not in S3)\n"
            "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter\n"
            "'\\r\\n').  An empty --comments or --quote-character turns that feature off.\n"
            "\n"
@@ -172,6 +176,9 @@ static void print_help(void)
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  --explain        print the query plan (columns read, predicates in the scan,\n"
+           "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
+           "                   their memory) and exit without reading input\n"
            "  --endpoint-url URL  S3 endpoint for s3://BUCKET/KEY sources (default:\n"
            "                   AWS_ENDPOINT_URL, else AWS); keys from AWS_ACCESS_KEY_ID,\n"
            "                   AWS_SECRET_ACCESS_KEY, region from AWS_REGION\n"
@@ -573,6 +580,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
     opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
+    opts[n++] = (struct option){"explain", no_argument, NULL, OPT_EXPLAIN};
     opts[n++] = (struct option){"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED};
     opts[n++] = (struct option){"union", no_argument, NULL, OPT_UNION};
     opts[n++] = (struct option){"with-filename", no_argument, NULL, OPT_WITH_FILENAME};
@@ -580,7 +588,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"endpoint-url", required_argument, NULL, OPT_ENDPOINT};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
-    int ch;
+    int ch, explain = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+:hVHXd:", opts, NULL)) != -1) {
         switch (ch) {
@@ -599,6 +607,7 @@ int main(int argc, char **argv)
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
+        case OPT_EXPLAIN: explain = 1; break;
         case OPT_LINE_BUFFERED: c.live = 1; break;
         case OPT_UNION: c.unite = 1; break;
         case OPT_WITH_FILENAME: c.with_filename = 1; break;
@@ -659,6 +668,20 @@ int main(int argc, char **argv)
         }
         pluck_params_free(c.params);
         return exit_for(err.code);
+    }
+    if (explain) {
+        /* the plan, then exit without reading any input */
+        size_t len = pluck_query_explain(q, NULL, 0);
+        char *plan = malloc(len + 1);
+        int rc = plan ? 0 : EXIT_DATA;
+        if (plan) {
+            pluck_query_explain(q, plan, len + 1);
+            fputs(plan, stdout);
+            free(plan);
+        }
+        pluck_query_free(q);
+        pluck_params_free(c.params);
+        return rc;
     }
     /* At a terminal (or with --line-buffered, as grep) each record goes out as soon as the
      * read that completed it; the library hands over output per read, never per record. */
