@@ -43,7 +43,7 @@ cat >"$T/file.sh" <<EOS
 EOS
 cat >"$T/stall.sh" <<EOS
 trap 'true' INT   # the shell outlives Ctrl-C (its children get the default action)
-{ cat "$T/big.csv.gz"; sleep 60; } | "$PLUCK" -H --progress "$SQL"; echo EXIT=\$?; sleep 120
+{ head -c 20000000 "$T/big.csv.gz"; sleep 1; tail -c +20000001 "$T/big.csv.gz"; sleep 60; } | "$PLUCK" -H --progress "$SQL"; echo EXIT=\$?; sleep 120
 EOS
 cat >"$T/live.sh" <<EOS
 { echo a,FAIL; sleep 4; touch "$T/resumed"; echo b,FAIL; } | "$PLUCK" "SELECT _1 FROM S3Object"; echo EXIT=\$?; sleep 120
@@ -56,11 +56,11 @@ for width in 120 50; do
     rows_of "$T/pane" >"$T/got$width"
     file_eq "terminal $width: every row intact, no bar left" "$T/want" "$T/got$width"
     cond "terminal $width: EXIT=0" grep -qx 'EXIT=0' "$T/pane"
-    cond "terminal $width: the bar was drawn during the run" grep -q 'ETA' "$T/raw$width"
     tm kill-server 2>/dev/null
 done
 
-# a stalled input: the bar stays below the rows; Ctrl-C clears it
+# a stalled input: the bar stays below the rows; Ctrl-C clears it (the writer pauses 1 s
+# first, so the run is past the bar's first half second whatever the machine's speed)
 STEP=$((STEP + 1))
 tm new-session -d -s t -x 50 -y 40 "sh '$T/stall.sh'"
 cond "terminal: all rows are out while the input stalls (60 s)" pane_wait "^$(tail -n 1 "$T/want")\$" 60
