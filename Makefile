@@ -5,6 +5,7 @@
 #   make test SANITIZE=1      the same under ASan + UBSan (CC=clang: clang's, in build/san-clang)
 #   make demo                 the README's quick-start query over the bundled sample
 #   make bench                benchmarks (bench/RESULTS.md); make fuzz FUZZ_SECONDS=N
+#   make difftest SEED=N SCALE=K   the differential test against tests/diff/oracle.py, longer
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -80,7 +81,7 @@ BIN    := $(BUILD)/pluck
 SERVE  := $(BUILD)/pluck-serve
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all lib test unit e2e demo bench fuzz install uninstall clean help
+.PHONY: all lib test unit e2e demo bench difftest fuzz install uninstall clean help
 all: $(STATIC) $(SHARED) $(BUILD)/pluck.pc $(BIN) $(SERVE)
 	@ln -sf $(BIN:build/%=%) build/pluck 2>/dev/null || true
 lib: $(STATIC) $(SHARED)
@@ -146,6 +147,13 @@ demo: all
 
 bench: all
 	sh bench/run.sh $(BIN)
+
+# The generative differential test (tests/diff/): `make test` runs seed 12 at scale 1 (about
+# 40,000 checks); SCALE=K draws K times as many, SEED=N other ones.
+SEED  ?= 1
+SCALE ?= 10
+difftest: all
+	nice python3 tests/diff/difftest.py $(BIN) --seed $(SEED) --scale $(SCALE)
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS: see tests/fuzz/ and tests/HARDENING.md
 FUZZ_SECONDS ?= 60

@@ -110,8 +110,9 @@ void pl_agg_reset(pl_agg_state *st)
 }
 
 /* The lanes of a split input (run.c) each aggregate their blocks; the parent folds them in
- * input order.  COUNT and exact sums (INT, DECIMAL) come out as in one pass; a FLOAT sum is
- * added in a different order and may differ in the last digits. */
+ * input order.  COUNT and exact sums (INT, and DECIMAL while every partial sum fits 38 digits)
+ * come out as in one pass; a FLOAT sum, or a DECIMAL one that had to be rounded (decimal.h),
+ * is added in a different order and may differ in the last digits. */
 pluck_code pl_agg_merge(const pl_aggregate *a, pl_agg_state *st, const pl_agg_state *from)
 {
     st->count += from->count;

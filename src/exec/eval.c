@@ -15,6 +15,7 @@
 #include "scan/scan.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -101,6 +102,8 @@ static pl_value cmp_result(int op, int c)
 {
     if (c == CMP_UNKNOWN)
         return pl_v_null();
+    if (c == PL_NUM_UNORDERED) /* NaN: IEEE says every comparison is false but <> */
+        return pl_v_bool(op == PL_CMP_NE);
     if (c == CMP_TYPES) {
         if (op == PL_CMP_EQ)
             return pl_v_bool(false);
@@ -265,6 +268,25 @@ static pluck_code cast_failed(pl_eval_ctx *ctx, const pl_node *n, const pl_value
                         (int)(len > 60 ? 60 : len), p);
 }
 
+/* strtod (correctly rounded in glibc) over text pl_parse_number accepted, spaces trimmed */
+static double text_to_double(const char *p, uint32_t len, const pl_value *num)
+{
+    while (len && (*p == ' ' || *p == '\t'))
+        p++, len--;
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    char tmp[128];
+    char *s = len < sizeof tmp ? tmp : malloc((size_t)len + 1);
+    if (!s) /* out of memory: the parsed value, also correctly rounded (only -0 differs) */
+        return pl_to_double(num);
+    memcpy(s, p, len);
+    s[len] = '\0';
+    double f = strtod(s, NULL);
+    if (s != tmp)
+        free(s);
+    return f;
+}
+
 pluck_code pl_cast(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, int type, pl_value *out)
 {
     pl_value num;
@@ -355,13 +377,19 @@ pluck_code pl_cast(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v, int ty
                 return pl_eval_fail(ctx, n, PLUCK_E_INTEGER_OVERFLOW, "Integer overflow in CAST");
             *out = pl_v_int((int64_t)c);
         } else {
-            double f = num.u.f;
-            if (!(f > -9223372036854775808.0 && f < 9223372036854775808.0))
+            double f = num.u.f; /* truncated toward zero; -2^63 itself is in range */
+            if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0))
                 return pl_eval_fail(ctx, n, PLUCK_E_INTEGER_OVERFLOW, "Integer overflow in CAST");
             *out = pl_v_int((int64_t)f);
         }
         return PLUCK_OK;
-    case PL_T_FLOAT: *out = pl_v_float(pl_to_double(&num)); return PLUCK_OK;
+    case PL_T_FLOAT:
+        if (v->type == PL_STRING) { /* one rounding from the text's exact value (and -0) */
+            *out = pl_v_float(text_to_double(v->u.s.p, v->u.s.len, &num));
+            return PLUCK_OK;
+        }
+        *out = pl_v_float(pl_to_double(&num)); /* DECIMAL: correctly rounded */
+        return PLUCK_OK;
     case PL_T_DECIMAL:
         if (num.type == PL_INT)
             *out = pl_decimal_make(num.u.i, 0);
@@ -712,6 +740,8 @@ pluck_code pl_eval(pl_eval_ctx *ctx, const pl_node *n, pl_value *out)
 
 static int cmp_truth(int op, int c)
 {
+    if (c == PL_NUM_UNORDERED)
+        return op == PL_CMP_NE;
     switch (op) {
     case PL_CMP_EQ: return c == 0;
     case PL_CMP_NE: return c != 0;
@@ -803,8 +833,8 @@ pluck_code pl_eval_cond(pl_eval_ctx *ctx, const pl_node *n, int *truth_out)
         pl_value x;
         if (lo->op == PL_N_CONST && hi->op == PL_N_CONST && pl_v_numeric(&lo->k) &&
             pl_v_numeric(&hi->k) && cast_col_fast(ctx, n->args[0], &x)) {
-            *truth_out = negated_truth(n, pl_num_cmp(&x, &lo->k) >= 0 &&
-                                                 pl_num_cmp(&x, &hi->k) <= 0);
+            *truth_out = negated_truth(n, cmp_truth(PL_CMP_GE, pl_num_cmp(&x, &lo->k)) &&
+                                                 cmp_truth(PL_CMP_LE, pl_num_cmp(&x, &hi->k)));
             return PLUCK_OK;
         }
         break;

@@ -5,6 +5,7 @@
  * is adding a row.
  */
 #include "exec/program.h"
+#include "exec/casemap.h"
 
 #include <string.h>
 
@@ -73,73 +74,6 @@ static pluck_code fn_char_length(pl_eval_ctx *ctx, const pl_node *n, const pl_va
     return PLUCK_OK;
 }
 
-/* Unicode simple case mapping for the alphabets of Latin (ASCII, Latin-1, Latin Extended-A),
- * Latin Extended Additional (Vietnamese), Greek (with tonos), Cyrillic (incl. U+0460-U+04FF)
- * and Armenian; other scripts pass through
- * unchanged (documented in pluck(1)).  `pair` ranges alternate upper/lower, even code points
- * first (`odd` when the upper case is the odd one). */
-static bool in_pairs(uint32_t c, uint32_t lo, uint32_t hi) { return c >= lo && c <= hi; }
-
-static uint32_t map_cp(uint32_t c, bool upper)
-{
-    if (upper) {
-        if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7) ||
-            (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
-            return c - 0x20;
-        if (c >= 0x450 && c <= 0x45F)
-            return c - 0x50;
-        if (c >= 0x561 && c <= 0x586)
-            return c - 0x30;
-        switch (c) {
-        case 0xB5: return 0x39C;
-        case 0xFF: return 0x178;
-        case 0x131: return 'I';
-        case 0x17F: return 'S';
-        case 0x1A1: return 0x1A0; /* Vietnamese horn letters (Latin Extended-B) */
-        case 0x1B0: return 0x1AF;
-        case 0x3C2: return 0x3A3; /* final sigma */
-        case 0x3AC: return 0x386;
-        case 0x3AD: case 0x3AE: case 0x3AF: return c - 0x25;
-        case 0x3CC: return 0x38C;
-        case 0x3CD: case 0x3CE: return c - 0x3F;
-        }
-        if (in_pairs(c, 0x100, 0x137) || in_pairs(c, 0x14A, 0x177) || in_pairs(c, 0x460, 0x481) ||
-            in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF) || in_pairs(c, 0x1E00, 0x1E95) ||
-            in_pairs(c, 0x1EA0, 0x1EFF))
-            return c & ~1u;
-        if (in_pairs(c, 0x139, 0x148) || in_pairs(c, 0x179, 0x17E) || in_pairs(c, 0x4C1, 0x4CE))
-            return (c & 1u) ? c : c - 1;
-        if (c == 0x4CF)
-            return 0x4C0;
-        return c;
-    }
-    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
-        (c >= 0x391 && c <= 0x3AB && c != 0x3A2) || (c >= 0x410 && c <= 0x42F))
-        return c + 0x20;
-    if (c >= 0x400 && c <= 0x40F)
-        return c + 0x50;
-    if (c >= 0x531 && c <= 0x556)
-        return c + 0x30;
-    switch (c) {
-    case 0x178: return 0xFF;
-    case 0x130: return 'i';
-    case 0x1A0: return 0x1A1;
-    case 0x1AF: return 0x1B0;
-    case 0x386: return 0x3AC;
-    case 0x388: case 0x389: case 0x38A: return c + 0x25;
-    case 0x38C: return 0x3CC;
-    case 0x38E: case 0x38F: return c + 0x3F;
-    case 0x4C0: return 0x4CF;
-    }
-    if (in_pairs(c, 0x100, 0x137) || in_pairs(c, 0x14A, 0x177) || in_pairs(c, 0x460, 0x481) ||
-        in_pairs(c, 0x48A, 0x4BF) || in_pairs(c, 0x4D0, 0x4FF) || in_pairs(c, 0x1E00, 0x1E95) ||
-        in_pairs(c, 0x1EA0, 0x1EFF))
-        return c | 1u;
-    if (in_pairs(c, 0x139, 0x148) || in_pairs(c, 0x179, 0x17E) || in_pairs(c, 0x4C1, 0x4CE))
-        return (c & 1u) ? c + 1 : c;
-    return c;
-}
-
 static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, pl_value *out,
                            bool upper)
 {
@@ -151,37 +85,42 @@ static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a
         return need_string(ctx, n, &a[0]);
     const unsigned char *p = (const unsigned char *)a[0].u.s.p;
     uint32_t len = a[0].u.s.len;
-    /* every mapped letter is one or two bytes long either way: twice the input is room */
+    /* a mapped character grows by at most one byte, and never from one byte (casemap.h):
+     * twice the input is room */
     unsigned char *s = pl_arena_alloc(ctx->scratch, (size_t)len * 2 + 1);
     if (!s)
         return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
     uint32_t o = 0;
     for (uint32_t i = 0; i < len;) {
         unsigned char c = p[i];
-        uint32_t cp;
-        if (c < 0x80) {
-            cp = map_cp(c, upper);
-            i++;
-        } else if ((c & 0xE0) == 0xC0 && i + 1 < len && is_cont(p[i + 1])) {
-            cp = map_cp(((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F), upper);
-            i += 2;
-        } else if (c == 0xE1 && i + 2 < len && is_cont(p[i + 1]) && is_cont(p[i + 2])) {
-            /* U+1xxx: Latin Extended Additional lives here */
-            cp = map_cp(0x1000u | ((uint32_t)(p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F), upper);
-            i += 3;
-        } else { /* other three- and four-byte sequences and stray bytes: unchanged */
+        uint32_t cp, k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                                   : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = k > 0 && i + k <= len;
+        for (uint32_t j = 1; ok && j < k; j++)
+            ok = is_cont(p[i + j]);
+        if (!ok) { /* a stray byte (input past the checked prefix): unchanged */
             s[o++] = c;
             i++;
             continue;
         }
+        cp = k == 1 ? c : c & (0x7F >> k);
+        for (uint32_t j = 1; j < k; j++)
+            cp = cp << 6 | (p[i + j] & 0x3F);
+        i += k;
+        cp = pl_case_map(cp, upper);
         if (cp < 0x80) {
             s[o++] = (unsigned char)cp;
-        } else if (cp >= 0x800) {
+        } else if (cp < 0x800) {
+            s[o++] = (unsigned char)(0xC0 | (cp >> 6));
+            s[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
             s[o++] = (unsigned char)(0xE0 | (cp >> 12));
             s[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
             s[o++] = (unsigned char)(0x80 | (cp & 0x3F));
         } else {
-            s[o++] = (unsigned char)(0xC0 | (cp >> 6));
+            s[o++] = (unsigned char)(0xF0 | (cp >> 18));
+            s[o++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+            s[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
             s[o++] = (unsigned char)(0x80 | (cp & 0x3F));
         }
     }

@@ -2,12 +2,15 @@
  * group.c — GROUP BY's hash table and ORDER BY's top-n heap (see group.h).
  *
  * Group keys are serialized (type tag + bytes) for hashing and equality, so two CSV fields
- * with the same text fall in the same group and an INT never meets a STRING.  The heap keeps
+ * with the same text fall in the same group and an INT never meets a STRING (numbers are
+ * serialized canonically: equal numbers of any type and scale are one group).  The heap keeps
  * the worst kept row at its root: a new row enters only when it beats that row, so ORDER BY
  * ... LIMIT n holds n rows whatever the input size.
  */
 #include "exec/group.h"
+#include "exec/decimal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +36,18 @@ static bool serialize(pl_buf *b, const pl_value *keys, uint32_t n)
         char tag = v->type == PL_STRING ? 's' : v->type <= PL_NULL ? 'n' : v->type == PL_BOOL ? 'b' : 'N';
         char tmp[PL_TEXT_MAX];
         const char *p;
-        uint32_t len = v->type <= PL_NULL ? 0 : (uint32_t)pl_value_text(v, tmp, &p);
+        /* numbers that are equal are one key: INT 1, DECIMAL 1.00 and FLOAT 1 all serialize
+         * as "1" (a FLOAT that is not exactly a DECIMAL keeps its own text, tag 'F') */
+        pl_value canon = *v;
+        if (v->type == PL_INT)
+            canon = pl_decimal_make(v->u.i, 0);
+        else if (v->type == PL_FLOAT && !pl_dec_from_double_exact(v->u.f, &canon))
+            tag = 'F';
+        if (canon.type == PL_DECIMAL)
+            canon = pl_dec_normalize(canon);
+        if (canon.type == PL_FLOAT && isnan(canon.u.f))
+            canon.u.f = NAN; /* one NaN key whatever its sign and payload */
+        uint32_t len = v->type <= PL_NULL ? 0 : (uint32_t)pl_value_text(&canon, tmp, &p);
         if (!pl_buf_append(b, &tag, 1) || !pl_buf_append(b, &len, sizeof len) ||
             (len && !pl_buf_append(b, p, len)))
             return false;

@@ -14,8 +14,9 @@
  *   - Strict Ion: upper-case `T` and `Z`, exactly 4 year digits (0001-9999), 2-digit fields,
  *     no surrounding white space (callers trim if they want to).  Leap seconds (:60) are
  *     rejected.  Fractions keep their first 9 digits; further digits are dropped.
- *   - Day precision prints without the trailing `T` (`2017-01-09`), as the DATE_ADD doc
- *     example does; both spellings parse.
+ *   - Every precision prints as Ion text: `2007T`, `2007-02T`, `2007-02-23T` (day precision
+ *     with its `T`, as AWS's DATE_ADD example prints `2015-01-01T`), `2007-02-23T12:14Z`,
+ *     `2007-02-23T12:14:33Z`, `2007-02-23T12:14:33.079-08:00`; `2007-02-23` parses too.
  *   - Date-only values (YEAR/MONTH/DAY precision) are stored with offset_min 0 and
  *     offset_unknown false and order as UTC midnight.  When DATE_ADD gives one a time part,
  *     its offset becomes unknown (`-00:00`), as the doc example shows.  `+00:00` is a known
@@ -372,9 +373,9 @@ size_t pl_ts_format(const pl_ts *t, char *buf)
     }
     buf[n++] = '-';
     n += put_uint(buf + n, t->day, 2);
+    buf[n++] = 'T'; /* day precision too: `2015-01-01T`, as S3's DATE_ADD example prints */
     if (t->precision == PL_TS_DAY)
-        goto end; /* day precision without the optional T, as S3's DATE_ADD example prints */
-    buf[n++] = 'T';
+        goto end;
     n += put_uint(buf + n, t->hour, 2);
     buf[n++] = ':';
     n += put_uint(buf + n, t->minute, 2);

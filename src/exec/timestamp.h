@@ -15,7 +15,7 @@
 typedef enum pl_ts_precision {
     PL_TS_YEAR = 1,  /* 2007T */
     PL_TS_MONTH,     /* 2007-02T */
-    PL_TS_DAY,       /* 2007-02-23 or 2007-02-23T */
+    PL_TS_DAY,       /* 2007-02-23T (2007-02-23 parses too) */
     PL_TS_MINUTE,    /* 2007-02-23T12:14Z */
     PL_TS_SECOND,    /* 2007-02-23T12:14:33Z */
     PL_TS_FRACTION   /* 2007-02-23T12:14:33.079Z (frac_digits digits) */
@@ -39,7 +39,7 @@ typedef struct pl_ts {
 bool pl_ts_parse(const char *p, size_t n, pl_ts *out);
 
 /* Ion text at the value's own precision into buf (at least 48 bytes); returns length.
- * E.g. 2010-02T, 2017-01-09, 2017-01-01T01:00-00:00, 2017-01-02T03:04:06.006Z. */
+ * E.g. 2010-02T, 2017-01-09T, 2017-01-01T01:00-00:00, 2017-01-02T03:04:06.006Z. */
 size_t pl_ts_format(const pl_ts *t, char *buf);
 
 /* Compare as instants (UTC); ties broken by nothing (equal instants compare 0). */

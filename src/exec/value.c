@@ -4,6 +4,7 @@
  * exact result would not fit falls back to FLOAT (documented in man/pluck.1).
  */
 #include "exec/value.h"
+#include "exec/decimal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -138,17 +139,10 @@ double pl_to_double(const pl_value *v)
     switch (v->type) {
     case PL_INT: return (double)v->u.i;
     case PL_FLOAT: return v->u.f;
-    case PL_DECIMAL: return (double)v->u.d / pow(10.0, v->scale);
+    case PL_DECIMAL: return pl_dec_to_double(v->u.d, v->scale); /* correctly rounded */
     case PL_BOOL: return v->u.b;
     default: return 0;
     }
-}
-
-static pl_value to_decimal(const pl_value *v)
-{
-    if (v->type == PL_INT)
-        return pl_decimal_make(v->u.i, 0);
-    return *v;
 }
 
 static pl_i128 pow10_i128(int n)
@@ -187,26 +181,35 @@ static bool rescale_up(pl_value *x, int32_t k)
     return true;
 }
 
-/* Bring two decimals to one scale; false when the rescaled coefficient would not fit. */
-static bool align(pl_value *a, pl_value *b)
+/* + - * of two decimals whose exact result is a DECIMAL computable in 128 bits (the rows of
+ * a SUM over prices); false sends the operation to decimal.c, which gives the same answer for
+ * these and handles everything else. */
+static bool dec_fast(int op, const pl_value *a, const pl_value *b, pl_value *out)
 {
-    if (a->scale < b->scale)
-        return rescale(a, b->scale - a->scale);
-    if (b->scale < a->scale)
-        return rescale(b, a->scale - b->scale);
-    return true;
-}
-
-static bool dec_fits(pl_i128 c) { return c < DEC_LIMIT && c > -DEC_LIMIT; }
-
-/* Drop trailing zeros of a division result so 161/2 renders as 80.5, not 80.500000... */
-static pl_value dec_normalize(pl_value v)
-{
-    while (v.scale > 0 && v.u.d % 10 == 0) {
-        v.u.d /= 10;
-        v.scale--;
+    if (op != '+' && op != '-' && op != '*')
+        return false;
+    pl_value x = *a, y = *b;
+    if (x.type == PL_INT)
+        x = pl_decimal_make(x.u.i, 0);
+    if (y.type == PL_INT)
+        y = pl_decimal_make(y.u.i, 0);
+    pl_i128 r;
+    if (op == '*') {
+        pl_i128 lim = (pl_i128)1 << 63;
+        if (x.u.d >= lim || x.u.d <= -lim || y.u.d >= lim || y.u.d <= -lim ||
+            x.scale + y.scale > PL_DEC_MAX_DIGITS)
+            return false;
+        *out = pl_decimal_make(x.u.d * y.u.d, x.scale + y.scale); /* below 2^126 < 1e38 */
+        return true;
     }
-    return v;
+    if (x.scale < y.scale ? !rescale(&x, y.scale - x.scale) : !rescale(&y, x.scale - y.scale))
+        return false;
+    if (op == '+' ? __builtin_add_overflow(x.u.d, y.u.d, &r) : __builtin_sub_overflow(x.u.d, y.u.d, &r))
+        return false;
+    if (r >= DEC_LIMIT || r <= -DEC_LIMIT)
+        return false;
+    *out = pl_decimal_make(r, x.scale);
+    return true;
 }
 
 static pluck_code float_result(int op, double x, double y, pl_value *out)
@@ -229,89 +232,6 @@ static pluck_code float_result(int op, double x, double y, pl_value *out)
     }
     *out = pl_v_float(r);
     return PLUCK_OK;
-}
-
-static pluck_code dec_arith(int op, pl_value a, pl_value b, pl_value *out)
-{
-    pl_i128 r;
-    switch (op) {
-    case '+':
-    case '-':
-        if (!align(&a, &b))
-            break;
-        /* two coefficients below 1e38 can reach 2e38, past the 1.7e38 an __int128 holds
-         * (F15 in tests/HARDENING.md: undefined behaviour, caught by UBSan) */
-        if (op == '+' ? __builtin_add_overflow(a.u.d, b.u.d, &r)
-                      : __builtin_sub_overflow(a.u.d, b.u.d, &r))
-            break;
-        if (!dec_fits(r))
-            break;
-        *out = pl_decimal_make(r, a.scale);
-        return PLUCK_OK;
-    case '*': {
-        pl_i128 x = a.u.d < 0 ? -a.u.d : a.u.d, y = b.u.d < 0 ? -b.u.d : b.u.d;
-        /* two coefficients below 2^63 multiply below 2^126 < 1e38: no check needed (the
-         * common case, and it spares a 128-bit division per row) */
-        if ((x >> 63 || y >> 63) && x && y > (DEC_LIMIT - 1) / x)
-            break;
-        r = a.u.d * b.u.d;
-        int32_t sc = a.scale + b.scale;
-        while (sc > PL_DEC_MAX_DIGITS && r % 10 == 0) { /* drop zeros that carry nothing */
-            r /= 10;
-            sc--;
-        }
-        if (sc > PL_DEC_MAX_DIGITS)
-            break; /* more than 38 fractional digits: not a DECIMAL any more */
-        *out = pl_decimal_make(r, sc);
-        return PLUCK_OK;
-    }
-    case '/':
-    case '%': {
-        if (b.u.d == 0)
-            return PLUCK_E_DIVISION_BY_ZERO;
-        if (op == '%') {
-            if (!align(&a, &b))
-                break;
-            *out = pl_decimal_make(a.u.d % b.u.d, a.scale);
-            return PLUCK_OK;
-        }
-        /* quotient with up to 20 more digits than the operands give, rounded half up; when
-         * the dividend cannot take them and the quotient has fewer than 20 significant
-         * digits, the result is a FLOAT */
-        pl_i128 num = a.u.d;
-        int32_t sc = a.scale - b.scale;
-        int extra = 0;
-        while (extra < 20 && num < DEC_LIMIT / 10 && num > -DEC_LIMIT / 10) {
-            num *= 10;
-            extra++;
-        }
-        sc += extra;
-        pl_i128 q = num / b.u.d, rem = num % b.u.d;
-        pl_i128 absrem = rem < 0 ? -rem : rem, absb = b.u.d < 0 ? -b.u.d : b.u.d;
-        /* fewer than 20 significant digits where more were wanted: not exact enough */
-        pl_i128 absq = q < 0 ? -q : q;
-        if (extra < 20 && absq < (pl_i128)10000000000000000000ULL)
-            break;
-        if (absrem >= absb - absrem)
-            q += ((num < 0) != (b.u.d < 0)) ? -1 : 1;
-        while (sc < 0) {
-            /* |q| may be up to 1e38: test before multiplying (F15: q * 10 wrapped, so
-             * 7e37 / 0.2 printed 9717633079061536536625392568231788544) */
-            if (q >= DEC_LIMIT / 10 || q <= -DEC_LIMIT / 10)
-                goto fallback;
-            q *= 10;
-            sc++;
-        }
-        while (sc > PL_DEC_MAX_DIGITS) {
-            q /= 10;
-            sc--;
-        }
-        *out = dec_normalize(pl_decimal_make(q, sc));
-        return PLUCK_OK;
-    }
-    }
-fallback:
-    return float_result(op, pl_to_double(&a), pl_to_double(&b), out);
 }
 
 pluck_code pl_arith(int op, const pl_value *a, const pl_value *b, pl_value *out)
@@ -349,7 +269,11 @@ pluck_code pl_arith(int op, const pl_value *a, const pl_value *b, pl_value *out)
     }
     if (a->type == PL_FLOAT || b->type == PL_FLOAT)
         return float_result(op, pl_to_double(a), pl_to_double(b), out);
-    return dec_arith(op, to_decimal(a), to_decimal(b), out);
+    /* INT with DECIMAL, DECIMAL with DECIMAL: exact, rounded once (decimal.c); the common
+     * small cases in 128 bits first */
+    if (dec_fast(op, a, b, out))
+        return PLUCK_OK;
+    return pl_dec_arith(op, a, b, out);
 }
 
 pluck_code pl_negate(const pl_value *a, pl_value *out)
@@ -383,13 +307,15 @@ int pl_num_cmp(const pl_value *a, const pl_value *b)
             return a->type == PL_INT ? r : -r;
         }
     }
-    if (a->type != PL_FLOAT && b->type != PL_FLOAT) {
-        pl_value x = to_decimal(a), y = to_decimal(b);
-        if (align(&x, &y))
-            return (x.u.d > y.u.d) - (x.u.d < y.u.d);
+    if (a->type == PL_FLOAT || b->type == PL_FLOAT) {
+        if ((a->type == PL_FLOAT && isnan(a->u.f)) || (b->type == PL_FLOAT && isnan(b->u.f)))
+            return PL_NUM_UNORDERED;
+        if (a->type == PL_FLOAT && b->type == PL_FLOAT)
+            return (a->u.f > b->u.f) - (a->u.f < b->u.f);
+        /* a number against a FLOAT: exactly, not through a rounded double */
+        return a->type == PL_FLOAT ? -pl_dec_cmp_float(b, a->u.f) : pl_dec_cmp_float(a, b->u.f);
     }
-    double x = pl_to_double(a), y = pl_to_double(b);
-    return (x > y) - (x < y);
+    return pl_dec_cmp(a, b); /* exact at any scales */
 }
 
 int pl_str_cmp(const pl_value *a, const pl_value *b)
@@ -551,7 +477,15 @@ int pl_value_order(const pl_value *a, const pl_value *b)
     switch (ra) {
     case 0: return 0;
     case 1: return (int)x.u.b - (int)y.u.b;
-    case 2: return pl_num_cmp(&x, &y);
+    case 2: {
+        /* NaN sorts after every other number and equals itself here (ORDER BY, MIN/MAX) */
+        int c = pl_num_cmp(&x, &y);
+        if (c == PL_NUM_UNORDERED) {
+            bool xn = x.type == PL_FLOAT && isnan(x.u.f), yn = y.type == PL_FLOAT && isnan(y.u.f);
+            return (int)xn - (int)yn;
+        }
+        return c;
+    }
     case 3: return pl_ts_cmp(&x.u.ts, &y.u.ts);
     default: return pl_str_cmp(&x, &y);
     }

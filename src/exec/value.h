@@ -4,7 +4,8 @@
  *
  * Types follow S3 Select (PartiQL): MISSING and NULL are distinct absent values; INT is a
  * signed 64-bit integer (overflow is an error); DECIMAL is exact base-10, a 128-bit
- * coefficient with a scale (value = coef * 10^-scale, up to 38 digits); FLOAT is binary64.
+ * coefficient with a scale (value = coef * 10^-scale, up to 38 digits, 0 <= scale <= 38;
+ * its arithmetic is in decimal.h); FLOAT is binary64.
  * A STRING that comes straight from a CSV field is "untyped": compared with a number it is
  * read as a number (see pl_value_as_number), the rule documented in man/pluck.1.
  */
@@ -88,17 +89,20 @@ bool pl_value_as_number(const pl_value *v, pl_value *out);
 pluck_code pl_arith(int op, const pl_value *a, const pl_value *b, pl_value *out);
 pluck_code pl_negate(const pl_value *a, pl_value *out);
 
-/* Compare two numbers: <0, 0, >0. */
+/* Compare two numbers exactly (whatever their types and scales): -1, 0, 1, or
+ * PL_NUM_UNORDERED when one is a FLOAT NaN (IEEE: every comparison false, <> true). */
+#define PL_NUM_UNORDERED 4
 int pl_num_cmp(const pl_value *a, const pl_value *b);
 /* Compare two strings bytewise (UTF-8 code point order). */
 int pl_str_cmp(const pl_value *a, const pl_value *b);
 
 /* Total order used by MIN/MAX and ORDER BY: absent < BOOL < numbers < timestamps < strings;
- * an untyped string that reads as a number counts as that number.  Returns <0, 0, >0. */
+ * an untyped string that reads as a number counts as that number; NaN sorts after every
+ * other number and equal to itself.  Returns <0, 0, >0. */
 int pl_value_order(const pl_value *a, const pl_value *b);
 
 /* Conversions used by CAST and by aggregates. */
-double pl_to_double(const pl_value *v);                      /* numbers only */
+double pl_to_double(const pl_value *v); /* numbers only; DECIMAL correctly rounded */
 bool pl_decimal_from_double(double f, pl_value *out);
 pl_value pl_decimal_make(pl_i128 coef, int32_t scale);
 

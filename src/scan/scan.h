@@ -19,9 +19,9 @@
  *  - empty records (zero bytes) and records whose first byte is the comment character are
  *    skipped (they are still counted in record numbers);
  *  - a field is quoted when its first byte is the quote character; inside it the field
- *    delimiter is data, `escape quote` is a literal quote (with escape == quote this is the
- *    RFC 4180 doubling), `escape escape` is a literal escape character, and any other byte
- *    after a distinct escape character leaves the escape as data;
+ *    delimiter is data; with escape == quote a doubled quote is one literal quote (RFC
+ *    4180); a distinct escape character makes the next byte literal whatever it is
+ *    (`"A\B"` is AB, `"A\,"` is `A,`, `"A\""` is `A"`), as S3 does;
  *  - after a closing quote only a field delimiter or the record end may follow, else
  *    CSVUnescapedQuote; a quote inside an unquoted field is data;
  *  - with AllowQuotedRecordDelimiter FALSE every record delimiter ends a record, and a quote

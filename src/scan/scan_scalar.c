@@ -108,12 +108,10 @@ static const char *find_close(const char *p, const char *lim, int quote, int esc
         const char *ee = memchr(p, esc, (size_t)(qq - p));
         if (!ee)
             return qq;
-        if (ee + 1 < lim && ((unsigned char)ee[1] == quote || (unsigned char)ee[1] == esc)) {
-            *unesc = true;
-            p = ee + 2;
-        } else {
-            p = ee + 1;
-        }
+        /* a distinct escape character takes the next byte literally, whatever it is (S3:
+         * "A\B" is AB); ee < qq, so that byte is there */
+        *unesc = true;
+        p = ee + 2;
     }
 }
 
@@ -123,8 +121,7 @@ size_t pl_scan_unescape(char *out, const char *in, size_t n, int quote, int esc)
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)in[i];
-        if (c == esc && i + 1 < n &&
-            ((unsigned char)in[i + 1] == quote || (unsigned char)in[i + 1] == esc)) {
+        if (c == esc && i + 1 < n && (esc != quote || (unsigned char)in[i + 1] == quote)) {
             out[o++] = in[i + 1];
             i += 2;
         } else {

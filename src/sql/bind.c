@@ -282,7 +282,16 @@ static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
     case PL_E_LITERAL: n->op = PL_N_CONST; return bind_literal(b, e, &n->k);
     case PL_E_COLUMN: return bind_column(b, e, n);
     case PL_E_CALL: return bind_call(b, e, n);
-    case PL_E_NEG: n->op = PL_N_NEG; break;
+    case PL_E_NEG:
+        /* -9223372036854775808 is an INT (the literal 9223372036854775808 alone is not) */
+        if (e->args[0]->kind == PL_E_LITERAL && e->args[0]->lit_kind == PL_LIT_INT &&
+            e->args[0]->text_len == 19 && !memcmp(e->args[0]->text, "9223372036854775808", 19)) {
+            n->op = PL_N_CONST;
+            n->k = pl_v_int(INT64_MIN);
+            return PLUCK_OK;
+        }
+        n->op = PL_N_NEG;
+        break;
     case PL_E_NOT: n->op = PL_N_NOT; break;
     case PL_E_AND: n->op = PL_N_AND; break;
     case PL_E_OR: n->op = PL_N_OR; break;

@@ -11,7 +11,7 @@ semantics in man/pluck.1 and /work/shared/s3select-notes.md sections 3-5:
     comparison is unknown (three-valued logic; WHERE keeps only TRUE); two untyped fields
     compare as numbers when both parse, else as strings (byte order of UTF-8 = code points);
   * SUM/AVG read fields as numbers and skip '' and non-numbers; AVG of integers is an exact
-    decimal rounded half-up at 20 fractional digits, trailing zeros dropped; decimals add
+    decimal rounded half even to 38 digits (38 after the point at most), trailing zeros dropped; decimals add
     exactly (the result keeps the largest scale of its inputs);
   * MIN/MAX skip empty fields and order numbers before strings;
   * integer division truncates toward zero, % takes the sign of the dividend (C semantics);
@@ -36,6 +36,7 @@ import json
 import math
 import os
 import re
+from fractions import Fraction
 from decimal import Decimal, ROUND_HALF_UP, getcontext
 
 getcontext().prec = 400  # exact for every sum and quotient below
@@ -114,10 +115,19 @@ def imod(a, b):
 
 
 def avg_exact(values):
-    """AVG of integers: exact quotient rounded half-up (away from zero) at 20 fractional
-    digits, trailing zeros dropped."""
-    q = Decimal(sum(values)) / Decimal(len(values))
-    return strip_zeros(q.quantize(Decimal(1).scaleb(-20), rounding=ROUND_HALF_UP))
+    """AVG of integers: the exact quotient rounded half even to at most 38 digits, at most 38
+    of them after the point (pluck(1) "Numbers"), trailing zeros dropped."""
+    q = Fraction(sum(values), len(values))
+    if q == 0:
+        return Decimal(0)
+    e = len(str(abs(q.numerator))) - len(str(q.denominator))
+    while Fraction(10) ** e > abs(q):
+        e -= 1
+    while Fraction(10) ** (e + 1) <= abs(q):
+        e += 1
+    t = min(38, 37 - e)
+    n = round(q * 10 ** t)  # Fraction rounds half to even
+    return strip_zeros(Decimal(n).scaleb(-t))
 
 
 def strip_zeros(d):

@@ -64,13 +64,13 @@ w '"he said ""hi""",x\n,y\n"a,b",z\n"ab""c",d\n"q""",e\n,\n'
 ok "quotes: re-serialised ASNEEDED" 0 "$WANT" "$PLUCK" "$SEL" "$C/csv_quotes.csv"
 w '2\n'
 ok "quotes: a quoted empty field equals ''" 0 "$WANT" "$PLUCK" "SELECT COUNT(*) FROM S3Object WHERE _1 = ''" "$C/csv_quotes.csv"
-w '{"_1":"a\\"b"}\n{"_1":"a\\\\b"}\n{"_1":"a\\\\xb"}\n{"_1":"x,\\"y\\""}\n'
-ok "quote-escape-character '\\\\': \\\" and \\\\ escapes, other \\ kept" 0 "$WANT" \
+w '{"_1":"a\\"b"}\n{"_1":"a\\\\b"}\n{"_1":"axb"}\n{"_1":"x,\\"y\\""}\n'
+ok "quote-escape-character '\\\\': \\ escapes whatever follows (\\\", \\\\, \\x)" 0 "$WANT" \
     "$PLUCK" --quote-escape-character '\\' --json 'SELECT _1 FROM S3Object' "$C/csv_backslash.csv"
-w '"a""b"\na\\b\na\\xb\n"x,""y"""\n'
+w '"a""b"\na\\b\naxb\n"x,""y"""\n'
 ok "quote-escape-character '\\\\': re-serialised with doubling" 0 "$WANT" \
     "$PLUCK" --quote-escape-character '\\' 'SELECT _1 FROM S3Object' "$C/csv_backslash.csv"
-w '"a\\"b",c\n"a\\\\b",c\n"a\\\\xb",c\n"x,\\"y\\"",z\n'
+w '"a\\"b",c\n"a\\\\b",c\naxb,c\n"x,\\"y\\"",z\n'
 ok "output-quote-escape-character '\\\\': escape char doubled, such fields quoted" 0 "$WANT" \
     "$PLUCK" --quote-escape-character '\\' --output-quote-escape-character '\\' "$SEL" "$C/csv_backslash.csv"
 w '{"_1":"\\"he said \\"\\"hi\\"\\"\\"","_2":"x"}\n{"_1":"\\"\\"","_2":"y"}\n{"_1":"\\"a","_2":"b\\"","_3":"z"}\n{"_1":"ab\\"c","_2":"d"}\n{"_1":"\\"q\\"\\"\\"","_2":"e"}\n{"_1":"\\"\\"","_2":"\\"\\""}\n'

@@ -427,8 +427,10 @@ Test(SCAN_SUITE, distinct_escape_character)
     d.escape = '\\';
     check(&d, "\"a\\\"b\",c\n", "[a\"b][c]\n");
     check(&d, "\"c\\\\d\"\n", "[c\\d]\n");
-    /* escape before another byte stays data */
-    check(&d, "\"e\\xf\"\n", "[e\\xf]\n");
+    /* escape before another byte makes it literal (S3: "A\B" is AB, "A\," is A,) */
+    check(&d, "\"e\\xf\"\n", "[exf]\n");
+    check(&d, "\"A\\B\",\"CD\"\n", "[AB][CD]\n");
+    check(&d, "\"A\\,\",CD\n", "[A,][CD]\n");
     check(&d, "\"\\\\\",\"\\\"\"\n", "[\\][\"]\n");
     /* the escape means nothing outside quotes */
     check(&d, "a\\b,c\\\"\n", "[a\\b][c\\\"]\n");
@@ -1274,8 +1276,18 @@ static void ref_parse(const pl_dialect *d, const char *in, size_t n, refres *rr)
                         }
                     }
                     unsigned char c = (unsigned char)in[i];
-                    if (e >= 0 && c == e && i + 1 < n &&
-                        ((unsigned char)in[i + 1] == q || (unsigned char)in[i + 1] == e)) {
+                    /* a distinct escape takes the next byte literally, unless a record ends
+                     * there (without AllowQuotedRecordDelimiter every delimiter ends one) */
+                    bool rd_next = false;
+                    if (e >= 0 && e != q && c == e && i + 1 < n &&
+                        !d->allow_quoted_record_delim) {
+                        size_t at = i + 1;
+                        if (ref_crlf(d) && in[at] == '\r' && (at + 1 == n || in[at + 1] == '\n'))
+                            rd_next = true;
+                        rd_next = rd_next || ref_rd_at(d, in, n, at);
+                    }
+                    if (e >= 0 && c == e && i + 1 < n && !rd_next &&
+                        (e != q || (unsigned char)in[i + 1] == q)) {
                         sb_put(&rec, &in[i + 1], 1);
                         i += 2;
                         continue;
