@@ -185,7 +185,7 @@ else
         "$TOOLS/gencsv" "$UP_BIG" >"$UP/rootB/data/big.csv"
         big=$(stat -c %s "$UP/rootB/data/big.csv")
         hwm0=$(up_hwm "$GWB_PID")
-        n=$("$UP_PY" - "$GWB" <<'EOF'
+        n=$(timeout 300 "$UP_PY" - "$GWB" <<'EOF'
 import sys, boto3
 from botocore.config import Config
 s3 = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='AKGATEWAY',
@@ -205,7 +205,7 @@ EOF
             [ "$n" = "$want" ]
         cond "upstream memory: gateway peak RSS ${hwm1:-?} KiB < 65536 KiB" [ "${hwm1:-999999}" -lt 65536 ]
         env AWS_ACCESS_KEY_ID=AKSTOREB AWS_SECRET_ACCESS_KEY="storeB/secret" \
-            "$TOOLS/rssof" "$PLUCK" --endpoint-url "$B" -H \
+            timeout 300 "$TOOLS/rssof" "$PLUCK" --endpoint-url "$B" -H \
             "SELECT COUNT(*) FROM S3Object s WHERE s.status = 'FAIL'" s3://data/big.csv \
             >"$UP/big.out" 2>"$UP/big.err"
         kib=$(sed -n 's/^maxrss_kib //p' "$UP/big.err")
