@@ -14,7 +14,8 @@
 # object in it, presigns a SelectObjectContent POST for an hour (so wrk can repeat the very
 # same signed request), checks the answer once with curl, then for each concurrency runs
 #   wrk -t2 -cN -dSECONDSs --latency -s post.lua URL
-# (the server runs with --keepalive 600000 so that no Cont event appears in a slow answer)
+# (the server runs with --keepalive 600000 so that no Cont event appears in a slow answer, and
+# --max-connections-per-ip 512: every wrk connection comes from 127.0.0.1)
 # where post.lua sends the select body and decodes every response: its Records must add up
 # to the reference answer's, with Stats and End and no error event.  Prints, per run: requests/s,
 # p50 and p99 latency, errors (non-2xx, socket errors, wrong bodies), and the server's VmRSS,
@@ -60,7 +61,7 @@ EOF
 fi
 
 "$PLUCK" serve --root "$T/root" --listen 127.0.0.1:0 --access-key-id $AK \
-    --secret-access-key $SK --max-connections 512 --keepalive 600000 >"$T/url" 2>"$T/err" &
+    --secret-access-key $SK --max-connections 512 --max-connections-per-ip 512 --keepalive 600000 >"$T/url" 2>"$T/err" &
 SRV=$!
 URL=
 for _i in $(seq 1 100); do

@@ -314,6 +314,15 @@ PLUCK_API void pluck_run_set_live(pluck_run *r, int live);
 /** Push len bytes of (possibly compressed) input.  Returns PLUCK_OK to ask for more,
  *  PLUCK_STOP when no more input is needed (then call pluck_run_finish), or an error. */
 PLUCK_API pluck_code pluck_run_feed(pluck_run *r, const void *data, size_t len);
+/** A bounded step of pluck_run_feed(), for servers and event loops: takes bytes from data
+ *  (len may be 0) and returns once about 1 MiB has been decompressed, whatever the
+ *  compression ratio, so the time, the output and the memory of one call stay bounded (a
+ *  10 GiB bzip2 bomb of 10 KB takes thousands of short calls).  *used gets the bytes taken;
+ *  *more is set when the call stopped at the bound: call again with the rest of data (or
+ *  none).  With end != 0 no input follows data: the codec's last output also comes out in
+ *  bounded calls; once *more is 0 call pluck_run_finish().  Returns as pluck_run_feed(). */
+PLUCK_API pluck_code pluck_run_feed_step(pluck_run *r, const void *data, size_t len, int end,
+                                         size_t *used, int *more);
 /** End of input: completes the last record, emits aggregates, flushes output.  Returns
  *  PLUCK_OK or an error (e.g. TruncatedInput when the compressed stream ended early). */
 PLUCK_API pluck_code pluck_run_finish(pluck_run *r);

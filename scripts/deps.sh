@@ -8,13 +8,13 @@ set -eu
 # tests: criterion, libcsv (scanner oracle), sqlite3 (SQL oracle), python3 + boto3 + awscli
 #        (server clients), the codec command-line tools (test data), mandoc (man page lint),
 #        unicode-data (UnicodeData.txt: UPPER/LOWER's table is regenerated and compared)
-# bench: isal (igzip), mawk
+# bench: isal (igzip), mawk; strace: the server test of fsync before a 200 (t_server_attack.sh)
 # s3:   libcurl4-openssl-dev (s3:// sources, pluck serve --upstream); nodejs + npm for the
 #       s3rver store of the tests (scripts/s3rver.sh), unless a node with npm is already there
 PKGS="build-essential pkg-config clang libclang-rt-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
 libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
 sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db \
-libcurl4-openssl-dev unicode-data"
+libcurl4-openssl-dev unicode-data strace"
 if [ "$(id -u)" != 0 ]; then
     echo "run as root:  apt-get update && apt-get install -y --no-install-recommends $PKGS" >&2
     exit 1

@@ -120,6 +120,24 @@ if [ "${1:-}" = "--run-one" ]; then
             -print_final_stats=1 -artifact_prefix="$art/" $dict ${FUZZ_ARGS:-} \
             "$corp" $seeds >>"$log" 2>&1
         rc=$?
+        # libFuzzer's -timeout is wall-clock time: on a loaded machine a unit that takes 0.4 s
+        # alone can pass 10 s (the one-off CI failure of `make fuzz`, issue 13).  A timeout
+        # counts only when its input times out again when run alone (with the same limit);
+        # otherwise the artifact is moved to $art/unreproduced/ and the log says so.
+        if [ "$rc" != 0 ] && grep -q 'ALARM: working on the last Unit for' "$log"; then
+            t=$(grep -o "Test unit written to [^ ]*timeout-[0-9a-f]*" "$log" | tail -n 1 |
+                sed 's/^Test unit written to //')
+            if [ -n "$t" ] && [ -f "$t" ] && "$bin" -timeout=10 -rss_limit_mb=2560 "$t" \
+                >"$log.retry" 2>&1; then
+                mkdir -p "$art/unreproduced"
+                mv "$t" "$art/unreproduced/"
+                echo "=== timeout not reproduced alone ($(grep -m1 -o 'Executed .* in [0-9]* ms' \
+                    "$log.retry")): a loaded machine, not a finding; fuzzing goes on" >>"$log"
+                sed -i 's/ALARM: working on the last Unit/ALARM (not reproduced): last Unit/' "$log"
+                rc=0 unrep=1
+            fi
+            rm -f "$log.retry"
+        fi
         n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
         # without final stats (killed, out of memory), the last status line's count
         [ -n "$n" ] || n=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed 's/^#\([0-9]*\).*/\1/')
@@ -129,7 +147,8 @@ if [ "${1:-}" = "--run-one" ]; then
         echo "=== end of run (rc $rc, $n executions)" >>"$log"
         sed -i 's/^stat::number_of_executed_units/stat::counted_executed_units/' "$log"
         sed -i 's/^#\([0-9]\)/##\1/' "$log"
-        [ "$rc" = 0 ] && break
+        [ "$rc" = 0 ] && [ -z "${unrep:-}" ] && break
+        unrep=
         restarts=$((restarts + 1))
         [ "$restarts" -gt 3 ] && break
         left=$((secs - ($(date +%s) - start)))

@@ -336,9 +336,11 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
 }
 
 /* `pluck serve ARGS` is the pluck-serve executable installed beside this one (or else the
- * one on PATH), run in this process with argv[0] "serve". */
+ * one on PATH), run in this process with argv[0] "pluck serve" (what ps shows). */
 static int run_serve(char **argv)
 {
+    static char name[] = "pluck serve";
+    argv[0] = name;
     char self[4096], path[4096 + 16];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {

@@ -604,9 +604,11 @@ static pluck_code process(pluck_run *r, bool final)
 
 static pluck_code progress(pluck_run *r)
 {
-    if (!r->progress || r->stats.bytes_scanned < r->next_progress)
+    if (!r->progress || (r->stats.bytes_scanned < r->next_progress &&
+                         r->stats.bytes_processed < r->next_progress_out))
         return PLUCK_OK;
     r->next_progress = r->stats.bytes_scanned + PROGRESS_EVERY;
+    r->next_progress_out = r->stats.bytes_processed + PROGRESS_EVERY;
     if (r->progress(r->pop, &r->stats))
         return fail_msg(r, PLUCK_E_CANCELLED, "The run was cancelled.");
     return PLUCK_OK;
@@ -626,11 +628,20 @@ static pluck_code window_reserve(pluck_run *r, size_t n)
     return PLUCK_OK;
 }
 
-static pluck_code decode(pluck_run *r, const unsigned char *in, size_t n)
+/* Decompress *in (*n bytes) into the window and scan it, CHUNK by CHUNK, advancing *in and
+ * *n.  Under pluck_run_feed_step() it stops once step_left bytes were produced (a bomb's
+ * ratio bounds neither the time nor the output of one call); the progress hook is asked
+ * every PROGRESS_EVERY decompressed bytes, so a cancel is seen within one such stretch. */
+static pluck_code decode_some(pluck_run *r, const unsigned char **inp, size_t *np)
 {
+    const unsigned char *in = *inp;
+    size_t n = *np;
+    pluck_code ret = PLUCK_OK;
     for (;;) {
-        if (window_reserve(r, CHUNK))
-            return r->state;
+        if (window_reserve(r, CHUNK)) {
+            ret = r->state;
+            break;
+        }
         unsigned char *out = (unsigned char *)r->win + r->wlen;
         size_t room = CHUNK;
         pluck_code rc = pl_codec_decode(r->codec, &in, &n, &out, &room);
@@ -642,13 +653,32 @@ static pluck_code decode(pluck_run *r, const unsigned char *in, size_t n)
              * does: complete records in it are output (or meet the LIMIT) */
             if (process(r, false) == PLUCK_OK)
                 fail_msg(r, rc, "%s", pl_codec_message(r->codec));
-            return r->state;
+            ret = r->state;
+            break;
         }
-        if ((rc = process(r, false)))
-            return rc;
+        if ((rc = process(r, false)) || (rc = progress(r))) {
+            ret = rc;
+            break;
+        }
         if (n == 0 && produced == 0)
-            return PLUCK_OK;
+            break;
+        if (r->step_left != SIZE_MAX) {
+            if (produced >= r->step_left) {
+                r->step_left = 0;
+                r->step_more = true;
+                break;
+            }
+            r->step_left -= produced;
+        }
     }
+    *inp = in;
+    *np = n;
+    return ret;
+}
+
+static pluck_code decode(pluck_run *r, const unsigned char *in, size_t n)
+{
+    return decode_some(r, &in, &n);
 }
 
 static pluck_code start_codec(pluck_run *r, bool at_eof)
@@ -689,6 +719,50 @@ pluck_code pluck_run_feed(pluck_run *r, const void *data, size_t len)
         return r->state;
     /* hand over what this input produced, so slow streams (tail -f) show results promptly */
     flush(r);
+    return r->state;
+}
+
+pluck_code pluck_run_feed_step(pluck_run *r, const void *data, size_t len, int end, size_t *used,
+                               int *more)
+{
+    *used = 0;
+    *more = 0;
+    if (r->state != PLUCK_OK || r->finished)
+        return r->finished && r->state == PLUCK_OK ? PLUCK_STOP : r->state;
+    const unsigned char *p = data;
+    size_t n = len;
+    if (!r->codec) {
+        /* detection sees at most sizeof sniff bytes: too few to make a step unbounded */
+        size_t take = sizeof r->sniff - r->nsniff;
+        if (take > n)
+            take = n;
+        memcpy(r->sniff + r->nsniff, p, take);
+        r->nsniff += take;
+        r->stats.bytes_scanned += take;
+        p += take;
+        n -= take;
+        if (start_codec(r, end && n == 0) || !r->codec) {
+            *used = take;
+            return r->state;
+        }
+    }
+    r->step_left = STEP_BYTES;
+    r->step_more = false;
+    size_t before = n;
+    pluck_code rc = decode_some(r, &p, &n);
+    r->stats.bytes_scanned += before - n;
+    *used = len - n;
+    if (rc == PLUCK_OK && end && n == 0 && !r->step_more && !r->input_ended) {
+        pl_codec_end_input(r->codec);
+        r->input_ended = true;
+        r->step_more = true; /* what the codec held comes out in the next calls */
+    } else if (rc == PLUCK_OK && n == 0 && !r->step_more && r->input_ended) {
+        r->step_more = false;
+    }
+    *more = r->step_more || n > 0;
+    r->step_left = SIZE_MAX;
+    if (rc == PLUCK_OK)
+        flush(r);
     return r->state;
 }
 
@@ -764,8 +838,9 @@ pluck_code pluck_run_finish(pluck_run *r)
     } else if (r->state == PLUCK_OK) {
         if (!r->codec && !start_codec(r, true) && !r->codec)
             fail_msg(r, PLUCK_E_INTERNAL_ERROR, "Compression could not be detected.");
-        if (r->codec)
+        if (r->codec && !r->input_ended)
             pl_codec_end_input(r->codec);
+        r->input_ended = true;
         if (r->state == PLUCK_OK && !decode(r, (const unsigned char *)"", 0)) {
             pluck_code rc = pl_codec_finish(r->codec);
             if (rc)
@@ -1125,6 +1200,7 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->q = q;
     r->write = write;
     r->wop = opaque;
+    r->step_left = SIZE_MAX;
     r->stats.codec = "";
     r->scan = pl_scanner_create(&q->params.in, q->params.max_record_size, BATCH_RECORDS);
     r->colmap = calloc(q->ncolrefs ? q->ncolrefs : 1, sizeof *r->colmap);

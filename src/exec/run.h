@@ -22,6 +22,7 @@
 #define FLUSH_AT (64 * 1024)        /* hand output to the callback past this size */
 #define PROGRESS_EVERY (4u << 20)   /* call the progress hook every 4 MiB of input */
 #define BATCH_RECORDS 1024
+#define STEP_BYTES (1u << 20)       /* decompressed bytes per pluck_run_feed_step() call */
 
 struct pluck_run {
     const pluck_query *q;
@@ -30,6 +31,10 @@ struct pluck_run {
     pluck_progress_fn progress;
     void *pop;
     uint64_t next_progress;
+    uint64_t next_progress_out; /* ... and every PROGRESS_EVERY decompressed bytes */
+    size_t step_left;    /* pluck_run_feed_step(): bytes it may still decompress (else SIZE_MAX) */
+    bool step_more;      /* ... it stopped at the bound: the codec may hold more output */
+    bool input_ended;    /* pl_codec_end_input() was called */
     pluck_error err;
     pluck_stats stats;
     pluck_code state; /* PLUCK_OK, PLUCK_STOP, or the error */

@@ -49,7 +49,7 @@
 #define BLOCK_PACKED (32 * 1024)    /* ... compressed: bounds the output one step can make */
 #define FRAME_AT (32 * 1024)        /* frame collected output once this much is waiting */
 #define FRAME_AFTER_MS 100          /* ... or once it has waited this long */
-#define MAX_PENDING (64u << 20)     /* output of one step beyond this fails the run */
+#define MAX_PENDING (8u << 20)      /* output of one step beyond this fails the run */
 #define PRIME_BYTES (1u << 20)      /* run up to this much before answering ... */
 #define PRIME_MS 250                /* ... or for this long */
 
@@ -172,8 +172,13 @@ static int on_xml(void *ctx, const char *path, int depth, const char *text, size
             x->have_in = 1;
         else if (!strcmp(rel, "OutputSerialization"))
             x->have_out = 1;
-        else if (!strcmp(rel, "ScanRange"))
+        else if (!strcmp(rel, "ScanRange")) {
+            if (x->has_range) /* a second one once silently replaced the first */
+                return xfail(x, 400, "MalformedXML",
+                             "The XML you provided was not well-formed or did not validate "
+                             "against our published schema (ScanRange given twice).");
             x->has_range = 1;
+        }
         else if (!strcmp(rel, "InputSerialization/CSV"))
             x->in_formats++;
         else if (!strcmp(rel, "InputSerialization/JSON") ||
@@ -223,6 +228,9 @@ static int on_xml(void *ctx, const char *path, int depth, const char *text, size
             return xfail(x, 400, "InvalidScanRange",
                          "The ScanRange %s is not a non-negative integer.",
                          is_start ? "Start" : "End");
+        if (*(is_start ? &x->has_start : &x->has_end))
+            return xfail(x, 400, "MalformedXML", "The ScanRange %s is given twice.",
+                         is_start ? "Start" : "End");
         *(is_start ? &x->has_start : &x->has_end) = 1;
         return 0;
     }
@@ -266,10 +274,13 @@ typedef struct sel {
     size_t prefix_len;
     char *blk;
     size_t blksz;
+    size_t blk_off, blk_len; /* the block read last: [blk_off, blk_len) not taken yet */
+    int more;                /* the engine stopped at its step bound: call again */
     int progress;
     int state;
     int overflow;
     pluck_code err;
+    const char *errcode;     /* an S3 code that is no pluck_code (shutdown), else NULL */
     char errmsg[600];
     pl_sbuf out;             /* engine output not framed yet */
     pl_sbuf wire;            /* framed bytes not sent yet */
@@ -331,7 +342,7 @@ static void set_error(sel *s, pluck_code code)
     const pluck_error *e = pluck_run_error(s->run);
     if (s->overflow)
         snprintf(s->errmsg, sizeof s->errmsg,
-                 "One block of input produced more than %u bytes of output.", MAX_PENDING);
+                 "One step of the select produced more than %u bytes of output.", MAX_PENDING);
     else if (e->record)
         snprintf(s->errmsg, sizeof s->errmsg, "%s (record %llu, byte %llu)", e->message,
                  (unsigned long long)e->record, (unsigned long long)e->byte_offset);
@@ -339,32 +350,54 @@ static void set_error(sel *s, pluck_code code)
         snprintf(s->errmsg, sizeof s->errmsg, "%s", e->message[0] ? e->message : "Error.");
 }
 
-/* One step: feed one block (or finish). */
+/* One step: one bounded call of the engine (pluck_run_feed_step: about 1 MiB decompressed,
+ * whatever the ratio), reading the next block when the last one was taken; finish at the end.
+ * Bounded steps are what let keep-alives go out, a disconnect be noticed and a shutdown stop
+ * the scan within a second (finding 3 of issue 13); the output of one step is bounded by
+ * the same 1 MiB times the query's expansion, and by MAX_PENDING (finding 4). */
 static void step(sel *s)
 {
     if (s->state != ST_RUN)
         return;
+    if (atomic_load(&s->srv->stop_selects)) {
+        s->state = ST_FAILED;
+        s->err = PLUCK_E_INTERNAL_ERROR;
+        s->errcode = "ServiceUnavailable";
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "The server is shutting down; the select was stopped. Please retry.");
+        return;
+    }
     pluck_code rc = PLUCK_OK;
     if (s->prefix) {
         rc = pluck_run_feed(s->run, s->prefix, s->prefix_len);
         free(s->prefix);
         s->prefix = NULL; /* prefix_len stays: it is subtracted from the stats */
-    } else if (s->pos < s->stop) {
-        size_t want = s->stop - s->pos < s->blksz ? (size_t)(s->stop - s->pos) : s->blksz;
-        ssize_t n = pl_objsrc_pread(s->obj, s->blk, want, s->pos);
-        if (n <= 0) {
-            s->state = ST_FAILED;
-            s->err = PLUCK_E_READ_ERROR;
-            snprintf(s->errmsg, sizeof s->errmsg, "The object could not be read: %.480s.",
-                     n < 0 ? s->obj->err : "it shrank while being read");
-            return;
-        }
-        s->pos += (uint64_t)n;
-        rc = pluck_run_feed(s->run, s->blk, (size_t)n);
     } else {
-        rc = PLUCK_STOP;
+        if (s->blk_off == s->blk_len && !s->more && s->pos < s->stop) {
+            size_t want = s->stop - s->pos < s->blksz ? (size_t)(s->stop - s->pos) : s->blksz;
+            ssize_t n = pl_objsrc_pread(s->obj, s->blk, want, s->pos);
+            if (n <= 0) {
+                s->state = ST_FAILED;
+                s->err = PLUCK_E_READ_ERROR;
+                snprintf(s->errmsg, sizeof s->errmsg, "The object could not be read: %.480s.",
+                         n < 0 ? s->obj->err : "it shrank while being read");
+                return;
+            }
+            s->pos += (uint64_t)n;
+            s->blk_off = 0;
+            s->blk_len = (size_t)n;
+        }
+        int end = s->pos >= s->stop;
+        size_t used = 0;
+        rc = pluck_run_feed_step(s->run, s->blk + s->blk_off, s->blk_len - s->blk_off, end, &used,
+                                 &s->more);
+        s->blk_off += used;
+        if (rc == PLUCK_OK && (!end || s->more || s->blk_off < s->blk_len))
+            return;
     }
-    if (rc == PLUCK_STOP || (rc == PLUCK_OK && s->pos >= s->stop && !s->prefix)) {
+    if (rc == PLUCK_OK && s->prefix == NULL && s->pos < s->stop)
+        return; /* the header prefix was fed: the window comes next */
+    if (rc == PLUCK_STOP || rc == PLUCK_OK) {
         rc = pluck_run_finish(s->run);
         if (rc == PLUCK_OK) {
             s->state = ST_FINISHED;
@@ -401,7 +434,7 @@ static void produce(sel *s)
         pl_ev_end(&s->wire);
         s->state = ST_FINISHED + 1; /* closed */
     } else if (s->state == ST_FAILED) {
-        pl_ev_error(&s->wire, pluck_code_name(s->err), s->errmsg);
+        pl_ev_error(&s->wire, s->errcode ? s->errcode : pluck_code_name(s->err), s->errmsg);
         s->state = ST_FINISHED + 1;
     } else if (s->wire.len == s->wire.off && (t - s->last_msg) * 1000 >= s->srv->keepalive_ms) {
         pl_ev_cont(&s->wire);
@@ -432,14 +465,22 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 /* ---- ScanRange --------------------------------------------------------------------------- */
 
-/* End offset of the first delimiter occurrence starting at or after `from`; size if none. */
-static int delim_end(pl_objsrc *o, uint64_t from, uint64_t size, const char *d, size_t dl,
+/* End offset of the first delimiter lying wholly inside [from, limit) (limit <= size): 0 with
+ * *out set, 1 when there is none (*out = limit), -1 on a read error.  Reads through a 64 KiB
+ * buffer, never more than limit - from bytes (finding 2 of issue 13: nothing past the
+ * maximum record size is read for a ScanRange). */
+static int delim_end(pl_objsrc *o, uint64_t from, uint64_t limit, const char *d, size_t dl,
                      uint64_t *out)
 {
     char buf[64 * 1024];
     uint64_t pos = from;
-    while (pos < size) {
-        size_t want = size - pos < sizeof buf ? (size_t)(size - pos) : sizeof buf;
+    size_t step = 256; /* grows: short lines (comments before a header) cost little */
+    while (pos < limit) {
+        if (step < dl + 16)
+            step = dl + 16;
+        size_t want = limit - pos < step ? (size_t)(limit - pos) : step;
+        if (step < sizeof buf)
+            step *= 2;
         ssize_t n = pl_objsrc_pread(o, buf, want, pos);
         if (n <= 0)
             return -1;
@@ -448,12 +489,17 @@ static int delim_end(pl_objsrc *o, uint64_t from, uint64_t size, const char *d, 
             *out = pos + (uint64_t)(hit - buf) + dl;
             return 0;
         }
-        if ((size_t)n < dl || pos + (uint64_t)n >= size)
+        if ((size_t)n < dl || pos + (uint64_t)n >= limit)
             break;
         pos += (uint64_t)n - (dl - 1);
     }
-    *out = size;
-    return 0;
+    *out = limit;
+    return 1;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
 }
 
 static int is_compressed(const unsigned char *m, size_t n)
@@ -494,6 +540,10 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     } else if (x->has_start) {
         start = x->start;
         end = size ? size - 1 : 0;
+        if (start >= size) { /* past the end: no records, as pluck-serve(1) says */
+            s->pos = s->stop = size;
+            return 0;
+        }
     } else { /* End only: the last End bytes */
         start = x->end >= size ? 0 : size - x->end;
         end = size ? size - 1 : 0;
@@ -507,20 +557,42 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     }
     size_t dl = pluck_params_get(s->p, PLUCK_PARAM_RECORD_DELIMITER, delim, sizeof delim);
     size_t cl = pluck_params_get(s->p, PLUCK_PARAM_COMMENTS, comm, sizeof comm);
+    char mr[32];
+    pluck_params_get(s->p, PLUCK_PARAM_MAX_RECORD_SIZE, mr, sizeof mr);
+    uint64_t maxrec = strtoull(mr, NULL, 10);
+    if (!maxrec)
+        maxrec = 1u << 20;
+    /* a record may span at most maxrec bytes plus its delimiter (and a CR before it) */
+    uint64_t span = maxrec + dl + 1;
     uint64_t b0 = 0, b1 = size;
+    int f;
     if (start >= size) {
         s->pos = s->stop = size; /* past the end: no records */
         return 0;
     }
-    if (start > 0 && delim_end(s->obj, start >= dl ? start - dl : 0, size, delim, dl, &b0))
-        goto io;
-    if (end + 1 < size) {
-        uint64_t from = end + 1 >= dl ? end + 1 - dl + 0 : 0;
+    if (start > 0) {
+        /* the first record that begins inside the range begins after the first delimiter
+         * ending at or after Start; none before End + 1: no record begins inside */
+        uint64_t from = start >= dl ? start - dl : 0;
+        uint64_t lim = min64(min64(end + 1, size), from + span);
+        if ((f = delim_end(s->obj, from, lim, delim, dl, &b0)) < 0)
+            goto io;
+        if (f == 1) {
+            if (lim < min64(end + 1, size))
+                goto too_long; /* the record in progress at Start is over the limit */
+            b0 = size;
+        }
+    }
+    if (b0 < size && b0 <= end && end + 1 < size) {
+        /* the last record: the first delimiter ending after End */
+        uint64_t from = end + 1 >= dl ? end + 1 - dl : 0;
         if (from < b0)
             from = b0;
-        /* first delimiter ending after End: occurrence starting at >= End - dl + 1 */
-        if (delim_end(s->obj, from, size, delim, dl, &b1))
+        uint64_t lim = min64(size, from + span);
+        if ((f = delim_end(s->obj, from, lim, delim, dl, &b1)) < 0)
             goto io;
+        if (f == 1 && lim < size)
+            goto too_long;
         if (b1 <= end)
             b1 = end + 1; /* cannot happen; keeps the window sane */
     }
@@ -529,7 +601,8 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
     }
     s->pos = b0;
     s->stop = b1 < b0 ? b0 : b1;
-    /* header record for a window that starts after it */
+    /* header record for a window that starts after it: skip empty and comment lines (a
+     * streaming pass), then read the header line alone, at most maxrec bytes */
     char hdr[16];
     pluck_params_get(s->p, PLUCK_PARAM_FILE_HEADER_INFO, hdr, sizeof hdr);
     if (b0 > 0 && strcasecmp(hdr, "NONE")) {
@@ -538,31 +611,37 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
         if (size >= 3 && pl_objsrc_pread(s->obj, first, 3, 0) == 3 &&
             !memcmp(first, "\xEF\xBB\xBF", 3))
             p = 3;
-        for (;;) {
-            if (p >= size)
-                break;
-            if (delim_end(s->obj, p, size, delim, dl, &e))
-                goto io;
+        while (p < b0) {
             unsigned char c0 = 0;
             if (pl_objsrc_pread(s->obj, &c0, 1, p) != 1)
                 goto io;
+            if ((f = delim_end(s->obj, p, min64(size, p + span), delim, dl, &e)) < 0)
+                goto io;
+            if (f == 1 && e < size)
+                goto too_long;
             uint64_t rl = e - p;
             int empty = rl == dl || (rl == dl + 1 && c0 == '\r' && dl == 1 && delim[0] == '\n');
             if (empty || (cl == 1 && c0 == (unsigned char)comm[0])) {
                 p = e;
                 continue;
             }
-            if (b0 > p) { /* the window starts after the header: feed it first */
-                s->prefix_len = (size_t)e;
-                s->prefix = malloc(s->prefix_len ? s->prefix_len : 1);
-                if (!s->prefix ||
-                    pl_objsrc_pread(s->obj, s->prefix, s->prefix_len, 0) != (ssize_t)e)
-                    goto io;
-            }
+            s->prefix_len = (size_t)(e - p);
+            s->prefix = malloc(s->prefix_len ? s->prefix_len : 1);
+            if (!s->prefix ||
+                pl_objsrc_pread(s->obj, s->prefix, s->prefix_len, p) != (ssize_t)(e - p))
+                goto io;
             break;
         }
     }
     return 0;
+too_long:
+    *status = 400;
+    *code = "OverMaxRecordSize";
+    snprintf(msg, cap,
+             "The length of a record in the input or result is greater than maxCharsPerRecord "
+             "of %llu bytes.",
+             (unsigned long long)maxrec);
+    return -1;
 io:
     *status = 500;
     *code = "InternalError";
@@ -648,13 +727,7 @@ enum MHD_Result pl_handle_select(pl_req *r)
         int fd = pl_open_object(srv->rootfd, r->bucket, r->key, &st);
         if (fd < 0) {
             pluck_query_free(q);
-            int bfd = pl_open_bucket(srv->rootfd, r->bucket);
-            if (bfd < 0) {
-                res = pl_send_errno(r, -ENOENT, 1);
-                goto fail;
-            }
-            close(bfd);
-            res = pl_send_errno(r, fd, 0);
+            res = pl_send_open_error(r, fd);
             goto fail;
         }
         obj = pl_objsrc_file(fd, (uint64_t)st.st_size);

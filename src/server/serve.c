@@ -21,6 +21,7 @@
 #include "server/serve.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,15 +34,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pluck.h"
+#include "server/guard.h"
 #include "server/srv.h"
 #include "server/store.h"
 #include "server/upstream.h"
+
+static const char *log_safe(const char *in, char *out, size_t cap);
 
 #define MAX_URL 8192
 #define DEFAULT_LISTEN "127.0.0.1:9000"
@@ -172,6 +177,8 @@ enum MHD_Result pl_queue(pl_req *r, int status, struct MHD_Response *resp)
     if (!resp)
         return MHD_NO;
     pl_common_headers(r, resp);
+    if (status == 503)
+        MHD_add_response_header(resp, "Retry-After", "1");
     enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     if (rc == MHD_YES) {
@@ -218,11 +225,49 @@ static enum MHD_Result send_error_text(pl_req *r, int status, const char *code, 
     pl_sbuf_xml_elem(&b, "RequestId", r->reqid);
     pl_sbuf_xml_elem(&b, "HostId", r->reqid);
     pl_sbuf_adds(&b, "</Error>");
-    if (r->srv->verbose)
-        fprintf(stderr, "pluck serve: %s %s -> %d %s: %s\n", r->method ? r->method : "?",
-                r->uri ? r->uri : "?", status, code, msg);
+    if (r->srv->verbose) {
+        char t1[1024], t2[1024], t3[64];
+        fprintf(stderr, "pluck serve: %s %s -> %d %s: %s\n", log_safe(r->method, t3, sizeof t3),
+                log_safe(r->uri, t1, sizeof t1), status, code, log_safe(msg, t2, sizeof t2));
+    }
     /* HEAD answers carry no body; MHD drops it, and S3 clients read the status alone */
     return pl_send_xml(r, status, &b);
+}
+
+/* For -v: the text with control bytes (and bytes of 0x7f and above) written as \xNN, so a
+ * request target cannot forge log lines or terminal escapes, and the value of every
+ * X-Amz-Signature / Signature parameter replaced by "REDACTED" (a presigned URL in a log is
+ * a credential until it expires). */
+static const char *log_safe(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (!in)
+        in = "-";
+    for (size_t i = 0; in[i] && o + 5 < cap; i++) {
+        int at_param = i == 0 || in[i - 1] == '?' || in[i - 1] == '&';
+        if (at_param && (!strncasecmp(in + i, "X-Amz-Signature=", 16) ||
+                         !strncasecmp(in + i, "Signature=", 10))) {
+            size_t k = strchr(in + i, '=') - (in + i) + 1;
+            if (o + k + 9 >= cap)
+                break;
+            memcpy(out + o, in + i, k);
+            o += k;
+            memcpy(out + o, "REDACTED", 8);
+            o += 8;
+            i += k;
+            while (in[i] && in[i] != '&')
+                i++;
+            i--;
+            continue;
+        }
+        unsigned char c = (unsigned char)in[i];
+        if (c < 0x20 || c >= 0x7f || c == '\\')
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return out;
 }
 
 enum MHD_Result pl_send_error(pl_req *r, int status, const char *code, const char *fmt, ...)
@@ -277,10 +322,34 @@ enum MHD_Result pl_send_errno(pl_req *r, int err, int for_bucket)
         return pl_send_error(r, 507, "InsufficientStorage", "No space left on the device.");
     case ENAMETOOLONG:
         return pl_send_error(r, 400, "KeyTooLongError", "Your key is too long.");
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case ENOBUFS:
+        /* out of descriptors or memory: the request may succeed later, the object exists */
+        return pl_send_error(r, 503, "SlowDown", "Please reduce your request rate (%s).",
+                             strerror(err));
     default:
         return pl_send_error(r, 500, "InternalError", "We encountered an internal error: %s.",
                              strerror(err));
     }
+}
+
+int pl_resource_errno(int err)
+{
+    err = err < 0 ? -err : err;
+    return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS;
+}
+
+enum MHD_Result pl_send_open_error(pl_req *r, int fd)
+{
+    if (pl_resource_errno(fd))
+        return pl_send_errno(r, fd, 0);
+    int bfd = pl_open_bucket(r->srv->rootfd, r->bucket);
+    if (bfd < 0)
+        return pl_send_errno(r, pl_resource_errno(bfd) || bfd == -EINVAL ? bfd : -ENOENT, 1);
+    close(bfd);
+    return pl_send_errno(r, fd, 0);
 }
 
 /* ---- request target ------------------------------------------------------------------- */
@@ -386,10 +455,8 @@ static enum pl_op route(pl_req *r, const char **why)
     if (!r->key) {
         if (get && pl_query_has(r, "location"))
             return OP_BUCKET_LOCATION;
-        if (get && pl_query_has(r, "uploads")) {
-            *why = "uploads";
-            return OP_NONE;
-        }
+        if (get && pl_query_has(r, "uploads"))
+            return OP_MPU_LIST;
         if (get)
             return OP_LIST_OBJECTS;
         if (head)
@@ -536,6 +603,15 @@ static enum MHD_Result begin(pl_req *r)
 
     /* body policy */
     const char *cl = pl_header(r, "content-length");
+    const char *md5h = pl_header(r, "content-md5");
+    if (md5h) { /* S3: malformed is InvalidDigest, well-formed but wrong BadDigest */
+        size_t ml = strlen(md5h), k = 0;
+        while (k < 22 && (isalnum((unsigned char)md5h[k]) || md5h[k] == '+' || md5h[k] == '/'))
+            k++;
+        if (ml != 24 || k != 22 || strcmp(md5h + 22, "=="))
+            return pl_send_error(r, 400, "InvalidDigest",
+                                 "The Content-MD5 you specified was invalid.");
+    }
     const char *dcl = pl_header(r, "x-amz-decoded-content-length");
     unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
     unsigned long long dlen = dcl ? strtoull(dcl, NULL, 10) : len;
@@ -574,6 +650,14 @@ static enum MHD_Result begin(pl_req *r)
         strcmp(ph, "STREAMING-UNSIGNED-PAYLOAD-TRAILER"))
         return pl_send_error(r, 501, "NotImplemented",
                              "x-amz-content-sha256 %s is not implemented.", ph);
+    if (streaming && !strcmp(ph, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")) {
+        /* the trailing checksum is the body's only integrity check: it must be one we verify */
+        const char *t = pl_header(r, "x-amz-trailer");
+        if (!t || strcasecmp(t, "x-amz-checksum-crc32"))
+            return pl_send_error(r, 400, "InvalidRequest",
+                                 "STREAMING-UNSIGNED-PAYLOAD-TRAILER needs the header x-amz-trailer: "
+                                 "x-amz-checksum-crc32 (the trailing checksum pluck serve checks).");
+    }
     if (streaming && !strcmp(ph, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") &&
         r->auth.kind != PL_AUTH_HEADER && s->akid)
         return pl_send_error(r, 400, "InvalidRequest",
@@ -669,6 +753,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!r->started) {
         r->started = 1;
+        pl_guard_headers_done(conn);
         r->conn = conn;
         r->method = method;
         return begin(r);
@@ -684,15 +769,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     pl_server *s = cls;
     pl_req *r = *con_cls;
+    pl_guard_request_done(conn);
     if (!r)
         return;
-    if (s->verbose)
-        fprintf(stderr, "pluck serve: %s %s %d %.1f ms%s\n", r->method ? r->method : "-",
-                r->uri ? r->uri : "-", r->status, (pl_now() - r->t0) * 1000,
+    if (s->verbose) {
+        char t1[1024], t3[64];
+        fprintf(stderr, "pluck serve: %s %s %d %.1f ms%s\n", log_safe(r->method, t3, sizeof t3),
+                log_safe(r->uri, t1, sizeof t1), r->status, (pl_now() - r->t0) * 1000,
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+    }
     if (r->up)
         pl_upload_abort(r->up);
     /* a failed write may have created directories for its key: remove them if empty */
@@ -762,11 +849,20 @@ static void usage(FILE *f)
             "                           us-east-1)\n"
             "  --max-object-size BYTES  largest object body accepted (default 5G)\n"
             "  --max-xml-size BYTES     largest XML request body (default 2M)\n"
-            "  --max-connections N      concurrent connections, one thread each (default 256)\n"
+            "  --max-connections N      concurrent connections, one thread each (default\n"
+            "                           256); an eighth is kept free for clients that send\n"
+            "                           their request at once (see pluck-serve(1))\n"
+            "  --max-connections-per-ip N  from one client address (default 32)\n"
+            "  --header-timeout SECS    all of a request's headers must arrive within this\n"
+            "                           (default 20)\n"
             "  --idle-timeout SECS      close connections idle this long (default 60)\n"
+            "  --fsync always|never     sync each written object and its directory before\n"
+            "                           answering (default always)\n"
             "  --keepalive MS           send a Cont event after this long without output\n"
             "                           during a select (default 1000)\n"
             "  --progress-interval MS   Progress events at most this often (default 1000)\n"
+            "  --shutdown-grace SECS    on SIGTERM, let running selects finish this long\n"
+            "                           before ending them with an error event (default 5)\n"
             "  -v, --verbose            log every request to standard error\n"
             "  -h, --help               show this help\n"
             "\n"
@@ -833,11 +929,13 @@ int pl_serve_main(int argc, char **argv)
     const char *root = NULL, *listen_spec = DEFAULT_LISTEN, *upstream = NULL,
                *upstream_region = NULL;
     uint64_t max_obj = 5ull << 30, max_xml = 2u << 20, conns = 256, idle = 60, keepalive = 1000,
-             progress_ms = 1000;
+             progress_ms = 1000, grace = 5, per_ip = 32, header_timeout = 20;
+    s->fsync = 1;
     s->akid = getenv("AWS_ACCESS_KEY_ID");
     s->secret = getenv("AWS_SECRET_ACCESS_KEY");
     enum { O_ROOT = 1000, O_LISTEN, O_AKID, O_SECRET, O_ANON, O_MAXOBJ, O_MAXXML, O_CONNS,
-           O_IDLE, O_KEEPALIVE, O_PROGRESS, O_UPSTREAM, O_UPSTREAM_REGION };
+           O_IDLE, O_KEEPALIVE, O_PROGRESS, O_GRACE, O_PERIP, O_HDRTIMEOUT, O_DURABLE,
+           O_UPSTREAM, O_UPSTREAM_REGION };
     static const struct option opts[] = {
         {"root", required_argument, NULL, O_ROOT},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -850,6 +948,10 @@ int pl_serve_main(int argc, char **argv)
         {"idle-timeout", required_argument, NULL, O_IDLE},
         {"keepalive", required_argument, NULL, O_KEEPALIVE},
         {"progress-interval", required_argument, NULL, O_PROGRESS},
+        {"shutdown-grace", required_argument, NULL, O_GRACE},
+        {"max-connections-per-ip", required_argument, NULL, O_PERIP},
+        {"header-timeout", required_argument, NULL, O_HDRTIMEOUT},
+        {"fsync", required_argument, NULL, O_DURABLE},
         {"upstream", required_argument, NULL, O_UPSTREAM},
         {"upstream-region", required_argument, NULL, O_UPSTREAM_REGION},
         {"verbose", no_argument, NULL, 'v'},
@@ -874,6 +976,16 @@ int pl_serve_main(int argc, char **argv)
         case O_IDLE: num = &idle; break;
         case O_KEEPALIVE: num = &keepalive; break;
         case O_PROGRESS: num = &progress_ms; break;
+        case O_GRACE: num = &grace; break;
+        case O_PERIP: num = &per_ip; break;
+        case O_HDRTIMEOUT: num = &header_timeout; break;
+        case O_DURABLE:
+            if (strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                fprintf(stderr, "pluck serve: --fsync takes always or never, not '%s'\n", optarg);
+                return 2;
+            }
+            s->fsync = !strcmp(optarg, "always");
+            break;
         case O_UPSTREAM: upstream = optarg; break;
         case O_UPSTREAM_REGION: upstream_region = optarg; break;
         default:
@@ -923,11 +1035,16 @@ int pl_serve_main(int argc, char **argv)
                 "unsigned requests\n");
         return 2;
     }
-    if (conns < 1 || conns > 65536 || max_xml < 1024 || max_xml > (64u << 20)) {
+    if (conns < 1 || conns > 65536 || per_ip < 1 || header_timeout < 1 || header_timeout > 3600 || max_xml < 1024 || max_xml > (64u << 20)) {
         fprintf(stderr, "pluck serve: option value out of range\n");
         return 2;
     }
     s->root = root;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max; /* descriptors are the server's working set */
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     pthread_mutex_init(&s->mpu_lock, NULL);
     s->max_object = max_obj;
     s->max_xml = (size_t)max_xml;
@@ -939,6 +1056,9 @@ int pl_serve_main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+    size_t cleaned = s->rootfd >= 0 ? pl_clean_tmp(s->rootfd) : 0; /* what a crash left */
+    if (cleaned && s->verbose)
+        fprintf(stderr, "pluck serve: removed %zu temporary files a crash left\n", cleaned);
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     if (parse_listen(listen_spec, &ss, &sl)) {
@@ -961,19 +1081,28 @@ int pl_serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    unsigned reserve = (unsigned)(conns / 8);
+    pl_guard *guard = pl_guard_start((unsigned)conns, reserve, (unsigned)header_timeout);
+    if (!guard) {
+        fprintf(stderr, "pluck serve: cannot start: %s\n", strerror(errno));
+        return 1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)conns, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)idle, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_NOTIFY_CONNECTION, pl_guard_notify,
+        guard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip, MHD_OPTION_END);
     if (!d) {
+        int e = errno;
+        pl_guard_stop(guard);
         fprintf(stderr, "pluck serve: cannot listen on %s: %s\n", listen_spec,
-                errno ? strerror(errno) : "microhttpd could not start");
+                e ? strerror(e) : "microhttpd could not start");
         return 1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
@@ -1006,7 +1135,19 @@ int pl_serve_main(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "pluck serve: signal %d, stopping\n", sig);
+    /* Stop accepting, let running selects end normally for up to --shutdown-grace seconds,
+     * then make the rest end with a ServiceUnavailable event and the chunked terminator
+     * (their steps are bounded, so each notices within one step); then close. */
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    for (uint64_t ms = 0; ms < grace * 1000 && atomic_load(&s->selects_active); ms += 20)
+        usleep(20 * 1000);
+    atomic_store(&s->stop_selects, 1);
+    for (int ms = 0; ms < 3000 && atomic_load(&s->selects_active); ms += 20)
+        usleep(20 * 1000); /* each sends its error event and ends (a stalled reader may not) */
     MHD_stop_daemon(d);
+    pl_guard_stop(guard);
     if (s->rootfd >= 0)
         close(s->rootfd);
     return 0;

@@ -321,14 +321,69 @@ static int parse_authorization(const char *v, sig_parts *p)
 static void signing_key(const char *secret, const char *date, const char *region,
                         const char *service, unsigned char key[32])
 {
-    char k0[300];
-    snprintf(k0, sizeof k0, "AWS4%s", secret);
+    /* kSecret = "AWS4" + secret, of any length (a fixed buffer once cut secrets at 295) */
+    size_t sl = strlen(secret);
     unsigned char a[32], b[32];
-    pl_hmac_sha256(k0, strlen(k0), date, strlen(date), a);
+    unsigned char *k0 = malloc(sl + 5);
+    if (!k0) { /* an all-zero key never matches a signature */
+        memset(key, 0, 32);
+        return;
+    }
+    memcpy(k0, "AWS4", 4);
+    memcpy(k0 + 4, secret, sl);
+    pl_hmac_sha256(k0, sl + 4, date, strlen(date), a);
+    OPENSSL_cleanse(k0, sl + 5);
+    free(k0);
     pl_hmac_sha256(a, 32, region, strlen(region), b);
     pl_hmac_sha256(b, 32, service, strlen(service), a);
     pl_hmac_sha256(a, 32, "aws4_request", 12, key);
-    OPENSSL_cleanse(k0, sizeof k0);
+    OPENSSL_cleanse(a, sizeof a);
+    OPENSSL_cleanse(b, sizeof b);
+}
+
+/* Is `name` (case-insensitively) one of the ';'-separated signed header names? */
+static int is_signed(const char *list, const char *name)
+{
+    size_t nl = strlen(name);
+    while (*list) {
+        size_t n = strcspn(list, ";");
+        if (n == nl && !strncasecmp(list, name, n))
+            return 1;
+        list += n + (list[n] == ';');
+    }
+    return 0;
+}
+
+/* S3's rule: every x-amz-* header present must be signed (an unsigned x-amz-copy-source
+ * must never turn a presigned PUT into a copy: finding 1 of issue 13), and with the
+ * Authorization header also Content-Type and Content-MD5 when present.  Returns the first
+ * unsigned name, or NULL. */
+static const char *unsigned_header(const pl_auth_in *in, const char *signed_headers, int presigned)
+{
+    for (size_t i = 0; i < in->nheaders; i++) {
+        const char *n = in->headers[i].name;
+        int must = !strncasecmp(n, "x-amz-", 6) ||
+                   (!presigned && (!strcasecmp(n, "content-type") || !strcasecmp(n, "content-md5")));
+        if (must && !is_signed(signed_headers, n))
+            return n;
+    }
+    return NULL;
+}
+
+static size_t count_header(const pl_auth_in *in, const char *name)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < in->nheaders; i++)
+        c += !strcasecmp(in->headers[i].name, name);
+    return c;
+}
+
+static size_t count_query(const pl_auth_in *in, const char *name)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < in->nquery; i++)
+        c += !strcmp(in->query[i].name, name);
+    return c;
 }
 
 int pl_sigv4_sign(const pl_sigv4_req *rq, const char *secret, char sighex[65],
@@ -391,6 +446,19 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
     const char *amz_date = NULL;
     char *hdr_date = NULL, *content_sha = NULL;
     int rc = -1;
+    if (count_header(in, "authorization") > 1) {
+        fail(err, 400, "InvalidArgument", "Only one Authorization header is allowed.");
+        goto out;
+    }
+    static const char *const qauth[] = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+                                        "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
+                                        "X-Amz-Security-Token"};
+    for (size_t i = 0; i < sizeof qauth / sizeof *qauth; i++)
+        if (count_query(in, qauth[i]) > 1) {
+            fail(err, 400, "AuthorizationQueryParametersError",
+                 "The query parameter %s is given more than once.", qauth[i]);
+            goto out;
+        }
     if (!authz && !qalg && query_get(in, "AWSAccessKeyId") && query_get(in, "Signature")) {
         return fail(err, 400, "InvalidRequest",
                     "The authorization mechanism you have provided (Signature Version 2) is not "
@@ -519,20 +587,16 @@ int pl_auth_check(const pl_auth_in *in, pl_auth *out, pl_auth_err *err)
              amz_date);
         goto out;
     }
-    /* "host" must be signed, as S3 requires */
-    {
-        int host = 0;
-        const char *s = p.signed_headers;
-        while (*s) {
-            size_t n = strcspn(s, ";");
-            if (n == 4 && !strncmp(s, "host", 4))
-                host = 1;
-            s += n + (s[n] == ';');
-        }
-        if (!host) {
-            fail(err, 403, "AccessDenied", "The host header must be signed.");
-            goto out;
-        }
+    /* "host" must be signed, as S3 requires; so must every x-amz-* header present */
+    if (!is_signed(p.signed_headers, "host")) {
+        fail(err, 403, "AccessDenied", "The host header must be signed.");
+        goto out;
+    }
+    const char *uh = unsigned_header(in, p.signed_headers, out->kind == PL_AUTH_PRESIGNED);
+    if (uh) {
+        fail(err, 403, "AccessDenied",
+             "There were headers present in the request which were not signed: %.100s", uh);
+        goto out;
     }
 
     snprintf(out->scope, sizeof out->scope, "%s/%s/%s/%s", p.date, p.region, p.service, p.term);

@@ -25,8 +25,10 @@ typedef struct pl_server {
     unsigned keepalive_ms;    /* Cont after this long without a message */
     unsigned progress_ms;     /* Progress at most this often (when requested) */
     int verbose;
+    int fsync;                /* --fsync=always: sync data and directory before answering */
     atomic_uint_fast64_t seq; /* request ids */
     atomic_uint_fast64_t selects_active;
+    atomic_int stop_selects;  /* shutdown: running selects end with an error event now */
     pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
     struct pl_upstream *upstream; /* --upstream: objects live in another S3 store */
 } pl_server;
@@ -50,6 +52,7 @@ enum pl_op {
     OP_MPU_PART,
     OP_MPU_COMPLETE,
     OP_MPU_ABORT,
+    OP_MPU_LIST,
 };
 
 typedef struct pl_upload pl_upload; /* upload.c */
@@ -96,6 +99,11 @@ enum MHD_Result pl_queue(pl_req *r, int status, struct MHD_Response *resp);
 void pl_common_headers(pl_req *r, struct MHD_Response *resp);
 /* Map a store errno for a bucket or object lookup to the S3 error and send it. */
 enum MHD_Result pl_send_errno(pl_req *r, int err, int for_bucket);
+/* Out of descriptors or memory (EMFILE, ENFILE, ENOMEM, ENOBUFS): answered 503 SlowDown with
+ * Retry-After, never as a missing object or bucket (finding 6 of issue 13). */
+int pl_resource_errno(int err);
+/* pl_open_object() failed with fd (-errno): NoSuchBucket, NoSuchKey, or 503 SlowDown. */
+enum MHD_Result pl_send_open_error(pl_req *r, int fd);
 
 const char *pl_query_get(const pl_req *r, const char *name);
 int pl_query_has(const pl_req *r, const char *name);

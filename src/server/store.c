@@ -15,7 +15,7 @@
 int pl_valid_bucket(const char *b)
 {
     /* S3's rules: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or
-     * digit, no "..", not an IP address.  They also keep every bucket a plain directory name. */
+     * digit, no "..", not an IP address, none of the reserved prefixes and suffixes.  They also keep every bucket a plain directory name. */
     size_t n = strlen(b);
     if (n < 3 || n > 63)
         return 0;
@@ -26,6 +26,18 @@ int pl_valid_bucket(const char *b)
     }
     if (b[0] == '.' || b[0] == '-' || b[n - 1] == '.' || b[n - 1] == '-' || strstr(b, ".."))
         return 0;
+    /* prefixes and suffixes S3 reserves (access points, Object Lambda, directory buckets,
+     * multi-Region access points, punycode) */
+    static const char *const pre[] = {"xn--", "sthree-", "amzn-s3-demo-"};
+    static const char *const suf[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"};
+    for (size_t i = 0; i < sizeof pre / sizeof *pre; i++)
+        if (!strncmp(b, pre[i], strlen(pre[i])))
+            return 0;
+    for (size_t i = 0; i < sizeof suf / sizeof *suf; i++) {
+        size_t l = strlen(suf[i]);
+        if (n > l && !strcmp(b + n - l, suf[i]))
+            return 0;
+    }
     int dots = 0, digits = 1;
     for (size_t i = 0; i < n; i++) {
         if (b[i] == '.')
@@ -108,6 +120,12 @@ int pl_open_parent(int bucketfd, const char *key, int create, const char **leaf)
         int nfd = open_dir_at(dfd, comp);
         if (nfd == -ENOENT && create) {
             if (mkdirat(dfd, comp, 0755) < 0 && errno != EEXIST) {
+                int e = errno;
+                close(dfd);
+                return -e;
+            }
+            /* create == 2: the new directory's entry is made durable (--fsync=always) */
+            if (create == 2 && fsync(dfd) < 0) {
                 int e = errno;
                 close(dfd);
                 return -e;
@@ -284,6 +302,10 @@ static int walk_dir(int dfd, char *buf, size_t blen, const char *prefix, const c
             memcpy(nm, v[i].name, l - 1);
             nm[l - 1] = 0;
             int sfd = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sfd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+                rc = -errno; /* never a listing silently missing a subtree */
+                break;
+            }
             if (sfd < 0)
                 continue;
             rc = walk_dir(sfd, buf, blen + l, prefix, after, fn, ctx);
@@ -378,6 +400,45 @@ int pl_remove_bucket(int rootfd, const char *bucket)
     if (rc < 0)
         return rc;
     return unlinkat(rootfd, bucket, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+/* Remove the temporary files a crash left (PL_TMP_PREFIX) under dfd, recursively, never
+ * following symbolic links; returns how many were removed. */
+static size_t clean_tmp(int dfd, int depth)
+{
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *nm = de->d_name;
+        if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISREG(st.st_mode) && is_tmp(nm)) {
+            n += unlinkat(dfd, nm, 0) == 0;
+        } else if (S_ISDIR(st.st_mode) && depth < 600) {
+            int sfd = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sfd >= 0) {
+                n += clean_tmp(sfd, depth + 1);
+                close(sfd);
+            }
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+size_t pl_clean_tmp(int rootfd)
+{
+    return clean_tmp(rootfd, 0);
 }
 
 void pl_random_hex(char *out, size_t n)

@@ -53,5 +53,8 @@ int pl_walk_bucket(int bucketfd, const char *prefix, const char *after, pl_walk_
 
 /* A random hex name component (n hex digits). */
 void pl_random_hex(char *out, size_t n);
+/* At start: remove the temporary upload files (.pluck-tmp-*) a crash left anywhere under the
+ * root, multipart upload directories included; the number removed. */
+size_t pl_clean_tmp(int rootfd);
 
 #endif

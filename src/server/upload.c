@@ -249,8 +249,9 @@ static int trailer_line(pl_req *r, pl_upload *u)
     char *v = colon + 1;
     while (*v == ' ')
         v++;
-    if (!strcasecmp(u->line, "x-amz-checksum-crc32"))
-        snprintf(u->trailer_crc, sizeof u->trailer_crc, "%s", v);
+    if (strcasecmp(u->line, "x-amz-checksum-crc32") || u->trailer_crc[0])
+        return bad_chunk(r, "trailer"); /* only the announced checksum, once */
+    snprintf(u->trailer_crc, sizeof u->trailer_crc, "%s", v);
     return 0;
 }
 
@@ -371,6 +372,12 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
             return -1;
         }
     }
+    if (!u->trailer_crc[0] && !strcmp(r->auth.payload_hash, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")) {
+        pl_fail(r, 400, "MalformedTrailerError",
+                "The request contained trailing data that was not well-formed or did not "
+                "conform to our published schema (no x-amz-checksum-crc32 trailer).");
+        return -1;
+    }
     const char *ccrc = u->trailer_crc[0] ? u->trailer_crc
                        : u->internal     ? NULL
                                          : pl_header(r, "x-amz-checksum-crc32");
@@ -391,6 +398,12 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
     const char *tag = u->etag_override[0] ? u->etag_override : hex;
     snprintf(etag, cap, "\"%s\"", tag);
     pl_etag_record(u->fd, tag);
+    /* --fsync=always (the default): the data before the name, the name before the answer,
+     * so a 200 survives a power cut (finding 7 of issue 13) */
+    if (r->srv->fsync && fsync(u->fd) < 0) {
+        pl_fail(r, 500, "InternalError", "Syncing the object failed: %s.", strerror(errno));
+        return -1;
+    }
     if (close(u->fd) < 0) {
         u->fd = -1;
         pl_fail(r, 500, "InternalError", "Closing the object failed: %s.", strerror(errno));
@@ -414,5 +427,9 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
         return -1;
     }
     u->tmp[0] = 0; /* published: nothing to unlink */
+    if (r->srv->fsync && fsync(u->dirfd) < 0) {
+        pl_fail(r, 500, "InternalError", "Syncing the directory failed: %s.", strerror(errno));
+        return -1;
+    }
     return 0;
 }

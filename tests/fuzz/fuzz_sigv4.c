@@ -15,9 +15,15 @@
  *   implementation (written from the AWS specification), percent-encodes into a raw target
  *   (encoding more bytes than needed, in either hex case, at random) and hands to the server
  *   code.  It must be accepted; and the same request with another method, another path or a
- *   changed signed header value must be refused with SignatureDoesNotMatch.
+ *   changed signed header value must be refused with SignatureDoesNotMatch; and the same
+ *   request with one unsigned x-amz-* header added (a name that chooses an operation, such
+ *   as x-amz-copy-source, one that duplicates a signed header, or any x-amz- name in any
+ *   case) must be refused with 403: an unsigned x-amz-* header never changes the operation
+ *   or its inputs (issue 13, finding 1).
  */
 #include "server/serve.c"
+
+#include <ctype.h>
 
 #include "fuzz_common.h"
 
@@ -325,8 +331,12 @@ static void sign(const char *method, const char *path, size_t plen, const kvs *q
     hexs(k1, 32, sig);
 }
 
+/* The header variant 4 adds (not signed). */
+static const char *extra_name, *extra_value;
+
 /* Build a raw target the way a client might, run parse_target + pl_auth_check.  variant 0
- * is the request as signed; 1 another method, 2 another path, 3 another Host value. */
+ * is the request as signed; 1 another method, 2 another path, 3 another Host value, 4 the
+ * request with the unsigned header extra_name: extra_value added. */
 static int verify(const char *method, const char *path, size_t plen, const kvs *q, size_t nq,
                   const hdr *h, size_t nh, fz_rng *rng, int variant, pl_auth *a, pl_auth_err *e)
 {
@@ -350,7 +360,7 @@ static int verify(const char *method, const char *path, size_t plen, const kvs *
     for (size_t i = 0; i < nq; i++)
         FUZZ_CHECK(!strcmp(r.query[i].name, q[i].name) && !strcmp(r.query[i].value, q[i].value),
                    "query parameter %zu decoded differently from %s", i, t.d);
-    pl_kv hk[20];
+    pl_kv hk[21];
     char tampered[700];
     for (size_t i = 0; i < nh; i++) {
         hk[i].name = (char *)h[i].name;
@@ -359,6 +369,11 @@ static int verify(const char *method, const char *path, size_t plen, const kvs *
             snprintf(tampered, sizeof tampered, "%s1", h[i].value);
             hk[i].value = tampered;
         }
+    }
+    size_t nhk = nh;
+    if (variant == 4) {
+        hk[nhk].name = (char *)extra_name;
+        hk[nhk++].value = (char *)extra_value;
     }
     const char *m = method;
     if (variant == 1)
@@ -376,7 +391,7 @@ static int verify(const char *method, const char *path, size_t plen, const kvs *
                      .query = r.query,
                      .nquery = r.nquery,
                      .headers = hk,
-                     .nheaders = nh,
+                     .nheaders = nhk,
                      .now = T0 + 60,
                      .akid = AKID,
                      .secret = SECRET,
@@ -496,6 +511,39 @@ static void roundtrip_mode(fz_in *in)
         rc = verify(method, path, plen, q, nq, h, nh, &rng, variant, &a, &e);
         FUZZ_CHECK(rc && !strcmp(e.code, "SignatureDoesNotMatch"),
                    "variant %d of a signed request: %s", variant, rc ? e.code : "accepted");
+    }
+    /* Issue 13, finding 1: an unsigned x-amz-* header never changes the operation or its
+     * inputs — whatever its name (any case) and value, also the ones that choose an operation
+     * (x-amz-copy-source) or duplicate a signed one (x-amz-date), the request is refused
+     * (403 AccessDenied; a duplicate of a signed header joins its value and fails that check). */
+    {
+        static const char *const names[] = {"x-amz-copy-source", "X-Amz-Copy-Source",
+                                            "x-amz-metadata-directive", "x-amz-date",
+                                            "x-amz-content-sha256", "x-amz-decoded-content-length",
+                                            "x-amz-trailer", "x-amz-meta-k0"};
+        char name[48], value[80];
+        unsigned pick = fz_byte(in);
+        if (pick < 0x80) {
+            snprintf(name, sizeof name, "%s", names[pick % (sizeof names / sizeof *names)]);
+        } else { /* x-amz- and token bytes, in any case */
+            char tail[40];
+            take(in, tail, sizeof tail, 0);
+            size_t k = 0;
+            for (size_t i = 0; tail[i] && k + 1 < sizeof tail; i++) {
+                unsigned char c = (unsigned char)tail[i];
+                tail[k++] = (char)(isalnum(c) || c == '-' ? c : 'a' + c % 26);
+            }
+            tail[k] = 0;
+            snprintf(name, sizeof name, "%s%s", (pick & 1) ? "X-AMZ-" : "x-amz-", tail);
+        }
+        take(in, value, sizeof value, 1);
+        if (!value[0])
+            snprintf(value, sizeof value, "/bucket/private.txt");
+        extra_name = name;
+        extra_value = value;
+        rc = verify(method, path, plen, q, nq, h, nh, &rng, 4, &a, &e);
+        FUZZ_CHECK(rc, "an unsigned header %s: %s was %s", name, value,
+                   rc ? e.code : "accepted (it could change the operation or its inputs)");
     }
     /* a changed query parameter (not one of the signature's own) */
     if (user_q) {
