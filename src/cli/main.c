@@ -282,8 +282,9 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
     pluck_run_set_source_size(r, size);
     pluck_run_set_live(r, c->live);
     pl_progress prog;
-    bool show = c->progress == 1 ||
-                (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
+    /* never on a standard error that is not a terminal (pluck(1)), even with --progress */
+    bool show = isatty(STDERR_FILENO) &&
+                (c->progress == 1 || (c->progress == -1 && size > (64u << 20)));
     if (show) {
         pl_progress_init(&prog, name);
         pluck_run_set_progress(r, pl_progress_update, &prog);
