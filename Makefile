@@ -3,6 +3,7 @@
 #   make                      libpluck.a, libpluck.so (SONAME libpluck.so.0), pluck.pc, pluck
 #   make test                 -Werror build, unit tests (criterion) and end-to-end tests
 #   make test SANITIZE=1      the same under ASan + UBSan (CC=clang: clang's, in build/san-clang)
+#   make unit | make e2e      only the unit tests or only the end-to-end tests (same build)
 #   make demo                 the README's quick-start query over the bundled sample
 #   make bench                benchmarks (bench/RESULTS.md); make fuzz FUZZ_SECONDS=N
 #   make difftest SEED=N SCALE=K   the differential test against tests/diff/oracle.py, longer
@@ -52,8 +53,8 @@ endif
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SANFLAGS) -Iinclude -Isrc $(DEP_CFLAGS) $(FEATURES) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC := $(sort $(wildcard src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c \
-                             src/exec/*.c src/out/*.c))
+LIB_SRC := $(sort $(wildcard src/common/*.c src/codec/*.c src/source/*.c src/scan/*.c \
+                             src/sql/*.c src/exec/*.c src/out/*.c src/commit/*.c src/run/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 # `pluck serve` runs the pluck-serve executable (src/server/), which alone links
 # libmicrohttpd, expat and libcrypto: the library and the pluck filter stay free of them.
@@ -141,6 +142,19 @@ test:
 	    $(TEST_BUILD)/tools/gencsv \
 	    $(TEST_BUILD)/tools/rssof
 	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
+
+# the two halves of `make test`, for a quicker loop while developing
+TEST_BINS = $(TEST_BUILD)/pluck $(TEST_BUILD)/pluck-serve $(TEST_BUILD)/unit-tests \
+            $(TEST_BUILD)/tools/gencsv $(TEST_BUILD)/tools/rssof
+unit:
+	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) $(TEST_BINS)
+	$(TEST_BUILD)/unit-tests -j2
+e2e:
+	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) $(TEST_BINS)
+	sh tests/e2e/run.sh $(TEST_BUILD)
+
+help:
+	@sed -n '3,10s/^# \{0,1\}//p' Makefile
 
 demo: all
 	sh scripts/demo.sh $(BIN)

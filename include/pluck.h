@@ -207,11 +207,13 @@ typedef enum pluck_param {
     PLUCK_PARAM_MAX_RECORD_SIZE,          /* bytes, default 1048576 (pluck extension) */
     PLUCK_PARAM_EXTENSIONS,               /* TRUE: allow GROUP BY / HAVING / ORDER BY (pluck) */
     PLUCK_PARAM_MAX_GROUPS,               /* groups kept by GROUP BY, default 1000000 (pluck) */
-    PLUCK_PARAM_THREADS,                  /* 1: one thread; 2+: pluck_run_read/_fd decompress
-                                           * on a second thread, and pluck_run_fd splits a
-                                           * plain regular file across two threads (the write
-                                           * and progress callbacks are then called from
-                                           * either thread, never at once) (pluck; default 1) */
+    PLUCK_PARAM_THREADS,                  /* 1: one thread; N >= 2: pluck_run_fd splits a
+                                           * plain regular file, or a BGZF or multi-frame zstd
+                                           * one (see Splits), across N threads; otherwise
+                                           * pluck_run_read/_fd decompress on a second thread
+                                           * (the write and progress callbacks are then called
+                                           * from any of them, never at once) (pluck;
+                                           * default 1) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -329,9 +331,42 @@ PLUCK_API pluck_code pluck_run_finish(pluck_run *r);
 /** Pull the whole input through `read`, then finish.  Stops reading as soon as LIMIT is met. */
 PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque);
 /** Pull the whole input from a file descriptor (not closed), then finish.  With THREADS >= 2
- *  a plain regular file is read with pread() in blocks split across two threads (see
- *  PLUCK_PARAM_THREADS), up to the size it has when the run gets there. */
+ *  a plain regular file is read with pread() in blocks split across THREADS threads, and a
+ *  BGZF or multi-frame zstd regular file in splits (see PLUCK_PARAM_THREADS and Splits), up
+ *  to the size it has when the run gets there. */
 PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
+
+/* ---------------------------------------------------------------------------------------
+ * Splits: one compressed file cut into pieces that decode on their own, for N threads or N
+ * machines.  Split points are BGZF members (bgzip) and zstd frames (pzstd, zstd -T, the
+ * seekable format); consecutive ones are grouped to about `target` compressed bytes.  A split
+ * owns the records that begin after the first record delimiter at or after its first
+ * decompressed byte (the first split: from the start) through the record holding the first
+ * delimiter at or after its end, so the splits of a file give every record to exactly one
+ * split.  Only with a one-byte record delimiter and AllowQuotedRecordDelimiter FALSE.
+ * ------------------------------------------------------------------------------------- */
+typedef struct pluck_split {
+    uint64_t offset; /* compressed byte offset in the file where the split begins */
+    uint64_t length; /* compressed bytes */
+} pluck_split;
+
+/** Find the splits of the file open on fd (read with pread; its offset is not used) for the
+ *  compression and dialect of params (NULL: defaults; COMPRESSION AUTO detects it).  target:
+ *  compressed bytes per split (0: 4 MiB).  *splits (free with pluck_splits_free) gets *n >= 1
+ *  splits in file order covering the whole file; a file without split points (plain, a
+ *  single gzip member, bzip2, xz) is one split.  Returns PLUCK_OK or an error (in *err). */
+PLUCK_API pluck_code pluck_splits_find(int fd, const pluck_params *params, uint64_t target,
+                                       pluck_split **splits, size_t *n, pluck_error *err);
+PLUCK_API void pluck_splits_free(pluck_split *splits); /* accepts NULL */
+
+/** Run the query over split i of the n splits of fd (from pluck_splits_find with the same
+ *  parameters), then finish: the output is that of the split's records, and the outputs of
+ *  splits 0..n-1 concatenated are the output of the whole file (for queries without
+ *  aggregates, ORDER BY or LIMIT, which combine across splits).  With FILE_HEADER_INFO USE
+ *  the header is read from the file's start.  Record numbers in errors count from the
+ *  split's first record; byte offsets from its first decompressed byte. */
+PLUCK_API pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size_t n,
+                                     size_t i);
 
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
 /** The run's error (code PLUCK_OK when none); valid until the run is freed. */

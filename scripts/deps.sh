@@ -7,6 +7,7 @@ set -eu
 #        recommends it, and recommends are not installed here)
 # tests: criterion, libcsv (scanner oracle), sqlite3 (SQL oracle), python3 + boto3 + awscli
 #        (server clients), the codec command-line tools (test data), mandoc (man page lint),
+#        tabix (its bgzip writes the BGZF test files),
 #        unicode-data (UnicodeData.txt: UPPER/LOWER's table is regenerated and compared)
 # bench: isal (igzip), mawk; strace: the server test of fsync before a 200 (t_server_attack.sh)
 # s3:   libcurl4-openssl-dev (s3:// sources, pluck serve --upstream); nodejs + npm for the
@@ -14,7 +15,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
 libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
 sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db \
-libcurl4-openssl-dev unicode-data strace"
+libcurl4-openssl-dev tabix unicode-data strace"
 if [ "$(id -u)" != 0 ]; then
     echo "run as root:  apt-get update && apt-get install -y --no-install-recommends $PKGS" >&2
     exit 1

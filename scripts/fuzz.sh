@@ -42,7 +42,7 @@ OUT=${FUZZ_OUT:-build/fuzz}
 CC=${FUZZ_CC:-clang}
 NPROC=$(nproc 2>/dev/null || echo 2)
 JOBS=${FUZZ_JOBS:-$NPROC}
-ALL="sql csv codec scan_diff xml sigv4 evstream"
+ALL="sql csv codec scan_diff xml sigv4 evstream splits"
 SERVER_HARNESSES="xml sigv4 evstream"
 # Every tolerance a harness has (FUZZ_STRICT_<NAME> turns it off) and the finding behind it
 # (tests/HARDENING.md), then the ones still open: the replay keeps tolerating those.
@@ -181,7 +181,8 @@ export CC CFLAGS SAN OUT
 
 mkdir -p "$OUT/obj"
 echo "fuzz.sh: building the library and server with $CC -fsanitize=fuzzer-no-link,address,undefined"
-LIB_SRC=$(ls src/common/*.c src/codec/*.c src/scan/*.c src/sql/*.c src/exec/*.c src/out/*.c)
+LIB_SRC=$(ls src/common/*.c src/codec/*.c src/source/*.c src/scan/*.c src/sql/*.c src/exec/*.c \
+    src/out/*.c src/commit/*.c src/run/*.c)
 SRV_SRC=$(ls src/server/*.c | grep -v /main.c)  # main.c is the pluck-serve program
 # shellcheck disable=SC2086
 printf '%s\n' $LIB_SRC $SRV_SRC | xargs -P "$NPROC" -I{} sh -c '

@@ -371,9 +371,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "pluck: out of memory\n");
         return EXIT_DATA;
     }
-    /* The CLI pipelines by default: decompression on one core, scanning on another. */
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-        pluck_params_set(c.params, PLUCK_PARAM_THREADS, "2", 1, NULL);
+    /* The CLI uses the cores by default (capped at 16): decompression on one core and
+     * scanning on another, or the blocks or splits of a file on all of them. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores > 1) {
+        char nth[8];
+        int len = snprintf(nth, sizeof nth, "%ld", cores < 16 ? cores : 16);
+        pluck_params_set(c.params, PLUCK_PARAM_THREADS, nth, (size_t)len, NULL);
+    }
 
     struct option opts[PLUCK_PARAM_COUNT + 16];
     int n = 0;

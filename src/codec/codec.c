@@ -319,6 +319,14 @@ pluck_code pl_codec_finish(pl_codec *c)
     return rc;
 }
 
+void pl_codec_resume_at(pl_codec *c, uint64_t at)
+{
+    c->in_total = at;
+    c->head_len = pl_codec_magic_len(c->kind); /* a split starts at a checked magic */
+    if (c->kind == PL_COMP_ZSTD)
+        pl_codec_zstd_resume(c, at);
+}
+
 const char *pl_codec_name(const pl_codec *c) { return c ? c->name : ""; }
 
 const char *pl_codec_message(const pl_codec *c) { return c && c->failed ? c->msg : ""; }

@@ -49,6 +49,11 @@ void pl_codec_end_input(pl_codec *c);
  * nothing). */
 pluck_code pl_codec_finish(pl_codec *c);
 
+/* Decode from compressed offset `at` of a stream, where a gzip member or a zstd frame begins
+ * (a split, source/splits.h): offsets in messages count from the stream's start, and the
+ * stream's first-bytes magic check is left out.  Call before the first decode. */
+void pl_codec_resume_at(pl_codec *c, uint64_t at);
+
 /* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */
 const char *pl_codec_name(const pl_codec *c);
 /* Message for the last error ("" when none). */

@@ -73,6 +73,8 @@ pluck_code pl_codec_open_gzip(pl_codec *c, pl_gzip_backend backend);
 pluck_code pl_codec_open_zstd(pl_codec *c);
 pluck_code pl_codec_open_bzip2(pl_codec *c);
 pluck_code pl_codec_open_xz(pl_codec *c);
+/* zstd.c counts offsets itself: start them at `at` (pl_codec_resume_at). */
+void pl_codec_zstd_resume(pl_codec *c, uint64_t at);
 
 /* The largest count a library taking `unsigned int` / uint32_t lengths accepts. */
 static inline size_t pl_codec_clamp32(size_t n)

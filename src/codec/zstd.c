@@ -165,6 +165,12 @@ static void zs_destroy(pl_codec *c)
 
 static const pl_codec_ops zs_ops = {zs_step, zs_finish, zs_destroy};
 
+void pl_codec_zstd_resume(pl_codec *c, uint64_t at)
+{
+    zs_state *z = c->state;
+    z->fed = z->step_start = at;
+}
+
 pluck_code pl_codec_open_zstd(pl_codec *c)
 {
     zs_state *z = calloc(1, sizeof *z);

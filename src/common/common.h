@@ -30,6 +30,30 @@
 
 /* Fill err (if not NULL) with code and a printf-style message; positions are zeroed. */
 void pl_error_set(pluck_error *err, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
+/* pl_error_set() that returns code, for `return pl_error_fail(...)`. */
+pluck_code pl_error_fail(pluck_error *err, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
+
+/* The one error idiom of libpluck (zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR):
+ *   PL_RETURN_ERROR_IF(n > max, err, PLUCK_E_OVER_MAX_RECORD_SIZE, "... %zu", n);
+ *   PL_FORWARD_IF_ERROR(step(x));      returns the code when it is an error
+ *   PL_FORWARD_IF_NOT_OK(step(x));     returns it when it is an error or PLUCK_STOP */
+#define PL_RETURN_ERROR_IF(cond, err, code, ...)                                               \
+    do {                                                                                       \
+        if (cond)                                                                              \
+            return pl_error_fail((err), (code), __VA_ARGS__);                                  \
+    } while (0)
+#define PL_FORWARD_IF_ERROR(expr)                                                              \
+    do {                                                                                       \
+        pluck_code pl_fwd_rc_ = (expr);                                                        \
+        if (pluck_is_error(pl_fwd_rc_))                                                        \
+            return pl_fwd_rc_;                                                                 \
+    } while (0)
+#define PL_FORWARD_IF_NOT_OK(expr)                                                             \
+    do {                                                                                       \
+        pluck_code pl_fwd_rc_ = (expr);                                                        \
+        if (pl_fwd_rc_ != PLUCK_OK)                                                            \
+            return pl_fwd_rc_;                                                                 \
+    } while (0)
 void pl_error_vset(pluck_error *err, pluck_code code, const char *fmt, va_list ap)
     PL_PRINTF(3, 0);
 /* Fill err with an SQL error at byte `offset`: the formatted message with "@POS@" replaced

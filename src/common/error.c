@@ -164,6 +164,15 @@ void pl_error_set(pluck_error *err, pluck_code code, const char *fmt, ...)
     va_end(ap);
 }
 
+pluck_code pl_error_fail(pluck_error *err, pluck_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pl_error_vset(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 void pl_error_sql_pos(pluck_error *err, const char *sql, size_t sql_len, size_t offset)
 {
     if (!err)

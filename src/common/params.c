@@ -56,7 +56,7 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
     {PLUCK_PARAM_MAX_GROUPS, NULL, NULL, "max-groups", PLUCK_KIND_SIZE, NULL, "1000000", 0,
      "most groups GROUP BY may hold; more is TooManyGroups"},
     {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
-     "2 or more: decompress on a second thread, or split a plain file across two (1: one thread)"},
+     "2 or more: split a plain file, a BGZF or multi-frame zstd file across N, else decompress on a second thread (1: one thread)"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)

@@ -109,7 +109,7 @@ void pl_agg_reset(pl_agg_state *st)
     st->keep.len = 0; /* the buffer is kept for the next string */
 }
 
-/* The lanes of a split input (run.c) each aggregate their blocks; the parent folds them in
+/* Parallel executors (commit/lanes.c) each aggregate their blocks; the committer folds them in
  * input order.  COUNT and exact sums (INT, and DECIMAL while every partial sum fits 38 digits)
  * come out as in one pass; a FLOAT sum, or a DECIMAL one that had to be rounded (decimal.h),
  * is added in a different order and may differ in the last digits. */

@@ -3,7 +3,7 @@
  * of column references (resolved against the header at the start of each run), aggregate
  * slots, output names, and the pushdown facts (highest column needed, LIMIT).
  *
- * bind.c builds it from the syntax tree; eval.c evaluates it; run.c drives it over input.
+ * bind.c builds it from the syntax tree; eval.c evaluates it; the executor (exec.c) drives it over input.
  * Everything here is immutable after compile, so one pluck_query serves many runs.
  */
 #ifndef PL_PROGRAM_H
@@ -77,7 +77,7 @@ struct pl_node {
     uint32_t nargs;
 };
 
-/* A column reference as written; run.c maps each to a field index per run. */
+/* A column reference as written; exec.c maps each to a field index per run. */
 typedef struct pl_colref {
     const char *name;  /* NULL for positional */
     bool quoted;
@@ -120,7 +120,7 @@ struct pluck_query {
     uint64_t limit;
     uint32_t max_positional; /* highest _N referenced (pushdown when no names are used) */
     const char *prefilter;   /* a literal every selected record contains in its raw bytes */
-    uint32_t prefilter_len;  /* (0: no prefilter) — see run.c */
+    uint32_t prefilter_len;  /* (0: no prefilter) — see exec/prefilter.c */
     bool uses_names;         /* some reference is by header name */
 };
 

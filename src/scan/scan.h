@@ -74,7 +74,7 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
 uint64_t pl_scanner_recno(const pl_scanner *s);
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno);
 
-/* The literal prefilter's search (run.c): where a record may match or must be scanned. */
+/* The literal prefilter's search (exec/prefilter.c): where a record may match or must be scanned. */
 typedef struct pl_find {
     unsigned char first, last; /* the literal's first and last bytes */
     uint32_t dist;             /* from first to last: the literal's length - 1 */

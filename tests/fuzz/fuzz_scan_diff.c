@@ -3,7 +3,7 @@
  *
  * The same input and dialect go through every scanner kernel this CPU runs (scalar, sse42,
  * avx2; chosen with PLUCK_FORCE_IMPL at pl_scanner_create, as the unit tests do), each fed
- * once in random chunks through a window driven like the run drives it (src/exec/run.c:
+ * once in random chunks through a window driven like the run drives it (src/source/ and src/exec/exec.c:
  * append, scan complete records, slide the tail, a last pass with `final`), plus the scalar
  * kernel fed all at once.  Every run must cut the same records (record numbers, offsets,
  * fields, byte for byte) and end with the same error at the same record and byte offset;

@@ -1,6 +1,7 @@
 /*
- * pipe.h — decompression on its own thread.  A producer thread reads the source, detects the
- * compression, decompresses, and hands fixed-size chunks of plain bytes through a bounded
+ * pipe.h — decompression on its own thread (the producer; pl_pipe_drive in source.h takes
+ * its chunks into the window).  A producer thread reads the input, detects the compression,
+ * decompresses, and hands fixed-size chunks of plain bytes through a bounded
  * ring to the scanning thread, so both cores work at once.  Used by pluck_run_read() /
  * pluck_run_fd() when the query's `threads` parameter is 2 or more; the push API and
  * threads = 1 stay single-threaded with identical results.

@@ -1,12 +1,14 @@
 /*
- * pipe.c — the producer thread of a pipelined run (see pipe.h).
+ * pipe.c — the decompression-thread source: the producer thread of a pipelined run (see
+ * pipe.h) and the loop that takes its chunks into the window (pl_pipe_drive).
  *
  * A ring of NSLOT chunks of SLOT_BYTES each bounds the memory (4 MiB) whatever the input.
  * The producer fills the slot at `tail`, the consumer reads the slot at `head`; one mutex and
  * two condition variables hand slots back and forth.  The consumer never waits on a slot the
  * producer is filling, and a stop request is seen by the producer between two reads.
  */
-#include "exec/pipe.h"
+#include "source/pipe.h"
+#include "source/source.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -258,4 +260,39 @@ uint64_t pl_pipe_stop(pl_pipe *p)
     uint64_t in = atomic_load(&p->bytes_in);
     free(p);
     return in;
+}
+
+/* threads >= 2: a producer thread reads and decompresses, this thread scans. */
+pluck_code pl_pipe_drive(pl_source *s, pl_compression kind, const void *prefix, size_t n0,
+                         pluck_read_fn read, void *opaque, bool live)
+{
+    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, live);
+    PL_RETURN_ERROR_IF(!p, &s->err, PLUCK_E_OUT_OF_MEMORY,
+                       "Out of memory (decompression thread).");
+    pluck_code rc;
+    for (;;) {
+        const unsigned char *data;
+        size_t len;
+        rc = pl_pipe_next(p, &data, &len);
+        s->bytes_in = pl_pipe_bytes_in(p);
+        s->codec = pl_pipe_codec_name(p);
+        if (rc) {
+            pl_source_fail(s, rc, "%s", pl_pipe_message(p));
+            break;
+        }
+        if (len == 0)
+            break;
+        if ((rc = pl_source_reserve(s, len))) {
+            pl_pipe_release(p);
+            break;
+        }
+        memcpy(s->win + s->wlen, data, len);
+        s->wlen += len;
+        s->bytes_out += len;
+        pl_pipe_release(p);
+        if ((rc = s->scan(s->ctx, s, false)) || (rc = s->tick(s->ctx, s)))
+            break;
+    }
+    s->bytes_in = pl_pipe_stop(p); /* counts a read finished after our last look */
+    return rc;
 }

@@ -1,0 +1,69 @@
+#!/bin/sh
+# bench/splits.sh — splittable compressed input (issue 16): Q6 over TPC-H lineitem as BGZF
+# (bgzip) and as multi-frame zstd (pzstd), pluck with 1 and 2 threads against the one-thread
+# decompressor alone on the same file (igzip -dc / zstd -dc > /dev/null).
+#
+#   sh bench/splits.sh [PLUCK] [DIR]     PLUCK defaults to build/rel/pluck; DIR holds
+#                                        lineitem.tbl (bench/gen.c lineitem 1) or gets it
+#
+# RUNS (default 5) rounds; in each round every command runs once, in turn (interleaved, so a
+# burst of load from other processes hits all of them alike).  Prints, per command, the
+# median wall time, the median CPU time (user + system) and the ratio of wall times to the
+# decompressor's, plus the model for N cores from the 2-thread run's CPU time per split.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+PLUCK=${1:-$root/build/rel/pluck}
+W=${2:-${TMPDIR:-/tmp}/pluck-bench-splits}
+RUNS=${RUNS:-5}
+mkdir -p "$W"
+[ -f "$W/lineitem.tbl" ] || { cc -O2 -o "$W/gen" "$here/gen.c"; "$W/gen" lineitem 1 >"$W/lineitem.tbl"; }
+[ -f "$W/lineitem.bgz" ] || bgzip -@2 -c "$W/lineitem.tbl" >"$W/lineitem.bgz"
+[ -f "$W/lineitem.pzst" ] || pzstd -q -3 -p 2 -c "$W/lineitem.tbl" >"$W/lineitem.pzst"
+Q6="SELECT SUM(CAST(s._6 AS DECIMAL) * CAST(s._7 AS DECIMAL)) FROM S3Object s WHERE s._11 >= '1994-01-01' AND s._11 < '1995-01-01' AND CAST(s._7 AS DECIMAL) BETWEEN 0.05 AND 0.07 AND CAST(s._5 AS INT) < 24"
+
+# the commands: KEY and command line
+set -- \
+    bgz_igzip "igzip -dc '$W/lineitem.bgz' >/dev/null" \
+    bgz_pluck1 "'$PLUCK' --threads 1 -d '|' \"$Q6\" '$W/lineitem.bgz' >'$W/out.bgz1'" \
+    bgz_pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/lineitem.bgz' >'$W/out.bgz2'" \
+    zst_zstd "zstd -dc '$W/lineitem.pzst' >/dev/null" \
+    zst_pluck1 "'$PLUCK' --threads 1 -d '|' \"$Q6\" '$W/lineitem.pzst' >'$W/out.zst1'" \
+    zst_pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/lineitem.pzst' >'$W/out.zst2'"
+rm -f "$W"/times.*
+r=0
+while [ $r -lt "$RUNS" ]; do
+    r=$((r + 1))
+    i=1
+    while [ $i -lt $# ]; do
+        eval "key=\${$i}; cmd=\${$((i + 1))}"
+        /usr/bin/time -f "%e %U %S" -o "$W/t1" sh -c "$cmd"
+        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.$key"
+        i=$((i + 2))
+    done
+    echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+done
+for f in bgz1 bgz2 zst1 zst2; do
+    [ "$(cat "$W/out.$f")" = "$(cat "$W/out.bgz1")" ] || { echo "ANSWER MISMATCH $f" >&2; exit 1; }
+done
+med() { sort -n -k"$2" "$W/times.$1" | awk -v c="$2" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
+echo "| command | wall median (s) | CPU median (s) | wall / decompressor |"
+echo "|---|---|---|---|"
+for key in bgz_igzip bgz_pluck1 bgz_pluck2 zst_zstd zst_pluck1 zst_pluck2; do
+    lim=bgz_igzip
+    case $key in zst_*) lim=zst_zstd ;; esac
+    awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med $lim 1)" \
+        'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
+done
+# the model: the first split runs alone (header, first bytes), the rest spread over N cores
+for key in bgz_pluck2 zst_pluck2; do
+    f=$W/lineitem.bgz
+    [ $key = zst_pluck2 ] && f=$W/lineitem.pzst
+    n=$(( ($(wc -c <"$f") + 4194303) / 4194304 ))
+    awk -v k="$key" -v c="$(med $key 2)" -v n="$n" 'BEGIN {
+        s = c / n
+        printf "model %s: %d splits, %.4f s CPU each:", k, n, s
+        split("1 2 8 16 64", N, " ")
+        for (i = 1; i <= 5; i++) printf " %d cores %.3f s;", N[i], s + (c - s) / N[i]
+        printf "\n" }'
+done

@@ -1,0 +1,373 @@
+/*
+ * splits.c — split points of BGZF and multi-frame zstd files, and the scan of one split
+ * (see splits.h).
+ */
+#include "source/splits.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- reading headers: a small cache over pread() ------------------------------------------ */
+
+typedef struct rd_cache {
+    int fd;
+    uint64_t end;
+    uint64_t at; /* file offset of buf[0] */
+    size_t len;
+    unsigned char buf[64 * 1024];
+} rd_cache;
+
+/* n (<= 64) bytes at off into out; false when the file ends first or reading fails. */
+static bool rd(rd_cache *c, uint64_t off, void *out, size_t n)
+{
+    if (off + n > c->end)
+        return false;
+    if (off < c->at || off + n > c->at + c->len) {
+        size_t want = sizeof c->buf;
+        if (want > c->end - off)
+            want = (size_t)(c->end - off);
+        ssize_t got;
+        do
+            got = pread(c->fd, c->buf, want, (off_t)off);
+        while (got < 0 && errno == EINTR);
+        if (got < (ssize_t)n)
+            return false;
+        c->at = off;
+        c->len = (size_t)got;
+    }
+    memcpy(out, c->buf + (off - c->at), n);
+    return true;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* ---- units (a member, a frame) grouped into splits -------------------------------------- */
+
+typedef struct grouper {
+    pluck_split *v;
+    size_t n, cap;
+    uint64_t target;
+} grouper;
+
+/* A unit starts at off: it begins a new split when the current one is big enough. */
+static bool unit_at(grouper *g, uint64_t off)
+{
+    if (g->n && off - g->v[g->n - 1].offset < g->target)
+        return true;
+    if (!pl_grow(&g->v, &g->cap, g->n + 1, sizeof *g->v))
+        return false;
+    g->v[g->n++] = (pluck_split){.offset = off};
+    return true;
+}
+
+/* BGZF: each member's FEXTRA holds a `BC` subfield with its size - 1.  Returns the member's
+ * size, or 0 when the member at off is not BGZF (or the file ends). */
+static uint64_t bgzf_member(rd_cache *c, uint64_t off)
+{
+    unsigned char h[12];
+    if (!rd(c, off, h, sizeof h) || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || !(h[3] & 4))
+        return 0;
+    unsigned xlen = h[10] | (unsigned)h[11] << 8;
+    unsigned char x[64];
+    if (xlen > sizeof x || !rd(c, off + 12, x, xlen))
+        return 0;
+    for (unsigned i = 0; i + 4 <= xlen;) {
+        unsigned slen = x[i + 2] | (unsigned)x[i + 3] << 8;
+        if (x[i] == 'B' && x[i + 1] == 'C' && slen == 2 && i + 6 <= xlen)
+            return (uint64_t)(x[i + 4] | (unsigned)x[i + 5] << 8) + 1;
+        i += 4 + slen;
+    }
+    return 0;
+}
+
+static void walk_bgzf(rd_cache *c, grouper *g, uint64_t off, bool *ok)
+{
+    while (off < c->end) {
+        uint64_t m = bgzf_member(c, off);
+        if (!m)
+            return; /* not BGZF from here on: the last split runs to the end */
+        if (!(*ok = unit_at(g, off)))
+            return;
+        off += m;
+    }
+}
+
+#define ZSTD_MAGIC 0xFD2FB528u
+#define SEEKABLE_MAGIC 0x8F92EAB1u
+
+/* zstd: the size of the frame at off (a data frame: *data set), walking its block headers
+ * (RFC 8878 3.1.1); 0 when it is not a frame or is cut. */
+static uint64_t zstd_frame(rd_cache *c, uint64_t off, bool *data)
+{
+    unsigned char h[8];
+    if (!rd(c, off, h, 4))
+        return 0;
+    uint32_t magic = le32(h);
+    *data = magic == ZSTD_MAGIC;
+    if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) /* skippable frame: magic, size, content */
+        return rd(c, off + 4, h, 4) ? 8 + (uint64_t)le32(h) : 0;
+    if (!*data || !rd(c, off + 4, h, 1))
+        return 0;
+    unsigned fhd = h[0], fcs = fhd >> 6, single = (fhd >> 5) & 1, did = fhd & 3;
+    static const unsigned did_size[4] = {0, 1, 2, 4};
+    uint64_t p = off + 5 + (single ? 0 : 1) + did_size[did] +
+                 (fcs == 0 ? single : 1u << fcs);
+    for (;;) {
+        if (!rd(c, p, h, 3))
+            return 0;
+        unsigned b = h[0] | (unsigned)h[1] << 8 | (unsigned)h[2] << 16;
+        unsigned type = (b >> 1) & 3, size = b >> 3;
+        if (type == 3)
+            return 0; /* reserved: not a frame we understand */
+        p += 3 + (type == 1 ? 1 : size);
+        if (b & 1)
+            break;
+    }
+    if ((fhd >> 2) & 1)
+        p += 4; /* content checksum */
+    return p <= c->end ? p - off : 0;
+}
+
+/* The seekable format's seek table at the end of the file: frame sizes without walking. */
+static bool zstd_seek_table(rd_cache *c, grouper *g, uint64_t start, bool *ok)
+{
+    unsigned char f[9];
+    if (c->end - start < 17 || !rd(c, c->end - 9, f, 9) || le32(f + 5) != SEEKABLE_MAGIC)
+        return false;
+    uint64_t nframes = le32(f), esz = f[4] & 0x80 ? 12 : 8;
+    uint64_t table = 8 + nframes * esz + 9;
+    if (table > c->end - start)
+        return false;
+    uint64_t at = c->end - table, off = start, sum = 0;
+    for (uint64_t i = 0; i < nframes; i++) {
+        unsigned char e[4];
+        if (!rd(c, at + 8 + i * esz, e, 4))
+            return false;
+        sum += le32(e);
+    }
+    if (sum != c->end - table - start)
+        return false; /* the table does not describe this file */
+    for (uint64_t i = 0; i < nframes; i++) {
+        unsigned char e[4];
+        rd(c, at + 8 + i * esz, e, 4);
+        if (le32(e) && !(*ok = unit_at(g, off)))
+            return true;
+        off += le32(e);
+    }
+    return true;
+}
+
+static void walk_zstd(rd_cache *c, grouper *g, uint64_t off, bool *ok)
+{
+    if (zstd_seek_table(c, g, off, ok))
+        return;
+    while (off < c->end) {
+        bool data;
+        uint64_t f = zstd_frame(c, off, &data);
+        if (!f)
+            return; /* damaged or unknown from here on: the last split runs to the end */
+        if (data && !(*ok = unit_at(g, off)))
+            return;
+        off += f;
+    }
+}
+
+pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
+                          uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    rd_cache *c = malloc(sizeof *c);
+    grouper g = {.target = target ? target : PL_SPLIT_TARGET};
+    bool ok = c != NULL;
+    if (c) {
+        c->fd = fd;
+        c->end = end;
+        c->at = c->len = 0;
+        if (kind == PL_COMP_GZIP)
+            walk_bgzf(c, &g, start, &ok);
+        else if (kind == PL_COMP_ZSTD)
+            walk_zstd(c, &g, start, &ok);
+    }
+    free(c);
+    if (ok && (g.n == 0 || g.v[0].offset != start)) {
+        /* no split points (or none at the start): the whole stream is one split */
+        g.n = 0;
+        ok = unit_at(&g, start);
+    }
+    if (!ok) {
+        free(g.v);
+        return pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    }
+    for (size_t i = 0; i < g.n; i++)
+        g.v[i].length = (i + 1 < g.n ? g.v[i + 1].offset : end) - g.v[i].offset;
+    *out = g.v;
+    *n = g.n;
+    return PLUCK_OK;
+}
+
+/* ---- one split --------------------------------------------------------------------------- */
+
+#define IN_PIECE (256 * 1024)
+
+typedef struct split_scan {
+    const pl_split_job *j;
+    char **win;
+    size_t *cap;
+    size_t wlen;
+    uint64_t wpos;     /* split-relative decompressed offset of (*win)[0] */
+    uint64_t u;        /* decompressed bytes produced */
+    bool skipping;     /* the tail of the record before the split's first is still coming */
+    bool uend_known;
+    uint64_t uend;     /* U_k+1 - U_k */
+    bool done;
+    bool damaged;      /* the codec failed: every complete record before the damage is ours */
+    pl_block_scan_fn scan;
+    void *ctx;
+    pluck_error *err;
+} split_scan;
+
+static void drop(split_scan *s, size_t n)
+{
+    memmove(*s->win, *s->win + n, s->wlen - n);
+    s->wlen -= n;
+    s->wpos += n;
+}
+
+/* Use what the window holds: skip the head, scan records, stop after the record holding the
+ * first delimiter at or after uend (or at the end of the input, final). */
+static pluck_code use_window(split_scan *s, bool final)
+{
+    const char rd = s->j->rd;
+    if (s->skipping) {
+        const char *d = memchr(*s->win, rd, s->wlen);
+        if (!d) {
+            drop(s, s->wlen);
+            if ((s->uend_known && s->wpos >= s->uend) || final)
+                s->done = true; /* the split holds no record start */
+            return PLUCK_OK;
+        }
+        size_t k = (size_t)(d - *s->win);
+        if (s->uend_known && s->wpos + k >= s->uend) {
+            s->done = true; /* the delimiter is past the split: no record starts in it */
+            return PLUCK_OK;
+        }
+        drop(s, k + 1);
+        s->skipping = false;
+    }
+    size_t limit = s->wlen, used = 0;
+    bool last = final;
+    if (s->uend_known && !s->damaged) {
+        size_t from = s->uend > s->wpos ? (size_t)(s->uend - s->wpos) : 0;
+        if (from < s->wlen) {
+            const char *d = memchr(*s->win + from, rd, s->wlen - from);
+            if (d) {
+                limit = (size_t)(d - *s->win) + 1;
+                last = true;
+            }
+        }
+    }
+    PL_FORWARD_IF_NOT_OK(s->scan(s->ctx, *s->win, limit, s->j->ubase + s->wpos, last, &used));
+    if (last) {
+        PL_RETURN_ERROR_IF(used != limit, s->err, PLUCK_E_INTERNAL_ERROR,
+                           "A split did not end at a record end.");
+        s->done = true;
+        return PLUCK_OK;
+    }
+    drop(s, used);
+    return PLUCK_OK;
+}
+
+/* Decode in[0, n) (all of it) into the window, using the window after each step. */
+static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, size_t n)
+{
+    for (;;) {
+        if (!pl_grow(s->win, s->cap, s->wlen + PL_CHUNK, 1))
+            return pl_error_fail(s->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        unsigned char *out = (unsigned char *)*s->win + s->wlen;
+        size_t room = PL_CHUNK;
+        pluck_code rc = pl_codec_decode(c, &in, &n, &out, &room);
+        size_t produced = PL_CHUNK - room;
+        s->wlen += produced;
+        s->u += produced;
+        if (rc) {
+            /* what decoded cleanly before the damage is used first, as a whole-stream run
+             * does, past the split's end too: the run ends with this error, so no later
+             * split will output those records */
+            s->damaged = true;
+            PL_FORWARD_IF_NOT_OK(use_window(s, false));
+            return pl_error_fail(s->err, rc, "%s", pl_codec_message(c));
+        }
+        PL_FORWARD_IF_NOT_OK(use_window(s, false));
+        if (s->done || (n == 0 && produced == 0))
+            return PLUCK_OK;
+    }
+}
+
+pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_block_scan_fn scan,
+                         void *ctx, pluck_error *err, uint64_t *ulen, const char **codec_name)
+{
+    split_scan s = {.j = j, .win = win, .cap = cap, .skipping = !j->first, .scan = scan,
+                    .ctx = ctx, .err = err};
+    *ulen = 0;
+    pl_codec *c = pl_codec_create(j->kind, PL_GZIP_AUTO);
+    unsigned char *in = malloc(IN_PIECE);
+    pluck_code rc = PLUCK_OK;
+    if (!c || !in) {
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto out;
+    }
+    pl_codec_resume_at(c, j->off);
+    if (codec_name)
+        *codec_name = pl_codec_name(c);
+    uint64_t at = j->off, split_end = j->off + j->len;
+    while (!s.done) {
+        uint64_t lim = s.uend_known ? j->end : split_end;
+        if (at < lim) {
+            size_t want = lim - at < IN_PIECE ? (size_t)(lim - at) : IN_PIECE;
+            ssize_t got = pread(j->fd, in, want, (off_t)at);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) { /* a read error, or the file shrank */
+                rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+                break;
+            }
+            at += (uint64_t)got;
+            if ((rc = decode(&s, c, in, (size_t)got)))
+                break;
+            continue;
+        }
+        if (!s.uend_known) {
+            /* all of the split is in and its output out (decode drained it): the split's
+             * end in decompressed bytes is known */
+            s.uend_known = true;
+            s.uend = s.u;
+            *ulen = s.u;
+            if ((rc = use_window(&s, false)))
+                break;
+            continue;
+        }
+        /* the end of the file: the rest is the last record */
+        pl_codec_end_input(c);
+        if ((rc = decode(&s, c, (const unsigned char *)"", 0)) || s.done)
+            break;
+        if ((rc = pl_codec_finish(c))) {
+            rc = pl_error_fail(err, rc, "%s", pl_codec_message(c));
+            break;
+        }
+        if ((rc = use_window(&s, true)))
+            break;
+        s.done = true;
+    }
+out:
+    if (!s.uend_known)
+        *ulen = s.u; /* stopped early: what was decompressed */
+    pl_codec_free(c);
+    free(in);
+    return rc;
+}
