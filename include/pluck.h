@@ -214,6 +214,11 @@ typedef enum pluck_param {
                                            * (the write and progress callbacks are then called
                                            * from any of them, never at once) (pluck;
                                            * default 1) */
+    PLUCK_PARAM_MAX_MEMORY,               /* bytes of ORDER BY / GROUP BY / DISTINCT state
+                                           * (pluck; default 256M); ORDER BY spills sorted
+                                           * runs to TEMP_DIR past it, the others fail */
+    PLUCK_PARAM_TEMP_DIR,                 /* directory for ORDER BY's runs (pluck; default
+                                           * empty: $TMPDIR, else /tmp) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -223,8 +228,11 @@ typedef enum pluck_param_kind {
     PLUCK_KIND_CHAR,  /* exactly one byte (or empty where allowed) */
     PLUCK_KIND_CHARS, /* 1..8 bytes */
     PLUCK_KIND_SIZE,  /* decimal integer, optional K/M/G suffix */
-    PLUCK_KIND_INT    /* small decimal integer (1..64) */
+    PLUCK_KIND_INT,   /* small decimal integer (1..64) */
+    PLUCK_KIND_PATH   /* a file system path (0..PLUCK_PATH_MAX-1 bytes, no NUL) */
 } pluck_param_kind;
+
+#define PLUCK_PATH_MAX 1024 /* longest PLUCK_KIND_PATH value, with its NUL */
 
 typedef struct pluck_param_info {
     pluck_param id;
@@ -268,6 +276,11 @@ PLUCK_API pluck_query *pluck_query_compile(const char *sql, size_t len, const pl
 PLUCK_API void pluck_query_free(pluck_query *q); /* accepts NULL */
 /** 1 when the query aggregates (returns exactly one record). */
 PLUCK_API int pluck_query_is_aggregate(const pluck_query *q);
+/** The query's plan in words, one fact a line (pluck --explain): the columns read, the
+ *  predicates evaluated in the scan and the literal prefilter, how GROUP BY, DISTINCT and
+ *  ORDER BY run and their memory budget, the ordering rule for CSV text.  Writes at most
+ *  cap bytes (NUL-terminated when cap > 0); returns the full length, as snprintf. */
+PLUCK_API size_t pluck_query_explain(const pluck_query *q, char *buf, size_t cap);
 
 /* ---------------------------------------------------------------------------------------
  * Runs.  A run streams one input through a compiled query.  Input is pushed with

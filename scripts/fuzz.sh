@@ -169,7 +169,7 @@ PKG=${PKG_CONFIG:-pkg-config}
 PKGS="zlib libzstd liblzma"
 FEATURES=""
 if $PKG --exists libisal 2>/dev/null; then PKGS="$PKGS libisal"; FEATURES="-DPLUCK_HAVE_ISAL=1"; fi
-SRV_PKGS="libmicrohttpd expat libcrypto"
+SRV_PKGS="libmicrohttpd expat libcrypto libcurl"  # libcurl: the server's --upstream (src/s3client)
 DEP_CFLAGS=$($PKG --cflags $PKGS)
 DEP_LIBS="$($PKG --libs $PKGS) -lbz2 -lpthread -lm"
 SRV_CFLAGS=$($PKG --cflags $SRV_PKGS 2>/dev/null)
@@ -183,7 +183,7 @@ mkdir -p "$OUT/obj"
 echo "fuzz.sh: building the library and server with $CC -fsanitize=fuzzer-no-link,address,undefined"
 LIB_SRC=$(ls src/common/*.c src/codec/*.c src/source/*.c src/scan/*.c src/sql/*.c src/exec/*.c \
     src/out/*.c src/commit/*.c src/run/*.c)
-SRV_SRC=$(ls src/server/*.c | grep -v /main.c)  # main.c is the pluck-serve program
+SRV_SRC=$(ls src/server/*.c src/s3client/*.c | grep -v /main.c)  # main.c is the pluck-serve program
 # shellcheck disable=SC2086
 printf '%s\n' $LIB_SRC $SRV_SRC | xargs -P "$NPROC" -I{} sh -c '
     o="$OUT/obj/$(echo "{}" | tr / _).o"

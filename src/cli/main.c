@@ -45,6 +45,7 @@ enum {
     OPT_STATS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_EXPLAIN,
     OPT_LINE_BUFFERED,
     OPT_ENDPOINT,
     PARAM_BASE = 2000
@@ -99,6 +100,8 @@ static void print_help(void)
             snprintf(arg, sizeof arg, pi->id == PLUCK_PARAM_MAX_GROUPS ? "N" : "BYTES");
         else if (pi->kind == PLUCK_KIND_INT)
             snprintf(arg, sizeof arg, "N");
+        else if (pi->kind == PLUCK_KIND_PATH)
+            snprintf(arg, sizeof arg, "DIR");
         else
             snprintf(arg, sizeof arg, "CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
         char opt[96];
@@ -110,7 +113,9 @@ static void print_help(void)
            "  -d CHAR                               --field-delimiter CHAR\n"
            "  --json                                --output-format JSON\n"
            "  -X                                    --extensions TRUE: GROUP BY, HAVING,\n"
-           "                                        ORDER BY (pluck extensions, not in S3)\n"
+           "                                        ORDER BY [NULLS FIRST|LAST] of any size,\n"
+           "                                        DISTINCT, COUNT/SUM/AVG(DISTINCT x)\n"
+           "                                        (pluck extensions, not in S3)\n"
            "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter "
            "'\\r\\n').\n"
            "An empty --comments or --quote-character turns that feature off.\n"
@@ -121,6 +126,9 @@ static void print_help(void)
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
+           "  --explain        print the query plan (columns read, predicates in the scan,\n"
+           "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
+           "                   their memory) and exit without reading input\n"
            "  --line-buffered  write each record as soon as the input completing it is read\n"
            "                   (the default when standard output is a terminal)\n"
            "  --endpoint-url URL  S3 endpoint for s3://BUCKET/KEY sources (default:\n"
@@ -392,11 +400,12 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
     opts[n++] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
+    opts[n++] = (struct option){"explain", no_argument, NULL, OPT_EXPLAIN};
     opts[n++] = (struct option){"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED};
     opts[n++] = (struct option){"endpoint-url", required_argument, NULL, OPT_ENDPOINT};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
-    int ch;
+    int ch, explain = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+:hVHXd:", opts, NULL)) != -1) {
         switch (ch) {
@@ -415,6 +424,7 @@ int main(int argc, char **argv)
         case OPT_STATS: c.stats = 1; break;
         case OPT_PROGRESS: c.progress = 1; break;
         case OPT_NO_PROGRESS: c.progress = 0; break;
+        case OPT_EXPLAIN: explain = 1; break;
         case OPT_LINE_BUFFERED: c.live = 1; break;
         case OPT_ENDPOINT: c.endpoint = optarg; break;
         case ':':
@@ -451,6 +461,20 @@ int main(int argc, char **argv)
         }
         pluck_params_free(c.params);
         return exit_for(err.code);
+    }
+    if (explain) {
+        /* the plan, then exit without reading any input */
+        size_t len = pluck_query_explain(q, NULL, 0);
+        char *plan = malloc(len + 1);
+        int rc = plan ? 0 : EXIT_DATA;
+        if (plan) {
+            pluck_query_explain(q, plan, len + 1);
+            fputs(plan, stdout);
+            free(plan);
+        }
+        pluck_query_free(q);
+        pluck_params_free(c.params);
+        return rc;
     }
     /* At a terminal (or with --line-buffered, as grep) each record goes out as soon as the
      * read that completed it; the library hands over output per read, never per record. */

@@ -139,6 +139,8 @@ struct pluck_params {
     size_t max_groups;
     bool in_escape_set, out_escape_set; /* QuoteEscapeCharacter given: else it follows the quote */
     unsigned threads;
+    size_t max_memory;              /* ORDER BY / GROUP BY / DISTINCT state, bytes */
+    char temp_dir[PLUCK_PATH_MAX];  /* ORDER BY's runs; "" for $TMPDIR, else /tmp */
 };
 
 void pl_params_defaults(struct pluck_params *p);

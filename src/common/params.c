@@ -57,6 +57,10 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "most groups GROUP BY may hold; more is TooManyGroups"},
     {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
      "2 or more: split a plain file, a BGZF or multi-frame zstd file across N, else decompress on a second thread (1: one thread)"},
+    {PLUCK_PARAM_MAX_MEMORY, NULL, NULL, "max-memory", PLUCK_KIND_SIZE, NULL, "268435456", 0,
+     "memory for ORDER BY (then it spills to --temp-dir), GROUP BY and DISTINCT (-X); 256 MiB"},
+    {PLUCK_PARAM_TEMP_DIR, NULL, NULL, "temp-dir", PLUCK_KIND_PATH, NULL, "", 1,
+     "directory for ORDER BY's sorted runs (default: $TMPDIR, else /tmp)"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)
@@ -147,8 +151,12 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
     else if (pi->kind == PLUCK_KIND_SIZE)
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected %s.", shown, v,
                      pi->cli_name,
-                     pi->id == PLUCK_PARAM_MAX_GROUPS ? "a number of at least 1"
-                                                      : "a size in bytes (at least 16)");
+                     pi->id == PLUCK_PARAM_MAX_GROUPS   ? "a number of at least 1"
+                     : pi->id == PLUCK_PARAM_MAX_MEMORY ? "a size in bytes (at least 4K)"
+                                                        : "a size in bytes (at least 16)");
+    else if (pi->kind == PLUCK_KIND_PATH)
+        pl_error_set(err, code, "Invalid value for %s: expected a path of at most %d bytes.",
+                     pi->cli_name, PLUCK_PATH_MAX - 1);
     else if (pi->kind == PLUCK_KIND_INT)
         pl_error_set(err, code, "Invalid value '%.*s' for %s: expected a number from 1 to 64.",
                      shown, v, pi->cli_name);
@@ -252,7 +260,11 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
         break;
     case PLUCK_KIND_SIZE:
         /* a record needs at least a few bytes; a group count may be as small as 1 */
-        if (!parse_size(v, len, id == PLUCK_PARAM_MAX_GROUPS ? 1 : 16, &sz))
+        if (!parse_size(v, len, id == PLUCK_PARAM_MAX_GROUPS ? 1 : id == PLUCK_PARAM_MAX_MEMORY ? 4096 : 16, &sz))
+            return bad_value(err, pi, v, len);
+        break;
+    case PLUCK_KIND_PATH:
+        if (len >= PLUCK_PATH_MAX || memchr(v, 0, len))
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_INT:
@@ -306,6 +318,11 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
     case PLUCK_PARAM_EXTENSIONS: p->extensions = bv; break;
     case PLUCK_PARAM_MAX_GROUPS: p->max_groups = sz; break;
     case PLUCK_PARAM_THREADS: p->threads = (unsigned)sz; break;
+    case PLUCK_PARAM_MAX_MEMORY: p->max_memory = sz; break;
+    case PLUCK_PARAM_TEMP_DIR:
+        memcpy(p->temp_dir, v, len);
+        p->temp_dir[len] = '\0';
+        break;
     case PLUCK_PARAM_COUNT: break;
     }
     return PLUCK_OK;
@@ -372,13 +389,16 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
     case PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER:
         c = (char)p->out.escape;
         return put_text(buf, cap, &c, 1);
+    case PLUCK_PARAM_TEMP_DIR: return put_text(buf, cap, p->temp_dir, strlen(p->temp_dir));
     case PLUCK_PARAM_MAX_RECORD_SIZE:
     case PLUCK_PARAM_MAX_GROUPS:
+    case PLUCK_PARAM_MAX_MEMORY:
     case PLUCK_PARAM_THREADS: {
         char tmp[32];
-        size_t v = id == PLUCK_PARAM_MAX_GROUPS ? p->max_groups
-                   : id == PLUCK_PARAM_THREADS  ? p->threads
-                                                : p->max_record_size;
+        size_t v = id == PLUCK_PARAM_MAX_GROUPS   ? p->max_groups
+                   : id == PLUCK_PARAM_THREADS    ? p->threads
+                   : id == PLUCK_PARAM_MAX_MEMORY ? p->max_memory
+                                                  : p->max_record_size;
         int n = snprintf(tmp, sizeof tmp, "%zu", v);
         return put_text(buf, cap, tmp, (size_t)n);
     }

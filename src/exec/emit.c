@@ -103,10 +103,14 @@ static pluck_code count_record(pl_exec *x)
 
 static pluck_code groups_error(pl_exec *x, pluck_code rc)
 {
-    if (rc == PLUCK_E_TOO_MANY_GROUPS)
+    if (rc == PLUCK_E_TOO_MANY_GROUPS && x->groups && pl_groups_over_memory(x->groups))
         pl_error_set(&x->err, rc,
-                     "More than %zu groups (or ORDER BY rows): raise max-groups or narrow the "
-                     "query.",
+                     "GROUP BY (or SELECT DISTINCT) needs more than --max-memory (%zu bytes) "
+                     "for its groups: raise --max-memory or narrow the query.",
+                     x->q->params.max_memory);
+    else if (rc == PLUCK_E_TOO_MANY_GROUPS)
+        pl_error_set(&x->err, rc,
+                     "More than %zu groups: raise max-groups or narrow the query.",
                      x->q->params.max_groups);
     else if (rc == PLUCK_E_OUT_OF_MEMORY)
         pl_error_set(&x->err, rc, "Out of memory.");
@@ -129,9 +133,37 @@ static pluck_code accumulate(pl_exec *x, pl_eval_ctx *ctx)
             return groups_error(x, rc);
     }
     for (uint32_t a = 0; a < q->naggs; a++) {
+        if (x->daggs && x->daggs[a]) {
+            bool is_new;
+            pluck_code rc = pl_distinct_step(x->daggs[a], ctx, &q->aggs[a], g->id, &is_new);
+            if (rc == PLUCK_E_TOO_MANY_GROUPS || rc == PLUCK_E_OUT_OF_MEMORY)
+                return pl_exec_fail(x, rc, "%s", rc == PLUCK_E_OUT_OF_MEMORY ? "Out of memory." : pl_distinct_message(x->daggs[a]));
+            if (rc)
+                return rc;
+            if (!is_new)
+                continue;
+        }
         pluck_code rc = pl_agg_step(ctx, &q->aggs[a], &g->aggs[a]);
         if (rc)
             return rc;
+    }
+    return PLUCK_OK;
+}
+
+/* SELECT DISTINCT * (or over aggregates): drop the row just rendered at mark when it was
+ * output before.  *dup tells. */
+static pluck_code dedupe(pl_exec *x, size_t mark, bool *dup)
+{
+    *dup = false;
+    if (!x->drows)
+        return PLUCK_OK;
+    bool is_new;
+    pluck_code rc = pl_distinct_add(x->drows, x->out.buf.data + mark, x->out.buf.len - mark, &is_new);
+    if (rc)
+        return pl_exec_fail(x, rc, "%s", rc == PLUCK_E_OUT_OF_MEMORY ? "Out of memory." : pl_distinct_message(x->drows));
+    if (!is_new) {
+        x->out.buf.len = mark;
+        *dup = true;
     }
     return PLUCK_OK;
 }
@@ -141,13 +173,16 @@ static pluck_code offer_sorted(pl_exec *x, pl_eval_ctx *ctx)
 {
     const pluck_query *q = x->q;
     size_t mark = x->out.buf.len;
-    pluck_code rc = emit_cols(x, ctx);
-    for (uint32_t k = 0; !rc && k < q->norder_by; k++)
+    bool dup = false;
+    pluck_code rc = q->select_star ? emit_star(x, ctx->fields, ctx->nfields) : emit_cols(x, ctx);
+    if (!rc)
+        rc = dedupe(x, mark, &dup);
+    for (uint32_t k = 0; !rc && !dup && k < q->norder_by; k++)
         rc = pl_eval(ctx, q->order_by[k], &x->keys[k]);
-    if (!rc) {
-        rc = pl_topn_offer(x->topn, x->keys, x->out.buf.data + mark, x->out.buf.len - mark);
+    if (!rc && !dup) {
+        rc = pl_sorter_add(x->topn, x->keys, x->out.buf.data + mark, x->out.buf.len - mark);
         if (rc)
-            groups_error(x, rc);
+            pl_exec_fail(x, rc, "%s", pl_sorter_message(x->topn));
     }
     x->out.buf.len = mark;
     return rc;
@@ -172,12 +207,17 @@ pluck_code pl_exec_take_row(pl_exec *x, pl_eval_ctx *ctx, const pl_batch *b, uin
         return PLUCK_OK;
     }
     size_t mark = x->out.buf.len;
+    bool dup = false;
     pluck_code rc = q->select_star ? emit_star(x, ctx->fields, ctx->nfields) : emit_cols(x, ctx);
+    if (!rc)
+        rc = dedupe(x, mark, &dup);
     if (rc) {
         x->out.buf.len = mark; /* never leave half a record in the output */
         pl_exec_locate(x, b, i);
         return rc;
     }
+    if (dup)
+        return PLUCK_OK;
     if ((rc = count_record(x)) == PLUCK_STOP)
         x->state = PLUCK_STOP;
     return rc;
@@ -214,11 +254,13 @@ pluck_code pl_exec_emit_groups(pl_exec *x)
             continue;
         }
         size_t mark = x->out.buf.len;
-        if ((rc = emit_cols(x, &ctx))) {
+        bool dup = false;
+        if ((rc = emit_cols(x, &ctx)) || (rc = dedupe(x, mark, &dup))) {
             x->out.buf.len = mark;
             break;
         }
-        rc = count_record(x);
+        if (!dup)
+            rc = count_record(x);
     }
     free(av);
     if (pluck_is_error(rc)) {
@@ -231,17 +273,19 @@ pluck_code pl_exec_emit_groups(pl_exec *x)
 /* End of an ORDER BY query: the kept rows, in order. */
 pluck_code pl_exec_emit_sorted(pl_exec *x)
 {
-    size_t n = pl_topn_finish(x->topn);
-    for (size_t i = 0; i < n; i++) {
+    pluck_code rc = pl_sorter_finish(x->topn);
+    while (!rc) {
         size_t len;
-        const char *row = pl_topn_row(x->topn, i, &len);
+        const char *row;
+        if ((rc = pl_sorter_next(x->topn, &row, &len)))
+            break;
         if (!pl_buf_append(&x->out.buf, row, len))
             return pl_exec_fail(x, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-        pluck_code rc = count_record(x);
-        if (rc == PLUCK_STOP)
-            break;
-        if (rc)
-            return rc;
+        rc = count_record(x);
     }
-    return PLUCK_OK;
+    if (rc == PLUCK_STOP)
+        return PLUCK_OK;
+    if (pluck_is_error(rc) && x->state == PLUCK_OK)
+        return pl_exec_fail(x, rc, "%s", pl_sorter_message(x->topn));
+    return rc;
 }

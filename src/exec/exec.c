@@ -316,14 +316,23 @@ pl_exec *pl_exec_create(const pluck_query *q, struct pl_commit *sink)
     uint32_t nkeys = q->ngroup_by > q->norder_by ? q->ngroup_by : q->norder_by;
     x->keys = calloc(nkeys ? nkeys : 1, sizeof *x->keys);
     if (q->is_aggregate) {
-        x->groups = pl_groups_create(q->ngroup_by, q->naggs, q->params.max_groups);
+        x->groups = pl_groups_create(q->ngroup_by, q->naggs, q->params.max_groups,
+                                     q->params.max_memory);
         if (x->groups && !q->ngroup_by && pl_groups_find(x->groups, NULL, &x->single))
             x->single = NULL;
     }
     if (q->norder_by)
-        x->topn = pl_topn_create(q->norder_by, q->order_desc, q->has_limit ? q->limit : SIZE_MAX,
-                                 q->params.max_groups);
-    if (!x->scan || !x->colmap || !x->keys || (q->is_aggregate && !x->groups) ||
+        x->topn = pl_sorter_create(q, q->has_limit ? q->limit : UINT64_MAX);
+    bool distinct_ok = true;
+    if (q->distinct_rows)
+        distinct_ok = (x->drows = pl_distinct_create(q->params.max_memory)) != NULL;
+    if (q->has_distinct_aggs && (x->daggs = calloc(q->naggs, sizeof *x->daggs)))
+        for (uint32_t a = 0; a < q->naggs; a++)
+            if (q->aggs[a].distinct && !(x->daggs[a] = pl_distinct_create(q->params.max_memory)))
+                distinct_ok = false;
+    if (q->has_distinct_aggs && !x->daggs)
+        distinct_ok = false;
+    if (!distinct_ok || !x->scan || !x->colmap || !x->keys || (q->is_aggregate && !x->groups) ||
         (q->is_aggregate && !q->ngroup_by && !x->single) || (q->norder_by && !x->topn) ||
         (q->where && !flatten_and(x, q->where))) {
         pl_exec_free(x);
@@ -384,7 +393,11 @@ void pl_exec_free(pl_exec *x)
     pl_scanner_free(x->scan);
     free(x->colmap);
     pl_groups_free(x->groups);
-    pl_topn_free(x->topn);
+    pl_sorter_free(x->topn);
+    pl_distinct_free(x->drows);
+    for (uint32_t a = 0; x->daggs && a < x->q->naggs; a++)
+        pl_distinct_free(x->daggs[a]);
+    free(x->daggs);
     free(x->keys);
     pl_arena_free(&x->hdr_arena);
     pl_arena_free(&x->scratch);

@@ -13,8 +13,10 @@
 #ifndef PL_EXEC_H
 #define PL_EXEC_H
 
+#include "exec/distinct.h"
 #include "exec/group.h"
 #include "exec/program.h"
+#include "exec/sort.h"
 #include "out/out.h"
 #include "scan/scan.h"
 
@@ -47,7 +49,9 @@ typedef struct pl_exec {
     pl_groups *groups;   /* aggregate queries: one group per GROUP BY key (one without) */
     pl_group *single;    /* the only group of an aggregate query without GROUP BY */
     pl_value *keys;      /* GROUP BY / ORDER BY values of the current record or group */
-    pl_topn *topn;       /* ORDER BY (extension) */
+    pl_sorter *topn;     /* ORDER BY (extension): heap or external sort (sort.c) */
+    pl_distinct *drows;  /* SELECT DISTINCT * / over aggregates: output rows seen */
+    pl_distinct **daggs; /* [naggs]: an aggregate's DISTINCT values seen, or NULL */
 
     /* WHERE by batch: the conjuncts of its AND chain, the rows still in play, and whether a
      * row met an unknown (NULL/MISSING) conjunct (exec.c: filter_batch) */

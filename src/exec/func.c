@@ -4,6 +4,7 @@
  * kind (their arithmetic lives in agg.c).  bind.c looks names up here, so adding a function
  * is adding a row.
  */
+#include "exec/func_ext.h"
 #include "exec/program.h"
 #include "exec/casemap.h"
 
@@ -388,26 +389,39 @@ static pluck_code fn_date_diff(pl_eval_ctx *ctx, const pl_node *n, const pl_valu
 }
 
 static const pl_func func_table[] = {
-    /* name                min max  agg            impl */
-    {"avg", 1, 1, PL_AGG_AVG, NULL},
-    {"char_length", 1, 1, -1, fn_char_length},
-    {"character_length", 1, 1, -1, fn_char_length},
-    {"coalesce", 1, 32, -1, fn_coalesce},
-    {"count", 1, 1, PL_AGG_COUNT, NULL},
-    {"date_add", 2, 2, -1, fn_date_add},
-    {"date_diff", 2, 2, -1, fn_date_diff},
-    {"extract", 1, 1, -1, fn_extract},
-    {"lower", 1, 1, -1, fn_lower},
-    {"max", 1, 1, PL_AGG_MAX, NULL},
-    {"min", 1, 1, PL_AGG_MIN, NULL},
-    {"nullif", 2, 2, -1, fn_nullif},
-    {"substring", 2, 3, -1, fn_substring},
-    {"sum", 1, 1, PL_AGG_SUM, NULL},
-    {"to_string", 2, 2, -1, fn_to_string},
-    {"to_timestamp", 1, 2, -1, fn_to_timestamp},
-    {"trim", 1, 2, -1, fn_trim},
-    {"upper", 1, 1, -1, fn_upper},
-    {"utcnow", 0, 0, -1, fn_utcnow},
+    /* name                min max  agg            impl  ext */
+    {"avg", 1, 1, PL_AGG_AVG, NULL, 0},
+    {"char_length", 1, 1, -1, fn_char_length, 0},
+    {"character_length", 1, 1, -1, fn_char_length, 0},
+    {"coalesce", 1, 32, -1, fn_coalesce, 0},
+    {"count", 1, 1, PL_AGG_COUNT, NULL, 0},
+    {"date_add", 2, 2, -1, fn_date_add, 0},
+    {"date_diff", 2, 2, -1, fn_date_diff, 0},
+    {"extract", 1, 1, -1, fn_extract, 0},
+    {"lower", 1, 1, -1, fn_lower, 0},
+    {"max", 1, 1, PL_AGG_MAX, NULL, 0},
+    {"min", 1, 1, PL_AGG_MIN, NULL, 0},
+    {"nullif", 2, 2, -1, fn_nullif, 0},
+    {"substring", 2, 3, -1, fn_substring, 0},
+    {"sum", 1, 1, PL_AGG_SUM, NULL, 0},
+    {"to_string", 2, 2, -1, fn_to_string, 0},
+    {"to_timestamp", 1, 2, -1, fn_to_timestamp, 0},
+    {"trim", 1, 2, -1, fn_trim, 0},
+    {"upper", 1, 1, -1, fn_upper, 0},
+    {"utcnow", 0, 0, -1, fn_utcnow, 0},
+    /* pluck extensions (-X): func_ext.c, func_num.c */
+    {"abs", 1, 1, -1, pl_fn_abs, 1},
+    {"ceil", 1, 1, -1, pl_fn_ceil, 1},
+    {"ceiling", 1, 1, -1, pl_fn_ceil, 1},
+    {"concat", 1, 32, -1, pl_fn_concat, 1},
+    {"floor", 1, 1, -1, pl_fn_floor, 1},
+    {"lpad", 2, 3, -1, pl_fn_lpad, 1},
+    {"position", 2, 2, -1, pl_fn_strpos, 1}, /* POSITION(sub IN s): the parser passes s, sub */
+    {"regexp_matches", 2, 2, -1, pl_fn_regexp_matches, 1},
+    {"replace", 3, 3, -1, pl_fn_replace, 1},
+    {"round", 1, 2, -1, pl_fn_round, 1},
+    {"rpad", 2, 3, -1, pl_fn_rpad, 1},
+    {"strpos", 2, 2, -1, pl_fn_strpos, 1},
 };
 
 const pl_func *pl_func_find(const char *lower_name)

@@ -1,7 +1,8 @@
 /*
- * group.h — the state behind pluck's GROUP BY and ORDER BY extensions: a hash table of
- * groups (key values -> aggregate states) and a bounded top-n heap of rendered rows.
- * Memory grows with the number of groups (capped by max-groups), never with the rows read.
+ * group.h — the state behind pluck's GROUP BY extension (and SELECT DISTINCT over plain
+ * expressions): a hash table of groups (key values -> aggregate states).  Memory grows
+ * with the number of groups, capped by max-groups and by max-memory, never with the rows
+ * read.  ORDER BY is sort.h's.
  */
 #ifndef PL_GROUP_H
 #define PL_GROUP_H
@@ -9,28 +10,20 @@
 #include "exec/program.h"
 
 typedef struct pl_group {
+    uint64_t id;         /* 0, 1, ... in order of first appearance */
     pl_value *keys;      /* nkeys values, strings copied into the table's arena */
     pl_agg_state *aggs;  /* naggs states */
 } pl_group;
 
 typedef struct pl_groups pl_groups;
 
-pl_groups *pl_groups_create(uint32_t nkeys, uint32_t naggs, size_t max_groups);
+pl_groups *pl_groups_create(uint32_t nkeys, uint32_t naggs, size_t max_groups, size_t max_memory);
 void pl_groups_free(pl_groups *g); /* accepts NULL */
-/* The group for keys, created on first sight.  PLUCK_E_TOO_MANY_GROUPS past max_groups. */
+/* The group for keys, created on first sight.  PLUCK_E_TOO_MANY_GROUPS past max_groups or
+ * max_memory (pl_groups_over_memory tells which). */
 pluck_code pl_groups_find(pl_groups *g, const pl_value *keys, pl_group **out);
 size_t pl_groups_count(const pl_groups *g);
+bool pl_groups_over_memory(const pl_groups *g);
 pl_group *pl_groups_at(pl_groups *g, size_t i); /* in order of first appearance */
-
-/* Rows kept in ORDER BY order; with a limit only the best `limit` rows are kept. */
-typedef struct pl_topn pl_topn;
-
-pl_topn *pl_topn_create(uint32_t nkeys, const bool *desc, size_t limit, size_t max_rows);
-void pl_topn_free(pl_topn *t); /* accepts NULL */
-/* Offer a row: its sort keys and its rendered output bytes (both copied when kept). */
-pluck_code pl_topn_offer(pl_topn *t, const pl_value *keys, const char *row, size_t len);
-/* Sort what is kept; then rows are read with pl_topn_row(0..count-1). */
-size_t pl_topn_finish(pl_topn *t);
-const char *pl_topn_row(const pl_topn *t, size_t i, size_t *len);
 
 #endif /* PL_GROUP_H */

@@ -56,6 +56,7 @@ typedef struct pl_func {
     int min_args, max_args;
     int agg;            /* -1 for scalar functions, else pl_agg_kind */
     pl_func_impl impl;  /* scalar only */
+    int ext;            /* 1: a pluck extension, known only with -X (func_ext.c) */
 } pl_func;
 
 const pl_func *pl_func_find(const char *lower_name);
@@ -73,6 +74,7 @@ struct pl_node {
     int form;        /* PL_N_FUNC: pl_call_form */
     pl_datepart datepart;
     const pl_func *fn;
+    const struct pl_regex *re; /* REGEXP_MATCHES with a constant pattern: compiled by bind */
     pl_node **args;
     uint32_t nargs;
 };
@@ -88,6 +90,7 @@ typedef struct pl_colref {
 typedef struct pl_aggregate {
     pl_agg_kind kind;
     pl_node *arg;      /* NULL for COUNT(*) */
+    bool distinct;     /* COUNT(DISTINCT x) ...: each value once per group (distinct.c) */
 } pl_aggregate;
 
 typedef struct pl_out_col {
@@ -110,11 +113,16 @@ struct pluck_query {
     pl_aggregate *aggs;
     uint32_t naggs;
     bool is_aggregate;      /* results come from accumulated groups, not per record */
+    bool distinct;          /* SELECT DISTINCT (extension) */
+    bool distinct_rows;     /* ... done on the output rows (SELECT DISTINCT * or over
+                             * aggregates); else it became a GROUP BY of the SELECT list */
+    bool has_distinct_aggs; /* some aggregate is DISTINCT */
     pl_node **group_by;     /* GROUP BY expressions (extension) */
     uint32_t ngroup_by;
     pl_node *having;        /* evaluated per group */
     pl_node **order_by;     /* ORDER BY keys (extension) */
     bool *order_desc;
+    uint8_t *order_nulls;   /* 0, PL_NULLS_FIRST or PL_NULLS_LAST, per key */
     uint32_t norder_by;
     bool has_limit;
     uint64_t limit;

@@ -85,6 +85,8 @@ struct pl_expr {
     int op;         /* operator / form, per kind */
     bool negated;   /* NOT LIKE, NOT BETWEEN, NOT IN, IS NOT */
     bool star;      /* COUNT(*) */
+    bool distinct;  /* COUNT(DISTINCT x) and the other aggregates (extension) */
+    uint32_t distinct_pos;
 
     /* PL_E_LITERAL */
     pl_lit_kind lit_kind;
@@ -120,12 +122,17 @@ typedef struct pl_select_item {
     uint32_t pos;
 } pl_select_item;
 
+enum { PL_NULLS_FIRST = 1, PL_NULLS_LAST = 2 };
+
 typedef struct pl_order_item {
     pl_expr *expr;
     bool desc;
+    uint8_t nulls; /* 0 (not given), PL_NULLS_FIRST, PL_NULLS_LAST */
 } pl_order_item;
 
 typedef struct pl_select {
+    bool distinct;            /* SELECT DISTINCT (extension) */
+    uint32_t distinct_pos;
     bool select_star;         /* SELECT * or SELECT alias.* (qualifier in star_qualifier) */
     const char *star_qualifier;
     uint32_t star_pos;

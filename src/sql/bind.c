@@ -7,7 +7,9 @@
  * mixed with per-row columns.  It folds literals into constants, numbers the column
  * references (matched to the header per run), and gives every output column its JSON key.
  */
+#include "exec/func_ext.h"
 #include "exec/program.h"
+#include "exec/regex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ typedef struct binder {
     pluck_error *err;
     bool in_agg;     /* inside an aggregate's argument */
     bool agg_ok;     /* aggregates allowed here (SELECT list) */
+    bool aliases;    /* a bare name may be a SELECT alias (HAVING, ORDER BY: extensions) */
     /* growable tables, in the arena (rebuilt by doubling) */
     uint32_t colref_cap, agg_cap;
 } binder;
@@ -81,7 +84,7 @@ static pluck_code add_colref(binder *b, const pl_expr *e, uint32_t *id)
     return PLUCK_OK;
 }
 
-static pluck_code add_agg(binder *b, pl_agg_kind kind, pl_node *arg, uint32_t *id)
+static pluck_code add_agg(binder *b, pl_agg_kind kind, pl_node *arg, bool distinct, uint32_t *id)
 {
     struct pluck_query *q = b->q;
     if (q->naggs == b->agg_cap) {
@@ -96,6 +99,9 @@ static pluck_code add_agg(binder *b, pl_agg_kind kind, pl_node *arg, uint32_t *i
     }
     q->aggs[q->naggs].kind = kind;
     q->aggs[q->naggs].arg = arg;
+    q->aggs[q->naggs].distinct = distinct;
+    if (distinct)
+        q->has_distinct_aggs = true;
     *id = q->naggs++;
     return PLUCK_OK;
 }
@@ -183,12 +189,35 @@ static pluck_code bind_column(binder *b, const pl_expr *e, pl_node *n)
     return add_colref(b, e, &n->colref);
 }
 
+/* A constant REGEXP_MATCHES pattern is compiled once, into the query's arena; a bad one is
+ * a compile-time error. */
+static pluck_code bind_regex(binder *b, pl_node *n)
+{
+    char msg[160];
+    const pl_value *k = &n->args[1]->k;
+    pl_regex *re = pl_regex_compile(k->u.s.p, k->u.s.len, msg, sizeof msg);
+    if (!re)
+        return fail(b, n->args[1]->pos, PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT,
+                    "REGEXP_MATCHES: %s, at @POS@.", msg);
+    void *copy = pl_arena_alloc(&b->q->arena, pl_regex_size(re));
+    if (copy)
+        memcpy(copy, re, pl_regex_size(re));
+    pl_regex_free(re);
+    if (!copy)
+        return oom(b);
+    n->re = copy;
+    return PLUCK_OK;
+}
+
 static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
 {
     const pl_func *fn = pl_func_find(e->func);
     if (!fn)
         return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
                     "Unsupported function %s at @POS@.", e->func);
+    if (fn->ext && !b->q->params.extensions)
+        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
+                    "Unsupported function %s at @POS@ (a pluck extension: add -X).", e->func);
     if (e->star && fn->agg != PL_AGG_COUNT)
         return fail(b, e->pos, PLUCK_E_PARSE_UNSUPPORTED_CALL_WITH_STAR,
                     "Function %s does not accept * as an argument at @POS@.",
@@ -208,6 +237,10 @@ static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
         if (b->in_agg)
             return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
                         "Aggregate functions cannot be nested at @POS@.");
+        if (e->distinct && !b->q->params.extensions)
+            return fail(b, e->distinct_pos, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX,
+                        "Set quantifiers in function calls are not supported (DISTINCT is a "
+                        "pluck extension: -X) at @POS@.");
         pl_node *arg = NULL;
         if (!e->star) {
             b->in_agg = true;
@@ -218,13 +251,17 @@ static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
         }
         pl_agg_kind kind = e->star ? PL_AGG_COUNT_STAR : (pl_agg_kind)fn->agg;
         n->op = PL_N_AGG;
-        return add_agg(b, kind, arg, &n->agg);
+        return add_agg(b, kind, arg, e->distinct, &n->agg);
     }
     n->op = PL_N_FUNC;
     n->fn = fn;
     n->form = e->op;
     n->datepart = e->datepart;
-    return bind_args(b, e, n);
+    pluck_code rc = bind_args(b, e, n);
+    if (!rc && fn->impl == pl_fn_regexp_matches && n->args[1]->op == PL_N_CONST &&
+        n->args[1]->k.type == PL_STRING)
+        rc = bind_regex(b, n);
+    return rc;
 }
 
 /* Pick a specialized node for `expr op constant` and simple LIKE patterns, the shapes that
@@ -268,8 +305,28 @@ static void specialize(pl_node *n)
     n->k = pl_v_str(lit, litlen, false);
 }
 
+/* The SELECT item whose AS alias is the bare (unqualified, unquoted) name e, or NULL. */
+static const pl_select_item *alias_item(const binder *b, const pl_expr *e)
+{
+    if (e->kind != PL_E_COLUMN || !e->name || e->qualifier || e->name_quoted)
+        return NULL;
+    for (uint32_t i = 0; i < b->sel->nitems; i++)
+        if (b->sel->items[i].alias && b->sel->items[i].expr &&
+            !strcasecmp(b->sel->items[i].alias, e->name))
+            return &b->sel->items[i];
+    return NULL;
+}
+
 static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
 {
+    const pl_select_item *it = b->aliases ? alias_item(b, e) : NULL;
+    if (it) {
+        /* HAVING n > 2, ORDER BY -n: the alias stands for its expression */
+        b->aliases = false;
+        pluck_code rc = bind_expr(b, it->expr, out);
+        b->aliases = true;
+        return rc;
+    }
     pl_node *n = pl_arena_alloc(&b->q->arena, sizeof *n);
     if (!n)
         return oom(b);
@@ -429,17 +486,19 @@ static pluck_code check_grouped(binder *b, pl_node **np)
                 "@POS@.");
 }
 
-static pluck_code bind_list(binder *b, pl_expr *const *src, uint32_t n, pl_node ***out)
+/* GROUP BY item: a SELECT alias, a 1-based SELECT position, or an expression. */
+static pluck_code bind_group_item(binder *b, const pl_expr *e, pl_node **out)
 {
-    *out = pl_arena_alloc(&b->q->arena, (n ? n : 1) * sizeof **out);
-    if (!*out)
-        return oom(b);
-    for (uint32_t i = 0; i < n; i++) {
-        pluck_code rc = bind_expr(b, src[i], &(*out)[i]);
-        if (rc)
-            return rc;
+    const pl_select *sel = b->sel;
+    const pl_select_item *it = alias_item(b, e);
+    if (e->kind == PL_E_LITERAL && e->lit_kind == PL_LIT_INT) {
+        unsigned long k = strtoul(e->text, NULL, 10);
+        if (sel->select_star || k < 1 || k > sel->nitems || !sel->items[k - 1].expr)
+            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
+                        "GROUP BY position %s is not in the SELECT list at @POS@.", e->text);
+        it = &sel->items[k - 1];
     }
-    return PLUCK_OK;
+    return bind_expr(b, it ? it->expr : e, out);
 }
 
 /* ORDER BY item: a SELECT alias, a 1-based SELECT position, or an expression. */
@@ -539,6 +598,10 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     binder *b = &bb;
     pluck_code rc;
 
+    if (sel->distinct && !q->params.extensions)
+        return fail(b, sel->distinct_pos, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX,
+                    "Set quantifiers are not supported (SELECT DISTINCT is a pluck extension: "
+                    "-X) at @POS@.");
     if ((sel->ngroup_by || sel->having || sel->norder_by) && !q->params.extensions) {
         uint32_t pos = sel->ngroup_by ? sel->group_pos : sel->having ? sel->having_pos
                                                                      : sel->order_pos;
@@ -559,8 +622,14 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     if (sel->where && (rc = bind_expr(b, sel->where, &q->where)))
         return rc;
     q->ngroup_by = sel->ngroup_by;
-    if (sel->ngroup_by && (rc = bind_list(b, sel->group_by, sel->ngroup_by, &q->group_by)))
-        return rc;
+    if (sel->ngroup_by) {
+        q->group_by = pl_arena_alloc(&q->arena, sel->ngroup_by * sizeof *q->group_by);
+        if (!q->group_by)
+            return oom(b);
+        for (uint32_t i = 0; i < sel->ngroup_by; i++)
+            if ((rc = bind_group_item(b, sel->group_by[i], &q->group_by[i])))
+                return rc;
+    }
     b->agg_ok = true;
     if (!sel->select_star) {
         q->cols = pl_arena_alloc(&q->arena, sel->nitems * sizeof *q->cols);
@@ -581,21 +650,41 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
                 return oom(b);
         }
     }
+    /* SELECT DISTINCT over plain expressions is a GROUP BY of the SELECT list; over * or
+     * aggregates it removes repeated output rows (run.c, distinct.c) */
+    q->distinct = sel->distinct;
+    if (sel->distinct && !sel->select_star && !q->naggs && !sel->ngroup_by && !sel->having) {
+        q->ngroup_by = sel->nitems;
+        q->group_by = pl_arena_alloc(&q->arena, sel->nitems * sizeof *q->group_by);
+        if (!q->group_by)
+            return oom(b);
+        b->agg_ok = false;
+        for (uint32_t i = 0; i < sel->nitems; i++)
+            if ((rc = bind_expr(b, sel->items[i].expr, &q->group_by[i])))
+                return rc;
+        b->agg_ok = true;
+    } else if (sel->distinct) {
+        q->distinct_rows = true;
+    }
+    b->aliases = true;
     if (sel->having && (rc = bind_expr(b, sel->having, &q->having)))
         return rc;
     if (sel->norder_by) {
         q->norder_by = sel->norder_by;
         q->order_by = pl_arena_alloc(&q->arena, sel->norder_by * sizeof *q->order_by);
         q->order_desc = pl_arena_alloc(&q->arena, sel->norder_by);
-        if (!q->order_by || !q->order_desc)
+        q->order_nulls = pl_arena_alloc(&q->arena, sel->norder_by);
+        if (!q->order_by || !q->order_desc || !q->order_nulls)
             return oom(b);
         for (uint32_t i = 0; i < sel->norder_by; i++) {
             q->order_desc[i] = sel->order_by[i].desc;
+            q->order_nulls[i] = sel->order_by[i].nulls;
             if ((rc = bind_order_item(b, sel->order_by[i].expr, &q->order_by[i])))
                 return rc;
         }
     }
     b->agg_ok = false;
+    b->aliases = false;
     q->is_aggregate = q->naggs > 0 || q->ngroup_by > 0 || q->having;
     if (q->is_aggregate) {
         if (q->select_star)
@@ -606,13 +695,19 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
                 return rc;
         if ((rc = check_grouped(b, &q->having)))
             return rc;
-        for (uint32_t i = 0; i < q->norder_by; i++)
+        for (uint32_t i = 0; i < q->norder_by; i++) {
+            if (q->distinct && !q->distinct_rows) {
+                const pl_node *c;
+                if ((rc = rewrite_keys(b, &q->order_by[i])))
+                    return rc;
+                if ((c = find_column(q->order_by[i])))
+                    return fail(b, c->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                                "With SELECT DISTINCT, ORDER BY may only use what the SELECT "
+                                "list shows; the column at @POS@ is not in it.");
+            }
             if ((rc = check_grouped(b, &q->order_by[i])))
                 return rc;
-    } else if (q->norder_by && !sel->has_limit) {
-        return fail(b, sel->order_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                    "ORDER BY without GROUP BY needs a LIMIT (pluck keeps only the top n "
-                    "records in memory) at @POS@.");
+        }
     }
     choose_prefilter(q);
     if (sel->has_limit) {

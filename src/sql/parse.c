@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Binding strength of the binary levels, weakest first (§3.5 of the S3 notes). */
 enum {
@@ -47,6 +48,7 @@ typedef struct expr_vec {
 
 static pl_expr *parse_expr(parser *p);
 static pl_expr *parse_bin(parser *p, int min_prec);
+static pl_expr *parse_operand(parser *p);
 
 int pl_is_reserved_word(const char *word, size_t len)
 {
@@ -437,6 +439,7 @@ static bool is_callable_keyword(pl_keyword kw)
     case PL_KW_COUNT: case PL_KW_SUM: case PL_KW_AVG: case PL_KW_MIN: case PL_KW_MAX:
     case PL_KW_COALESCE: case PL_KW_NULLIF: case PL_KW_CHAR_LENGTH: case PL_KW_CHARACTER_LENGTH:
     case PL_KW_LOWER: case PL_KW_UPPER: case PL_KW_SUBSTRING: case PL_KW_TRIM: case PL_KW_EXTRACT:
+    case PL_KW_POSITION: /* a pluck extension: the binder refuses it without -X */
         return true;
     default:
         return false;
@@ -551,6 +554,11 @@ static pl_expr *parse_call(parser *p)
         ok = parse_substring(p, &args);
     } else if (kw == PL_KW_TRIM) {
         ok = parse_trim(p, e, &args);
+    } else if (kw == PL_KW_POSITION) {
+        /* POSITION(sub IN s): the operands bind tighter than IN; passed as (s, sub) */
+        pl_expr *sub, *s;
+        ok = (sub = parse_operand(p)) && expect_kw(p, PL_KW_IN, "IN") && (s = parse_expr(p)) &&
+             vec_push(p, &args, s) && vec_push(p, &args, sub) && expect_rparen(p);
     } else if (kw == PL_KW_EXTRACT) {
         pl_expr *ts;
         ok = parse_datepart(p, e, true) && expect_kw(p, PL_KW_FROM, "FROM") &&
@@ -578,6 +586,13 @@ static pl_expr *parse_call(parser *p)
                     e->star = true;
                     nstar++;
                     advance(p);
+                } else if (is_kw(t, PL_KW_DISTINCT) && is_aggregate(kw) && args.n == 0 &&
+                           !e->distinct && next != PL_TK_STAR) {
+                    /* COUNT(DISTINCT x): an extension, the binder refuses it without -X */
+                    e->distinct = true;
+                    e->distinct_pos = t->pos;
+                    advance(p);
+                    continue;
                 } else if (is_kw(t, PL_KW_DISTINCT) || is_kw(t, PL_KW_ALL)) {
                     return fail_tok(p, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX, t,
                                     "Set quantifiers in function calls are not supported, found ");
@@ -1245,6 +1260,20 @@ static bool parse_extensions(parser *p, pl_select *sel)
                 desc = true;
             else
                 accept_kw(p, PL_KW_ASC);
+            uint8_t nulls = 0;
+            t = cur(p);
+            if (t->type == PL_TK_IDENT && t->len == 5 && !strncasecmp(p->sql + t->pos, "nulls", 5)) {
+                advance(p);
+                if (accept_kw(p, PL_KW_FIRST)) {
+                    nulls = PL_NULLS_FIRST;
+                } else if (accept_kw(p, PL_KW_LAST)) {
+                    nulls = PL_NULLS_LAST;
+                } else {
+                    fail_tok(p, PLUCK_E_PARSE_EXPECTED_KEYWORD, cur(p),
+                             "Expected FIRST or LAST after NULLS, found ");
+                    return false;
+                }
+            }
             if (n == cap) {
                 cap = cap ? cap * 2 : 4;
                 pl_order_item *nv = pl_arena_alloc(p->arena, cap * sizeof *nv);
@@ -1256,6 +1285,7 @@ static bool parse_extensions(parser *p, pl_select *sel)
             }
             sel->order_by[n].expr = e;
             sel->order_by[n].desc = desc;
+            sel->order_by[n].nulls = nulls;
             n++;
         } while (accept(p, PL_TK_COMMA));
         sel->norder_by = n;
@@ -1274,9 +1304,16 @@ static pl_select *parse_statement(parser *p)
         return oom(p);
     memset(sel, 0, sizeof *sel);
     t = cur(p);
-    if (is_kw(t, PL_KW_DISTINCT) || is_kw(t, PL_KW_ALL))
+    if (is_kw(t, PL_KW_DISTINCT)) {
+        /* SELECT DISTINCT: an extension, the binder refuses it without -X */
+        sel->distinct = true;
+        sel->distinct_pos = t->pos;
+        advance(p);
+        t = cur(p);
+    } else if (is_kw(t, PL_KW_ALL)) {
         return fail_tok(p, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX, t,
                         "Set quantifiers are not supported, found ");
+    }
     if (is_kw(t, PL_KW_FROM) || t->type == PL_TK_EOF || t->type == PL_TK_SEMI)
         return fail_tok(p, PLUCK_E_PARSE_EMPTY_SELECT, t, "Expected a SELECT list, found ");
     if (!parse_select_list(p, sel) || !parse_from(p, sel))

@@ -36,9 +36,17 @@ Normalizations when comparing answers:
     equal when they agree to a relative 1e-9 (pluck prints 1.50 and 80.5, SQLite 1.5 and
     80.5 or 80.49999999999999); every other field must match exactly (NULL prints empty in
     both).
-  * GROUP BY results are compared as sorted lists of records (SQLite does not keep the order
-    of first appearance); every other query's records are compared in order (SQLite scans
-    its table in rowid order, which is the CSV order, and ORDER BY keys are made unique).
+  * GROUP BY and SELECT DISTINCT results are compared as sorted lists of records (SQLite
+    does not keep the order of first appearance); every other query's records are compared
+    in order (SQLite scans its table in rowid order, which is the CSV order, and ORDER BY
+    keys are made unique).  ORDER BY without LIMIT runs half the time with --max-memory 4K,
+    so pluck's external sort spills and merges runs.
+  * ROUND/ABS/FLOOR/CEIL (with -X) over the decimal and integer columns: pluck is exact on
+    DECIMAL (half away from zero), SQLite rounds the REAL it stores; the two-place data keep
+    them apart by far more than the comparison's 1e-9 only where SQLite itself misrounds,
+    which is why ROUND's digits stay at 0-3 and its operands at 2 places (x * 0.5: 3).
+  * COUNT(DISTINCT numeric column) is written COUNT(DISTINCT NULLIF(col, '')): pluck counts
+    an empty field as a value (the text ''), SQLite skips NULL.
 """
 import argparse
 import os
@@ -294,8 +302,69 @@ class Gen:
     def query(self):
         """Returns (kind, pluck options, pluck sql, sqlite sql)."""
         r = self.r
-        kind = r.choices(["select", "agg", "group", "topn"], [45, 20, 25, 10])[0]
+        kind = r.choices(["select", "agg", "group", "topn", "distinct", "aggdistinct",
+                          "alias", "sortall", "round"], [33, 15, 19, 8, 6, 6, 4, 4, 5])[0]
         w = self.where()
+        if kind == "round":
+            # ROUND (half away from zero), ABS, FLOOR, CEIL on the two-place decimals and the
+            # integers; digits >= 0 only (SQLite reads a negative count as 0)
+            def item():
+                c = r.choice(DEC_COLS + INT_COLS)
+                return both(r.choice(["ROUND(%s)" % c, "ROUND(%s, %d)" % (c, r.randint(0, 3)),
+                                      "ABS(%s)" % c, "FLOOR(%s)" % c, "CEIL(%s)" % c,
+                                      "ROUND(%s * 0.5, 1)" % c, "ROUND(-%s, 1)" % c]))
+            items = [both("id")] + [item() for _ in range(r.randint(1, 4))]
+            p = join(["SELECT ", join_list(items), " FROM S3Object", w])
+            s = join(["SELECT ", join_list(items), " FROM t", w, " ORDER BY rowid"])
+            return "select", ["-H", "-X"], p[0], s[1]
+        if kind == "distinct":
+            # SELECT DISTINCT: compared as sorted lists (pluck keeps first appearances)
+            cols = r.sample(["s2", "i3", "(i3 % 2)", "s1", "UPPER(s2)"], r.randint(1, 2))
+            items = [both(c) for c in cols]
+            p = join(["SELECT DISTINCT ", join_list(items), " FROM S3Object", w])
+            s = join(["SELECT DISTINCT ", join_list(items), " FROM t", w])
+            return "group", ["-H", "-X"], p[0], s[1]
+        if kind == "aggdistinct":
+            # COUNT/SUM/AVG(DISTINCT x), with or without GROUP BY; an empty numeric field is
+            # NULLIF'd for COUNT (pluck counts '' as a value, SQLite skips NULL)
+            aggs = [r.choice([both("COUNT(DISTINCT s2)"), both("COUNT(DISTINCT s1)"),
+                              both("COUNT(DISTINCT NULLIF(%s, ''))" % r.choice(NUM_COLS)),
+                              both("SUM(DISTINCT %s)" % r.choice(NUM_COLS)),
+                              both("AVG(DISTINCT %s)" % r.choice(INT_COLS)),
+                              both("COUNT(DISTINCT NULLIF(i3, ''))")])
+                    for _ in range(r.randint(1, 3))]
+            if r.random() < 0.5:
+                items = [both("s2")] + aggs
+                p = join(["SELECT ", join_list(items), " FROM S3Object", w, " GROUP BY s2"])
+                s = join(["SELECT ", join_list(items), " FROM t", w, " GROUP BY s2"])
+                return "group", ["-H", "-X"], p[0], s[1]
+            p = join(["SELECT ", join_list(aggs), " FROM S3Object", w])
+            s = join(["SELECT ", join_list(aggs), " FROM t", w])
+            return "agg", ["-H", "-X"], p[0], s[1]
+        if kind == "alias":
+            # GROUP BY by position or alias, HAVING and ORDER BY by alias; the key is unique
+            key = r.choice(["s2", "UPPER(s2)", "s1"])
+            agg = r.choice(["COUNT(*)", "SUM(i1)", "MAX(i2)"])
+            gb = r.choice(["1", "k"])
+            having = r.choice(["", " HAVING n > %d" % r.randint(-5, 6)])
+            order = " ORDER BY %s%s" % (r.choice(["k", "1"]), r.choice(["", " DESC"]))
+            q = "SELECT %s AS k, %s AS n FROM %%s%s GROUP BY %s%s%s" % (key, agg, "%s", gb,
+                                                                        having, order)
+            return "select", ["-H", "-X"], q % ("S3Object", w[0]), q % ("t", w[1])
+        if kind == "sortall":
+            # ORDER BY without LIMIT (the external sort), NULLS FIRST/LAST; ties broken by id
+            items = [self.proj_item() for _ in range(r.randint(1, 3))]
+            okey = r.choice(["(i1 + 0)", "(d1 + 0)", "s2", "s1", "(i3 + 0)"])
+            nulls = r.choice(["", " NULLS FIRST", " NULLS LAST"]) if "+" in okey else ""
+            order = " ORDER BY %s%s%s, id%s" % (okey, r.choice(["", " ASC", " DESC"]), nulls,
+                                               r.choice(["", " DESC"]))
+            if not nulls and "+" in okey:
+                # pluck puts NULL first ascending and last descending, as SQLite does
+                pass
+            p = join(["SELECT ", join_list(items), " FROM S3Object", w, order])
+            s = join(["SELECT ", join_list(items), " FROM t", w, order])
+            opts = ["-H", "-X"] + (["--max-memory", "4K"] if r.random() < 0.5 else [])
+            return "select", opts, p[0], s[1]
         if kind == "select":
             items = [self.proj_item() for _ in range(r.randint(1, 4))]
             if r.random() < 0.08:

@@ -32,7 +32,7 @@
 static const char *const test_files[] = {
     "aggregates", "cast",   "compare",   "csv_input", "errors", "extensions", "functions",
     "like",       "logic",  "names",     "notes",     "operators", "output", "select",
-    "timestamps", "numeric",
+    "timestamps", "sorting", "ext_functions", "numeric",
 };
 #define N_FILES (sizeof test_files / sizeof test_files[0])
 

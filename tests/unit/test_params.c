@@ -160,7 +160,7 @@ Test(params_table, empty_ok_only_where_documented)
         pluck_param id = (pluck_param)i;
         const pluck_param_info *pi = pluck_param_get_info(id);
         bool want = id == PLUCK_PARAM_COMMENTS || id == PLUCK_PARAM_QUOTE_CHARACTER ||
-                    id == PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER;
+                    id == PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER || id == PLUCK_PARAM_TEMP_DIR;
         cr_assert_eq(!!pi->empty_ok, want, "%s: empty_ok %d", pi->cli_name, pi->empty_ok);
         pluck_params *p = pluck_params_create();
         pluck_code rc = pluck_params_set(p, id, "", 0, NULL);
