@@ -79,8 +79,8 @@ static void print_help(void)
     printf("Usage: pluck [OPTIONS] SQL [FILE ...]\n"
            "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd, bzip2,\n"
            "xz; detected from the data).  Reads standard input when no FILE or '-' is given.\n"
-           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url); s3://BUCKET/PREFIX/\n"
-           "stands for every object under the prefix.\n"
+           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url), and\n"
+           "s3://BUCKET/PREFIX/ stands for every object under the prefix.\n"
            "\n"
            "Examples:\n"
            "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" "
@@ -290,8 +290,9 @@ static int run_file(cli *c, const pluck_query *q, const char *sql, const char *p
     pluck_run_set_source_size(r, size);
     pluck_run_set_live(r, c->live);
     pl_progress prog;
-    bool show = c->progress == 1 ||
-                (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
+    /* never on a standard error that is not a terminal (pluck(1)), even with --progress */
+    bool show = isatty(STDERR_FILENO) &&
+                (c->progress == 1 || (c->progress == -1 && size > (64u << 20)));
     if (show) {
         pl_progress_init(&prog, name);
         pluck_run_set_progress(r, pl_progress_update, &prog);
