@@ -312,8 +312,9 @@ static const char *display_name(const char *path)
  * size may become known only once an s3:// object is opened). */
 static void table_bar(cli *c, table *t, uint64_t size)
 {
-    if (t->show_bar || !(c->progress == 1 || (c->progress == -1 && isatty(STDERR_FILENO) &&
-                                                size > (64u << 20))))
+    /* never on a standard error that is not a terminal (pluck(1)), even with --progress */
+    if (t->show_bar || !isatty(STDERR_FILENO) ||
+        !(c->progress == 1 || (c->progress == -1 && size > (64u << 20))))
         return;
     t->show_bar = true;
     pl_progress_init(&t->bar, t->current[0] ? t->current : "input");
