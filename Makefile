@@ -97,7 +97,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/unit,$<),$(shell $(PKG_CONFIG) --cflags criterion)) \
 	    $(if $(findstring src/server,$<),$(SERVER_CFLAGS)) \
-	    $(if $(findstring src/s3client,$<),$(S3C_CFLAGS)) -MMD -MP -c $< -o $@
+	    $(if $(findstring src/s3client,$<),$(S3C_CFLAGS)) \
+	    $(if $(findstring src/cli,$<),$(CLI_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
@@ -108,17 +109,30 @@ $(SHARED): $(LIB_OBJ)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so.$(MAJOR)
 	ln -sf libpluck.so.$(VERSION) $(BUILD)/libpluck.so
 
+# the pluck filter alone links libarchive (zip and tar members: src/cli/archive.c)
+CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
+CLI_LIBS := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
 $(BIN): $(CLI_OBJ) $(S3C_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(S3C_OBJ) $(STATIC) $(DEP_LIBS) $(S3C_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(S3C_OBJ) $(STATIC) $(DEP_LIBS) $(S3C_LIBS) $(CLI_LIBS)
 
 $(SERVE): $(SERVE_OBJ) $(S3C_OBJ) $(STATIC)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(sort $(SERVE_OBJ) $(S3C_OBJ)) $(STATIC) $(DEP_LIBS) $(SERVER_LIBS) \
 	    $(S3C_LIBS)
 
+# pluck.pc names the prefix of the `make` or `make install` that writes it: install writes
+# its own copy, so `make install PREFIX=/opt/x` after a plain `make` names /opt/x.
+make_pc = sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+    -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' \
+    pluck.pc.in > $(1)
 $(BUILD)/pluck.pc: pluck.pc.in Makefile
 	@mkdir -p $(BUILD)
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' $< > $@
+	$(call make_pc,$@)
+
+# examples/*.c built against the static library, run by tests/e2e/t_examples.sh
+EXAMPLES := $(BUILD)/examples/select $(BUILD)/examples/feed
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(SANFLAGS) -Iinclude $(CFLAGS) -o $@ $< $(STATIC) $(DEP_LIBS)
 
 TOOLS := $(BUILD)/tools/gencsv $(BUILD)/tools/rssof
 $(BUILD)/tools/%: tests/tools/%.c
@@ -151,7 +165,8 @@ test:
 	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) \
 	    $(TEST_BUILD)/pluck $(TEST_BUILD)/pluck-serve $(TEST_BUILD)/unit-tests \
 	    $(TEST_BUILD)/tools/gencsv \
-	    $(TEST_BUILD)/tools/rssof
+	    $(TEST_BUILD)/tools/rssof \
+	    $(TEST_BUILD)/examples/select $(TEST_BUILD)/examples/feed
 	$(MAKE) --no-print-directory WERROR=1 python
 	PLUCK_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) sh tests/run-all.sh
 
@@ -198,7 +213,7 @@ install: all
 	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so.$(MAJOR)
 	ln -sf libpluck.so.$(VERSION) $(DESTDIR)$(libdir)/libpluck.so
 	install -m 644 include/pluck.h $(DESTDIR)$(includedir)/pluck.h
-	install -m 644 $(BUILD)/pluck.pc $(DESTDIR)$(pkgconfigdir)/pluck.pc
+	$(call make_pc,$(DESTDIR)$(pkgconfigdir)/pluck.pc)
 	install -m 644 man/pluck.1 $(DESTDIR)$(mandir)/man1/pluck.1
 	install -m 644 man/pluck-serve.1 $(DESTDIR)$(mandir)/man1/pluck-serve.1
 	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3

@@ -219,6 +219,8 @@ typedef enum pluck_param {
                                            * runs to TEMP_DIR past it, the others fail */
     PLUCK_PARAM_TEMP_DIR,                 /* directory for ORDER BY's runs (pluck; default
                                            * empty: $TMPDIR, else /tmp) */
+    PLUCK_PARAM_OUTPUT_HEADER,            /* TRUE: CSV output starts with a record of column
+                                           * names, the keys JSON output uses (pluck; FALSE) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -314,6 +316,8 @@ typedef struct pluck_stats {
     uint64_t source_size;      /* as given to pluck_run_set_source_size(), else 0 */
     const char *codec;         /* e.g. "gzip (zlib)", "zstd", "none"; "" before detection */
     const char *scan_kernel;   /* e.g. "scalar" */
+    uint64_t comment_records;  /* records skipped as comments (PLUCK_PARAM_COMMENTS); lines
+                                * the literal prefilter skips unparsed are not looked at */
 } pluck_stats;
 
 /** Called about every few MiB of input with the current stats; return non-zero to cancel
@@ -355,6 +359,22 @@ PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaq
  *  BGZF or multi-frame zstd regular file in splits (see PLUCK_PARAM_THREADS and Splits), up
  *  to the size it has when the run gets there. */
 PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
+
+/* Several inputs as one table (the CLI's --union, the members of an archive): end each
+ * input but the last with pluck_run_end_input() (push) or read it with pluck_run_fd_input()
+ * (pull), then pluck_run_finish() as usual.  Each input has its own compression, byte-order
+ * mark and, with FileHeaderInfo USE or IGNORE, its own header row, which is not data: named
+ * columns are bound again by each input's header.  Error positions (record, byte) count
+ * from the start of the input they are in.  Aggregates, LIMIT and ORDER BY span all inputs;
+ * an OUTPUT_HEADER record is written once. */
+/** End the current input (complete its last record, check its compressed stream) and make
+ *  the next bytes fed the start of a new input.  Returns PLUCK_OK, PLUCK_STOP (LIMIT met:
+ *  call pluck_run_finish) or an error (the run has failed; call pluck_run_finish). */
+PLUCK_API pluck_code pluck_run_end_input(pluck_run *r);
+/** pluck_run_fd() for one input of several: reads fd to its end, then pluck_run_end_input(). */
+PLUCK_API pluck_code pluck_run_fd_input(pluck_run *r, int fd);
+/** pluck_run_read() for one input of several: pulls it to its end, then pluck_run_end_input(). */
+PLUCK_API pluck_code pluck_run_read_input(pluck_run *r, pluck_read_fn read, void *opaque);
 
 /* ---------------------------------------------------------------------------------------
  * Splits: one compressed file cut into pieces that decode on their own, for N threads or N

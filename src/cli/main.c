@@ -6,11 +6,14 @@
  * Every serialization option comes from the library's parameter table, so the CLI, the C API
  * and the server accept the same names and values.  Each FILE is queried on its own, as S3
  * queries one object, and the results are written one after another; no FILE or "-" reads
- * standard input.
+ * standard input.  As grep does, a FILE that fails is reported by name and the others are
+ * still queried; the exit status tells at the end.  With --union all FILEs form one table
+ * (pluck_run_end_input between them); a zip or tar archive is one table of its members
+ * (archive.c).
  *
  * Exit status: 0 success; 1 input or data error (unreadable file, corrupt compression,
  * malformed CSV, a value that fails to convert); 2 usage error (bad option or option value);
- * 3 query error (the SQL does not parse or bind).
+ * 3 query error (the SQL does not parse or bind).  With several FILEs, the highest.
  */
 #include "pluck.h"
 
@@ -28,8 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/archive.h"
 #include "cli/escape.h"
 #include "cli/merge.h"
+#include "cli/hints.h"
+#include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/s3src.h"
 
@@ -49,6 +55,9 @@ enum {
     OPT_PARTIAL,
     OPT_EXPLAIN,
     OPT_LINE_BUFFERED,
+    OPT_UNION,
+    OPT_WITH_FILENAME,
+    OPT_MEMBER,
     OPT_ENDPOINT,
     PARAM_BASE = 2000
 };
@@ -59,9 +68,13 @@ typedef struct cli {
     int stats, progress; /* progress: -1 auto, 0 off, 1 on */
     int partial;         /* --partial: write the aggregate state (pluck-partial(5)) */
     int live;            /* records go out as soon as a read completes them */
-    int exit_code;
-    int broken_pipe;
+    int unite;           /* --union */
+    int with_filename;
+    int threads_given;
+    const char *member;  /* --member NAME */
     const char *endpoint; /* --endpoint-url, for s3:// sources */
+    bool same_terminal;  /* standard output and error are the same terminal */
+    pl_output out;
 } cli;
 
 static void usage_error(const char *prog, const char *fmt, ...)
@@ -77,55 +90,92 @@ static void usage_error(const char *prog, const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
+/* Print text at column `indent`, wrapped to fit 79 columns. */
+static void print_wrapped(const char *text, int indent)
+{
+    int col = indent;
+    printf("%*s", indent, "");
+    while (*text) {
+        size_t w = strcspn(text, " ");
+        if (col > indent && col + 1 + (int)w > 79) {
+            printf("\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", (int)w, text);
+        col += (int)w;
+        text += w;
+        while (*text == ' ')
+            text++;
+    }
+    putchar('\n');
+}
+
 static void print_help(void)
 {
     printf("Usage: pluck [OPTIONS] SQL [FILE ...]\n"
-           "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd, bzip2,\n"
-           "xz; detected from the data).  Reads standard input when no FILE or '-' is given.\n"
-           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url); s3://BUCKET/PREFIX/\n"
-           "stands for every object under the prefix.\n"
+           "Run an S3 Select SQL query over CSV files, plain or compressed (gzip, zstd,\n"
+           "bzip2, xz; detected from the data), or over the CSV members of zip and tar\n"
+           "archives.  Reads standard input when no FILE or '-' is given.\n"
+           "A FILE s3://BUCKET/KEY is streamed from S3 (see --endpoint-url);\n"
+           "s3://BUCKET/PREFIX/ stands for every object under the prefix.\n"
            "\n"
            "Examples:\n"
-           "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" "
-           "airports.csv.gz\n"
+           "  pluck -H \"SELECT s.name FROM S3Object s WHERE s.iso_country = 'US' LIMIT 10\" \\\n"
+           "        airports.csv.gz\n"
            "  zcat log.gz | pluck \"SELECT COUNT(*) FROM S3Object WHERE _4 = 'FAIL'\"\n"
            "  pluck -d '\\t' --json 'SELECT _1, _3 FROM S3Object' data.tsv.zst\n"
+           "  tail -f app.csv | pluck \"SELECT * FROM S3Object WHERE _3 LIKE '%%FAIL%%'\"\n"
            "\n"
            "Input and output serialization (S3 InputSerialization / OutputSerialization):\n");
     for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
         const pluck_param_info *pi = pluck_param_get_info((pluck_param)i);
         char arg[48];
-        if (pi->kind == PLUCK_KIND_ENUM)
-            snprintf(arg, sizeof arg, "%s", pi->values);
+        if (pi->id == PLUCK_PARAM_OUTPUT_HEADER)
+            snprintf(arg, sizeof arg, "[=TRUE|FALSE]");
+        else if (pi->kind == PLUCK_KIND_ENUM)
+            snprintf(arg, sizeof arg, " %s", pi->values);
         else if (pi->kind == PLUCK_KIND_BOOL)
-            snprintf(arg, sizeof arg, "TRUE|FALSE");
+            snprintf(arg, sizeof arg, " TRUE|FALSE");
         else if (pi->kind == PLUCK_KIND_SIZE)
-            snprintf(arg, sizeof arg, pi->id == PLUCK_PARAM_MAX_GROUPS ? "N" : "BYTES");
+            snprintf(arg, sizeof arg, pi->id == PLUCK_PARAM_MAX_GROUPS ? " N" : " BYTES");
         else if (pi->kind == PLUCK_KIND_INT)
-            snprintf(arg, sizeof arg, "N");
+            snprintf(arg, sizeof arg, " N");
         else if (pi->kind == PLUCK_KIND_PATH)
-            snprintf(arg, sizeof arg, "DIR");
+            snprintf(arg, sizeof arg, " DIR");
         else
-            snprintf(arg, sizeof arg, "CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
-        char opt[96];
-        snprintf(opt, sizeof opt, "--%s %s", pi->cli_name, arg);
-        printf("  %-46s %s\n", opt, pi->help);
+            snprintf(arg, sizeof arg, " CHAR%s", pi->kind == PLUCK_KIND_CHARS ? "S" : "");
+        printf("  --%s%s\n", pi->cli_name, arg);
+        print_wrapped(pi->help, 8);
     }
     printf("\nShort forms:\n"
-           "  -H                                    --file-header-info USE\n"
-           "  -d CHAR                               --field-delimiter CHAR\n"
-           "  --json                                --output-format JSON\n"
-           "  -X                                    --extensions TRUE: GROUP BY, HAVING,\n"
-           "                                        ORDER BY [NULLS FIRST|LAST] of any size,\n"
-           "                                        DISTINCT, COUNT/SUM/AVG(DISTINCT x)\n"
-           "                                        (pluck extensions, not in S3)\n"
-           "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter "
-           "'\\r\\n').\n"
-           "An empty --comments or --quote-character turns that feature off.\n"
+           "  -H               --file-header-info USE\n"
+           "  -d CHAR          --field-delimiter CHAR\n"
+           "  --json           --output-format JSON\n"
+           "  -X               --extensions TRUE: GROUP BY, HAVING, ORDER BY [NULLS\n"
+           "                   FIRST|LAST] of any size, DISTINCT, COUNT/SUM/AVG(DISTINCT x)\n"
+           "                   (pluck extensions, not in S3)\n"
+           "Character values accept C escapes: \\t \\n \\r \\\\ \\xNN (e.g. --record-delimiter\n"
+           "'\\r\\n').  An empty --comments or --quote-character turns that feature off.\n"
+           "\n"
+           "Several files:\n"
+           "  Each FILE is queried on its own, one result after another; a file that cannot\n"
+           "  be read is reported and skipped, and the exit status says so at the end.\n"
+           "  --union          all FILE operands form one table: one header row each\n"
+           "                   (with -H) is not data, one result, aggregates across files\n"
+           "  --with-filename  prefix each record with its file's name (CSV: a first\n"
+           "                   field; JSON: a \"file\" member)\n"
+           "  --member NAME    read only member NAME of a zip or tar archive (default:\n"
+           "                   all its members form one table)\n"
            "\n"
            "Other options:\n"
+           "  --line-buffered  write each record as soon as the input completing it is\n"
+           "                   read (the default when standard output is a terminal)\n"
            "  --stats          print BytesScanned, BytesProcessed, BytesReturned, records,\n"
-           "                   elapsed time, codec and scan kernel to standard error\n"
+           "                   comment records, elapsed time, codec and scan kernel to\n"
+           "                   standard error\n"
            "  --progress       show a progress bar on standard error even for small inputs\n"
            "  --no-progress    never show the progress bar (default: shown when standard\n"
            "                   error is a terminal and the input is larger than 64 MiB)\n"
@@ -134,8 +184,6 @@ static void print_help(void)
            "  --explain        print the query plan (columns read, predicates in the scan,\n"
            "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
            "                   their memory) and exit without reading input\n"
-           "  --line-buffered  write each record as soon as the input completing it is read\n"
-           "                   (the default when standard output is a terminal)\n"
            "  --endpoint-url URL  S3 endpoint for s3://BUCKET/KEY sources (default:\n"
            "                   AWS_ENDPOINT_URL, else AWS); keys from AWS_ACCESS_KEY_ID,\n"
            "                   AWS_SECRET_ACCESS_KEY, region from AWS_REGION\n"
@@ -146,8 +194,9 @@ static void print_help(void)
            "pluck serve --root DIR [--listen ADDR:PORT] ...  serves DIR as an S3-compatible\n"
            "endpoint for SelectObjectContent; see 'pluck serve --help' and pluck-serve(1).\n"
            "\n"
-           "Exit status: 0 success, 1 input or data error, 2 usage error, 3 query error.\n"
-           "Errors are reported with S3 Select's error code names.  See pluck(1).\n");
+           "Exit status: 0 success, 1 input or data error (in any FILE), 2 usage error,\n"
+           "3 query error.  Errors are reported with S3 Select's error code names.\n"
+           "See pluck(1).\n");
 }
 
 static void print_version(void)
@@ -185,11 +234,16 @@ static void set_param(cli *c, pluck_param id, const char *value)
         memcpy(buf, value, len);
     pluck_error err;
     if (pluck_params_set(c->params, id, buf, len, &err) != PLUCK_OK) {
-        fprintf(stderr, "%s: --%s: %s: %s\nTry '%s --help' for more information.\n", c->prog,
-                pi->cli_name, pluck_code_name(err.code), err.message, c->prog);
+        fprintf(stderr, "%s: --%s: %s: %s\n", c->prog, pi->cli_name, pluck_code_name(err.code),
+                err.message);
+        if (pi->kind == PLUCK_KIND_CHAR || pi->kind == PLUCK_KIND_CHARS)
+            fprintf(stderr, "hint: got '%s': %s\n", value, pl_hint_char_value(value));
+        fprintf(stderr, "Try '%s --help' for more information.\n", c->prog);
         free(buf);
         exit(EXIT_USAGE);
     }
+    if (id == PLUCK_PARAM_THREADS)
+        c->threads_given = 1;
     free(buf);
 }
 
@@ -225,17 +279,6 @@ static void show_sql_position(const char *sql, const pluck_error *e)
     fputs("^\n", stderr);
 }
 
-static int stdout_write(void *opaque, const char *data, size_t len)
-{
-    cli *c = opaque;
-    if (fwrite(data, 1, len, stdout) != len || (c->live && fflush(stdout) != 0)) {
-        if (errno == EPIPE)
-            c->broken_pipe = 1;
-        return -1;
-    }
-    return 0;
-}
-
 static double now(void)
 {
     struct timespec ts;
@@ -247,113 +290,218 @@ static void print_stats(const pluck_stats *st, double secs)
 {
     fprintf(stderr,
             "BytesScanned: %llu\nBytesProcessed: %llu\nBytesReturned: %llu\n"
-            "RecordsScanned: %llu\nRecordsReturned: %llu\nElapsed: %.3f s\n"
-            "Codec: %s\nScanKernel: %s\n",
+            "RecordsScanned: %llu\nRecordsReturned: %llu\nCommentRecords: %llu\n"
+            "Elapsed: %.3f s\nCodec: %s\nScanKernel: %s\n",
             (unsigned long long)st->bytes_scanned, (unsigned long long)st->bytes_processed,
             (unsigned long long)st->bytes_returned, (unsigned long long)st->records_scanned,
-            (unsigned long long)st->records_returned, secs, st->codec, st->scan_kernel);
+            (unsigned long long)st->records_returned,
+            (unsigned long long)st->comment_records, secs, st->codec, st->scan_kernel);
 }
 
-/* Run the query over one file ("-" for standard input); returns the exit code. */
-static int run_file(cli *c, const pluck_query *q, const char *sql, const char *path)
+/* One table: a run over one FILE, or over all of them with --union. */
+typedef struct table {
+    pluck_run *r;
+    pl_progress bar;
+    bool show_bar;
+    char current[1024]; /* the input being read, for messages: "FILE" or "FILE:MEMBER" */
+    double t0;
+    int ex;             /* exit status of failures met outside the run (files, archives) */
+    char s3err[512];    /* what an s3:// source said when a read failed */
+} table;
+
+static const char *display_name(const char *path)
 {
+    return strcmp(path, "-") ? path : "(standard input)";
+}
+
+/* Show the bar when asked, or by default for a terminal and more than 64 MiB of input (the
+ * size may become known only once an s3:// object is opened). */
+static void table_bar(cli *c, table *t, uint64_t size)
+{
+    /* never on a standard error that is not a terminal (pluck(1)), even with --progress */
+    if (t->show_bar || !isatty(STDERR_FILENO) ||
+        !(c->progress == 1 || (c->progress == -1 && size > (64u << 20))))
+        return;
+    t->show_bar = true;
+    pl_progress_init(&t->bar, t->current[0] ? t->current : "input");
+    pluck_run_set_progress(t->r, pl_progress_update, &t->bar);
+    c->out.bar = c->same_terminal ? &t->bar : NULL;
+}
+
+static int table_open(cli *c, const pluck_query *q, table *t, uint64_t size)
+{
+    memset(t, 0, sizeof *t);
+    t->r = pluck_run_create(q, pl_output_write, &c->out);
+    if (!t->r) {
+        fprintf(stderr, "%s: out of memory\n", c->prog);
+        return EXIT_DATA;
+    }
+    pluck_run_set_source_size(t->r, size);
+    if (c->partial && pluck_run_set_partial(t->r) != PLUCK_OK) {
+        const pluck_error *e = pluck_run_error(t->r);
+        fprintf(stderr, "%s: --partial: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
+        pluck_run_free(t->r);
+        t->r = NULL;
+        return EXIT_QUERY;
+    }
+    pluck_run_set_live(t->r, c->live);
+    table_bar(c, t, size);
+    t->t0 = now();
+    return 0;
+}
+
+/* Read one FILE operand into the table's run: a file, standard input, or the members of an
+ * archive.  A file that cannot be opened is reported and skipped (t->ex). */
+static pluck_code table_add(cli *c, table *t, const char *path)
+{
+    pluck_code rc = PLUCK_OK;
     int fd = 0;
-    const char *name = path;
-    pl_s3src *s3 = NULL;
+    const char *name = display_name(path);
     if (pl_s3src_is_url(path)) {
-        s3 = pl_s3src_open(path, c->endpoint, c->prog); /* fd stays 0, unused */
-        if (!s3)
-            return EXIT_DATA;
-    } else if (!strcmp(path, "-")) {
-        name = "standard input";
-    } else {
+        pl_s3src *s3 = pl_s3src_open(path, c->endpoint, c->prog); /* says why it failed */
+        if (!s3) {
+            t->ex = EXIT_DATA;
+            return rc;
+        }
+        snprintf(t->current, sizeof t->current, "%s", name);
+        t->bar.name = name;
+        if (c->with_filename)
+            c->out.prefix = name;
+        pluck_stats st; /* the object's Content-Length joins the table's size (the bar) */
+        pluck_run_stats(t->r, &st);
+        pluck_run_set_source_size(t->r, st.source_size + pl_s3src_size(s3));
+        table_bar(c, t, st.source_size + pl_s3src_size(s3));
+        rc = pluck_run_read_input(t->r, pl_s3src_read, s3);
+        if (*pl_s3src_error(s3))
+            snprintf(t->s3err, sizeof t->s3err, "%s", pl_s3src_error(s3));
+        pl_s3src_close(s3);
+        return rc;
+    }
+    if (strcmp(path, "-")) {
         fd = open(path, O_RDONLY);
         if (fd < 0) {
             fprintf(stderr, "%s: cannot open '%s': %s\n", c->prog, path, strerror(errno));
-            return EXIT_DATA;
+            t->ex = EXIT_DATA;
+            return rc;
         }
+    } else if (isatty(STDIN_FILENO)) {
+        fprintf(stderr, "%s: reading CSV from the terminal (standard input): type records "
+                        "and end with Ctrl-D, or name a FILE\n", c->prog);
     }
     struct stat sb;
-    uint64_t size = s3 ? pl_s3src_size(s3) : 0;
-    if (!s3 && fstat(fd, &sb) == 0) {
-        if (S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "%s: '%s' is a directory\n", c->prog, path);
-            if (fd)
-                close(fd);
-            return EXIT_DATA;
+    bool regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "%s: '%s' is a directory\n", c->prog, path);
+        t->ex = EXIT_DATA;
+        close(fd);
+        return rc;
+    }
+    snprintf(t->current, sizeof t->current, "%s", name);
+    t->bar.name = name;
+    if (c->with_filename)
+        c->out.prefix = name;
+    if (c->member || (regular && pl_archive_detect(fd, path))) {
+        char member[512] = "", msg[512] = "";
+        rc = pl_archive_run(t->r, fd, c->member, member, sizeof member, msg, sizeof msg);
+        if (member[0])
+            snprintf(t->current, sizeof t->current, "%s:%s", name, member);
+        if (msg[0]) {
+            fprintf(stderr, "%s: %s: %s\n", c->prog, name, msg);
+            t->ex = EXIT_DATA;
         }
-        if (S_ISREG(sb.st_mode))
-            size = (uint64_t)sb.st_size;
+    } else {
+        rc = pluck_run_fd_input(t->r, fd);
     }
-    pluck_run *r = pluck_run_create(q, stdout_write, c);
-    if (!r) {
-        fprintf(stderr, "%s: out of memory\n", c->prog);
-        if (fd)
-            close(fd);
-        pl_s3src_close(s3);
-        return EXIT_DATA;
-    }
-    pluck_run_set_source_size(r, size);
-    if (c->partial && pluck_run_set_partial(r) != PLUCK_OK) {
-        const pluck_error *e = pluck_run_error(r);
-        fprintf(stderr, "%s: --partial: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
-        pluck_run_free(r);
-        if (fd)
-            close(fd);
-        return EXIT_QUERY;
-    }
-    pluck_run_set_live(r, c->live);
-    pl_progress prog;
-    bool show = c->progress == 1 ||
-                (c->progress == -1 && isatty(STDERR_FILENO) && size > (64u << 20));
-    if (show) {
-        pl_progress_init(&prog, name);
-        pluck_run_set_progress(r, pl_progress_update, &prog);
-    }
-    double t0 = now();
-    pluck_code rc = s3 ? pluck_run_read(r, pl_s3src_read, s3) : pluck_run_fd(r, fd);
-    double secs = now() - t0;
-    if (show)
-        pl_progress_clear(&prog);
     if (fd)
         close(fd);
+    return rc;
+}
+
+/* Finish the table's run, report its error naming the input it came from, print --stats. */
+static int table_close(cli *c, table *t, const char *sql)
+{
+    pluck_code rc = pluck_run_finish(t->r);
+    double secs = now() - t->t0;
+    if (t->show_bar)
+        pl_progress_clear(&t->bar);
+    c->out.bar = NULL;
     if (fflush(stdout) != 0 && errno == EPIPE)
-        c->broken_pipe = 1;
-    pluck_stats st;
-    pluck_run_stats(r, &st);
-    int ex = 0;
-    if (pluck_is_error(rc)) {
-        const pluck_error *e = pluck_run_error(r);
-        if (c->broken_pipe) {
-            ex = 0; /* the reader went away (e.g. `| head`): a quiet, successful stop */
-        } else if (e->sql_line && e->record) { /* an expression failed on a value */
-            fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
-                    pluck_code_name(e->code), e->message, name, (unsigned long long)e->record,
-                    (unsigned long long)e->byte_offset);
-            show_sql_position(sql, e);
-            ex = exit_for(e->code);
-        } else if (e->sql_line) {
-            fprintf(stderr, "%s: %s: %s\n", c->prog, pluck_code_name(e->code), e->message);
-            show_sql_position(sql, e);
-            ex = exit_for(e->code);
-        } else if (s3 && *pl_s3src_error(s3)) { /* the store's own words */
-            fprintf(stderr, "%s: %s: %s\n", c->prog, name, pl_s3src_error(s3));
+        c->out.broken_pipe = true;
+    int ex = t->ex;
+    if (pluck_is_error(rc) && !c->out.broken_pipe && t->s3err[0] &&
+        pluck_run_error(t->r)->code == PLUCK_E_READ_ERROR) {
+        fprintf(stderr, "%s: %s: %s\n", c->prog, t->current, t->s3err); /* the store's words */
+        if (ex < EXIT_DATA)
             ex = EXIT_DATA;
-        } else if (e->record) {
+    } else if (pluck_is_error(rc) && !c->out.broken_pipe) {
+        /* (a broken pipe is the reader going away, e.g. `| head`: a quiet, successful stop) */
+        const pluck_error *e = pluck_run_error(t->r);
+        const char *name = t->current;
+        char msg[1024];
+        pl_hint_message(e->message, msg, sizeof msg);
+        if (e->record && !strncmp(msg, "CSV error at record ", 20)) /* says where itself */
+            fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, pluck_code_name(e->code), msg, name);
+        else if (e->record) /* an expression failed on a value, or the data is bad: where */
             fprintf(stderr, "%s: %s: %s (%s, record %llu, byte %llu)\n", c->prog,
-                    pluck_code_name(e->code), e->message, name, (unsigned long long)e->record,
+                    pluck_code_name(e->code), msg, name, (unsigned long long)e->record,
                     (unsigned long long)e->byte_offset);
-            ex = exit_for(e->code);
-        } else {
-            fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, pluck_code_name(e->code), e->message,
-                    name);
-            ex = exit_for(e->code);
-        }
+        else
+            fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, pluck_code_name(e->code), msg, name);
+        show_sql_position(sql, e);
+        int x = exit_for(e->code);
+        if (x > ex)
+            ex = x;
     }
-    if (c->stats)
+    if (c->stats) {
+        pluck_stats st;
+        pluck_run_stats(t->r, &st);
         print_stats(&st, secs);
-    pluck_run_free(r);
-    pl_s3src_close(s3);
+    }
+    pluck_run_free(t->r);
+    t->r = NULL;
+    return ex;
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat sb;
+    if (!strcmp(path, "-"))
+        return fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+}
+
+/* Query the FILE operands: each its own table, or all one table (--union). */
+static int run_files(cli *c, const pluck_query *q, const char *sql, char **files, int n)
+{
+    static char *stdin_only[] = {"-"};
+    if (n == 0) {
+        files = stdin_only;
+        n = 1;
+    }
+    int ex = 0;
+    table t;
+    if (c->unite) {
+        uint64_t total = 0;
+        for (int i = 0; i < n; i++)
+            total += file_size(files[i]);
+        if ((ex = table_open(c, q, &t, total)))
+            return ex;
+        for (int i = 0; i < n && !c->out.broken_pipe; i++) {
+            pluck_code rc = table_add(c, &t, files[i]);
+            if (rc == PLUCK_STOP || pluck_is_error(pluck_run_error(t.r)->code))
+                break; /* LIMIT met, or one table's first error ends it */
+        }
+        return table_close(c, &t, sql);
+    }
+    for (int i = 0; i < n && !c->out.broken_pipe; i++) {
+        int x = table_open(c, q, &t, file_size(files[i]));
+        if (!x) {
+            table_add(c, &t, files[i]);
+            x = table_close(c, &t, sql);
+        }
+        if (x > ex)
+            ex = x;
+    }
     return ex;
 }
 
@@ -379,6 +527,37 @@ static int run_serve(char **argv)
     return 2;
 }
 
+/* Output settings the --with-filename prefix needs to find record boundaries. */
+static void output_setup(cli *c)
+{
+    pl_output *o = &c->out;
+    char v[16];
+    pluck_params_get(c->params, PLUCK_PARAM_OUTPUT_FORMAT, v, sizeof v);
+    o->json = !strcasecmp(v, "JSON");
+    pluck_params_get(c->params, PLUCK_PARAM_OUTPUT_QUOTE_CHARACTER, v, sizeof v);
+    o->quote = v[0];
+    pluck_params_get(c->params, PLUCK_PARAM_OUTPUT_QUOTE_ESCAPE_CHARACTER, v, sizeof v);
+    o->escape = v[0];
+    o->fdlen = pluck_params_get(c->params, PLUCK_PARAM_OUTPUT_FIELD_DELIMITER, o->fdelim,
+                                sizeof o->fdelim);
+    o->rdlen = pluck_params_get(c->params, PLUCK_PARAM_OUTPUT_RECORD_DELIMITER, o->rdelim,
+                                sizeof o->rdelim);
+    if (o->fdlen > sizeof o->fdelim - 1)
+        o->fdlen = sizeof o->fdelim - 1;
+    if (o->rdlen > sizeof o->rdelim - 1)
+        o->rdlen = sizeof o->rdelim - 1;
+    o->at_start = true;
+    o->live = c->live;
+}
+
+/* Standard output and standard error are one terminal: rows and the bar share its lines. */
+static bool same_terminal(void)
+{
+    struct stat a, b;
+    return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && fstat(STDOUT_FILENO, &a) == 0 &&
+           fstat(STDERR_FILENO, &b) == 0 && a.st_rdev == b.st_rdev;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "serve"))
@@ -396,10 +575,10 @@ int main(int argc, char **argv)
     }
     /* The CLI uses the cores by default (capped at 16): decompression on one core and
      * scanning on another, or the blocks or splits of a file on all of them. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores > 1) {
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu > 1) {
         char nth[8];
-        int len = snprintf(nth, sizeof nth, "%ld", cores < 16 ? cores : 16);
+        int len = snprintf(nth, sizeof nth, "%ld", ncpu < 16 ? ncpu : 16);
         pluck_params_set(c.params, PLUCK_PARAM_THREADS, nth, (size_t)len, NULL);
     }
 
@@ -407,7 +586,9 @@ int main(int argc, char **argv)
     int n = 0;
     for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
         const pluck_param_info *pi = pluck_param_get_info((pluck_param)i);
-        opts[n++] = (struct option){pi->cli_name, required_argument, NULL, PARAM_BASE + i};
+        /* --output-header alone means TRUE (a switch, as in other tools) */
+        int has = i == PLUCK_PARAM_OUTPUT_HEADER ? optional_argument : required_argument;
+        opts[n++] = (struct option){pi->cli_name, has, NULL, PARAM_BASE + i};
     }
     opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
     opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
@@ -418,6 +599,9 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"partial", no_argument, NULL, OPT_PARTIAL};
     opts[n++] = (struct option){"explain", no_argument, NULL, OPT_EXPLAIN};
     opts[n++] = (struct option){"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED};
+    opts[n++] = (struct option){"union", no_argument, NULL, OPT_UNION};
+    opts[n++] = (struct option){"with-filename", no_argument, NULL, OPT_WITH_FILENAME};
+    opts[n++] = (struct option){"member", required_argument, NULL, OPT_MEMBER};
     opts[n++] = (struct option){"endpoint-url", required_argument, NULL, OPT_ENDPOINT};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
@@ -443,6 +627,9 @@ int main(int argc, char **argv)
         case OPT_PARTIAL: c.partial = 1; break;
         case OPT_EXPLAIN: explain = 1; break;
         case OPT_LINE_BUFFERED: c.live = 1; break;
+        case OPT_UNION: c.unite = 1; break;
+        case OPT_WITH_FILENAME: c.with_filename = 1; break;
+        case OPT_MEMBER: c.member = optarg; break;
         case OPT_ENDPOINT: c.endpoint = optarg; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
@@ -454,16 +641,37 @@ int main(int argc, char **argv)
             break;
         default:
             if (ch >= PARAM_BASE && ch < PARAM_BASE + PLUCK_PARAM_COUNT)
-                set_param(&c, (pluck_param)(ch - PARAM_BASE), optarg);
+                set_param(&c, (pluck_param)(ch - PARAM_BASE), optarg ? optarg : "TRUE");
             break;
         }
     }
     if (optind >= argc)
         usage_error(c.prog, "%s", "missing SQL query");
+    if (c.unite && c.with_filename)
+        usage_error(c.prog, "%s", "--with-filename and --union do not go together: with "
+                                  "--union the files form one table");
+    /* More threads than cores only adds switching: use as many as there are cores. */
+    char tv[16];
+    pluck_params_get(c.params, PLUCK_PARAM_THREADS, tv, sizeof tv);
+    if (c.threads_given && ncpu > 0 && atol(tv) > ncpu) {
+        char nv[16];
+        int len = snprintf(nv, sizeof nv, "%ld", ncpu);
+        pluck_params_set(c.params, PLUCK_PARAM_THREADS, nv, (size_t)len, NULL);
+        fprintf(stderr, "%s: --threads %s: this machine has %ld cores; using %ld\n", c.prog, tv,
+                ncpu, ncpu);
+    }
     const char *sql = argv[optind++];
     pluck_error err;
     pluck_query *q = pluck_query_compile(sql, strlen(sql), c.params, &err);
     if (!q) {
+        struct stat sb;
+        if (stat(sql, &sb) == 0 || (optind < argc && pl_hint_looks_like_sql(argv[optind]))) {
+            /* `pluck FILE SQL` */
+            fprintf(stderr, "%s: the arguments look swapped: the SQL query comes first, then "
+                            "the files: pluck [OPTIONS] SQL [FILE ...]\n", c.prog);
+            pluck_params_free(c.params);
+            return EXIT_USAGE;
+        }
         fprintf(stderr, "%s: %s: %s\n", c.prog, pluck_code_name(err.code), err.message);
         show_sql_position(sql, &err);
         if (err.code == PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME)
@@ -497,24 +705,23 @@ int main(int argc, char **argv)
      * read that completed it; the library hands over output per read, never per record. */
     if (isatty(STDOUT_FILENO))
         c.live = 1;
+    c.same_terminal = same_terminal();
+    output_setup(&c);
+    pl_progress_signals();
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    int ex = 0;
+    int ex;
     char **files = NULL; /* the FILEs, each s3://BUCKET/PREFIX/ expanded (s3src.c) */
     int nfiles = 0;
-    if (optind >= argc) {
-        ex = run_file(&c, q, sql, "-");
-    } else if (pl_s3src_expand(argv + optind, argc - optind, c.endpoint, c.prog, &files,
-                               &nfiles)) {
+    if (optind < argc &&
+        pl_s3src_expand(argv + optind, argc - optind, c.endpoint, c.prog, &files, &nfiles))
         ex = EXIT_DATA;
-    } else {
-        for (int i = 0; i < nfiles && !ex && !c.broken_pipe; i++)
-            ex = run_file(&c, q, sql, files[i]);
-    }
+    else
+        ex = run_files(&c, q, sql, files, nfiles);
     pl_s3src_free_list(files, nfiles);
     pluck_query_free(q);
     pluck_params_free(c.params);
-    if (!c.broken_pipe && (ferror(stdout) || fclose(stdout) != 0) && errno != EPIPE) {
+    if (!c.out.broken_pipe && (ferror(stdout) || fclose(stdout) != 0) && errno != EPIPE) {
         fprintf(stderr, "%s: error writing output: %s\n", c.prog, strerror(errno));
         return EXIT_DATA;
     }

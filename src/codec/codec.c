@@ -102,6 +102,37 @@ pl_compression pl_codec_detect(const unsigned char *p, size_t n, bool at_eof)
     return maybe && !at_eof ? PL_COMP_AUTO : PL_COMP_NONE;
 }
 
+/* Formats recognised only to be named in the error (see codec.h).  zlib's two header bytes
+ * are taken only when the second is not printable text, so a CSV starting "x^" stays CSV. */
+const char *pl_codec_unsupported(const unsigned char *p, size_t n)
+{
+    static const struct {
+        const char *name;
+        unsigned char magic[8];
+        size_t len;
+    } known[] = {
+        {"lz4 (frame format)", {0x04, 0x22, 0x4d, 0x18}, 4},
+        {"lz4 (legacy format)", {0x02, 0x21, 0x4c, 0x18}, 4},
+        {"snappy (framed)", {0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50}, 8},
+        {"7z archive", {0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c}, 6},
+        {"rar archive", {0x52, 0x61, 0x72, 0x21, 0x1a, 0x07}, 6},
+        {"zip archive", {0x50, 0x4b, 0x03, 0x04}, 4},
+        {"zip archive", {0x50, 0x4b, 0x05, 0x06}, 4},
+        {"lzip", {0x4c, 0x5a, 0x49, 0x50}, 4},
+        {"lzop", {0x89, 0x4c, 0x5a, 0x4f}, 4},
+        {"Unix compress (.Z)", {0x1f, 0x9d}, 2},
+        {"Parquet", {0x50, 0x41, 0x52, 0x31}, 4},
+        {"lzma-alone (.lzma)", {0x5d, 0x00, 0x00}, 3},
+    };
+    for (size_t i = 0; i < PL_ARRAY_SIZE(known); i++)
+        if (n >= known[i].len && !memcmp(p, known[i].magic, known[i].len))
+            return known[i].name;
+    if (n >= 2 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 && ((p[0] << 8) | p[1]) % 31 == 0 &&
+        (p[1] < 0x20 || p[1] >= 0x80))
+        return "zlib (deflate with a zlib header)";
+    return NULL;
+}
+
 /* ---- messages ---------------------------------------------------------------------------- */
 
 pluck_code pl_codec_fail(pl_codec *c, pluck_code code, const char *fmt, ...)

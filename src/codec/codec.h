@@ -24,6 +24,10 @@ typedef enum pl_gzip_backend {
  * match, PL_COMP_NONE when the bytes cannot be any of them, and PL_COMP_AUTO when n is too
  * small to tell (fewer than 6 bytes and still a possible prefix) and more input is needed. */
 pl_compression pl_codec_detect(const unsigned char *p, size_t n, bool at_eof);
+/* Input that pluck does not decode but can recognise by its first bytes (lz4, zlib,
+ * lzma-alone, snappy, 7z, rar, zip, ...): its name, e.g. "lz4 (frame format)"; NULL when
+ * the bytes are none of them.  Brotli streams have no magic number and are not recognised. */
+const char *pl_codec_unsupported(const unsigned char *p, size_t n);
 
 /* kind must not be PL_COMP_AUTO.  Returns NULL on out of memory. */
 pl_codec *pl_codec_create(pl_compression kind, pl_gzip_backend gzip_backend);

@@ -101,6 +101,8 @@ pluck_code pl_commit_lane(pl_commit *c, pl_exec *main, pl_exec *l, pl_redo_fn re
         return pl_commit_take(c, main);
     }
     pl_scanner_set_recno(main->scan, pl_scanner_recno(main->scan) + pl_scanner_recno(l->scan));
+    pl_scanner_set_comments(main->scan,
+                            pl_scanner_comments(main->scan) + pl_scanner_comments(l->scan));
     c->records_scanned += l->records_scanned;
     c->records_returned += l->records_returned;
     c->emitted += l->emitted;

@@ -61,6 +61,8 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "memory for ORDER BY (then it spills to --temp-dir), GROUP BY and DISTINCT (-X); 256 MiB"},
     {PLUCK_PARAM_TEMP_DIR, NULL, NULL, "temp-dir", PLUCK_KIND_PATH, NULL, "", 1,
      "directory for ORDER BY's sorted runs (default: $TMPDIR, else /tmp)"},
+    {PLUCK_PARAM_OUTPUT_HEADER, NULL, NULL, "output-header", PLUCK_KIND_BOOL, NULL, "FALSE", 0,
+     "TRUE: CSV output starts with the column names (JSON's keys)"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)
@@ -323,6 +325,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
         memcpy(p->temp_dir, v, len);
         p->temp_dir[len] = '\0';
         break;
+    case PLUCK_PARAM_OUTPUT_HEADER: p->output_header = bv; break;
     case PLUCK_PARAM_COUNT: break;
     }
     return PLUCK_OK;
@@ -404,6 +407,8 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
     }
     case PLUCK_PARAM_EXTENSIONS:
         return put_text(buf, cap, p->extensions ? "TRUE" : "FALSE", p->extensions ? 4 : 5);
+    case PLUCK_PARAM_OUTPUT_HEADER:
+        return put_text(buf, cap, p->output_header ? "TRUE" : "FALSE", p->output_header ? 4 : 5);
     case PLUCK_PARAM_COUNT: break;
     }
     return put_text(buf, cap, "", 0);

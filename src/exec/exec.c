@@ -4,7 +4,9 @@
  * emit.c; plus its life cycle.
  */
 #include "exec/exec.h"
+#include "sql/suggest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -57,10 +59,16 @@ static pluck_code bind_columns(pl_exec *x)
                 if (eq && matches++ == 0)
                     idx = (int32_t)h;
             }
-            if (matches == 0)
-                return sql_fail(x, c->pos, PLUCK_E_MISSING_HEADERS,
-                                "Some headers in the query are missing from the file: the column "
-                                "is referenced");
+            if (matches == 0) {
+                char what[400]; /* near misses, quoting, delimiter: sql/suggest.c */
+                pl_suggest_missing_column(c->name, c->quoted, x->hdr, x->hdr_len, x->nhdr,
+                                          what, sizeof what);
+                pl_error_sql(&x->err, PLUCK_E_MISSING_HEADERS, q->sql, q->sql_len, c->pos,
+                             "Some headers in the query are missing from the file: no column "
+                             "%s%.80s%s at @POS@.%s",
+                             c->quoted ? "\"" : "'", c->name, c->quoted ? "\"" : "'", what);
+                return pl_exec_raise(x, PLUCK_E_MISSING_HEADERS);
+            }
             if (matches > 1)
                 return sql_fail(x, c->pos, PLUCK_E_AMBIGUOUS_FIELD_NAME,
                                 "The column name matches more than one header (ambiguous field "
@@ -77,6 +85,19 @@ static pluck_code bind_columns(pl_exec *x)
 
 static pluck_code take_header(pl_exec *x, const pl_field *f, uint32_t n)
 {
+    if (x->inputs && x->q->select_star) {
+        /* SELECT * over several inputs copies fields as they stand: the columns must be the
+         * same, or rows (and an output header) would be labelled wrong */
+        bool same = n == x->nhdr;
+        for (uint32_t i = 0; i < n && same; i++)
+            same = f[i].len == x->hdr_len[i] && !memcmp(f[i].p, x->hdr[i], f[i].len);
+        if (!same)
+            return pl_exec_fail(x, PLUCK_E_MISSING_HEADERS,
+                                "The header of input %llu differs from the first input's: "
+                                "SELECT * over several inputs needs the same columns in the "
+                                "same order (name the columns instead).",
+                                (unsigned long long)x->inputs + 1);
+    }
     x->hdr = pl_arena_alloc(&x->hdr_arena, (n ? n : 1) * sizeof *x->hdr);
     x->hdr_len = pl_arena_alloc(&x->hdr_arena, (n ? n : 1) * sizeof *x->hdr_len);
     if (!x->hdr || !x->hdr_len)
@@ -140,6 +161,48 @@ static bool filter_batch(pl_exec *x, pl_eval_ctx *ctx, const pl_batch *b, uint32
     return true;
 }
 
+/* OUTPUT_HEADER: a CSV record of the column names, the keys JSON output would use, before
+ * any result.  nstar: the fields of the first record, named _1.._n for SELECT * without a
+ * header row (0 when unknown: then nothing is written). */
+static pluck_code output_header(pl_exec *x, uint32_t nstar)
+{
+    const pluck_query *q = x->q;
+    if (x->header_out || !q->params.output_header || x->out.d.format != PL_OUT_CSV)
+        return PLUCK_OK;
+    bool ok = true;
+    if (q->select_star) {
+        uint32_t n = x->nhdr ? x->nhdr : nstar;
+        if (!n)
+            return PLUCK_OK;
+        for (uint32_t i = 0; i < n && ok; i++) {
+            char key[24];
+            if (i < x->nhdr) {
+                ok = pl_csv_field(&x->out, x->hdr[i], x->hdr_len[i], i == 0);
+            } else {
+                int kl = snprintf(key, sizeof key, "_%u", i + 1);
+                ok = pl_csv_field(&x->out, key, (size_t)kl, i == 0);
+            }
+        }
+    } else {
+        for (uint32_t i = 0; i < q->ncols && ok; i++) {
+            const pl_out_col *c = &q->cols[i];
+            const char *k = c->name;
+            size_t kl = strlen(c->name);
+            if (c->header_key && c->expr->op == PL_N_COL) {
+                int32_t h = x->colmap[c->expr->colref];
+                if (h >= 0 && (uint32_t)h < x->nhdr) {
+                    k = x->hdr[h];
+                    kl = x->hdr_len[h];
+                }
+            }
+            ok = pl_csv_field(&x->out, k, kl, i == 0);
+        }
+    }
+    x->header_out = true;
+    ok = ok && pl_csv_end(&x->out);
+    return ok ? PLUCK_OK : pl_exec_fail(x, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+}
+
 static pluck_code handle_batch(pl_exec *x, const pl_batch *b)
 {
     const pluck_query *q = x->q;
@@ -157,6 +220,8 @@ static pluck_code handle_batch(pl_exec *x, const pl_batch *b)
         }
         if (x->header_only)
             return x->state = PLUCK_STOP;
+        if (output_header(x, b->nfields[0]))
+            return x->state;
     }
     if (x->nconj && filter_batch(x, &ctx, b, i)) {
         /* records scanned as a row-by-row run counts them: up to where it stops */
@@ -260,6 +325,18 @@ pluck_code pl_exec_window(pl_exec *x, const char *win, size_t wlen, uint64_t wba
     return x->state;
 }
 
+void pl_exec_next_input(pl_exec *x)
+{
+    x->bom_done = false;
+    x->utf8_ok = 0;
+    x->header_done = false;
+    x->inputs++;
+    pl_scanner_set_recno(x->scan, 0);
+    pl_scanner_set_max_fields(x->scan, UINT32_MAX); /* the next header is cut whole */
+    if (x->q->params.header == PL_HDR_NONE)
+        bind_columns(x);
+}
+
 void pl_exec_skip_header(pl_exec *x)
 {
     x->header_done = x->bom_done = true;
@@ -278,6 +355,8 @@ pluck_code pl_exec_end(pl_exec *x)
         pl_partial_write(x);
         return x->state;
     }
+    if (output_header(x, 0)) /* an input without records still gets the names it can */
+        return x->state;
     if (q->is_aggregate && !(q->has_limit && q->limit == 0) && pl_exec_emit_groups(x))
         return x->state;
     if (x->topn && pl_exec_emit_sorted(x))
@@ -378,6 +457,7 @@ void pl_exec_restart(pl_exec *l)
     l->out.buf.len = 0;
     l->ncuts = 0;
     pl_scanner_set_recno(l->scan, 0);
+    pl_scanner_set_comments(l->scan, 0);
     for (uint32_t a = 0; l->single && a < l->q->naggs; a++)
         pl_agg_reset(&l->single->aggs[a]);
 }

@@ -35,6 +35,8 @@ typedef struct pl_exec {
     bool bom_done;
     bool header_done;
     bool header_only;    /* stop once the header is read (a split run reading it) */
+    bool header_out;     /* OUTPUT_HEADER: the record of column names is written */
+    uint64_t inputs;     /* inputs ended before the current one (pluck_run_end_input) */
     uint64_t utf8_ok;    /* stream offset up to which the input was checked as UTF-8 */
     uint64_t pf_seen, pf_skipped; /* prefilter: bytes looked at, bytes skipped unparsed */
     bool pf_off;         /* the prefilter skipped too little to pay for itself */
@@ -89,6 +91,9 @@ pluck_code pl_exec_window(pl_exec *x, const char *data, size_t len, uint64_t bas
 /* The header is taken care of elsewhere (a split after the stream's first): bind the columns
  * by position when there are no names to read. */
 void pl_exec_skip_header(pl_exec *x);
+/* The next bytes start a new input of the same table (pluck_run_end_input): its own BOM,
+ * UTF-8 check, header row and record numbers. */
+void pl_exec_next_input(pl_exec *x);
 
 /* End of input: the rows of an aggregate or ORDER BY query.  Returns x->state. */
 pluck_code pl_exec_end(pl_exec *x);

@@ -4,6 +4,7 @@
  */
 #include "codec/codec.h"
 #include "exec/program.h"
+#include "sql/suggest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ pluck_query *pluck_query_compile(const char *sql, size_t len, const pluck_params
     if (!rc)
         rc = pl_bind(q, sel, err);
     if (rc) {
+        pl_suggest_reserved(err, sql, len);
         pluck_query_free(q);
         return NULL;
     }

@@ -101,15 +101,47 @@ pluck_code pluck_run_feed_step(pluck_run *r, const void *data, size_t len, int e
     return r->c.state;
 }
 
+/* The end of one input: the codec's last bytes and the last record. */
+static pluck_code end_of_input(pluck_run *r)
+{
+    if (r->c.state == PLUCK_OK && r->codec_external)
+        on_scan(r, &r->src, true);
+    else if (r->c.state == PLUCK_OK)
+        settle(r, pl_push_finish(&r->push, &r->src));
+    return r->c.state;
+}
+
+/* Several inputs, one table (see pluck.h): the next input brings its own compression,
+ * byte-order mark and header row, and numbers its records and bytes from its own start. */
+pluck_code pluck_run_end_input(pluck_run *r)
+{
+    if (r->finished || r->c.state != PLUCK_OK)
+        return r->c.state;
+    if (end_of_input(r) != PLUCK_OK) {
+        pl_commit_write(&r->c, &r->x->out.buf);
+        return r->c.state;
+    }
+    pl_push_free(&r->push);
+    memset(&r->push, 0, sizeof r->push);
+    r->push.step_left = SIZE_MAX;
+    r->push.kind = r->q->params.compression;
+    r->codec_external = false;
+    r->src.wlen = 0;
+    r->src.wbase = 0;
+    r->inputs++;
+    pl_exec_next_input(r->x);
+    pl_commit_write(&r->c, &r->x->out.buf);
+    return r->c.state;
+}
+
 pluck_code pluck_run_finish(pluck_run *r)
 {
     if (r->finished)
         return pluck_is_error(r->c.state) ? r->c.state : PLUCK_OK;
     r->finished = true;
-    if (r->c.state == PLUCK_OK && r->codec_external)
-        on_scan(r, &r->src, true);
-    else if (r->c.state == PLUCK_OK)
-        settle(r, pl_push_finish(&r->push, &r->src));
+    /* after pluck_run_end_input() with nothing fed since, there is no input left to end */
+    if (!(r->inputs && !r->push.codec && !r->codec_external && !r->push.nsniff))
+        end_of_input(r);
     if (pluck_is_error(r->c.state)) {
         pl_commit_write(&r->c, &r->x->out.buf); /* complete records: hand them over */
         return r->c.state;
@@ -225,11 +257,12 @@ static bool run_splits(pluck_run *r, int fd)
     return true;
 }
 
-static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd)
+static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int file_fd,
+                           bool last)
 {
     if (r->c.state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
-    if (file_fd >= 0 && cuttable(r->q) && run_splits(r, file_fd)) {
+    if (file_fd >= 0 && cuttable(r->q) && !r->inputs && last && run_splits(r, file_fd)) {
         if (pluck_is_error(r->c.state)) {
             r->finished = true;
             pl_commit_write(&r->c, &r->x->out.buf);
@@ -289,12 +322,17 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int f
         pl_commit_write(&r->c, &r->x->out.buf);
         return rc;
     }
-    return pluck_run_finish(r);
+    return last ? pluck_run_finish(r) : pluck_run_end_input(r);
 }
 
 pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque)
 {
-    return run_read(r, read, opaque, -1);
+    return run_read(r, read, opaque, -1, true);
+}
+
+pluck_code pluck_run_read_input(pluck_run *r, pluck_read_fn read, void *opaque)
+{
+    return run_read(r, read, opaque, -1, false);
 }
 
 static ptrdiff_t fd_read(void *opaque, void *buf, size_t cap)
@@ -313,7 +351,14 @@ pluck_code pluck_run_fd(pluck_run *r, int fd)
      * threads without waiting on a slow stream (a pipe keeps the one-thread path) */
     struct stat st;
     bool file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    return run_read(r, fd_read, &fd, file ? fd : -1);
+    return run_read(r, fd_read, &fd, file ? fd : -1, true);
+}
+
+pluck_code pluck_run_fd_input(pluck_run *r, int fd)
+{
+    struct stat st;
+    bool file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    return run_read(r, fd_read, &fd, file ? fd : -1, false);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
@@ -373,6 +418,7 @@ void pluck_run_stats(const pluck_run *r, pluck_stats *out)
         .source_size = r->source_size,
         .codec = r->src.codec,
         .scan_kernel = pl_scanner_kernel(r->x->scan),
+        .comment_records = pl_scanner_comments(r->x->scan),
     };
 }
 

@@ -23,6 +23,7 @@ struct pluck_run {
     uint64_t source_size;
     bool finished;
     bool live;          /* pluck_run_set_live: no read waits on output that is ready */
+    uint64_t inputs;    /* inputs ended by pluck_run_end_input() */
 };
 
 /* Call the progress hook when due; returns the committer's state (CANCELLED when asked). */

@@ -232,7 +232,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
             keep = len;
         if (keep && pl_sbuf_add(&g->errbody, data, keep))
             return 0;
-        return len;
+        return keep < len ? 0 : len; /* enough of an error: end the transfer (bounded) */
     }
     if (g->spill_len > g->spill_off || !g->dst || g->dst_len == g->dst_cap) {
         g->paused = 1;

@@ -213,6 +213,8 @@ void pl_scanner_set_max_fields(pl_scanner *s, uint32_t max_fields) { s->max_fiel
 
 uint64_t pl_scanner_recno(const pl_scanner *s) { return s->recno; }
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno) { s->recno = recno; }
+uint64_t pl_scanner_comments(const pl_scanner *s) { return s->comments; }
+void pl_scanner_set_comments(pl_scanner *s, uint64_t n) { s->comments = n; }
 
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
                        pl_find_pos *at)
@@ -264,7 +266,7 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
     *consumed = 0;
 
     pl_scan_state st = {.buf = buf, .len = len, .base = base, .final = final,
-                        .recno = s->recno};
+                        .recno = s->recno, .comments = s->comments};
     if (s->stage1 && len <= SIMD_MAX_LEN)
         pl_scan_simd_loop(s, &st);
     else
@@ -291,6 +293,7 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
     }
     if (fail == F_NONE || b->nrec > 0) {
         s->recno = st.recno;
+        s->comments = st.comments;
         *consumed = pos;
         return PLUCK_OK;
     }

@@ -73,6 +73,9 @@ pluck_code pl_scan(pl_scanner *s, const char *buf, size_t len, uint64_t base, bo
  * into blocks scanned by separate scanners. */
 uint64_t pl_scanner_recno(const pl_scanner *s);
 void pl_scanner_set_recno(pl_scanner *s, uint64_t recno);
+/* Comment records skipped so far (for pluck_stats.comment_records). */
+uint64_t pl_scanner_comments(const pl_scanner *s);
+void pl_scanner_set_comments(pl_scanner *s, uint64_t n);
 
 /* The literal prefilter's search (exec/prefilter.c): where a record may match or must be scanned. */
 typedef struct pl_find {

@@ -92,6 +92,7 @@ struct pl_scanner {
     uint32_t batch_cap;
     uint32_t max_fields;
     uint64_t recno; /* records numbered so far, across calls */
+    uint64_t comments; /* comment records skipped so far, across calls */
 
     pl_batch batch;
     size_t fcap;
@@ -127,6 +128,7 @@ struct pl_scan_state {
     size_t sused;      /* bytes used in scratch */
     bool scratch_ok;   /* scratch holds len bytes for this call */
     uint64_t recno;    /* records numbered so far */
+    uint64_t comments; /* comment records skipped so far */
     pl_scan_fail fail; /* why the loop stopped (F_NONE: batch full or input done) */
     size_t fail_at;    /* byte of the failure, relative to buf */
 };

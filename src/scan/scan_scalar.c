@@ -202,6 +202,7 @@ static inline __attribute__((always_inline)) pl_scan_fail scalar_record(pl_scann
         return F_OVERSIZE;
     }
     if (rec_end == pos || (int)(unsigned char)buf[pos] == s->comment) {
+        st->comments += rec_end != pos; /* empty records are not comments */
         st->recno++;
         st->pos = next;
         return F_NONE;

@@ -63,6 +63,13 @@ static pluck_code start_codec(pl_push *p, pl_source *s, bool at_eof)
         kind = pl_codec_detect(p->sniff, p->nsniff, at_eof);
         if (kind == PL_COMP_AUTO)
             return PLUCK_OK; /* need more bytes */
+        const char *other = kind == PL_COMP_NONE ? pl_codec_unsupported(p->sniff, p->nsniff)
+                                                 : NULL;
+        PL_RETURN_ERROR_IF(other, &s->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                           "The input is %s data, which pluck does not read: decompress or "
+                           "extract it first. pluck reads CSV, plain or compressed with gzip, "
+                           "zstd, bzip2 or xz.",
+                           other);
     }
     p->codec = pl_codec_create(kind, PL_GZIP_AUTO);
     PL_RETURN_ERROR_IF(!p->codec, &s->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");

@@ -16,6 +16,8 @@ correctly rounded floats, str.upper/lower).  Families:
            numeric type, STRING and BOOL
   string   ||, CHAR_LENGTH, UPPER, LOWER, SUBSTRING, TRIM over multi-byte text
   like     LIKE / NOT LIKE with % _ and ESCAPE over multi-byte text
+  group    GROUP BY and ORDER BY ... LIMIT (-X) over numeric keys of every type and scale,
+           equal values at different scales, NaN
   agg      SUM / AVG / MIN / MAX / COUNT over many records (one run: 100,000 x 0.1)
 
 An expression the oracle says fails (DivisionByZero, IntegerOverflow, CastFailed, ...) is
@@ -227,8 +229,8 @@ class Arith(Family):
         node = lit_node(body, v)
         if neg:
             if body == '9223372036854775808':
-                return lit_node('-' + body, ('int', O.INT_MIN))  # pluck(1): the lowest INT
-            return Node('(-%s)' % body, lambda row, kid=node: O.negate(kid.fn(row)), (node,))
+                return lit_node('(-%s)' % body, ('int', O.INT_MIN))  # pluck(1): the lowest INT
+            return Node('(- %s)' % body, lambda row, kid=node: O.negate(kid.fn(row)), (node,))
         return node
 
     def expr(self, depth=None):
@@ -239,7 +241,8 @@ class Arith(Family):
             return self.leaf()
         if r.random() < 0.08:
             kid = self.expr(depth - 1)
-            return Node('(-%s)' % kid.sql, lambda row, kid=kid: O.negate(kid.fn(row)), (kid,))
+            # '- ' with a space: '--' would start an SQL comment
+            return Node('(- %s)' % kid.sql, lambda row, kid=kid: O.negate(kid.fn(row)), (kid,))
         op = r.choice(ARITH_OPS)
         a, b = self.expr(r.randint(0, depth - 1)), self.expr(r.randint(0, depth - 1))
         return Node('(%s %s %s)' % (a.sql, op, b.sql),
@@ -615,6 +618,76 @@ def agg_batch(runner, stats, r, kind, n):
                        % (kind, n, col[:5], sql, got, want))
 
 
+# ---- GROUP BY and ORDER BY (extensions, -X) --------------------------------------------------
+
+GROUP_KEYS = ['CAST(_1 AS DECIMAL)', 'CAST(_1 AS FLOAT)', '(_1 + 0)', '(_1 * 1.0)',
+              'CAST(_1 AS INT)', '(CAST(_1 AS DECIMAL) / 1)']
+
+
+def key_node(sql):
+    kid = col_node(0)
+    if sql.startswith('CAST(_1 AS '):
+        typ = sql[len('CAST(_1 AS '):-1]
+        return Node(sql, lambda row, typ=typ: O.cast(kid.fn(row), typ), (kid,))
+    if sql == '(_1 + 0)':
+        return Node(sql, lambda row: O.arith('+', kid.fn(row), ('int', 0)), (kid,))
+    if sql == '(_1 * 1.0)':
+        return Node(sql, lambda row: O.arith('*', kid.fn(row), ('dec', 10, 1)), (kid,))
+    return Node(sql, lambda row: O.arith('/', O.cast(kid.fn(row), 'DECIMAL'), ('int', 1)), (kid,))
+
+
+def group_oracle(keys):
+    """Groups in order of first appearance; numbers are one group when equal (pluck(1)
+    "Numbers"), all NaNs one group."""
+    groups = []  # [first key, count]
+    for k in keys:
+        for g in groups:
+            a, b = g[0], k
+            if a[0] in ('int', 'dec', 'float') and b[0] in ('int', 'dec', 'float'):
+                c = O.num_cmp(a, b)
+                same = c == 0 or (c == O.NAN and a[0] == b[0] == 'float' and
+                                  a[1] != a[1] and b[1] != b[1])
+            else:
+                same = a == b
+            if same:
+                g[1] += 1
+                break
+        else:
+            groups.append([k, 1])
+    return [[O.text(g[0]), str(g[1])] for g in groups]
+
+
+def group_batch(runner, stats, r, nrows):
+    fam = Arith(r)
+    rows = [[fam.num_text()] for _ in range(nrows)]
+    ksql = r.choice(GROUP_KEYS)
+    node = key_node(ksql)
+    try:
+        keys = [node.fn(row) for row in rows]
+    except O.SqlError:
+        return  # a failing key: Arith and Cast check those errors
+    want = group_oracle(keys)
+    recs, code, err = runner.run('SELECT %s, COUNT(*) FROM S3Object GROUP BY %s' % (ksql, ksql),
+                                 rows, extra=('-X', '--threads', '1'))
+    stats.add('group', len(want))
+    if code or recs != want:
+        stats.mismatch('group', '    MISMATCH in group (GROUP BY %s)\n      records: %r\n'
+                                '      pluck:  %r\n      oracle: %r'
+                       % (ksql, [x[0] for x in rows][:12], code or recs[:8], want[:8]))
+    # ORDER BY the same key: a stable sort by pluck(1)'s order
+    n = r.randint(1, nrows)
+    order = sorted(range(nrows), key=__import__('functools').cmp_to_key(
+        lambda i, j: O.order(keys[i], keys[j]) or (i > j) - (i < j)))
+    want = [[rows[i][0]] for i in order[:n]]
+    recs, code, err = runner.run('SELECT _1 FROM S3Object ORDER BY %s LIMIT %d' % (ksql, n),
+                                 rows, extra=('-X', '--threads', '1'))
+    stats.add('group', n)
+    if code or recs != want:
+        stats.mismatch('group', '    MISMATCH in group (ORDER BY %s LIMIT %d)\n      records: %r\n'
+                                '      pluck:  %r\n      oracle: %r'
+                       % (ksql, n, [x[0] for x in rows][:12], code or recs[:8], want[:8]))
+
+
 # ---- main ---------------------------------------------------------------------------------
 
 def main():
@@ -625,7 +698,7 @@ def main():
                     help='batches per family (x 8); 1 takes about 20 s')
     ap.add_argument('--exprs', type=int, default=40, help='expressions per batch')
     ap.add_argument('--rows', type=int, default=40, help='records per batch')
-    ap.add_argument('--families', default='arith,compare,cast,string,like,agg')
+    ap.add_argument('--families', default='arith,compare,cast,string,like,group,agg')
     args = ap.parse_args()
     t0 = time.time()
     r = random.Random(args.seed)
@@ -637,13 +710,16 @@ def main():
             for F in FAMILIES:
                 if F.name in wanted:
                     batch(runner, stats, F(r), r, args.exprs, args.rows, 3)
+        if 'group' in wanted:
+            for b in range(8 * args.scale):
+                group_batch(runner, stats, r, r.choice([5, 20, 60]))
         if 'agg' in wanted:
             agg_batch(runner, stats, r, 'tenth', 100000)
             for b in range(2 * args.scale):
                 for kind in ('int', 'dec', 'bigint', 'mixed'):
                     agg_batch(runner, stats, r, kind, r.choice([10, 100, 1000, 5000]))
     total = bad = 0
-    for fam in [F.name for F in FAMILIES] + ['agg']:
+    for fam in [F.name for F in FAMILIES] + ['group', 'agg']:
         if fam not in stats.checks:
             continue
         n, m = stats.checks[fam], stats.bad.get(fam, 0)

@@ -30,4 +30,16 @@ else
     "$inst/usr/local/bin/pluck" serve --help >"$E2E_TMP/inst-serve.txt" 2>&1
     cond "install: pluck serve runs the installed pluck-serve" grep -q "Usage: pluck serve" "$E2E_TMP/inst-serve.txt"
     cond "install: pluck does not link libmicrohttpd" sh -c "! ldd '$inst/usr/local/bin/pluck' | grep -q microhttpd"
+    # the .pc names the prefix of this install, not the one of the first build (issue 14)
+    cond "install: pluck.pc names PREFIX=/usr/local" grep -qx 'prefix=/usr/local' "$pc/pluck.pc"
+    inst2="$E2E_TMP/inst2"
+    make -s -C "$ROOT" install DESTDIR="$inst2" PREFIX=/opt/pluck-e2e >"$E2E_TMP/inst2.log" 2>&1
+    cond "install: a second make install PREFIX=/opt/pluck-e2e succeeds" [ $? = 0 ]
+    pc2="$inst2/opt/pluck-e2e/lib/pkgconfig"
+    cond "install: its pluck.pc is under the new prefix" [ -f "$pc2/pluck.pc" ]
+    got=$(PKG_CONFIG_PATH="$pc2" pkg-config --variable=prefix pluck 2>/dev/null)
+    cond "install: pkg-config says prefix /opt/pluck-e2e (got '$got')" [ "$got" = /opt/pluck-e2e ]
+    got=$(PKG_CONFIG_PATH="$pc2" pkg-config --variable=libdir pluck 2>/dev/null)
+    cond "install: ... and libdir /opt/pluck-e2e/lib (got '$got')" [ "$got" = /opt/pluck-e2e/lib ]
+    cond "install: the build's own pluck.pc is unchanged by it" grep -qx 'prefix=/usr/local' "$ROOT/build/rel/pluck.pc"
 fi

@@ -38,6 +38,11 @@ up_stop_all() {
     for _p in $UP_PIDS; do wait "$_p" 2>/dev/null; done
     UP_PIDS=""
 }
+# up_whole FILE: non-empty, every line "N,N", ending with a newline
+up_whole() {
+    [ -s "$1" ] && ! grep -Evq '^[0-9]+,[0-9]+$' "$1" &&
+        [ "$(tail -c 1 "$1" | od -An -tx1 | tr -d ' ')" = 0a ]
+}
 # VmHWM of a running process, in KiB
 up_hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 
@@ -124,6 +129,23 @@ else
         ftp://x "SELECT * FROM S3Object" s3://b/k
     err "cli s3://: no key" 1 "expected s3://BUCKET/KEY" "$PLUCK" "SELECT * FROM S3Object" s3://bucket
 
+    # ---- a store that misbehaves (tests/server/fake_s3.py) ---------------------------------
+    "$UP_PY" "$ROOT/tests/server/fake_s3.py" >"$UP/f.out" 2>"$UP/f.err" &
+    UP_PIDS="$UP_PIDS $!"
+    F=$(up_url "$UP/f.out" '/^http/p')
+    cond "upstream: the misbehaving store started ($F)" [ -n "$F" ]
+    cliF() {
+        env AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s "$PLUCK" --endpoint-url "$F" "$@"
+    }
+    err "cli s3://: an object cut short fails (exit 1)" 1 "ended the object early" \
+        cliF -H "SELECT COUNT(*) FROM S3Object" s3://data/short.csv
+    cliF -H "SELECT * FROM S3Object" s3://data/short.csv >"$UP/short.out" 2>/dev/null
+    cond "cli s3://: ... and the records written before stay whole" up_whole "$UP/short.out"
+    cond "cli s3://: a chunked answer without Content-Length is read whole" \
+        [ "$(cliF -H "SELECT COUNT(*) FROM S3Object" s3://data/chunked.csv)" = 40000 ]
+    err "cli s3://: a store's error that is not XML" 1 "InternalError" \
+        cliF "SELECT * FROM S3Object" s3://data/notxml
+
     # ---- the gateway ---------------------------------------------------------------------
     up_gateway gwA "$A" PLUCK_UPSTREAM_ACCESS_KEY_ID=S3RVER PLUCK_UPSTREAM_SECRET_ACCESS_KEY=S3RVER
     GWA=$GW_URL
@@ -134,6 +156,8 @@ else
     GWBAD=$GW_URL
     up_gateway gwDown "http://127.0.0.1:1" PLUCK_UPSTREAM_ACCESS_KEY_ID=a PLUCK_UPSTREAM_SECRET_ACCESS_KEY=b
     GWDOWN=$GW_URL
+    up_gateway gwFake "$F" PLUCK_UPSTREAM_ACCESS_KEY_ID=k PLUCK_UPSTREAM_SECRET_ACCESS_KEY=s
+    GWFAKE=$GW_URL
     cond "upstream: the gateways started" [ -n "$GWA" ] && [ -n "$GWB" ] && [ -n "$GWBAD" ] && [ -n "$GWDOWN" ]
     cond "upstream: the gateway says what it serves" grep -q "upstream $B" "$UP/gwB.err"
     err "serve: --root and --upstream together" 2 "cannot be used together" \
@@ -143,6 +167,7 @@ else
     if [ -n "$GWA" ] && [ -n "$GWB" ]; then
         : >"$UP/results"
         GATEWAYS="s3rver=$GWA pluck-serve=$GWB" BAD_GATEWAY=$GWBAD DOWN_GATEWAY=$GWDOWN \
+            FAKE_GATEWAY=$GWFAKE \
             GW_AK=AKGATEWAY GW_SK="gateway/secret" RESULTS="$UP/results" \
             PYTHONDONTWRITEBYTECODE=1 timeout 300 "$UP_PY" "$ROOT/tests/server/test_upstream.py" 2>&1 |
             sed 's/^/  /'
@@ -160,7 +185,7 @@ else
         "$TOOLS/gencsv" "$UP_BIG" >"$UP/rootB/data/big.csv"
         big=$(stat -c %s "$UP/rootB/data/big.csv")
         hwm0=$(up_hwm "$GWB_PID")
-        n=$("$UP_PY" - "$GWB" <<'EOF'
+        n=$(timeout 300 "$UP_PY" - "$GWB" <<'EOF'
 import sys, boto3
 from botocore.config import Config
 s3 = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='AKGATEWAY',
@@ -180,7 +205,7 @@ EOF
             [ "$n" = "$want" ]
         cond "upstream memory: gateway peak RSS ${hwm1:-?} KiB < 65536 KiB" [ "${hwm1:-999999}" -lt 65536 ]
         env AWS_ACCESS_KEY_ID=AKSTOREB AWS_SECRET_ACCESS_KEY="storeB/secret" \
-            "$TOOLS/rssof" "$PLUCK" --endpoint-url "$B" -H \
+            timeout 300 "$TOOLS/rssof" "$PLUCK" --endpoint-url "$B" -H \
             "SELECT COUNT(*) FROM S3Object s WHERE s.status = 'FAIL'" s3://data/big.csv \
             >"$UP/big.out" 2>"$UP/big.err"
         kib=$(sed -n 's/^maxrss_kib //p' "$UP/big.err")

@@ -184,7 +184,34 @@ def main():
     e = error_of(lambda: select(down, 'airports.csv', 'SELECT COUNT(*) FROM S3Object'))
     check('upstream not answering: 503 ServiceUnavailable', e[:2] == (503, 'ServiceUnavailable'),
           e)
+    fake = os.environ.get('FAKE_GATEWAY')
+    if fake:
+        test_fake(client(fake))
     return 1 if failures else 0
+
+
+def stream_error(fn):
+    """(code, message) of a select that fails before or while its events stream."""
+    try:
+        fn()
+    except botocore.exceptions.EventStreamError as e:
+        return e.response['Error']['Code'], e.response['Error'].get('Message', '')
+    except botocore.exceptions.ClientError as e:
+        return e.response['Error']['Code'], e.response['Error'].get('Message', '')
+    return None, ''
+
+
+def test_fake(s3):
+    """A store that misbehaves (tests/server/fake_s3.py)."""
+    code, msg = stream_error(lambda: select(s3, 'short.csv', 'SELECT COUNT(*) FROM S3Object',
+                                            header='USE'))
+    check('misbehaving store: an object cut short is an error, not a short answer',
+          code is not None and 'ended' in msg, (code, msg))
+    e = error_of(lambda: select(s3, 'chunked.csv', 'SELECT COUNT(*) FROM S3Object'))
+    check('misbehaving store: no Content-Length: 502 InternalError saying so',
+          e[:2] == (502, 'InternalError') and 'size' in e[2], e)
+    e = error_of(lambda: s3.get_object(Bucket='data', Key='notxml'))
+    check('misbehaving store: a forwarded 500 keeps its status', e[0] == 500, e)
 
 
 if __name__ == '__main__':
