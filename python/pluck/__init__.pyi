@@ -37,6 +37,7 @@ class Serialization(TypedDict, total=False):
     threads: Union[int, Text]
     max_memory: Union[int, Text]
     temp_dir: Text
+    output_header: Union[bool, Text]
 
 class Param(NamedTuple):
     keyword: str

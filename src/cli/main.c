@@ -190,7 +190,7 @@ static void print_help(void)
            "  -h, --help       show this help and exit\n"
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
-           "pluck merge PARTIAL ...  combines partials (see --partial, 'pluck merge --help').\n"
+           "pluck merge PARTIAL ...  combines partials (--partial; 'pluck merge --help').\n"
            "pluck serve --root DIR [--listen ADDR:PORT] ...  serves DIR as an S3-compatible\n"
            "endpoint for SelectObjectContent; see 'pluck serve --help' and pluck-serve(1).\n"
            "\n"
@@ -410,7 +410,9 @@ static pluck_code table_add(cli *c, table *t, const char *path)
             t->ex = EXIT_DATA;
         }
     } else {
-        rc = pluck_run_fd_input(t->r, fd);
+        /* one file read whole can be split across threads (BGZF, zstd frames); --union's
+         * files are inputs of one run */
+        rc = c->unite ? pluck_run_fd_input(t->r, fd) : pluck_run_fd(t->r, fd);
     }
     if (fd)
         close(fd);
