@@ -61,20 +61,8 @@ static bool put_escaped(pl_buf *b, const char *p, size_t n)
 
 static bool put_i128(pl_buf *b, pl_i128 c)
 {
-    char rev[48];
-    int n = 0;
-    bool neg = c < 0;
-    unsigned __int128 u = neg ? (unsigned __int128)0 - (unsigned __int128)c : (unsigned __int128)c;
-    do {
-        rev[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u);
-    if (neg)
-        rev[n++] = '-';
     char out[48];
-    for (int i = 0; i < n; i++)
-        out[i] = rev[n - 1 - i];
-    return pl_buf_append(b, out, (size_t)n);
+    return pl_buf_append(b, out, pl_i128_text(c, 0, out));
 }
 
 static bool put_value(pl_buf *b, const pl_value *v)

@@ -414,7 +414,7 @@ static size_t float_text(double f, char *tmp)
     return (size_t)(o - tmp);
 }
 
-static size_t decimal_text(pl_i128 c, int32_t scale, char *tmp)
+size_t pl_i128_text(pl_i128 c, int32_t scale, char *tmp)
 {
     char rev[48];
     int n = 0;
@@ -445,7 +445,7 @@ size_t pl_value_text(const pl_value *v, char *tmp, const char **p)
     case PL_STRING: *p = v->u.s.p; return v->u.s.len;
     case PL_INT: return (size_t)snprintf(tmp, PL_TEXT_MAX, "%lld", (long long)v->u.i);
     case PL_FLOAT: return float_text(v->u.f, tmp);
-    case PL_DECIMAL: return decimal_text(v->u.d, v->scale, tmp);
+    case PL_DECIMAL: return pl_i128_text(v->u.d, v->scale, tmp);
     case PL_BOOL: *p = v->u.b ? "true" : "false"; return v->u.b ? 4 : 5;
     case PL_TIMESTAMP: return pl_ts_format(&v->u.ts, tmp);
     default: *p = ""; return 0;

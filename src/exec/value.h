@@ -106,6 +106,9 @@ double pl_to_double(const pl_value *v); /* numbers only; DECIMAL correctly round
 bool pl_decimal_from_double(double f, pl_value *out);
 pl_value pl_decimal_make(pl_i128 coef, int32_t scale);
 
+/* Decimal text of coefficient c at scale (digits after the point; 0: an integer) into tmp,
+ * which holds at least 48 bytes plus scale; returns its length. */
+size_t pl_i128_text(pl_i128 c, int32_t scale, char *tmp);
 /* Render a present value as text into tmp (at least PL_TEXT_MAX bytes) or point at its own
  * bytes; returns the length and sets *p.  Absent values render as "". */
 #define PL_TEXT_MAX 64
