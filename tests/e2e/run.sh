@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of the real pluck binary.  Usage: tests/e2e/run.sh BUILD_DIR
 # Runs every tests/e2e/t_*.sh with PLUCK, TOOLS, DATA (derived sample files) and prints
-# "e2e: N passed, N failed".
+# "e2e: N passed, N failed".  E2E_ONLY="t_splits t_sql" runs only the named scripts (while
+# developing; `make test` runs them all).
 set -u
 B=${1:-build/test}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +21,9 @@ sh "$ROOT/tests/e2e/derive.sh" "$ROOT/testdata/airports.csv.gz" "$DATA" || {
 }
 for t in "$ROOT"/tests/e2e/t_*.sh; do
     [ -f "$t" ] || { echo "FAIL no test scripts"; echo fail >>"$E2E_COUNTS"; continue; }
+    if [ -n "${E2E_ONLY:-}" ]; then
+        case " $E2E_ONLY " in *" $(basename "$t" .sh) "*) ;; *) continue ;; esac
+    fi
     echo "-- $(basename "$t")"
     ( . "$ROOT/tests/e2e/lib.sh"; . "$t" )
 done
