@@ -3,6 +3,7 @@
  * the `none` (copy) backend.  See codec.h for the contract and codec_impl.h for how the
  * work is split with the backends.
  */
+#include "codec/bzip2_blocks.h"
 #include "codec/codec_impl.h"
 
 #include <stdio.h>
@@ -347,6 +348,8 @@ void pl_codec_resume_at(pl_codec *c, uint64_t at)
     c->head_len = pl_codec_magic_len(c->kind); /* a split starts at a checked magic */
     if (c->kind == PL_COMP_ZSTD)
         pl_codec_zstd_resume(c, at);
+    if (c->kind == PL_COMP_BZIP2 && pl_codec_bzip2_blocks(c) != PLUCK_OK)
+        c->failed = pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
 }
 
 const char *pl_codec_name(const pl_codec *c) { return c ? c->name : ""; }

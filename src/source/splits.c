@@ -3,6 +3,7 @@
  * (see splits.h).
  */
 #include "source/splits.h"
+#include "codec/bzip2_blocks.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -177,6 +178,19 @@ static void walk_zstd(rd_cache *c, grouper *g, uint64_t off, bool *ok)
     }
 }
 
+/* bzip2: verified block starts (codec/bzip2_blocks.c), already a target apart */
+static void walk_bzip2(rd_cache *c, grouper *g, uint64_t off, bool *ok)
+{
+    uint64_t *v;
+    size_t n;
+    if (!(*ok = pl_bz2_split_points(c->fd, off, c->end, g->target, &v, &n) == PLUCK_OK))
+        return;
+    *ok = unit_at(g, off);
+    for (size_t i = 0; i < n && *ok; i++)
+        *ok = unit_at(g, v[i]);
+    free(v);
+}
+
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
                           uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
 {
@@ -193,6 +207,8 @@ pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression k
             walk_bgzf(c, &g, start, &ok);
         else if (kind == PL_COMP_ZSTD)
             walk_zstd(c, &g, start, &ok);
+        else if (kind == PL_COMP_BZIP2)
+            walk_bzip2(c, &g, start, &ok);
     }
     free(c);
     if (ok && (g.n == 0 || g.v[0].offset != start)) {
@@ -326,6 +342,8 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
     if (codec_name)
         *codec_name = pl_codec_name(c);
     uint64_t at = j->off, split_end = j->off + j->len;
+    if (j->kind == PL_COMP_BZIP2) /* the next block's magic begins inside the split's last byte */
+        split_end = split_end + 8 < j->end ? split_end + 8 : j->end;
     while (!s.done) {
         uint64_t lim = s.uend_known ? j->end : split_end;
         if (at < lim) {
