@@ -291,6 +291,7 @@ typedef struct bzb_state {
     uint64_t in_at;    /* compressed offset of in[0] */
     uint64_t p;        /* bit offset in `in` of the position */
     uint64_t tried;    /* B_BLOCK: candidates before this bit failed */
+    bool tried_one;    /* B_BLOCK: one did (the block's end was there, it did not fit) */
     int level;
     bphase phase;
     pl_bz2_scratch scratch;
@@ -382,8 +383,11 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
             if (e != UINT64_MAX && e - b->p > (uint64_t)MAX_BLOCK_BYTES * 8)
                 return bzb_corrupt(c, b);
             if (e == UINT64_MAX) {
+                /* at the end of the input: cut short, unless an end was there to try */
+                if (done && !b->tried_one)
+                    return bzb_truncated(c, b);
                 if (done || avail - b->p > (uint64_t)MAX_BLOCK_BYTES * 8)
-                    return done ? bzb_truncated(c, b) : bzb_corrupt(c, b);
+                    return bzb_corrupt(c, b);
                 if (avail >= 47 && avail - 47 > b->tried)
                     b->tried = avail - 47;
                 return *wait = true, PLUCK_OK;
@@ -395,12 +399,14 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
                                "decoder.");
             if (r == PL_BZ2_OK) {
                 b->sent = 0;
+                b->tried_one = false;
                 b->p = e;
                 b->phase = B_MAGIC;
                 return PLUCK_OK;
             }
             b->out.len = 0;
             b->tried = e + 1; /* not the end: a magic by chance inside the block */
+            b->tried_one = true;
         }
     case B_GAP:
         if (b->p == avail) { /* the end of the input here is the end of the last stream */
