@@ -5,6 +5,7 @@
  */
 #include "codec/bzip2_blocks.h"
 #include "codec/codec_impl.h"
+#include "codec/xz_blocks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,7 +349,12 @@ void pl_codec_resume_at(pl_codec *c, uint64_t at)
     c->head_len = pl_codec_magic_len(c->kind); /* a split starts at a checked magic */
     if (c->kind == PL_COMP_ZSTD)
         pl_codec_zstd_resume(c, at);
-    if (c->kind == PL_COMP_BZIP2 && pl_codec_bzip2_blocks(c) != PLUCK_OK)
+    pluck_code rc = PLUCK_OK;
+    if (c->kind == PL_COMP_BZIP2)
+        rc = pl_codec_bzip2_blocks(c);
+    else if (c->kind == PL_COMP_XZ)
+        rc = pl_codec_xz_blocks(c, -1); /* the check type: pl_codec_xz_blocks again */
+    if (rc != PLUCK_OK)
         c->failed = pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
 }
 

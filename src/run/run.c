@@ -232,11 +232,11 @@ static bool run_splits(pluck_run *r, int fd)
         return false;
     uint64_t start = (uint64_t)cur, end = (uint64_t)st.st_size;
     pl_compression kind = file_kind(r, fd, start);
-    /* bzip2 with split points is decoded block by block whatever the query and the threads
-     * (bzip2_blocks.c: a damaged block gives none of its bytes), so every run of a file
-     * ends alike; split after split on this thread where the query cannot be cut */
-    bool one_lane = !cuttable(r->q);
-    if (kind != PL_COMP_BZIP2 && (one_lane || (kind != PL_COMP_GZIP && kind != PL_COMP_ZSTD)))
+    /* bzip2 and xz with split points are decoded block by block whatever the query and the
+     * threads (codec/bzip2_blocks.c, xz_blocks.c), so every run of a file ends alike on
+     * damaged data; split after split on this thread where the query cannot be cut */
+    bool one_lane = !cuttable(r->q), blocks = kind == PL_COMP_BZIP2 || kind == PL_COMP_XZ;
+    if (!blocks && (one_lane || (kind != PL_COMP_GZIP && kind != PL_COMP_ZSTD)))
         return false;
     pluck_split *v;
     size_t n;
