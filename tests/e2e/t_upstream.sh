@@ -105,6 +105,20 @@ else
         done >"$UP/local.out"
         file_eq "cli s3:// ($store): s3://data/ is every object, in key order" "$UP/s3.out" \
             "$UP/local.out"
+        # --union: every object under the prefix is one table (aggregates, GROUP BY and a
+        # LIMIT span the objects), as the CLI's --union over the local copies in key order
+        for q in "SELECT COUNT(*), SUM(s.latitude_deg), AVG(s.elevation_ft), MIN(s.ident), \
+MAX(s.name) FROM S3Object s" \
+            "SELECT s.continent, COUNT(*), SUM(s.longitude_deg) FROM S3Object s GROUP BY \
+s.continent ORDER BY s.continent" \
+            "SELECT s.ident FROM S3Object s WHERE s.iso_country = 'NZ' LIMIT 700"; do
+            cli$store --union -H -X "$q" s3://data/ >"$UP/s3.out" 2>"$UP/s3.err"
+            (cd "$UP/stage" && "$PLUCK" --union -H -X "$q" airports.csv airports.csv.bz2 \
+                airports.csv.gz airports.csv.zst "dir/odd key+name=%é.csv") >"$UP/local.out"
+            file_eq "cli s3:// ($store): --union over s3://data/: ${q%% FROM*}" "$UP/s3.out" \
+                "$UP/local.out"
+            cond "cli s3:// ($store): --union: the local answer is not empty" [ -s "$UP/local.out" ]
+        done
         cond "cli s3:// ($store): s3://data/dir/ is the one object under dir/" \
             [ "$(cli$store -H "SELECT COUNT(*) FROM S3Object" s3://data/dir/)" = 46479 ]
         err "cli s3:// ($store): an empty prefix" 1 "no objects under this prefix" \
