@@ -1,7 +1,9 @@
 # t_upstream.sh — objects in other S3 stores: `pluck SQL s3://bucket/key` and
 # `pluck serve --upstream URL`, against two independent stores on 127.0.0.1: s3rver (npm,
 # installed by scripts/s3rver.sh; it does not check signatures) and a second `pluck serve
-# --root` (it does).  The gateway tests are tests/server/test_upstream.py (boto3); the memory
+# --root` (it does); never skipped: without node or s3rver every run fails loudly.  s3rver
+# 3.7.1 verified on Debian 12's nodejs 18.20.4 (what scripts/deps.sh installs) and on node 20.
+# The gateway tests are tests/server/test_upstream.py (boto3); the memory
 # test streams a generated object of UP_BIG through a gateway and through the CLI and reads
 # each process's peak RSS (VmHWM).  Every wait is bounded.
 
@@ -65,6 +67,7 @@ else
     UP_PIDS="$UP_PIDS $!"
     B=$(up_url "$UP/b.out" '/^http/p')
     cond "upstream: s3rver started ($A)" [ -n "$A" ]
+    [ -n "$A" ] || { echo "  s3rver ($(node --version 2>&1)) said:"; head -n 5 "$UP/a.out" | sed 's/^/  /'; }
     cond "upstream: the second pluck serve started ($B)" [ -n "$B" ]
     AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 \
         timeout 120 "$UP_AWS" --endpoint-url "$A" s3 mb s3://data >/dev/null 2>"$UP/aws.err" &&
