@@ -230,9 +230,9 @@ class Query(_pluck.Query):
         """The query's partial state over one source (pluck-partial(5)), as bytes.
 
         pluck.merge([p1, p2, ...]) of the partials of consecutive pieces of a table gives
-        what select() over the whole table gives, byte for byte (FLOAT sums excepted).
-        Only aggregate and ORDER BY queries have one (else pluck.Error
-        UnsupportedSqlOperation).
+        what select() over the whole table gives, byte for byte.  Only aggregate and
+        ORDER BY queries have one, and not with DISTINCT aggregates, SELECT DISTINCT with
+        ORDER BY or output_header (else pluck.Error UnsupportedSqlOperation).
         """
         obj, kind = open_source(source)
         with self.scan(obj, kind, partial=True) as scan:

@@ -19,9 +19,11 @@ given) answers:
     order, LIMIT applied to the whole;
   - an aggregate query (COUNT, SUM, AVG, MIN, MAX, GROUP BY, HAVING, with ORDER BY): each task
     returns its partial state (pluck-partial(5)), which the client merges exactly (DECIMAL
-    sums exact; FLOAT sums excepted, see pluck-partial(5)) -- so GROUP BY, HAVING, ORDER BY
-    and LIMIT come out as one run's;
-  - ORDER BY without aggregates raises NotImplementedError (no partial form yet).
+    and FLOAT sums exact) -- so GROUP BY, HAVING, ORDER BY and LIMIT come out as one run's;
+  - ORDER BY without aggregates: each task returns its top-n candidates (its first LIMIT
+    rows in order, with their sort keys), the client merges them; ties keep source order;
+  - what has no partial form (COUNT(DISTINCT ...), SELECT DISTINCT with ORDER BY) raises
+    NotImplementedError rather than answer wrong.
 
 Values are typed as in pluck.rows(): CSV text str, INT int, DECIMAL decimal.Decimal, FLOAT
 float, BOOL bool, TIMESTAMP datetime, NULL/MISSING None.  Columns are named by the alias,
@@ -105,9 +107,10 @@ def select(sql: str, sources, client=None, split_bytes: int = SPLIT_BYTES, **ser
     sources = list(sources)
     q = Query(sql, output_format="TYPED", **serialization)  # errors in the SQL raise here
     partial = _has_partial(q)
-    if not partial and _re.search(r"\bORDER\s+BY\b", sql, _re.I):
-        # no partial form yet: concatenating per-source sorted outputs would be wrong
-        raise NotImplementedError("pluck.dask: ORDER BY without aggregates is not fanned out yet")
+    if not partial and (q.is_aggregate or _re.search(r"\bORDER\s+BY\b", sql, _re.I)):
+        # no partial form: concatenating per-task results would be wrong
+        raise NotImplementedError("pluck.dask: this query has no partial form (DISTINCT): "
+                                  "run it with pluck.select over the whole input")
     client = client or get_client()
     # the workers cut the paths into splits (a path need only be visible to them)
     local = [isinstance(s, (bytes, bytearray, memoryview)) for s in sources]

@@ -146,8 +146,15 @@ class DaskSelect(unittest.TestCase):
         self.check("SELECT s.ident, s.name FROM S3Object s WHERE s.iso_country = 'NZ'",
                    columns=["ident", "name"])
         self.check("SELECT s.ident FROM S3Object s WHERE s.type = 'heliport' LIMIT 25")
-        with self.assertRaises(NotImplementedError):  # never a silently wrong order
-            pluck.dask.select("SELECT s.name FROM S3Object s ORDER BY s.name LIMIT 9",
+        # ORDER BY without aggregates: top-n partials per task; many ties (countries) keep
+        # input order across sources and splits
+        self.check("SELECT s.ident, s.iso_country FROM S3Object s ORDER BY s.iso_country DESC "
+                   "LIMIT 90", ext=True, split_bytes=300000)
+        self.check("SELECT s.name, s.elevation_ft FROM S3Object s WHERE s.iso_country = 'NZ' "
+                   "ORDER BY CAST(s.elevation_ft AS INT) NULLS LAST, s.name", ext=True,
+                   sources=[self.bgzf], split_bytes=200000)
+        with self.assertRaises(NotImplementedError):  # never a silently wrong answer
+            pluck.dask.select("SELECT COUNT(DISTINCT s.type) FROM S3Object s",
                               self.sources, client=self.client, file_header_info="USE",
                               extensions=True)
 

@@ -554,7 +554,7 @@ class LambdaHandler(unittest.TestCase):
                                       if "Records" in e))
         finally:
             s3.meta.events.unregister("before-sign.s3.SelectObjectContent", add_header)
-        self.assertTrue(all(p.startswith(b"pluck-partial 1\n") for p in parts))
+        self.assertTrue(all(p.startswith(b"pluck-partial 2\n") for p in parts))
         self.assertEqual(pluck.merge(parts), cli(sql, AIR, "-H")[0])
 
     def test_handler_streams_boto3_body(self):
