@@ -319,10 +319,10 @@ static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, si
             if (!pl_codec_gzip_running(c, &crc, &isize) || crc != s->check->crc ||
                 isize != s->check->isize)
                 return pl_error_fail(s->err, PLUCK_E_TRUNCATED_INPUT,
-                                     "Object decompression failed: gzip data does not match "
-                                     "its index (the CRC-32 up to the checkpoint at "
-                                     "compressed offset %llu differs): the file changed "
-                                     "or the index is wrong; rebuild it with pluck index.",
+                                     "Object decompression failed: gzip data is corrupt or "
+                                     "does not match its index (incorrect data check at "
+                                     "the checkpoint at compressed offset %llu): if the "
+                                     "file is intact, rebuild the index (pluck index).",
                                      (unsigned long long)s->check->coff);
             s->check = NULL;
         }
