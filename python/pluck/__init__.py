@@ -102,7 +102,9 @@ def splits(path, target_bytes: int = 0, **serialization) -> list[Split]:
 
     Cut a file into pieces a query can run over independently, one per task (threads,
     processes, Dask workers): BGZF members and zstd frames (and whatever else libpluck can
-    split: see pluck_splits_find in pluck.h), byte ranges of a plain file, grouped to about
+    split: see pluck_splits_find in pluck.h), a single-member gzip file's checkpoints when
+    its index PATH.pluckidx is there (`pluck index PATH`; a stale one is ignored with a
+    RuntimeWarning), byte ranges of a plain file, grouped to about
     target_bytes compressed bytes each (0: libpluck's 4 MiB).  A file without split points
     (one gzip member, ...) or a dialect that cannot be cut (allow_quoted_record_delimiter,
     a multi-byte record_delimiter) is one split.  Every record belongs to exactly one split.

@@ -229,6 +229,7 @@ typedef struct {
     char *fdbuf;     /* SRC_FD's block */
     pluck_split *splits; /* SRC_SPLIT: the file's splits (fd is the file), run split `split` */
     size_t nsplits, split;
+    pluck_index *index;  /* SRC_SPLIT: PATH.pluckidx when there is one (outlives the run) */
     char *out;       /* output waiting to be returned */
     size_t out_len, out_cap;
     int state;
@@ -283,6 +284,7 @@ static void scan_dealloc(ScanObject *s)
 {
     close_source(s);
     pluck_run_free(s->run);
+    pluck_index_free(s->index);
     PyMem_RawFree(s->out);
     Py_XDECREF(s->query);
     Py_TYPE(s)->tp_free((PyObject *)s);
@@ -493,6 +495,54 @@ static int open_path(PyObject *src)
     return fd;
 }
 
+/* The checkpoint index PATH.pluckidx of the gzip file open on fd, as the CLI reads it
+ * (pluck-index(5)): *ix NULL when there is none; one that does not load (stale, damaged)
+ * is ignored with a RuntimeWarning, as the CLI ignores it with a warning.  -1 with an
+ * exception set (a warning turned into an error, out of memory). */
+static int load_index(PyObject *path, int fd, pluck_index **ix)
+{
+    *ix = NULL;
+    PyObject *bpath;
+    if (!PyUnicode_FSConverter(path, &bpath))
+        return -1;
+    PyObject *name = PyBytes_FromFormat("%s.pluckidx", PyBytes_AS_STRING(bpath));
+    Py_DECREF(bpath);
+    if (!name)
+        return -1;
+    char *data = NULL;
+    size_t len = 0;
+    int ifd, ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    ifd = open(PyBytes_AS_STRING(name), O_RDONLY | O_CLOEXEC);
+    if (ifd >= 0) {
+        off_t size = lseek(ifd, 0, SEEK_END);
+        if (size > 0 && (data = malloc((size_t)size)))
+            while (len < (size_t)size) {
+                ssize_t n = pread(ifd, data + len, (size_t)size - len, (off_t)len);
+                if (n <= 0)
+                    break;
+                len += (size_t)n;
+            }
+        ok = data && len == (size_t)size;
+        close(ifd);
+    }
+    Py_END_ALLOW_THREADS
+    int rc = 0;
+    pluck_error err;
+    if (ifd >= 0) {
+        pluck_code c = ok ? pluck_index_load(data, len, fd, ix, &err) : PLUCK_E_READ_ERROR;
+        if (c != PLUCK_OK) {
+            *ix = NULL;
+            rc = PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "%s: ignored: %s",
+                                  PyBytes_AS_STRING(name),
+                                  ok ? err.message : "cannot be read");
+        }
+    }
+    free(data);
+    Py_DECREF(name);
+    return rc;
+}
+
 /* kind "split": src is (path, table, index), table the file's splits as (offset, length)
  * pairs from Query.splits() with the same parameters. */
 static int fill_split(ScanObject *s, PyObject *src)
@@ -528,8 +578,9 @@ static int fill_split(ScanObject *s, PyObject *src)
     s->nsplits = (size_t)n;
     s->split = (size_t)index;
     s->fd = open_path(path);
-    if (s->fd < 0)
+    if (s->fd < 0 || load_index(path, s->fd, &s->index) < 0)
         return -1;
+    pluck_run_set_index(s->run, s->index);
     s->kind = SRC_SPLIT;
     pluck_run_set_source_size(s->run, s->splits[index].length);
     return 0;
@@ -551,13 +602,19 @@ static PyObject *query_splits(QueryObject *self, PyObject *args, PyObject *kwds)
     int fd = open_path(path);
     if (fd < 0)
         return NULL;
+    pluck_index *ix;
+    if (load_index(path, fd, &ix) < 0) {
+        close(fd);
+        return NULL;
+    }
     pluck_split *v = NULL;
     size_t n = 0;
     pluck_error err;
     pluck_code rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = pluck_splits_find(fd, self->p, target, &v, &n, &err);
+    rc = pluck_splits_find_indexed(fd, self->p, ix, target, &v, &n, &err);
     close(fd);
+    pluck_index_free(ix);
     Py_END_ALLOW_THREADS
     if (rc != PLUCK_OK)
         return raise_error(&err);
@@ -601,6 +658,7 @@ static PyObject *query_scan(QueryObject *self, PyObject *args, PyObject *kwds)
     s->fdbuf = s->out = NULL;
     s->splits = NULL;
     s->nsplits = s->split = 0;
+    s->index = NULL;
     s->out_len = s->out_cap = 0;
     s->state = ST_RUNNING;
     s->busy = s->failed = 0;
@@ -671,8 +729,9 @@ static PyMethodDef query_methods[] = {
     {"splits", (PyCFunction)(void (*)(void))query_splits, METH_VARARGS | METH_KEYWORDS,
      "splits(path, target=0) -> tuple of (offset, length)\n\nThe splits of a file "
      "(libpluck's pluck_splits_find) for this query's\nparameters: BGZF members, zstd frames, "
-     "byte ranges of a plain file, ... grouped\nto about target compressed bytes each "
-     "(0: 4 MiB); one split when the file\nhas no split points.  Use pluck.splits()."},
+     "byte ranges of a plain file, a gzip file's\ncheckpoints when PATH.pluckidx is there "
+     "(pluck index), ... grouped to about\ntarget compressed bytes each (0: 4 MiB); one split "
+     "when the file has no split\npoints.  Use pluck.splits()."},
     {NULL, NULL, 0, NULL}};
 
 static PyObject *query_get_columns(QueryObject *self, void *c)
