@@ -22,6 +22,7 @@ typedef struct pl_server {
     int anonymous;
     uint64_t max_object;      /* largest PutObject / UploadPart body */
     size_t max_xml;           /* largest XML request body */
+    uint64_t max_window;      /* largest zstd window / xz dictionary a select decodes */
     unsigned keepalive_ms;    /* Cont after this long without a message */
     unsigned progress_ms;     /* Progress at most this often (when requested) */
     int verbose;

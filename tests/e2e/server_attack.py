@@ -324,6 +324,110 @@ def test_f4_memory_bound():
     F.settle(base_threads, base_fds, 'F4 after the readers left')
 
 
+# ---- the decompressor's window is part of the bound ------------------------------------------
+
+WINDOW = 8 * MiB  # t_server_attack.sh: --max-window 8M
+
+
+def codec_tool(cmd, data):
+    """Compress data with a codec's command-line tool (the oracle for the stream format)."""
+    import subprocess
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, check=True).stdout
+
+
+def xz_declare_dict(xz, code):
+    """The same xz stream with its block header declaring another LZMA2 dictionary size
+    (property byte `code`: (2 | code & 1) << (code / 2 + 11) bytes), CRC32 recomputed.  A
+    decoder may be given a larger dictionary than the encoder used, so the data still decodes
+    (xz -t agrees); it is how a 1 GiB-dictionary object is made without a 1 GiB encoder."""
+    b = bytearray(xz)
+    hs = (b[12] + 1) * 4
+    flags, pos = b[13], 14
+
+    def varint(pos):
+        v, sh = 0, 0
+        while True:
+            v |= (b[pos] & 0x7f) << sh
+            sh += 7
+            pos += 1
+            if not b[pos - 1] & 0x80:
+                return v, pos
+    for bit in (0x40, 0x80):  # compressed, uncompressed size present
+        if flags & bit:
+            _, pos = varint(pos)
+    fid, pos = varint(pos)
+    psize, pos = varint(pos)
+    assert fid == 0x21 and psize == 1 and flags & 3 == 0, (fid, psize, flags)
+    b[pos] = code
+    b[12 + hs - 4:12 + hs] = struct.pack('<I', zlib.crc32(bytes(b[12:12 + hs - 4])))
+    return bytes(b)
+
+
+def test_window_bound():
+    """A zstd frame may ask for a window of up to 2 GiB (--long=31) and an xz stream for a
+    dictionary of up to 4 GiB; libzstd's default limit is 128 MiB and the xz reader's was
+    1 GiB, all of it per connection.  With --max-window 8M: larger is refused before the
+    decoder allocates it (400 InvalidCompressionFormat), up to it decodes exactly, and VmHWM
+    stays under CONN_BOUND + the window per connection."""
+    import subprocess
+    tool_ok = all(subprocess.run(['sh', '-c', 'command -v %s' % t], stdout=subprocess.DEVNULL)
+                  .returncode == 0 for t in ('zstd', 'xz'))
+    check('window: the zstd and xz command-line tools are installed', tool_ok)
+    if not tool_ok:
+        return
+    small = b'k,v\n' + b''.join(b'%d,%d\n' % (i, i * 7) for i in range(1000))
+    fill = b'0\n' * (36 * MiB)  # 72 MiB: fills a 64 MiB window
+    objs = {
+        # the styles of the issue: small data, a frame/stream header asking for the most
+        'long31.csv.zst': codec_tool(['zstd', '-q', '--long=31', '-c'], small),
+        'dict1g.csv.xz': xz_declare_dict(codec_tool(['xz', '-q', '-T1', '-c',
+                                                     '--lzma2=preset=0,dict=1MiB'], small), 36),
+        # window-filling: 72 MiB through a 64 MiB window / dictionary (what the old limits let
+        # one connection hold), and the same at the bound (8 MiB), which must decode
+        'w64.csv.zst': codec_tool(['zstd', '-q', '-1', '--zstd=wlog=26', '-c'], fill),
+        'd64.csv.xz': xz_declare_dict(codec_tool(['xz', '-q', '-T1', '-c',
+                                                  '--lzma2=preset=0,dict=1MiB'], fill), 28),
+        'w8.csv.zst': codec_tool(['zstd', '-q', '-1', '--zstd=wlog=23', '-c'], fill[:24 * MiB]),
+        'd8.csv.xz': codec_tool(['xz', '-q', '-T1', '-c', '--lzma2=preset=0,dict=8MiB'],
+                                fill[:24 * MiB]),
+    }
+    for k, v in objs.items():
+        with open(os.path.join(BDIR, k), 'wb') as f:
+            f.write(v)
+    # the codec tools agree that the patched streams are valid and what they need
+    t = subprocess.run(['xz', '-lvv', '--robot', os.path.join(BDIR, 'dict1g.csv.xz')],
+                       stdout=subprocess.PIPE, universal_newlines=True).stdout
+    need = [int(l.split('\t')[1]) for l in t.splitlines() if l.startswith('summary')]
+    check('window: xz -lvv says the patched object has a 1 GiB dictionary and needs 1 GiB + '
+          'a little to decode', need and 1 << 30 < need[0] < (1 << 30) + MiB and
+          '--lzma2=dict=1GiB' in t, t[-300:])
+    # the earlier tests' peak would hide this one's: reset VmHWM to the current RSS
+    # (proc(5), clear_refs "5"; as root or the server's owner)
+    with open('/proc/%d/clear_refs' % PID, 'w') as f:
+        f.write('5')
+    base = F.proc_status('VmHWM') * 1024
+    for key, what in (('long31.csv.zst', 'a 2 GiB zstd window (--long=31)'),
+                      ('dict1g.csv.xz', 'a 1 GiB xz dictionary'),
+                      ('w64.csv.zst', 'a 64 MiB zstd window'),
+                      ('d64.csv.xz', 'a 64 MiB xz dictionary')):
+        r = F.select(key, 'SELECT COUNT(*) FROM S3Object')
+        check('window: %s over --max-window 8M: 400 InvalidCompressionFormat' % what,
+              s3(r) == (400, 'InvalidCompressionFormat'), s3(r) if not isinstance(r, Resp)
+              else (r.status, r.body[:300]))
+    for key, n in (('w8.csv.zst', 12 * MiB), ('d8.csv.xz', 12 * MiB)):
+        r = F.select(key, 'SELECT COUNT(*) FROM S3Object')
+        got = F.summary(r.body) if isinstance(r, Resp) and r.status == 200 else s3(r)
+        check('window: %s (8 MiB window, 24 MiB of CSV) decodes exactly' % key,
+              got == (b'%d\n' % n, ['Records', 'Stats', 'End'], None), got)
+    grow = F.proc_status('VmHWM') * 1024 - base
+    bound = CONN_BOUND + WINDOW + MiB
+    print('  window: VmHWM +%.1f MiB' % (grow / MiB))
+    check('window: VmHWM grew %.1f MiB over the six selects (< %d MiB: one connection, '
+          'CONN_BOUND + --max-window + 1 MiB)' % (grow / MiB, bound // MiB), grow < bound, grow)
+    for k in objs:
+        os.unlink(os.path.join(BDIR, k))
+
+
 # ---- finding 5: nobody takes every connection slot ------------------------------------------
 
 MAX_CONNS = 48   # t_server_attack.sh: --max-connections 48 --max-connections-per-ip 24
@@ -663,7 +767,7 @@ def main():
     make_bombs()
     only = os.environ.get('ATTACK_ONLY', '').split()
     tests = [test_f1_unsigned_headers, test_f2_scanrange_header, test_f3_bomb_disconnect,
-             test_f4_memory_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
+             test_f4_memory_bound, test_window_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
              test_low_items, test_low_second_server]
     for t in tests:
         if only and t.__name__ not in only:
