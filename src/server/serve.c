@@ -352,6 +352,24 @@ enum MHD_Result pl_send_open_error(pl_req *r, int fd)
     return pl_send_errno(r, fd, 0);
 }
 
+void pl_fail_write_errno(pl_req *r, int err)
+{
+    err = err < 0 ? -err : err;
+    if (err == ENOENT) {
+        int bfd = pl_open_bucket(r->srv->rootfd, r->bucket);
+        if (bfd >= 0) {
+            close(bfd);
+            pl_fail(r, 503, "SlowDown",
+                    "Please reduce your request rate (a directory of the key was removed by "
+                    "a concurrent request; retry).");
+        } else {
+            pl_fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+        }
+        return;
+    }
+    pl_fail(r, 500, "InternalError", "Writing the object failed: %s.", strerror(err));
+}
+
 /* ---- request target ------------------------------------------------------------------- */
 
 static int add_query(pl_req *r, const char *s, size_t n)
@@ -597,7 +615,7 @@ static enum MHD_Result begin(pl_req *r)
         const char *bad = prc == -2 ? "the key contains a NUL byte"
                                     : pl_key_problem(r->key, strlen(r->key));
         if (bad)
-            return pl_send_error(r, 400, "InvalidArgument",
+            return pl_send_error(r, 400, pl_key_problem_code(bad),
                                  "Object key cannot be stored under the server root: %s.", bad);
     }
 
@@ -1052,6 +1070,7 @@ int pl_serve_main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     pthread_mutex_init(&s->mpu_lock, NULL);
+    pthread_rwlock_init(&s->bucket_lock, NULL);
     s->max_object = max_obj;
     s->max_xml = (size_t)max_xml;
     s->max_window = max_window;

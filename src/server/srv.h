@@ -31,6 +31,8 @@ typedef struct pl_server {
     atomic_uint_fast64_t selects_active;
     atomic_int stop_selects;  /* shutdown: running selects end with an error event now */
     pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
+    pthread_rwlock_t bucket_lock; /* DeleteBucket (write) vs making a key's directories and
+                                   * temporary file, and publishing it (read): one wins */
     struct pl_upstream *upstream; /* --upstream: objects live in another S3 store */
 } pl_server;
 
@@ -105,6 +107,11 @@ enum MHD_Result pl_send_errno(pl_req *r, int err, int for_bucket);
 int pl_resource_errno(int err);
 /* pl_open_object() failed with fd (-errno): NoSuchBucket, NoSuchKey, or 503 SlowDown. */
 enum MHD_Result pl_send_open_error(pl_req *r, int fd);
+/* A write (making a key's directories, its temporary file, publishing it) met err (-errno
+ * or errno): a directory that vanished (ENOENT) means a DeleteBucket that won the race
+ * (404 NoSuchBucket) or, with the bucket still there, a racing delete of an emptied parent
+ * (503 SlowDown: retry); anything else as pl_send_errno().  Sets it with pl_fail(). */
+void pl_fail_write_errno(pl_req *r, int err);
 
 const char *pl_query_get(const pl_req *r, const char *name);
 int pl_query_has(const pl_req *r, const char *name);

@@ -48,12 +48,21 @@ int pl_valid_bucket(const char *b)
     return !(dots == 3 && digits);
 }
 
+static const char key_too_long[] = "the key is longer than 1024 bytes";
+static const char component_too_long[] = "a path component of the key is longer than 255 bytes";
+
+const char *pl_key_problem_code(const char *problem)
+{
+    return problem == key_too_long || problem == component_too_long ? "KeyTooLongError"
+                                                                     : "InvalidArgument";
+}
+
 const char *pl_key_problem(const char *key, size_t len)
 {
     if (len == 0)
         return "the key is empty";
     if (len > PL_MAX_KEY)
-        return "the key is longer than 1024 bytes";
+        return key_too_long;
     if (memchr(key, 0, len))
         return "the key contains a NUL byte";
     if (key[0] == '/')
@@ -69,7 +78,7 @@ const char *pl_key_problem(const char *key, size_t len)
         if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
             return "the key has a '.' or '..' path component";
         if (n > 255)
-            return "a path component of the key is longer than 255 bytes";
+            return component_too_long;
         if (n >= sizeof PL_TMP_PREFIX - 1 && !memcmp(s, PL_TMP_PREFIX, sizeof PL_TMP_PREFIX - 1))
             return "names starting with '" PL_TMP_PREFIX "' are reserved for uploads";
         s += n + 1;

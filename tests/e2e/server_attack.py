@@ -428,6 +428,94 @@ def test_window_bound():
         os.unlink(os.path.join(BDIR, k))
 
 
+# ---- S3's codes for long keys and for a racing DeleteBucket (Low) ----------------------------
+
+def test_key_too_long():
+    """Keys over 1024 bytes, or with a path component over 255 (NAME_MAX), are S3's 400
+    KeyTooLongError for every operation; 1024 bytes in components of 255 are stored."""
+    B = '/%s/' % BUCKET
+    q = urllib.parse.quote
+    long_key = 'k' * 1025
+    long_comp = 'c' * 256
+    ok_key = '/'.join(['a' * 255] * 3 + ['a' * 253, 'bb'])  # 1024 bytes
+    assert len(ok_key) == 1024
+    r = req('PUT', B + q(ok_key), b'fits')
+    check('keys: a 1024-byte key with 255-byte components is stored (200)',
+          s3(r)[0] == 200 and content(ok_key) == b'fits', s3(r))
+    cases = []
+    for key, what in ((long_key, '1025-byte key'), ('d/' + long_comp, '256-byte component'),
+                      ('x' * 700 + '/' + 'y' * 330, '1031 bytes in two components')):
+        k = q(key)
+        cases.append(('PUT ' + what, req('PUT', B + k, b'x')))
+        cases.append(('GET ' + what, req('GET', B + k)))
+        cases.append(('HEAD ' + what, req('HEAD', B + k)))
+        cases.append(('DELETE ' + what, req('DELETE', B + k)))
+        cases.append(('Copy to ' + what, req('PUT', B + k, b'', {
+            'x-amz-copy-source': '/%s/small.csv' % BUCKET})))
+        cases.append(('Copy from ' + what, req('PUT', B + 'copy-dest.txt', b'', {
+            'x-amz-copy-source': '/%s/%s' % (BUCKET, k)})))
+        cases.append(('CreateMultipartUpload ' + what, req('POST', B + k + '?uploads')))
+        cases.append(('select ' + what, F.select(key, 'SELECT * FROM S3Object')))
+    bad = [(n, s3(r)) for n, r in cases
+           if s3(r) != (400, 'KeyTooLongError') and not (n.startswith('HEAD') and s3(r)[0] == 400)]
+    check('keys: PUT, GET, HEAD, DELETE, Copy (to and from), CreateMultipartUpload and select '
+          'of %d over-long keys: 400 KeyTooLongError' % (len(cases) // 8), not bad, bad)
+    check('keys: nothing was stored for them',
+          not os.path.exists(os.path.join(BDIR, 'copy-dest.txt')) and
+          not os.path.exists(os.path.join(BDIR, 'd')) and
+          not os.path.exists(os.path.join(BDIR, long_key[:255])))
+
+
+def test_delete_bucket_race():
+    """A PUT (flat and nested keys) racing a DeleteBucket, and a GET during it: either the
+    PUT wins (200, the object is there, DeleteBucket 409 BucketNotEmpty) or the delete does
+    (204, PUT 404 NoSuchBucket, the bucket gone); never a 500, a NoSuchKey for a PUT, or a
+    200 whose object is lost.  Bounded: 60 rounds."""
+    import random
+    rnd = random.Random(13)
+    seen, bad = {}, []
+    for i in range(60):
+        b = 'race-%d' % (i % 3)
+        r = req('PUT', '/' + b)
+        if s3(r)[0] != 200:
+            bad.append(('create', i, s3(r)))
+            continue
+        key = rnd.choice(['k%d' % i, 'd%d/e/k' % i])
+        res = {}
+
+        def put():
+            res['put'] = req('PUT', '/%s/%s' % (b, key), b'v%d' % i)
+
+        def get():
+            res['get'] = req('GET', '/%s/%s' % (b, 'missing'))
+        ts = [threading.Thread(target=put), threading.Thread(target=get)]
+        for t in ts:
+            t.start()
+        if rnd.random() < 0.5:
+            time.sleep(rnd.random() * 0.004)
+        rd = req('DELETE', '/' + b)
+        for t in ts:
+            t.join(30)
+        p, d, g = s3(res.get('put')), s3(rd), s3(res.get('get'))
+        seen[(p, d)] = seen.get((p, d), 0) + 1
+        exists = os.path.isdir(os.path.join(F.ROOT, b))
+        if p[0] == 200:
+            good = d == (409, 'BucketNotEmpty') and exists and content(
+                os.path.join('..', b, key)) == b'v%d' % i
+        else:
+            good = p == (404, 'NoSuchBucket') and d[0] == 204 and not exists
+        if g not in ((404, 'NoSuchKey'), (404, 'NoSuchBucket')):
+            good = False
+        if not good:
+            bad.append((i, key, p, d, g, exists))
+        if exists:  # clean up for the next round
+            req('DELETE', '/%s/%s' % (b, key))
+            req('DELETE', '/' + b)
+    print('  race outcomes (PUT, DeleteBucket): %s' % sorted(seen.items()))
+    check('DeleteBucket race: 60 rounds of PUT + GET racing DeleteBucket end as S3 would '
+          '(PUT 200 + 409 BucketNotEmpty, or 204 + PUT 404 NoSuchBucket)', not bad, bad[:6])
+
+
 # ---- finding 5: nobody takes every connection slot ------------------------------------------
 
 MAX_CONNS = 48   # t_server_attack.sh: --max-connections 48 --max-connections-per-ip 24
@@ -767,7 +855,8 @@ def main():
     make_bombs()
     only = os.environ.get('ATTACK_ONLY', '').split()
     tests = [test_f1_unsigned_headers, test_f2_scanrange_header, test_f3_bomb_disconnect,
-             test_f4_memory_bound, test_window_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
+             test_f4_memory_bound, test_window_bound, test_key_too_long,
+             test_delete_bucket_race, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
              test_low_items, test_low_second_server]
     for t in tests:
         if only and t.__name__ not in only:
