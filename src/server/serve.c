@@ -177,6 +177,8 @@ enum MHD_Result pl_queue(pl_req *r, int status, struct MHD_Response *resp)
     if (!resp)
         return MHD_NO;
     pl_common_headers(r, resp);
+    if (r->close_after)
+        MHD_add_response_header(resp, "Connection", "close");
     if (status == 503)
         MHD_add_response_header(resp, "Retry-After", "1");
     enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)status, resp);
@@ -593,8 +595,13 @@ static enum MHD_Result begin(pl_req *r)
                      .secret = s->secret,
                      .anonymous_ok = s->anonymous};
     pl_auth_err ae;
-    if (pl_auth_check(&in, &r->auth, &ae))
+    if (pl_auth_check(&in, &r->auth, &ae)) {
+        /* the connection goes too: only a signed request keeps a connection past its
+         * headers, so an unsigned client cannot hold slots with quick keep-alive requests
+         * that each reset the header wait the slot reserve goes by (guard.c) */
+        r->close_after = 1;
         return pl_send_error(r, ae.status, ae.code, "%s", ae.message);
+    }
 
     const char *why;
     r->op = route(r, &why);

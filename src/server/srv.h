@@ -80,6 +80,7 @@ typedef struct pl_req {
     void *sha;          /* EVP_MD_CTX over the raw body, when its hash must be checked */
     pl_upload *up;
     int queued;         /* a response was queued */
+    int close_after;    /* answer with Connection: close (a request that failed SigV4) */
     int err_status;     /* an error found while the body arrives, sent once it is read */
     const char *err_code;
     char err_msg[400];
