@@ -693,6 +693,24 @@ def test_f6_descriptors():
     finally:
         resource.prlimit(PID, resource.RLIMIT_NOFILE, saved)
     F.small_ok('F6 after the descriptors came back')
+    # a listing holds a bounded number of descriptors however deep the keys go
+    deep = 'deep/' + 'd/' * 300 + 'k.txt'
+    others = ['deep/' + 'd/' * 20 + 'a.txt', 'deep/' + 'd/' * 299 + 'e/b.txt']
+    rs = [req('PUT', '/%s/%s' % (BUCKET, k), k.encode()[-40:]) for k in [deep] + others]
+    try:
+        set_nofile(F.nfds() + 24)  # far fewer than the 301 levels
+        r = req('GET', '/%s?list-type=2&prefix=deep/' % BUCKET)
+        keys = re.findall(rb'<Key>([^<]+)</Key>', r.body) if isinstance(r, Resp) else []
+        g = req('GET', '/%s/%s' % (BUCKET, deep))
+    finally:
+        resource.prlimit(PID, resource.RLIMIT_NOFILE, saved)
+    check('F6 ListObjectsV2 over keys 302 directories deep with 24 spare descriptors: 200 '
+          'and every key in order; the deepest GET 200',
+          all(s3(x)[0] == 200 for x in rs) and s3(r)[0] == 200 and
+          keys == sorted(k.encode() for k in [deep] + others) and s3(g)[0] == 200 and
+          g.body == deep.encode()[-40:], (s3(r), [k[-12:] for k in keys], s3(g)))
+    for k in [deep] + others:
+        req('DELETE', '/%s/%s' % (BUCKET, k))
 
 
 # ---- finding 7: a 200 is durable -------------------------------------------------------------
