@@ -887,6 +887,72 @@ def test_low_second_server():
           and b'X-Amz-Signature=REDACTED' in err, err[-600:])
 
 
+def send_to(hostport, method, target, body=b''):
+    """A signed request to another server (hostport), one response: Resp or the error."""
+    h, _ = F.sigv4sign.sign(method, target, hostport, AK, SK, None, sha(body))
+    head = '%s %s HTTP/1.1\r\n' % (method, target) + ''.join('%s: %s\r\n' % kv for kv in h.items())
+    host, port = hostport.rsplit(':', 1)
+    s = socket.create_connection((host, int(port)), 10)
+    try:
+        s.sendall((head + 'Content-Length: %d\r\n\r\n' % len(body)).encode() + body)
+        rd = Reader(s)
+        st, hd = rd.head()
+        return Resp(st, hd, rd.body(hd, method))
+    except (OSError, EOFError) as e:
+        return type(e).__name__
+    finally:
+        s.close()
+
+
+def test_low_full_disk():
+    """CreateMultipartUpload, PutObject and UploadPart on a full file system (a 256 KiB tmpfs
+    filled to the last page): 507 InsufficientStorage, and nothing left behind: no upload
+    with an empty meta, no temporary file."""
+    import subprocess
+    binary = os.environ.get('ATK_BIN') or 'pluck'
+    mnt = os.path.join(F.ROOT, '..', 'fullfs')
+    os.makedirs(mnt, exist_ok=True)
+    if subprocess.call(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt],
+                       stderr=subprocess.DEVNULL) != 0:
+        print('  SKIP full disk: cannot mount a tmpfs here (needs root)')
+        return
+    p = None
+    try:
+        os.makedirs(os.path.join(mnt, 'bkt'))
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=SK)
+        p = subprocess.Popen([binary, 'serve', '--root', mnt, '--listen', '127.0.0.1:0'],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        hostport = p.stdout.readline().decode().strip().split('//', 1)[1]
+        # an upload begun while there was room, for UploadPart
+        r0 = send_to(hostport, 'POST', '/bkt/part.bin?uploads')
+        m = re.search(rb'<UploadId>([^<]+)</UploadId>', r0.body) if isinstance(r0, Resp) else None
+        fd = os.open(os.path.join(mnt, 'filler'), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b'\0' * 4096) > 0:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        r1 = send_to(hostport, 'POST', '/bkt/mpu.bin?uploads')
+        r2 = send_to(hostport, 'PUT', '/bkt/obj.bin', b'x' * 20000)
+        r3 = (send_to(hostport, 'PUT', '/bkt/part.bin?partNumber=1&uploadId=%s'
+                        % m.group(1).decode(), b'y' * 20000) if m else None)
+        ups = os.path.join(mnt, '.pluck-uploads')
+        left = sorted(os.listdir(ups)) if os.path.isdir(ups) else []
+        tmp = [f for d, _, fs in os.walk(mnt) for f in fs if f.startswith('.pluck-tmp-')]
+        got = [s3(r1), s3(r2), s3(r3)]
+        check('Low: full disk: CreateMultipartUpload, PutObject, UploadPart answer 507 '
+              'InsufficientStorage; only the upload begun before is left, no temporary file',
+              got == [(507, 'InsufficientStorage')] * 3 and m is not None and
+              left == [m.group(1).decode()] and not tmp, (got, left, tmp))
+    finally:
+        if p:
+            p.terminate()
+            p.wait(15)
+        subprocess.call(['umount', mnt])
+        os.rmdir(mnt)
+
+
 # ---- shutdown: a running select ends cleanly ------------------------------------------------
 
 def test_sigterm_drain():
@@ -924,7 +990,7 @@ def main():
     tests = [test_f1_unsigned_headers, test_f2_scanrange_header, test_f3_bomb_disconnect,
              test_f4_memory_bound, test_window_bound, test_key_too_long,
              test_delete_bucket_race, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
-             test_low_items, test_low_second_server]
+             test_low_items, test_low_second_server, test_low_full_disk]
     for t in tests:
         if only and t.__name__ not in only:
             continue
