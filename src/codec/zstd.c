@@ -49,22 +49,21 @@ static pluck_code zs_fail(pl_codec *c, const zs_state *z, size_t ret)
     /* (ZSTD_decompressStream() does not advance its buffers on an error: the failing
      * step's output is nothing) */
     ZSTD_ErrorCode e = ZSTD_getErrorCode(ret);
-    if (e == ZSTD_error_memory_allocation)
-        return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
-                             "Object decompression failed: out of memory in the zstd "
-                             "decoder.");
+    PL_RETURN_ERROR_IF(e == ZSTD_error_memory_allocation, &c->err, PLUCK_E_OUT_OF_MEMORY,
+                       "Object decompression failed: out of memory in the zstd "
+                       "decoder.");
     if (e == ZSTD_error_prefix_unknown && z->frame_start > 0)
         return pl_codec_trailing_garbage(c, "zstd frame", z->frame_start);
     if (e == ZSTD_error_frameParameter_windowTooLarge) { /* refused before allocating it */
         uint64_t w = z->max_window ? z->max_window : (uint64_t)1 << 27; /* libzstd's */
         bool mib = w >= ((uint64_t)1 << 20);
-        return pl_codec_fail(c, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+        return pl_error_fail(&c->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
                              "The zstd frame at compressed offset %llu needs a window larger "
                              "than the %llu %s this reader allows (max-window).",
                              (unsigned long long)z->step_start,
                              (unsigned long long)(w >> (mib ? 20 : 10)), mib ? "MiB" : "KiB");
     }
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: zstd data is corrupt (%s) at "
                          "compressed offset %llu.",
                          ZSTD_getErrorName(ret), (unsigned long long)z->step_start);
@@ -156,7 +155,7 @@ static pluck_code zs_finish(pl_codec *c)
     zs_state *z = c->state;
     if (z->hint == 0)
         return PLUCK_OK;
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: unexpected end of zstd data at "
                          "compressed offset %llu (the last frame is incomplete).",
                          (unsigned long long)c->in_total);
