@@ -3,7 +3,8 @@
  *
  * Two strategies behind one interface:
  *   - a top-n heap when the query has a small LIMIT (at most PL_SORT_HEAP_MAX rows): each
- *     row either beats the worst row kept or is dropped at once;
+ *     row either beats the worst row kept or is dropped at once; should the kept rows
+ *     outgrow the budget, they become the first sorted run of the external sort;
  *   - otherwise an external merge sort: rows accumulate in memory until the budget
  *     (max-memory) is reached, are sorted (stable merge sort on a 64-bit key prefix, then
  *     the full keys) and written as a run to a temporary file (spill.c); at the end the
@@ -37,6 +38,16 @@ pluck_code pl_sorter_finish(pl_sorter *s);
  * after the last, or an error (message in pl_sorter_message). */
 pluck_code pl_sorter_next(pl_sorter *s, const char **row, size_t *len);
 const char *pl_sorter_message(const pl_sorter *s);
+
+/* Parallel executors (commit/lanes.c) sort in input order through the main executor's
+ * sorter: a lane's sorter keeps only its block — its records, encoded once, in arrival order
+ * (run mode), or the block's top n (heap mode) — and pl_sorter_take, called as the block is
+ * committed in input order, moves them into s and empties the lane's sorter.  A lane's heap
+ * over its share of the budget fails the block, which is then run again on the main
+ * executor. */
+void pl_sorter_set_lane(pl_sorter *lane);
+void pl_sorter_reset(pl_sorter *lane); /* forget the block (the lane starts another) */
+pluck_code pl_sorter_take(pl_sorter *s, pl_sorter *lane);
 
 /* What happened, for --stats and the tests: runs written to disk, bytes spilled. */
 size_t pl_sorter_runs(const pl_sorter *s);
