@@ -716,6 +716,25 @@ pluck_code pl_sorter_add(pl_sorter *s, const pl_value *keys, const char *row, si
     return add_record(s, b->data, b->len);
 }
 
+bool pl_sorter_rejects(pl_sorter *s, const pl_value *keys)
+{
+    if (!s->heap_mode || s->state || s->hn < s->limit || !s->hn)
+        return false;
+    pl_buf *b = &s->enc;
+    uint32_t zero = 0;
+    b->len = 0;
+    if (!put(b, &zero, 4) || !put(b, &zero, 4))
+        return false;
+    for (uint32_t k = 0; k < s->nkeys; k++)
+        if (!encode_key(s, b, k, &keys[k]))
+            return false;
+    uint32_t blen = (uint32_t)(b->len - 4);
+    memcpy(b->data, &blen, 4);
+    ent e = {s->nkeys ? prefix(s, b->data + 8) : 0, b->data};
+    /* a tie loses too: the kept row came first */
+    return ent_cmp(s, &e, &s->heap[0].e) >= 0;
+}
+
 /* An encoded record (u32 body length, body) into the heap or the batch. */
 static pluck_code add_record(pl_sorter *s, char *rec, size_t reclen)
 {

@@ -32,6 +32,9 @@ void pl_sorter_free(pl_sorter *s); /* accepts NULL */
 
 /* Offer a row: its sort keys (q->norder_by values) and its rendered output bytes. */
 pluck_code pl_sorter_add(pl_sorter *s, const pl_value *keys, const char *row, size_t len);
+/* Top-n heap: the row with these keys would be dropped at once (the heap holds LIMIT rows
+ * and the worst of them comes first), so it need not even be rendered. */
+bool pl_sorter_rejects(pl_sorter *s, const pl_value *keys);
 /* No more rows: sort what is in memory, prepare the merge. */
 pluck_code pl_sorter_finish(pl_sorter *s);
 /* The next row in order: PLUCK_OK with *row and *len (valid until the next call), PLUCK_STOP
