@@ -181,7 +181,7 @@ e2e:
 	sh tests/e2e/run.sh $(TEST_BUILD)
 
 help:
-	@sed -n '3,10s/^# \{0,1\}//p' Makefile
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile
 
 demo: all
 	sh scripts/demo.sh $(BIN)

@@ -35,7 +35,7 @@ typedef struct bz_state {
 
 static pluck_code bz_oom(pl_codec *c)
 {
-    return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
+    return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY,
                          "Object decompression failed: out of memory in the bzip2 decoder.");
 }
 
@@ -67,10 +67,8 @@ static pluck_code bz_step(pl_codec *c, const unsigned char **in, size_t *in_len,
         int r = bz_start(b);
         if (r == BZ_MEM_ERROR)
             return bz_oom(c);
-        if (r != BZ_OK)
-            return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
-                                 "Object decompression failed: libbz2 could not start (%d).",
-                                 r);
+        PL_RETURN_ERROR_IF(r != BZ_OK, &c->err, PLUCK_E_INTERNAL_ERROR,
+                           "Object decompression failed: libbz2 could not start (%d).", r);
     }
     unsigned ain = (unsigned)pl_codec_clamp32(*in_len);
     unsigned aout = (unsigned)(BZ_CHUNK - b->fill);
@@ -109,18 +107,18 @@ static pluck_code bz_step(pl_codec *c, const unsigned char **in, size_t *in_len,
     case BZ_DATA_ERROR_MAGIC:
         if (b->streams > 0)
             return pl_codec_trailing_garbage(c, "bzip2 stream", b->stream_start);
-        return pl_codec_fail(c, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+        return pl_error_fail(&c->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
                              "The object is not in bzip2 format: its first bytes do not "
                              "match the bzip2 magic number.");
     case BZ_DATA_ERROR:
         b->fill = b->sent = 0; /* the chunk with the damage, however it was cut into calls */
         b->chunk_done = false;
-        return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+        return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                              "Object decompression failed: bzip2 data is corrupt (bad block "
                              "data or CRC) at compressed offset %llu.",
                              (unsigned long long)(c->in_total + consumed));
     default:
-        return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
+        return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                              "Object decompression failed: libbz2 returned %d.", ret);
     }
 }
@@ -130,7 +128,7 @@ static pluck_code bz_finish(pl_codec *c)
     bz_state *b = c->state;
     if (!b->in_stream && b->streams > 0)
         return PLUCK_OK;
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: unexpected end of bzip2 data at "
                          "compressed offset %llu (the last stream is incomplete).",
                          (unsigned long long)c->in_total);

@@ -135,15 +135,6 @@ const char *pl_codec_unsupported(const unsigned char *p, size_t n)
 
 /* ---- messages ---------------------------------------------------------------------------- */
 
-pluck_code pl_codec_fail(pl_codec *c, pluck_code code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 static const char *kind_label(pl_compression kind)
 {
     switch (kind) {
@@ -247,11 +238,11 @@ static pluck_code check_magic(pl_codec *c, const unsigned char *in, size_t in_le
         take = need - c->head_len;
     memcpy(c->head + c->head_len, in + skip, take);
     c->head_len += take;
-    if (pl_codec_magic_match(c->kind, c->head, c->head_len) == 0)
-        return pl_codec_fail(c, PLUCK_E_INVALID_COMPRESSION_FORMAT,
-                             "The object is not in %s format: its first bytes do not match "
-                             "the %s magic number.",
-                             kind_label(c->kind), kind_label(c->kind));
+    PL_RETURN_ERROR_IF(pl_codec_magic_match(c->kind, c->head, c->head_len) == 0, &c->err,
+                       PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                       "The object is not in %s format: its first bytes do not match "
+                       "the %s magic number.",
+                       kind_label(c->kind), kind_label(c->kind));
     return PLUCK_OK;
 }
 
@@ -290,7 +281,7 @@ pluck_code pl_codec_decode(pl_codec *c, const unsigned char **in, size_t *in_len
 
 pluck_code pl_codec_trailing_garbage(pl_codec *c, const char *what, uint64_t at)
 {
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: trailing garbage after %s at "
                          "compressed offset %llu.",
                          what, (unsigned long long)at);
@@ -332,11 +323,11 @@ pluck_code pl_codec_finish(pl_codec *c)
         return PLUCK_OK;
     if (c->head_len < pl_codec_magic_len(c->kind)) {
         if (c->in_total == 0)
-            pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+            pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                           "Object decompression failed: the %s stream is empty.",
                           kind_label(c->kind));
         else
-            pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+            pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                           "Object decompression failed: %s stream truncated inside its "
                           "header at compressed offset %llu.",
                           kind_label(c->kind), (unsigned long long)c->in_total);
@@ -360,7 +351,7 @@ void pl_codec_resume_at(pl_codec *c, uint64_t at)
 
 const char *pl_codec_name(const pl_codec *c) { return c ? c->name : ""; }
 
-const char *pl_codec_message(const pl_codec *c) { return c && c->failed ? c->msg : ""; }
+const char *pl_codec_message(const pl_codec *c) { return c && c->failed ? c->err.message : ""; }
 
 const char *pl_codec_features(void)
 {

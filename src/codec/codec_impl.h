@@ -17,8 +17,8 @@ typedef struct pl_codec_ops {
     /* Advance the input (*in, *in_len) and the output (*out, *out_cap).  Sets *stalled
      * when no further progress is possible with these buffers (it needs more input or
      * more output room), so the caller can stop looping.  On entry c->in_total is the
-     * compressed offset of (*in)[0].  Returns PLUCK_OK or an error set with
-     * pl_codec_fail(). */
+     * compressed offset of (*in)[0].  Returns PLUCK_OK or an error set in c->err
+     * (PL_RETURN_ERROR_IF(cond, &c->err, code, ...)). */
     pluck_code (*step)(pl_codec *c, const unsigned char **in, size_t *in_len,
                        unsigned char **out, size_t *out_cap, bool *stalled);
     /* End of input after all input was consumed and all output drained. */
@@ -26,7 +26,6 @@ typedef struct pl_codec_ops {
     void (*destroy)(pl_codec *c); /* frees c->state (may be NULL) */
 } pl_codec_ops;
 
-#define PL_CODEC_MSG_MAX 256
 #define PL_CODEC_HEAD_MAX 8
 
 struct pl_codec {
@@ -41,11 +40,8 @@ struct pl_codec {
     pluck_code failed;  /* sticky: once set, decode and finish return it */
     bool finished;      /* pl_codec_finish() succeeded; repeating it is a no-op */
     bool input_done;    /* pl_codec_end_input() was called: no more input comes */
-    char msg[PL_CODEC_MSG_MAX];
+    pluck_error err;    /* the message of `failed` (pl_codec_message) */
 };
-
-/* Record an error message (printf-style) and return code, for `return pl_codec_fail(...)`. */
-pluck_code pl_codec_fail(pl_codec *c, pluck_code code, const char *fmt, ...) PL_PRINTF(3, 4);
 
 /* "trailing garbage after <what> at compressed offset <at>": bytes after a complete
  * member/stream/frame that do not start another. */

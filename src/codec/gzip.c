@@ -81,7 +81,7 @@ typedef struct gz_state {
 
 static pluck_code gz_corrupt(pl_codec *c, const char *what, uint64_t offset)
 {
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: gzip data is corrupt (%s) at "
                          "compressed offset %llu.",
                          what, (unsigned long long)offset);
@@ -103,7 +103,7 @@ static pluck_code gz_check_header(pl_codec *c, gz_state *g, const unsigned char 
         case 1:
             if (b != (g->hdr_seen == 0 ? 0x1f : 0x8b)) {
                 if (g->members == 0)
-                    return pl_codec_fail(c, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                    return pl_error_fail(&c->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
                                          "The object is not in gzip format: its first bytes "
                                          "do not match the gzip magic number.");
                 return pl_codec_trailing_garbage(c, "gzip member", g->member_start);
@@ -141,7 +141,7 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
     z_stream *z = &g->z;
     if (g->need_reset) {
         if (inflateReset(z) != Z_OK)
-            return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
+            return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                                  "Object decompression failed: zlib could not be reset.");
         g->need_reset = false;
     }
@@ -173,11 +173,11 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
     case Z_NEED_DICT:
         return gz_corrupt(c, "preset dictionary required", c->in_total + consumed);
     case Z_MEM_ERROR:
-        return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
+        return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY,
                              "Object decompression failed: out of memory in the gzip "
                              "decoder.");
     default:
-        return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
+        return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                              "Object decompression failed: zlib returned %d.", ret);
     }
     if (consumed == 0 && produced == 0)
@@ -473,7 +473,7 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
     bool wild;
     int ret = isal_call(s, *in, ain, *out, aout, &used, &made, &wild);
     if (wild && !isal_failed(ret))
-        return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
+        return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                              "Object decompression failed: ISA-L moved its buffers "
                              "backwards.");
     if (redo && (wild || isal_failed(ret)))
@@ -493,7 +493,7 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
         if (left > 0 && s->tmp_out_processed >= 0 &&
             (size_t)s->tmp_out_valid <= sizeof s->tmp_out_buffer) {
             if (!g->pend && !(g->pend = malloc(sizeof s->tmp_out_buffer)))
-                return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
+                return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY,
                                      "Object decompression failed: out of memory in the "
                                      "gzip decoder.");
             memcpy(g->pend, s->tmp_out_buffer + s->tmp_out_processed, (size_t)left);
@@ -544,7 +544,7 @@ static pluck_code gz_finish(pl_codec *c)
     gz_state *g = c->state;
     if (!g->in_member && g->members > 0)
         return PLUCK_OK;
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: unexpected end of gzip data at "
                          "compressed offset %llu (the last member is incomplete).",
                          (unsigned long long)c->in_total);

@@ -48,7 +48,7 @@ static pluck_code xz_error(pl_codec *c, lzma_ret ret, uint64_t offset)
     const char *what;
     switch (ret) {
     case LZMA_MEM_ERROR:
-        return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
+        return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY,
                              "Object decompression failed: out of memory in the xz decoder.");
     case LZMA_MEMLIMIT_ERROR:
         what = "it needs more than 1 GiB of memory to decode";
@@ -66,10 +66,10 @@ static pluck_code xz_error(pl_codec *c, lzma_ret ret, uint64_t offset)
         what = "compressed data is truncated";
         break;
     default:
-        return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
+        return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                              "Object decompression failed: liblzma returned %d.", (int)ret);
     }
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: xz data is corrupt (%s) at compressed "
                          "offset %llu.",
                          what, (unsigned long long)offset);
@@ -138,10 +138,10 @@ static pluck_code xz_finish(pl_codec *c)
     lzma_stream *s = &x->s;
     unsigned char spare[64];
     lzma_ret ret = LZMA_OK;
-    if (x->in_used < x->in_len || x->out_sent < x->out_len)
-        return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
-                             "Object decompression failed: xz input or output was still "
-                             "pending at end of input.");
+    PL_RETURN_ERROR_IF(x->in_used < x->in_len || x->out_sent < x->out_len, &c->err,
+                       PLUCK_E_INTERNAL_ERROR,
+                       "Object decompression failed: xz input or output was still "
+                       "pending at end of input.");
     /* A few rounds, since liblzma may need a call to notice the end before reporting it. */
     for (int i = 0; i < 4 && ret == LZMA_OK; i++) {
         s->next_in = NULL;
@@ -149,18 +149,17 @@ static pluck_code xz_finish(pl_codec *c)
         s->next_out = spare;
         s->avail_out = sizeof spare;
         ret = lzma_code(s, LZMA_FINISH);
-        if (s->avail_out != sizeof spare)
-            return pl_codec_fail(c, PLUCK_E_INTERNAL_ERROR,
-                                 "Object decompression failed: xz output was still pending "
-                                 "at end of input.");
+        PL_RETURN_ERROR_IF(s->avail_out != sizeof spare, &c->err, PLUCK_E_INTERNAL_ERROR,
+                           "Object decompression failed: xz output was still pending "
+                           "at end of input.");
     }
     if (ret == LZMA_STREAM_END)
         return PLUCK_OK;
-    if (ret == LZMA_OK || ret == LZMA_BUF_ERROR || ret == LZMA_DATA_ERROR)
-        return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
-                             "Object decompression failed: unexpected end of xz data at "
-                             "compressed offset %llu (the last stream is incomplete).",
-                             (unsigned long long)c->in_total);
+    PL_RETURN_ERROR_IF(ret == LZMA_OK || ret == LZMA_BUF_ERROR || ret == LZMA_DATA_ERROR, &c->err,
+                       PLUCK_E_TRUNCATED_INPUT,
+                       "Object decompression failed: unexpected end of xz data at "
+                       "compressed offset %llu (the last stream is incomplete).",
+                       (unsigned long long)c->in_total);
     return xz_error(c, ret, c->in_total);
 }
 

@@ -48,13 +48,12 @@ static pluck_code zs_fail(pl_codec *c, const zs_state *z, size_t ret)
     /* (ZSTD_decompressStream() does not advance its buffers on an error: the failing
      * step's output is nothing) */
     ZSTD_ErrorCode e = ZSTD_getErrorCode(ret);
-    if (e == ZSTD_error_memory_allocation)
-        return pl_codec_fail(c, PLUCK_E_OUT_OF_MEMORY,
-                             "Object decompression failed: out of memory in the zstd "
-                             "decoder.");
+    PL_RETURN_ERROR_IF(e == ZSTD_error_memory_allocation, &c->err, PLUCK_E_OUT_OF_MEMORY,
+                       "Object decompression failed: out of memory in the zstd "
+                       "decoder.");
     if (e == ZSTD_error_prefix_unknown && z->frame_start > 0)
         return pl_codec_trailing_garbage(c, "zstd frame", z->frame_start);
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: zstd data is corrupt (%s) at "
                          "compressed offset %llu.",
                          ZSTD_getErrorName(ret), (unsigned long long)z->step_start);
@@ -146,7 +145,7 @@ static pluck_code zs_finish(pl_codec *c)
     zs_state *z = c->state;
     if (z->hint == 0)
         return PLUCK_OK;
-    return pl_codec_fail(c, PLUCK_E_TRUNCATED_INPUT,
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: unexpected end of zstd data at "
                          "compressed offset %llu (the last frame is incomplete).",
                          (unsigned long long)c->in_total);

@@ -35,12 +35,20 @@ pluck_code pl_error_fail(pluck_error *err, pluck_code code, const char *fmt, ...
 
 /* The one error idiom of libpluck (zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR):
  *   PL_RETURN_ERROR_IF(n > max, err, PLUCK_E_OVER_MAX_RECORD_SIZE, "... %zu", n);
+ *   PL_RETURN_SQL_ERROR_IF(...);       the same with a position in the SQL text
  *   PL_FORWARD_IF_ERROR(step(x));      returns the code when it is an error
  *   PL_FORWARD_IF_NOT_OK(step(x));     returns it when it is an error or PLUCK_STOP */
 #define PL_RETURN_ERROR_IF(cond, err, code, ...)                                               \
     do {                                                                                       \
         if (cond)                                                                              \
             return pl_error_fail((err), (code), __VA_ARGS__);                                  \
+    } while (0)
+/* The same for an error at byte `pos` of the SQL text sql[0, sql_len) (pl_error_sql: the
+ * message gets the line and column): the parser's and the binder's errors. */
+#define PL_RETURN_SQL_ERROR_IF(cond, err, code, sql, sql_len, pos, ...)                        \
+    do {                                                                                       \
+        if (cond)                                                                              \
+            return pl_error_sql((err), (code), (sql), (sql_len), (pos), __VA_ARGS__);          \
     } while (0)
 #define PL_FORWARD_IF_ERROR(expr)                                                              \
     do {                                                                                       \
@@ -61,6 +69,8 @@ void pl_error_vset(pluck_error *err, pluck_code code, const char *fmt, va_list a
  * then ends with the separator).  Sets the SQL position fields.  Returns code. */
 pluck_code pl_error_sql(pluck_error *err, pluck_code code, const char *sql, size_t sql_len,
                         size_t offset, const char *fmt, ...) PL_PRINTF(6, 7);
+pluck_code pl_error_vsql(pluck_error *err, pluck_code code, const char *sql, size_t sql_len,
+                         size_t offset, const char *fmt, va_list ap) PL_PRINTF(6, 0);
 /* Set the SQL position fields from a byte offset into sql (computes 1-based line/column). */
 void pl_error_sql_pos(pluck_error *err, const char *sql, size_t sql_len, size_t offset);
 

@@ -196,13 +196,20 @@ void pl_error_sql_pos(pluck_error *err, const char *sql, size_t sql_len, size_t 
 pluck_code pl_error_sql(pluck_error *err, pluck_code code, const char *sql, size_t sql_len,
                         size_t offset, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    pl_error_vsql(err, code, sql, sql_len, offset, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+pluck_code pl_error_vsql(pluck_error *err, pluck_code code, const char *sql, size_t sql_len,
+                         size_t offset, const char *fmt, va_list ap)
+{
     if (!err)
         return code;
     char msg[sizeof err->message];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     pluck_error pos;
     pl_error_sql_pos(&pos, sql, sql_len, offset);
     char *at = strstr(msg, "@POS@");

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static pluck_code need_string(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v)
+pluck_code pl_fn_need_string(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v)
 {
     return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
                         "Function %s expects a string, got %s", n->fn->name,
@@ -20,7 +20,7 @@ static pluck_code need_string(pl_eval_ctx *ctx, const pl_node *n, const pl_value
 static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 /* Most functions are NULL when any argument is NULL or MISSING. */
-static bool null_if_absent(const pl_value *a, uint32_t na, pl_value *out)
+bool pl_fn_null_if_absent(const pl_value *a, uint32_t na, pl_value *out)
 {
     for (uint32_t i = 0; i < na; i++)
         if (pl_v_absent(&a[i])) {
@@ -30,12 +30,17 @@ static bool null_if_absent(const pl_value *a, uint32_t na, pl_value *out)
     return false;
 }
 
-static int64_t count_chars(const char *p, uint32_t len)
+int64_t pl_utf8_chars(const char *p, size_t len)
 {
     int64_t n = 0;
-    for (uint32_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len; i++)
         n += !is_cont((unsigned char)p[i]);
     return n;
+}
+
+pluck_code pl_fn_oom(pl_eval_ctx *ctx, const pl_node *n)
+{
+    return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
 }
 
 static pluck_code fn_coalesce(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
@@ -70,8 +75,8 @@ static pluck_code fn_char_length(pl_eval_ctx *ctx, const pl_node *n, const pl_va
         return PLUCK_OK;
     }
     if (a[0].type != PL_STRING)
-        return need_string(ctx, n, &a[0]);
-    *out = pl_v_int(count_chars(a[0].u.s.p, a[0].u.s.len));
+        return pl_fn_need_string(ctx, n, &a[0]);
+    *out = pl_v_int(pl_utf8_chars(a[0].u.s.p, a[0].u.s.len));
     return PLUCK_OK;
 }
 
@@ -83,7 +88,7 @@ static pluck_code map_case(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a
         return PLUCK_OK;
     }
     if (a[0].type != PL_STRING)
-        return need_string(ctx, n, &a[0]);
+        return pl_fn_need_string(ctx, n, &a[0]);
     const unsigned char *p = (const unsigned char *)a[0].u.s.p;
     uint32_t len = a[0].u.s.len;
     /* a mapped character grows by at most one byte, and never from one byte (casemap.h):
@@ -141,7 +146,7 @@ static pluck_code fn_upper(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a
     return map_case(ctx, n, a, out, true);
 }
 
-static bool int_arg(const pl_value *v, int64_t *out)
+bool pl_fn_int_arg(const pl_value *v, int64_t *out)
 {
     pl_value x;
     if (!pl_value_as_number(v, &x))
@@ -158,9 +163,9 @@ static bool int_arg(const pl_value *v, int64_t *out)
 }
 
 /* Byte offset of the code point with 0-based index k (clamped to len). */
-static uint32_t char_offset(const char *p, uint32_t len, int64_t k)
+size_t pl_utf8_offset(const char *p, size_t len, int64_t k)
 {
-    uint32_t i = 0;
+    size_t i = 0;
     while (i < len && k > 0) {
         i++;
         while (i < len && is_cont((unsigned char)p[i]))
@@ -175,18 +180,18 @@ static uint32_t char_offset(const char *p, uint32_t len, int64_t k)
 static pluck_code fn_substring(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                                pl_value *out)
 {
-    if (null_if_absent(a, na, out))
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
     if (a[0].type != PL_STRING)
-        return need_string(ctx, n, &a[0]);
+        return pl_fn_need_string(ctx, n, &a[0]);
     int64_t start, len = 0;
-    if (!int_arg(&a[1], &start) || (na > 2 && !int_arg(&a[2], &len)))
+    if (!pl_fn_int_arg(&a[1], &start) || (na > 2 && !pl_fn_int_arg(&a[2], &len)))
         return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
                             "SUBSTRING positions must be integers");
     if (na > 2 && len < 0)
         return pl_eval_fail(ctx, n, PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT,
                             "SUBSTRING length must not be negative");
-    int64_t total = count_chars(a[0].u.s.p, a[0].u.s.len);
+    int64_t total = pl_utf8_chars(a[0].u.s.p, a[0].u.s.len);
     int64_t from = start < 1 ? 1 : start;
     int64_t to = total; /* inclusive, 1-based */
     if (na > 2) {
@@ -198,8 +203,8 @@ static pluck_code fn_substring(pl_eval_ctx *ctx, const pl_node *n, const pl_valu
         *out = pl_v_str("", 0, false);
         return PLUCK_OK;
     }
-    uint32_t b0 = char_offset(a[0].u.s.p, a[0].u.s.len, from - 1);
-    uint32_t b1 = char_offset(a[0].u.s.p, a[0].u.s.len, to);
+    uint32_t b0 = (uint32_t)pl_utf8_offset(a[0].u.s.p, a[0].u.s.len, from - 1);
+    uint32_t b1 = (uint32_t)pl_utf8_offset(a[0].u.s.p, a[0].u.s.len, to);
     *out = pl_v_str(a[0].u.s.p + b0, b1 - b0, false);
     return PLUCK_OK;
 }
@@ -221,12 +226,12 @@ static bool in_set(const char *set, uint32_t setlen, const char *p, uint32_t cl)
 static pluck_code fn_trim(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                           pl_value *out)
 {
-    if (null_if_absent(a, na, out))
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
     if (a[0].type != PL_STRING)
-        return need_string(ctx, n, &a[0]);
+        return pl_fn_need_string(ctx, n, &a[0]);
     if (na > 1 && a[1].type != PL_STRING)
-        return need_string(ctx, n, &a[1]);
+        return pl_fn_need_string(ctx, n, &a[1]);
     const char *set = na > 1 ? a[1].u.s.p : " ";
     uint32_t setlen = na > 1 ? a[1].u.s.len : 1;
     const char *p = a[0].u.s.p;
@@ -274,10 +279,10 @@ static pluck_code fn_utcnow(pl_eval_ctx *ctx, const pl_node *n, const pl_value *
 static pluck_code fn_to_timestamp(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
                                   uint32_t na, pl_value *out)
 {
-    if (null_if_absent(a, na, out))
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
     if (a[0].type != PL_STRING || (na > 1 && a[1].type != PL_STRING))
-        return need_string(ctx, n, a[0].type != PL_STRING ? &a[0] : &a[1]);
+        return pl_fn_need_string(ctx, n, a[0].type != PL_STRING ? &a[0] : &a[1]);
     pl_ts t;
     if (na == 1) {
         if (!pl_ts_parse(a[0].u.s.p, a[0].u.s.len, &t))
@@ -309,7 +314,7 @@ static pluck_code fn_to_string(pl_eval_ctx *ctx, const pl_node *n, const pl_valu
     if (rc)
         return rc;
     if (a[1].type != PL_STRING)
-        return need_string(ctx, n, &a[1]);
+        return pl_fn_need_string(ctx, n, &a[1]);
     pl_buf b = {0};
     char msg[200] = "";
     rc = pl_ts_to_string(&t, a[1].u.s.p, a[1].u.s.len, &b, msg);

@@ -14,30 +14,6 @@
 
 static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-static bool any_absent(const pl_value *a, uint32_t na)
-{
-    for (uint32_t i = 0; i < na; i++)
-        if (pl_v_absent(&a[i]))
-            return true;
-    return false;
-}
-
-/* A string argument: STRING as it is; numbers, BOOL and timestamps are not accepted (as the
- * S3 string functions). */
-static pluck_code str_arg(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v)
-{
-    if (v->type == PL_STRING)
-        return PLUCK_OK;
-    return pl_eval_fail(ctx, n, PLUCK_E_INCORRECT_SQL_FUNCTION_ARGUMENT_TYPE,
-                        "Function %s expects a string, got %s", n->fn->name,
-                        pl_type_name((pl_type)v->type));
-}
-
-static pluck_code oom(pl_eval_ctx *ctx, const pl_node *n)
-{
-    return pl_eval_fail(ctx, n, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
-}
-
 /* CONCAT(a, b, ...): the text of each argument, NULL and MISSING skipped (as PostgreSQL and
  * DuckDB); never NULL.  Unlike ||, numbers are welcome (their text). */
 pluck_code pl_fn_concat(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
@@ -50,10 +26,10 @@ pluck_code pl_fn_concat(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, u
         if (!pl_v_absent(&a[i]))
             total += a[i].type == PL_STRING ? a[i].u.s.len : pl_value_text(&a[i], tmp, &p);
     if (total > UINT32_MAX / 2)
-        return oom(ctx, n);
+        return pl_fn_oom(ctx, n);
     char *s = pl_arena_alloc(ctx->scratch, total + 1);
     if (!s)
-        return oom(ctx, n);
+        return pl_fn_oom(ctx, n);
     size_t o = 0;
     for (uint32_t i = 0; i < na; i++) {
         if (pl_v_absent(&a[i]))
@@ -71,15 +47,11 @@ pluck_code pl_fn_concat(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, u
 pluck_code pl_fn_replace(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                          pl_value *out)
 {
-    if (any_absent(a, na)) {
-        *out = pl_v_null();
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
-    }
-    for (uint32_t i = 0; i < 3; i++) {
-        pluck_code rc = str_arg(ctx, n, &a[i]);
-        if (rc)
-            return rc;
-    }
+    pluck_code rc = pl_fn_string_args(ctx, n, a, 3);
+    if (rc)
+        return rc;
     const char *s = a[0].u.s.p, *f = a[1].u.s.p, *t = a[2].u.s.p;
     size_t sl = a[0].u.s.len, fl = a[1].u.s.len, tl = a[2].u.s.len;
     if (fl == 0 || fl > sl) {
@@ -97,10 +69,10 @@ pluck_code pl_fn_replace(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, 
     }
     size_t total = sl - count * fl + count * tl;
     if (total > UINT32_MAX / 2)
-        return oom(ctx, n);
+        return pl_fn_oom(ctx, n);
     char *r = pl_arena_alloc(ctx->scratch, total + 1);
     if (!r)
-        return oom(ctx, n);
+        return pl_fn_oom(ctx, n);
     size_t o = 0;
     for (size_t i = 0; i < sl;) {
         if (i + fl <= sl && !memcmp(s + i, f, fl)) {
@@ -120,15 +92,11 @@ pluck_code pl_fn_replace(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, 
 pluck_code pl_fn_strpos(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                         pl_value *out)
 {
-    if (any_absent(a, na)) {
-        *out = pl_v_null();
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
-    }
-    for (uint32_t i = 0; i < 2; i++) {
-        pluck_code rc = str_arg(ctx, n, &a[i]);
-        if (rc)
-            return rc;
-    }
+    pluck_code rc = pl_fn_string_args(ctx, n, a, 2);
+    if (rc)
+        return rc;
     const char *s = a[0].u.s.p, *f = a[1].u.s.p;
     size_t sl = a[0].u.s.len, fl = a[1].u.s.len;
     int64_t chars = 0;
@@ -145,40 +113,16 @@ pluck_code pl_fn_strpos(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, u
     return PLUCK_OK;
 }
 
-/* Byte offset after the first `chars` characters of p (or len). */
-static size_t char_bytes(const char *p, size_t len, int64_t chars)
-{
-    size_t i = 0;
-    for (int64_t c = 0; i < len; i++) {
-        if (!is_cont((unsigned char)p[i])) {
-            if (c == chars)
-                return i;
-            c++;
-        }
-    }
-    return len;
-}
-
-static int64_t count_chars(const char *p, size_t len)
-{
-    int64_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += !is_cont((unsigned char)p[i]);
-    return n;
-}
-
 /* LPAD / RPAD(s, n [, fill]): s cut or padded with fill (default one space, repeated and cut
  * to fit) to n characters, as PostgreSQL; an empty fill cannot pad (s only cut). */
 static pluck_code pad(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                       pl_value *out, bool left)
 {
-    if (any_absent(a, na)) {
-        *out = pl_v_null();
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
-    }
-    pluck_code rc = str_arg(ctx, n, &a[0]);
+    pluck_code rc = pl_fn_string_arg(ctx, n, &a[0]);
     if (!rc && na > 2)
-        rc = str_arg(ctx, n, &a[2]);
+        rc = pl_fn_string_arg(ctx, n, &a[2]);
     if (rc)
         return rc;
     pl_value num;
@@ -193,19 +137,19 @@ static pluck_code pad(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uin
     size_t sl = a[0].u.s.len;
     const char *f = na > 2 ? a[2].u.s.p : " ";
     size_t fl = na > 2 ? a[2].u.s.len : 1;
-    int64_t have = count_chars(s, sl);
+    int64_t have = pl_utf8_chars(s, sl);
     if (have >= want || fl == 0) {
-        size_t cut = char_bytes(s, sl, want < have ? want : have);
+        size_t cut = pl_utf8_offset(s, sl, want < have ? want : have);
         *out = pl_v_str(s, (uint32_t)cut, false);
         return PLUCK_OK;
     }
     int64_t need = want - have; /* fill characters */
     /* bytes of the fill: whole copies, then a prefix of need % count characters */
-    int64_t fc = count_chars(f, fl);
-    size_t fill_bytes = (size_t)(need / fc) * fl + char_bytes(f, fl, need % fc);
+    int64_t fc = pl_utf8_chars(f, fl);
+    size_t fill_bytes = (size_t)(need / fc) * fl + pl_utf8_offset(f, fl, need % fc);
     char *r = pl_arena_alloc(ctx->scratch, sl + fill_bytes + 1);
     if (!r)
-        return oom(ctx, n);
+        return pl_fn_oom(ctx, n);
     char *fp = left ? r : r + sl;
     memcpy(left ? r + fill_bytes : r, s, sl);
     size_t o = 0;
@@ -235,13 +179,9 @@ pluck_code pl_fn_rpad(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uin
 pluck_code pl_fn_regexp_matches(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
                                 uint32_t na, pl_value *out)
 {
-    if (any_absent(a, na)) {
-        *out = pl_v_null();
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
-    }
-    pluck_code rc = str_arg(ctx, n, &a[0]);
-    if (!rc)
-        rc = str_arg(ctx, n, &a[1]);
+    pluck_code rc = pl_fn_string_args(ctx, n, a, 2);
     if (rc)
         return rc;
     const pl_regex *re = n->re;
@@ -257,7 +197,7 @@ pluck_code pl_fn_regexp_matches(pl_eval_ctx *ctx, const pl_node *n, const pl_val
     int m = pl_regex_search(re, a[0].u.s.p, a[0].u.s.len);
     pl_regex_free(own);
     if (m < 0)
-        return oom(ctx, n);
+        return pl_fn_oom(ctx, n);
     *out = pl_v_bool(m == 1);
     return PLUCK_OK;
 }

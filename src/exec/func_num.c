@@ -37,16 +37,6 @@ static pluck_code num_arg(pl_eval_ctx *ctx, const pl_node *n, const pl_value *v,
                                              : pl_type_name((pl_type)v->type));
 }
 
-static bool absent(const pl_value *a, uint32_t na, pl_value *out)
-{
-    for (uint32_t i = 0; i < na; i++)
-        if (pl_v_absent(&a[i])) {
-            *out = pl_v_null();
-            return true;
-        }
-    return false;
-}
-
 /* A DECIMAL of scale 0 as an INT when it fits. */
 static pl_value int_if_fits(pl_value v)
 {
@@ -102,7 +92,7 @@ static double round_float(double f, int d)
 pluck_code pl_fn_round(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                        pl_value *out)
 {
-    if (absent(a, na, out))
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
     pl_value x, dv;
     pluck_code rc = num_arg(ctx, n, &a[0], &x);
@@ -138,7 +128,7 @@ pluck_code pl_fn_round(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, ui
 static pluck_code floor_ceil(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a,
                              uint32_t na, pl_value *out, bool up)
 {
-    if (absent(a, na, out))
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
     pl_value x;
     pluck_code rc = num_arg(ctx, n, &a[0], &x);
@@ -170,7 +160,7 @@ pluck_code pl_fn_ceil(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uin
 pluck_code pl_fn_abs(pl_eval_ctx *ctx, const pl_node *n, const pl_value *a, uint32_t na,
                      pl_value *out)
 {
-    if (absent(a, na, out))
+    if (pl_fn_null_if_absent(a, na, out))
         return PLUCK_OK;
     pl_value x;
     pluck_code rc = num_arg(ctx, n, &a[0], &x);

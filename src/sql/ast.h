@@ -1,6 +1,6 @@
 /*
  * ast.h — the syntax tree of one S3 Select statement, as produced by the parser (parse.c)
- * and consumed by the binder (bind.c).  Every node is allocated in a pl_arena and carries
+ * and consumed by the binder (exec/bind.c).  Every node is allocated in a pl_arena and carries
  * the byte offset of its first token so later passes can report positions.
  *
  * The parser checks syntax only; names (aliases, columns, functions) are resolved by the

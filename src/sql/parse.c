@@ -162,6 +162,9 @@ static const char *upper(char *buf, size_t cap, const char *s)
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
+/* The parser's functions return nodes, NULL on an error, so they cannot use
+ * PL_RETURN_SQL_ERROR_IF: fail_at() records the first error (pl_error_sql's message and
+ * position) in p->rc and returns NULL for `return fail_at(...)`; later ones are dropped. */
 static void *fail_at(parser *p, pluck_code code, uint32_t pos, const char *fmt, ...)
     PL_PRINTF(4, 5);
 
@@ -169,12 +172,10 @@ static void *fail_at(parser *p, pluck_code code, uint32_t pos, const char *fmt, 
 {
     if (p->rc != PLUCK_OK)
         return NULL;
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    p->rc = pl_error_vsql(p->err, code, p->sql, p->len, pos, fmt, ap);
     va_end(ap);
-    p->rc = pl_error_sql(p->err, code, p->sql, p->len, pos, "%s", msg);
     return NULL;
 }
 
@@ -188,10 +189,8 @@ static void *fail_tok(parser *p, pluck_code code, const pl_token *t, const char 
 
 static void *oom(parser *p)
 {
-    if (p->rc == PLUCK_OK) {
-        p->rc = PLUCK_E_OUT_OF_MEMORY;
-        pl_error_set(p->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory while parsing the SQL");
-    }
+    if (p->rc == PLUCK_OK)
+        p->rc = pl_error_fail(p->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     return NULL;
 }
 

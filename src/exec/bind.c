@@ -27,25 +27,6 @@ typedef struct binder {
     uint32_t colref_cap, agg_cap;
 } binder;
 
-static pluck_code fail(binder *b, uint32_t pos, pluck_code code, const char *fmt, ...)
-    PL_PRINTF(4, 5);
-
-static pluck_code fail(binder *b, uint32_t pos, pluck_code code, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return pl_error_sql(b->err, code, b->q->sql, b->q->sql_len, pos, "%s", msg);
-}
-
-static pluck_code oom(binder *b)
-{
-    pl_error_set(b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory while compiling the query.");
-    return PLUCK_E_OUT_OF_MEMORY;
-}
-
 static bool is_s3object(const char *s) { return s && !strcasecmp(s, "s3object"); }
 
 /* A qualifier is valid when it names the declared alias (unquoted: any case), or S3Object
@@ -68,8 +49,7 @@ static pluck_code add_colref(binder *b, const pl_expr *e, uint32_t *id)
     if (q->ncolrefs == b->colref_cap) {
         uint32_t cap = b->colref_cap ? b->colref_cap * 2 : 16;
         pl_colref *n = pl_arena_alloc(&q->arena, cap * sizeof *n);
-        if (!n)
-            return oom(b);
+        PL_RETURN_ERROR_IF(!n, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         if (q->ncolrefs)
             memcpy(n, q->colrefs, q->ncolrefs * sizeof *n);
         q->colrefs = n;
@@ -90,8 +70,7 @@ static pluck_code add_agg(binder *b, pl_agg_kind kind, pl_node *arg, bool distin
     if (q->naggs == b->agg_cap) {
         uint32_t cap = b->agg_cap ? b->agg_cap * 2 : 8;
         pl_aggregate *n = pl_arena_alloc(&q->arena, cap * sizeof *n);
-        if (!n)
-            return oom(b);
+        PL_RETURN_ERROR_IF(!n, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         if (q->naggs)
             memcpy(n, q->aggs, q->naggs * sizeof *n);
         q->aggs = n;
@@ -117,9 +96,9 @@ static pluck_code bind_literal(binder *b, const pl_expr *e, pl_value *v)
     case PL_LIT_INT:
     case PL_LIT_DECIMAL:
     case PL_LIT_FLOAT:
-        if (!pl_parse_number(e->text, e->text_len, false, v))
-            return fail(b, e->pos, PLUCK_E_LEXER_INVALID_LITERAL,
-                        "Invalid literal %s at @POS@.", e->text);
+        PL_RETURN_SQL_ERROR_IF(!pl_parse_number(e->text, e->text_len, false, v), b->err,
+                               PLUCK_E_LEXER_INVALID_LITERAL, b->q->sql, b->q->sql_len, e->pos,
+                               "Invalid literal %s at @POS@.", e->text);
         /* an integer literal beyond 64 bits stays exact as a DECIMAL (up to 38 digits) */
         return PLUCK_OK;
     case PL_LIT_ION: {
@@ -135,8 +114,8 @@ static pluck_code bind_literal(binder *b, const pl_expr *e, pl_value *v)
             *v = pl_v_ts(&t);
             return PLUCK_OK;
         }
-        return fail(b, e->pos, PLUCK_E_LEXER_INVALID_ION_LITERAL,
-                    "Invalid Ion literal `%s` at @POS@.", e->text);
+        return pl_error_sql(b->err, PLUCK_E_LEXER_INVALID_ION_LITERAL, b->q->sql, b->q->sql_len,
+                            e->pos, "Invalid Ion literal `%s` at @POS@.", e->text);
     }
     }
     return PLUCK_OK;
@@ -150,8 +129,7 @@ static pluck_code bind_args(binder *b, const pl_expr *e, pl_node *n)
     if (!e->nargs)
         return PLUCK_OK;
     n->args = pl_arena_alloc(&b->q->arena, e->nargs * sizeof *n->args);
-    if (!n->args)
-        return oom(b);
+    PL_RETURN_ERROR_IF(!n->args, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     for (uint32_t i = 0; i < e->nargs; i++) {
         n->args[i] = NULL;
         if (!e->args[i])
@@ -167,21 +145,21 @@ static pluck_code bind_column(binder *b, const pl_expr *e, pl_node *n)
 {
     struct pluck_query *q = b->q;
     const pl_select *sel = b->sel;
-    if (!qualifier_ok(sel, e->qualifier, e->qualifier_quoted))
-        return fail(b, e->qualifier_pos, PLUCK_E_INVALID_TABLE_ALIAS,
-                    "Invalid table alias is specified at @POS@. Please check the "
-                    "file and try again.");
+    PL_RETURN_SQL_ERROR_IF(!qualifier_ok(sel, e->qualifier, e->qualifier_quoted), b->err,
+                           PLUCK_E_INVALID_TABLE_ALIAS, b->q->sql, b->q->sql_len, e->qualifier_pos,
+                           "Invalid table alias is specified at @POS@. Please check the "
+                           "file and try again.");
     if (e->name) {
-        if (q->params.header != PL_HDR_USE)
-            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
-                        "The column index at @POS@ is invalid. Please check the "
-                        "service documentation and try again.");
+        PL_RETURN_SQL_ERROR_IF(q->params.header != PL_HDR_USE, b->err, PLUCK_E_INVALID_COLUMN_INDEX,
+                               b->q->sql, b->q->sql_len, e->pos,
+                               "The column index at @POS@ is invalid. Please check the "
+                               "service documentation and try again.");
         q->uses_names = true;
     } else {
-        if (e->index == 0)
-            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
-                        "The column index at @POS@ is invalid. Please check the "
-                        "service documentation and try again.");
+        PL_RETURN_SQL_ERROR_IF(e->index == 0, b->err, PLUCK_E_INVALID_COLUMN_INDEX, b->q->sql,
+                               b->q->sql_len, e->pos,
+                               "The column index at @POS@ is invalid. Please check the "
+                               "service documentation and try again.");
         if (e->index > q->max_positional)
             q->max_positional = e->index;
     }
@@ -196,15 +174,13 @@ static pluck_code bind_regex(binder *b, pl_node *n)
     char msg[160];
     const pl_value *k = &n->args[1]->k;
     pl_regex *re = pl_regex_compile(k->u.s.p, k->u.s.len, msg, sizeof msg);
-    if (!re)
-        return fail(b, n->args[1]->pos, PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT,
-                    "REGEXP_MATCHES: %s, at @POS@.", msg);
+    PL_RETURN_SQL_ERROR_IF(!re, b->err, PLUCK_E_ILLEGAL_SQL_FUNCTION_ARGUMENT, b->q->sql,
+                           b->q->sql_len, n->args[1]->pos, "REGEXP_MATCHES: %s, at @POS@.", msg);
     void *copy = pl_arena_alloc(&b->q->arena, pl_regex_size(re));
     if (copy)
         memcpy(copy, re, pl_regex_size(re));
     pl_regex_free(re);
-    if (!copy)
-        return oom(b);
+    PL_RETURN_ERROR_IF(!copy, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     n->re = copy;
     return PLUCK_OK;
 }
@@ -212,35 +188,37 @@ static pluck_code bind_regex(binder *b, pl_node *n)
 static pluck_code bind_call(binder *b, const pl_expr *e, pl_node *n)
 {
     const pl_func *fn = pl_func_find(e->func);
-    if (!fn)
-        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
-                    "Unsupported function %s at @POS@.", e->func);
-    if (fn->ext && !b->q->params.extensions)
-        return fail(b, e->pos, PLUCK_E_UNSUPPORTED_FUNCTION,
-                    "Unsupported function %s at @POS@ (a pluck extension: add -X).", e->func);
-    if (e->star && fn->agg != PL_AGG_COUNT)
-        return fail(b, e->pos, PLUCK_E_PARSE_UNSUPPORTED_CALL_WITH_STAR,
-                    "Function %s does not accept * as an argument at @POS@.",
-                    e->func);
-    if (!e->star && ((int)e->nargs < fn->min_args || (int)e->nargs > fn->max_args))
-        return fail(b, e->pos,
-                    fn->agg >= 0 ? PLUCK_E_PARSE_NON_UNARY_AGREGATE_FUNCTION_CALL
-                                 : PLUCK_E_EVALUATOR_INVALID_ARGUMENTS,
-                    "Wrong number of arguments for function %s at @POS@.",
-                    e->func);
+    PL_RETURN_SQL_ERROR_IF(!fn, b->err, PLUCK_E_UNSUPPORTED_FUNCTION, b->q->sql, b->q->sql_len,
+                           e->pos, "Unsupported function %s at @POS@.", e->func);
+    PL_RETURN_SQL_ERROR_IF(fn->ext && !b->q->params.extensions, b->err,
+                           PLUCK_E_UNSUPPORTED_FUNCTION, b->q->sql, b->q->sql_len, e->pos,
+                           "Unsupported function %s at @POS@ (a pluck extension: add -X).",
+                           e->func);
+    PL_RETURN_SQL_ERROR_IF(e->star && fn->agg != PL_AGG_COUNT, b->err,
+                           PLUCK_E_PARSE_UNSUPPORTED_CALL_WITH_STAR, b->q->sql, b->q->sql_len,
+                           e->pos, "Function %s does not accept * as an argument at @POS@.",
+                           e->func);
+    PL_RETURN_SQL_ERROR_IF(!e->star &&
+                               ((int)e->nargs < fn->min_args || (int)e->nargs > fn->max_args),
+                           b->err,
+                           fn->agg >= 0 ? PLUCK_E_PARSE_NON_UNARY_AGREGATE_FUNCTION_CALL
+                                        : PLUCK_E_EVALUATOR_INVALID_ARGUMENTS,
+                           b->q->sql, b->q->sql_len, e->pos,
+                           "Wrong number of arguments for function %s at @POS@.", e->func);
     if (fn->agg >= 0) {
-        if (!b->agg_ok)
-            return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                        "Aggregate function %s is not allowed here (only in the SELECT list) at "
-                        "@POS@.",
-                        e->func);
-        if (b->in_agg)
-            return fail(b, e->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                        "Aggregate functions cannot be nested at @POS@.");
-        if (e->distinct && !b->q->params.extensions)
-            return fail(b, e->distinct_pos, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX,
-                        "Set quantifiers in function calls are not supported (DISTINCT is a "
-                        "pluck extension: -X) at @POS@.");
+        PL_RETURN_SQL_ERROR_IF(
+            !b->agg_ok, b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE, b->q->sql, b->q->sql_len, e->pos,
+            "Aggregate function %s is not allowed here (only in the SELECT list) at "
+            "@POS@.",
+            e->func);
+        PL_RETURN_SQL_ERROR_IF(b->in_agg, b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE, b->q->sql,
+                               b->q->sql_len, e->pos,
+                               "Aggregate functions cannot be nested at @POS@.");
+        PL_RETURN_SQL_ERROR_IF(e->distinct && !b->q->params.extensions, b->err,
+                               PLUCK_E_PARSE_UNSUPPORTED_SYNTAX, b->q->sql, b->q->sql_len,
+                               e->distinct_pos,
+                               "Set quantifiers in function calls are not supported (DISTINCT is a "
+                               "pluck extension: -X) at @POS@.");
         pl_node *arg = NULL;
         if (!e->star) {
             b->in_agg = true;
@@ -328,8 +306,7 @@ static pluck_code bind_expr(binder *b, const pl_expr *e, pl_node **out)
         return rc;
     }
     pl_node *n = pl_arena_alloc(&b->q->arena, sizeof *n);
-    if (!n)
-        return oom(b);
+    PL_RETURN_ERROR_IF(!n, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     memset(n, 0, sizeof *n);
     *out = n;
     n->pos = e->pos;
@@ -434,8 +411,7 @@ static pluck_code rewrite_keys(binder *b, pl_node **np)
     for (uint32_t k = 0; k < q->ngroup_by; k++) {
         if (node_equal(q, n, q->group_by[k])) {
             pl_node *g = pl_arena_alloc(&q->arena, sizeof *g);
-            if (!g)
-                return oom(b);
+            PL_RETURN_ERROR_IF(!g, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
             memset(g, 0, sizeof *g);
             g->op = PL_N_GROUPKEY;
             g->key = k;
@@ -477,13 +453,14 @@ static pluck_code check_grouped(binder *b, pl_node **np)
     const pl_node *c = find_column(*np);
     if (!c)
         return PLUCK_OK;
-    if (b->q->ngroup_by)
-        return fail(b, c->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                    "The column at @POS@ must appear in GROUP BY or be used in an aggregate "
-                    "function.");
-    return fail(b, c->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                "Aggregate and non-aggregate expressions cannot be mixed in the SELECT list at "
-                "@POS@.");
+    PL_RETURN_SQL_ERROR_IF(b->q->ngroup_by, b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE, b->q->sql,
+                           b->q->sql_len, c->pos,
+                           "The column at @POS@ must appear in GROUP BY or be used in an aggregate "
+                           "function.");
+    return pl_error_sql(
+        b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE, b->q->sql, b->q->sql_len, c->pos,
+        "Aggregate and non-aggregate expressions cannot be mixed in the SELECT list at "
+        "@POS@.");
 }
 
 /* GROUP BY item: a SELECT alias, a 1-based SELECT position, or an expression. */
@@ -493,9 +470,10 @@ static pluck_code bind_group_item(binder *b, const pl_expr *e, pl_node **out)
     const pl_select_item *it = alias_item(b, e);
     if (e->kind == PL_E_LITERAL && e->lit_kind == PL_LIT_INT) {
         unsigned long k = strtoul(e->text, NULL, 10);
-        if (sel->select_star || k < 1 || k > sel->nitems || !sel->items[k - 1].expr)
-            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
-                        "GROUP BY position %s is not in the SELECT list at @POS@.", e->text);
+        PL_RETURN_SQL_ERROR_IF(
+            sel->select_star || k < 1 || k > sel->nitems || !sel->items[k - 1].expr, b->err,
+            PLUCK_E_INVALID_COLUMN_INDEX, b->q->sql, b->q->sql_len, e->pos,
+            "GROUP BY position %s is not in the SELECT list at @POS@.", e->text);
         it = &sel->items[k - 1];
     }
     return bind_expr(b, it ? it->expr : e, out);
@@ -514,9 +492,9 @@ static pluck_code bind_order_item(binder *b, const pl_expr *e, pl_node **out)
     }
     if (e->kind == PL_E_LITERAL && e->lit_kind == PL_LIT_INT) {
         unsigned long k = strtoul(e->text, NULL, 10);
-        if (k < 1 || k > q->ncols)
-            return fail(b, e->pos, PLUCK_E_INVALID_COLUMN_INDEX,
-                        "ORDER BY position %s is not in the SELECT list at @POS@.", e->text);
+        PL_RETURN_SQL_ERROR_IF(k < 1 || k > q->ncols, b->err, PLUCK_E_INVALID_COLUMN_INDEX,
+                               b->q->sql, b->q->sql_len, e->pos,
+                               "ORDER BY position %s is not in the SELECT list at @POS@.", e->text);
         *out = q->cols[k - 1].expr;
         return PLUCK_OK;
     }
@@ -598,34 +576,34 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     binder *b = &bb;
     pluck_code rc;
 
-    if (sel->distinct && !q->params.extensions)
-        return fail(b, sel->distinct_pos, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX,
-                    "Set quantifiers are not supported (SELECT DISTINCT is a pluck extension: "
-                    "-X) at @POS@.");
+    PL_RETURN_SQL_ERROR_IF(
+        sel->distinct && !q->params.extensions, b->err, PLUCK_E_PARSE_UNSUPPORTED_SYNTAX, b->q->sql,
+        b->q->sql_len, sel->distinct_pos,
+        "Set quantifiers are not supported (SELECT DISTINCT is a pluck extension: "
+        "-X) at @POS@.");
     if ((sel->ngroup_by || sel->having || sel->norder_by) && !q->params.extensions) {
         uint32_t pos = sel->ngroup_by ? sel->group_pos : sel->having ? sel->having_pos
                                                                      : sel->order_pos;
         const char *kw = sel->ngroup_by ? "GROUP" : sel->having ? "HAVING" : "ORDER";
-        return fail(b, pos, PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME,
-                    "%s is not supported at @POS@.", kw);
+        return pl_error_sql(b->err, PLUCK_E_PARSE_EXPECTED_IDENT_FOR_GROUP_NAME, b->q->sql,
+                            b->q->sql_len, pos, "%s is not supported at @POS@.", kw);
     }
-    if (!is_s3object(sel->table_name))
-        return fail(b, sel->table_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                    "Unknown table %s: the only table is S3Object, at @POS@.",
-                    sel->table_name ? sel->table_name : "");
-    if (sel->select_star && sel->star_qualifier &&
-        !qualifier_ok(sel, sel->star_qualifier, false))
-        return fail(b, sel->star_pos, PLUCK_E_INVALID_TABLE_ALIAS,
-                    "Invalid table alias is specified at @POS@. Please check the "
-                    "file and try again.");
+    PL_RETURN_SQL_ERROR_IF(!is_s3object(sel->table_name), b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                           b->q->sql, b->q->sql_len, sel->table_pos,
+                           "Unknown table %s: the only table is S3Object, at @POS@.",
+                           sel->table_name ? sel->table_name : "");
+    if (sel->select_star && sel->star_qualifier && !qualifier_ok(sel, sel->star_qualifier, false))
+        return pl_error_sql(b->err, PLUCK_E_INVALID_TABLE_ALIAS, b->q->sql, b->q->sql_len,
+                            sel->star_pos,
+                            "Invalid table alias is specified at @POS@. Please check the "
+                            "file and try again.");
     q->select_star = sel->select_star;
     if (sel->where && (rc = bind_expr(b, sel->where, &q->where)))
         return rc;
     q->ngroup_by = sel->ngroup_by;
     if (sel->ngroup_by) {
         q->group_by = pl_arena_alloc(&q->arena, sel->ngroup_by * sizeof *q->group_by);
-        if (!q->group_by)
-            return oom(b);
+        PL_RETURN_ERROR_IF(!q->group_by, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         for (uint32_t i = 0; i < sel->ngroup_by; i++)
             if ((rc = bind_group_item(b, sel->group_by[i], &q->group_by[i])))
                 return rc;
@@ -633,21 +611,21 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     b->agg_ok = true;
     if (!sel->select_star) {
         q->cols = pl_arena_alloc(&q->arena, sel->nitems * sizeof *q->cols);
-        if (!q->cols)
-            return oom(b);
+        PL_RETURN_ERROR_IF(!q->cols, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         q->ncols = sel->nitems;
         for (uint32_t i = 0; i < sel->nitems; i++) {
             const pl_select_item *it = &sel->items[i];
             if (!it->expr) /* alias.* beside other items: S3 does not define what it returns */
-                return fail(b, it->pos, PLUCK_E_PARSE_ASTERISK_IS_NOT_ALONE_IN_SELECT_LIST,
-                            "Other expressions are not allowed in the SELECT list when * is "
-                            "used, at @POS@.");
+                return pl_error_sql(
+                    b->err, PLUCK_E_PARSE_ASTERISK_IS_NOT_ALONE_IN_SELECT_LIST, b->q->sql,
+                    b->q->sql_len, it->pos,
+                    "Other expressions are not allowed in the SELECT list when * is "
+                    "used, at @POS@.");
             if ((rc = bind_expr(b, it->expr, &q->cols[i].expr)))
                 return rc;
             q->cols[i].name = it->alias ? it->alias : column_key(b, it->expr, i);
             q->cols[i].header_key = !it->alias && it->expr->kind == PL_E_COLUMN && it->expr->name;
-            if (!q->cols[i].name)
-                return oom(b);
+            PL_RETURN_ERROR_IF(!q->cols[i].name, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         }
     }
     /* SELECT DISTINCT over plain expressions is a GROUP BY of the SELECT list; over * or
@@ -656,8 +634,7 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     if (sel->distinct && !sel->select_star && !q->naggs && !sel->ngroup_by && !sel->having) {
         q->ngroup_by = sel->nitems;
         q->group_by = pl_arena_alloc(&q->arena, sel->nitems * sizeof *q->group_by);
-        if (!q->group_by)
-            return oom(b);
+        PL_RETURN_ERROR_IF(!q->group_by, b->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         b->agg_ok = false;
         for (uint32_t i = 0; i < sel->nitems; i++)
             if ((rc = bind_expr(b, sel->items[i].expr, &q->group_by[i])))
@@ -674,8 +651,8 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
         q->order_by = pl_arena_alloc(&q->arena, sel->norder_by * sizeof *q->order_by);
         q->order_desc = pl_arena_alloc(&q->arena, sel->norder_by);
         q->order_nulls = pl_arena_alloc(&q->arena, sel->norder_by);
-        if (!q->order_by || !q->order_desc || !q->order_nulls)
-            return oom(b);
+        PL_RETURN_ERROR_IF(!q->order_by || !q->order_desc || !q->order_nulls, b->err,
+                           PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         for (uint32_t i = 0; i < sel->norder_by; i++) {
             q->order_desc[i] = sel->order_by[i].desc;
             q->order_nulls[i] = sel->order_by[i].nulls;
@@ -687,9 +664,9 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     b->aliases = false;
     q->is_aggregate = q->naggs > 0 || q->ngroup_by > 0 || q->having;
     if (q->is_aggregate) {
-        if (q->select_star)
-            return fail(b, sel->star_pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                        "SELECT * cannot be used with GROUP BY or HAVING at @POS@.");
+        PL_RETURN_SQL_ERROR_IF(q->select_star, b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE, b->q->sql,
+                               b->q->sql_len, sel->star_pos,
+                               "SELECT * cannot be used with GROUP BY or HAVING at @POS@.");
         for (uint32_t i = 0; i < q->ncols; i++)
             if ((rc = check_grouped(b, &q->cols[i].expr)))
                 return rc;
@@ -700,10 +677,11 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
                 const pl_node *c;
                 if ((rc = rewrite_keys(b, &q->order_by[i])))
                     return rc;
-                if ((c = find_column(q->order_by[i])))
-                    return fail(b, c->pos, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
-                                "With SELECT DISTINCT, ORDER BY may only use what the SELECT "
-                                "list shows; the column at @POS@ is not in it.");
+                PL_RETURN_SQL_ERROR_IF(
+                    (c = find_column(q->order_by[i])), b->err, PLUCK_E_UNSUPPORTED_SQL_STRUCTURE,
+                    b->q->sql, b->q->sql_len, c->pos,
+                    "With SELECT DISTINCT, ORDER BY may only use what the SELECT "
+                    "list shows; the column at @POS@ is not in it.");
             }
             if ((rc = check_grouped(b, &q->order_by[i])))
                 return rc;
@@ -711,9 +689,9 @@ pluck_code pl_bind(struct pluck_query *q, const pl_select *sel, pluck_error *err
     }
     choose_prefilter(q);
     if (sel->has_limit) {
-        if (sel->limit < 0)
-            return fail(b, sel->limit_pos, PLUCK_E_EVALUATOR_NEGATIVE_LIMIT,
-                        "LIMIT must not be negative at @POS@.");
+        PL_RETURN_SQL_ERROR_IF(sel->limit < 0, b->err, PLUCK_E_EVALUATOR_NEGATIVE_LIMIT, b->q->sql,
+                               b->q->sql_len, sel->limit_pos,
+                               "LIMIT must not be negative at @POS@.");
         q->has_limit = true;
         q->limit = (uint64_t)sel->limit;
     }
