@@ -32,6 +32,21 @@ fi
     "SELECT sensor_id, ts FROM S3Object ORDER BY CAST(sensor_id AS STRING)" "$E2E_TMP/sort.csv" \
     >"$E2E_TMP/sort.got1"
 file_eq "sort: one thread, same order" "$E2E_TMP/sort.got1" "$E2E_TMP/sort.want"
+# a top-n over the parallel executors (each block's own heap, merged in input order)
+head -n 10 "$E2E_TMP/sort.want" >"$E2E_TMP/sort.want6"
+"$PLUCK" -X -H "SELECT sensor_id, ts FROM S3Object ORDER BY CAST(sensor_id AS STRING) LIMIT 10" \
+    "$E2E_TMP/sort.csv" >"$E2E_TMP/sort.got6"
+file_eq "sort: top-n LIMIT 10" "$E2E_TMP/sort.got6" "$E2E_TMP/sort.want6"
+# an error in a late block: the same error, record and exit as one thread
+BADQ="SELECT ts FROM S3Object ORDER BY CAST(CASE WHEN ts = '1700900000' THEN 'x' ELSE ts END AS INT)"
+"$PLUCK" -X -H --threads 1 "$BADQ" "$E2E_TMP/sort.csv" >/dev/null 2>"$E2E_TMP/sort.bad1"
+rc1=$?
+"$PLUCK" -X -H --threads 2 "$BADQ" "$E2E_TMP/sort.csv" >/dev/null 2>"$E2E_TMP/sort.bad2"
+rc2=$?
+cond "sort: a late error exits 1 on both paths" [ "$rc1$rc2" = 11 ]
+grep -q 'record 900002' "$E2E_TMP/sort.bad1" && bad_at=yes || bad_at=no
+cond "sort: the late error names its record" [ "$bad_at" = yes ]
+file_eq "sort: a late error is the same with two threads" "$E2E_TMP/sort.bad2" "$E2E_TMP/sort.bad1"
 # a top-n whose kept rows outgrow --max-memory: the heap becomes the first run of the
 # external sort (it used to fail)
 head -n 60000 "$E2E_TMP/sort.want" >"$E2E_TMP/sort.want5"
