@@ -234,7 +234,7 @@ static bool run_splits(pluck_run *r, int fd)
     pluck_split *v;
     size_t n;
     pluck_error err;
-    if (pl_splits_find(fd, start, end, kind, split_target(), &v, &n, &err) || n < 2) {
+    if (pl_splits_find(fd, start, end, kind, r->index, split_target(), &v, &n, &err) || n < 2) {
         free(v);
         return false;
     }
