@@ -221,6 +221,11 @@ typedef enum pluck_param {
                                            * empty: $TMPDIR, else /tmp) */
     PLUCK_PARAM_OUTPUT_HEADER,            /* TRUE: CSV output starts with a record of column
                                            * names, the keys JSON output uses (pluck; FALSE) */
+    PLUCK_PARAM_MAX_WINDOW,               /* bytes: the largest history window a compressed
+                                           * input may make the decoder hold (a zstd frame's
+                                           * window, an xz dictionary); an input asking for
+                                           * more is InvalidCompressionFormat (pluck; default
+                                           * 1G; pluck serve sets its --max-window) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 

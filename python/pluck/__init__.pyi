@@ -38,6 +38,7 @@ class Serialization(TypedDict, total=False):
     max_memory: Union[int, Text]
     temp_dir: Text
     output_header: Union[bool, Text]
+    max_window: Union[int, Text]
 
 class Param(NamedTuple):
     keyword: str
