@@ -218,13 +218,15 @@ install: all
 	install -m 644 man/pluck-serve.1 $(DESTDIR)$(mandir)/man1/pluck-serve.1
 	install -m 644 man/libpluck.3 $(DESTDIR)$(mandir)/man3/libpluck.3
 	install -m 644 man/pluck-partial.5 $(DESTDIR)$(mandir)/man5/pluck-partial.5
+	install -m 644 man/pluck-index.5 $(DESTDIR)$(mandir)/man5/pluck-index.5
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pluck $(DESTDIR)$(bindir)/pluck-serve $(DESTDIR)$(libdir)/libpluck.a \
 	    $(DESTDIR)$(libdir)/libpluck.so* $(DESTDIR)$(includedir)/pluck.h \
 	    $(DESTDIR)$(pkgconfigdir)/pluck.pc $(DESTDIR)$(mandir)/man1/pluck.1 \
 	    $(DESTDIR)$(mandir)/man1/pluck-serve.1 \
-	    $(DESTDIR)$(mandir)/man3/libpluck.3 $(DESTDIR)$(mandir)/man5/pluck-partial.5
+	    $(DESTDIR)$(mandir)/man3/libpluck.3 $(DESTDIR)$(mandir)/man5/pluck-partial.5 \
+	    $(DESTDIR)$(mandir)/man5/pluck-index.5
 
 clean:
 	rm -rf build

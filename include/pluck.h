@@ -222,6 +222,11 @@ typedef enum pluck_param {
                                            * empty: $TMPDIR, else /tmp) */
     PLUCK_PARAM_OUTPUT_HEADER,            /* TRUE: CSV output starts with a record of column
                                            * names, the keys JSON output uses (pluck; FALSE) */
+    PLUCK_PARAM_MAX_WINDOW,               /* bytes: the largest history window a compressed
+                                           * input may make the decoder hold (a zstd frame's
+                                           * window, an xz dictionary); an input asking for
+                                           * more is InvalidCompressionFormat (pluck; default
+                                           * 1G; pluck serve sets its --max-window) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -412,6 +417,61 @@ PLUCK_API void pluck_splits_free(pluck_split *splits); /* accepts NULL */
 PLUCK_API pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size_t n,
                                      size_t i);
 
+/* ---------------------------------------------------------------------------------------
+ * Checkpoint indexes of gzip files (pluck-index(5)).  A single-member gzip has no split
+ * points of its own.  An index, built by one full decode, lists checkpoints inside its
+ * deflate stream (a block boundary's bit offset, the 32 KiB of output before it, the
+ * member's CRC-32 so far) about every `spacing` compressed bytes, and the member starts of
+ * a multi-member file; with it the file splits at those checkpoints like a BGZF file.  An
+ * index is immutable once built or loaded and may be shared by many runs and threads.  It
+ * is tied to its file (size, CRC-32s of the first and last 64 KiB): pluck_index_load
+ * refuses another file, and a split checks its data against the index's CRC-32s, so a
+ * wrong index is an error, never a wrong answer.  Decoding from a checkpoint needs the
+ * ISA-L gzip backend (pluck_features); with zlib the file is read as one stream.
+ * ------------------------------------------------------------------------------------- */
+typedef struct pluck_index pluck_index;
+
+typedef struct pluck_index_info {
+    uint64_t file_size;         /* compressed bytes of the file it describes */
+    uint64_t uncompressed_size; /* decompressed bytes */
+    uint64_t spacing;           /* compressed bytes between checkpoints asked for */
+    uint64_t checkpoints;       /* split points, the file's start included */
+    uint64_t members;           /* gzip members */
+} pluck_index_info;
+
+/** Build the index of the gzip file on fd (read with pread from offset 0 to its end;
+ *  its offset is not used), with a checkpoint about every `spacing` compressed bytes
+ *  (0: 4 MiB) and at member starts.  Returns PLUCK_OK and *out (free with
+ *  pluck_index_free), or an error in *err: InvalidCompressionFormat (not gzip),
+ *  TruncatedInput (corrupt or cut short: only a file that decodes and passes its checks
+ *  gets an index), ReadError, OutOfMemory. */
+PLUCK_API pluck_code pluck_index_build(int fd, uint64_t spacing, pluck_index **out,
+                                       pluck_error *err);
+/** Write ix in the pluck-index(5) format through `write` (called one or more times).
+ *  Returns PLUCK_OK, or WriteError when write returned non-zero. */
+PLUCK_API pluck_code pluck_index_write(const pluck_index *ix, pluck_write_fn write,
+                                       void *opaque, pluck_error *err);
+/** Read an index from data[0, len) and check it against the file on fd.  Returns PLUCK_OK
+ *  and *out, or InvalidDataSource with the reason in *err: not an index, another version,
+ *  damaged (checksum, inconsistent checkpoints), or stale (the file's size or hash is not
+ *  the one it was built from); ReadError, OutOfMemory. */
+PLUCK_API pluck_code pluck_index_load(const void *data, size_t len, int fd, pluck_index **out,
+                                      pluck_error *err);
+PLUCK_API void pluck_index_free(pluck_index *ix); /* accepts NULL */
+PLUCK_API void pluck_index_get_info(const pluck_index *ix, pluck_index_info *info);
+
+/** pluck_splits_find with the index of the file (ix NULL: the same as pluck_splits_find):
+ *  a gzip file is also split at the index's checkpoints, grouped to about `target`
+ *  compressed bytes (0: 4 MiB).  Run the splits with pluck_run_set_index(r, ix) set. */
+PLUCK_API pluck_code pluck_splits_find_indexed(int fd, const pluck_params *params,
+                                               const pluck_index *ix, uint64_t target,
+                                               pluck_split **splits, size_t *n,
+                                               pluck_error *err);
+/** The index of the file r reads (ix must outlive the run; NULL: none): pluck_run_fd with
+ *  THREADS >= 2 splits a gzip file at its checkpoints, and pluck_run_split decodes splits
+ *  from pluck_splits_find_indexed.  Set it before the run reads input. */
+PLUCK_API void pluck_run_set_index(pluck_run *r, const pluck_index *ix);
+
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
 /** The run's error (code PLUCK_OK when none); valid until the run is freed. */
 PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);
@@ -419,14 +479,16 @@ PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);
 /* ---------------------------------------------------------------------------------------
  * Partial aggregates (pluck extension; the text format is pluck-partial(5)).  A run given
  * pluck_run_set_partial() before its input writes, instead of its result, its state: for an
- * aggregate query every group's keys and aggregate states (counts, exact sums, AVG as sum
- * and count, MIN/MAX with their original text).  A merge reads any number of partials of the same
+ * aggregate query every group's keys and aggregate states (counts, exact sums -- FLOAT ones
+ * too --, AVG as sum and count, MIN/MAX with their original text); for ORDER BY without
+ * aggregates its top-n candidates with their sort keys.  A merge reads any number of partials of the same
  * query and parameters, given in input order (several may follow one another in one
  * stream), and writes what one run over all their inputs in that order writes, byte for
- * byte -- except a sum of FLOAT values, added in another order (pluck-partial(5)).
+ * byte (ties of ORDER BY in input order).
  * ------------------------------------------------------------------------------------- */
 /** Make r write its partial state.  PLUCK_E_UNSUPPORTED_SQL_OPERATION (also set as the run's
- *  error) for a query without aggregates. */
+ *  error) for a query without aggregates or ORDER BY, with DISTINCT aggregates, SELECT
+ *  DISTINCT and ORDER BY, or OUTPUT_HEADER. */
 PLUCK_API pluck_code pluck_run_set_partial(pluck_run *r);
 
 typedef struct pluck_merge pluck_merge;

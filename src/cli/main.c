@@ -33,6 +33,7 @@
 
 #include "cli/archive.h"
 #include "cli/escape.h"
+#include "cli/index.h"
 #include "cli/merge.h"
 #include "cli/hints.h"
 #include "cli/output.h"
@@ -59,6 +60,7 @@ enum {
     OPT_WITH_FILENAME,
     OPT_MEMBER,
     OPT_ENDPOINT,
+    OPT_WRITE_INDEX,
     PARAM_BASE = 2000
 };
 
@@ -73,6 +75,7 @@ typedef struct cli {
     int threads_given;
     const char *member;  /* --member NAME */
     const char *endpoint; /* --endpoint-url, for s3:// sources */
+    int write_index;     /* --write-index: FILE.pluckidx built while FILE is read */
     bool same_terminal;  /* standard output and error are the same terminal */
     pl_output out;
 } cli;
@@ -181,6 +184,9 @@ static void print_help(void)
            "                   error is a terminal and the input is larger than 64 MiB)\n"
            "  --partial        write the query's partial aggregate state instead of its\n"
            "                   result; 'pluck merge' combines partials (pluck-partial(5))\n"
+           "  --write-index    build FILE.pluckidx (as 'pluck index FILE') on a thread of\n"
+           "                   its own while a gzip FILE is queried; a FILE.pluckidx\n"
+           "                   beside FILE is read with --threads 2 or more (pluck-index(5))\n"
            "  --explain        print the query plan (columns read, predicates in the scan,\n"
            "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
            "                   their memory) and exit without reading input\n"
@@ -191,6 +197,8 @@ static void print_help(void)
            "  -V, --version    show version, codecs and scan kernel, and exit\n"
            "\n"
            "pluck merge PARTIAL ...  combines partials (--partial; 'pluck merge --help').\n"
+           "pluck index FILE ...  writes FILE.pluckidx, a checkpoint index that splits a\n"
+           "gzip FILE across --threads ('pluck index --help', pluck-index(5)).\n"
            "pluck serve --root DIR [--listen ADDR:PORT] ...  serves DIR as an S3-compatible\n"
            "endpoint for SelectObjectContent; see 'pluck serve --help' and pluck-serve(1).\n"
            "\n"
@@ -412,7 +420,25 @@ static pluck_code table_add(cli *c, table *t, const char *path)
     } else {
         /* one file read whole can be split across threads (BGZF, zstd frames); --union's
          * files are inputs of one run */
+        /* a gzip FILE's checkpoint index (FILE.pluckidx) splits it too; --write-index
+         * builds one on a thread of its own meanwhile */
+        pluck_index *ix = NULL;
+        pl_index_bg bg = {0};
+        char tv[16];
+        pluck_params_get(c->params, PLUCK_PARAM_THREADS, tv, sizeof tv);
+        if (regular && !c->unite && strcmp(path, "-")) {
+            if (c->write_index)
+                pl_cli_index_bg_start(&bg, fd);
+            else if (atoi(tv) > 1)
+                ix = pl_cli_index_load(c->prog, path, fd);
+        }
+        pluck_run_set_index(t->r, ix);
         rc = c->unite ? pluck_run_fd_input(t->r, fd) : pluck_run_fd(t->r, fd);
+        pluck_run_set_index(t->r, NULL);
+        pluck_index_free(ix);
+        int x = pl_cli_index_bg_end(&bg, c->prog, path);
+        if (x > t->ex)
+            t->ex = x;
     }
     if (fd)
         close(fd);
@@ -566,6 +592,8 @@ int main(int argc, char **argv)
         return run_serve(argv + 1);
     if (argc > 1 && !strcmp(argv[1], "merge"))
         return pl_cli_merge(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "index"))
+        return pl_cli_index(argc - 1, argv + 1);
     cli c = {.prog = "pluck", .progress = -1};
     /* Restore the default so `pluck ... | head` ends quietly at the next write even if the
      * shell started us with SIGPIPE ignored. */
@@ -605,6 +633,7 @@ int main(int argc, char **argv)
     opts[n++] = (struct option){"with-filename", no_argument, NULL, OPT_WITH_FILENAME};
     opts[n++] = (struct option){"member", required_argument, NULL, OPT_MEMBER};
     opts[n++] = (struct option){"endpoint-url", required_argument, NULL, OPT_ENDPOINT};
+    opts[n++] = (struct option){"write-index", no_argument, NULL, OPT_WRITE_INDEX};
     opts[n++] = (struct option){NULL, 0, NULL, 0};
 
     int ch, explain = 0;
@@ -633,6 +662,7 @@ int main(int argc, char **argv)
         case OPT_WITH_FILENAME: c.with_filename = 1; break;
         case OPT_MEMBER: c.member = optarg; break;
         case OPT_ENDPOINT: c.endpoint = optarg; break;
+        case OPT_WRITE_INDEX: c.write_index = 1; break;
         case ':':
             usage_error(c.prog, "option '%s' requires an argument", argv[optind - 1]);
             break;

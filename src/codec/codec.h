@@ -59,6 +59,28 @@ pluck_code pl_codec_finish(pl_codec *c);
  * stream's first-bytes magic check is left out.  Call before the first decode. */
 void pl_codec_resume_at(pl_codec *c, uint64_t at);
 
+/* Refuse input whose history window is larger than max_window bytes (a zstd frame's
+ * window, an xz dictionary) with PLUCK_E_INVALID_COMPRESSION_FORMAT, before the decoder
+ * allocates it; 0 keeps the libraries' defaults (zstd 128 MiB, xz 1 GiB).  gzip (32 KiB)
+ * and bzip2 (about 3.6 MiB for 900k blocks) have fixed needs and ignore it.  Call before
+ * the first decode. */
+void pl_codec_set_max_window(pl_codec *c, uint64_t max_window);
+/* Resume inside a gzip member's deflate data, at a checkpoint of a gzip index
+ * (source/gzindex.h): `at` is the compressed offset of the first whole byte fed; the last
+ * `bits` (0-7) bits of `byte`, the byte before it, come first; `window` holds the (up to)
+ * 32 KiB of output before the checkpoint; crc and isize are the member's CRC-32 and length
+ * (mod 2^32) so far, so its trailer is still checked.  Call on a fresh gzip codec before
+ * the first decode.  Only the ISA-L backend can: false otherwise (or when the values are
+ * out of range). */
+bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
+                                  const unsigned char *window, size_t wlen, uint32_t crc,
+                                  uint32_t isize);
+/* The current member's CRC-32 and length (mod 2^32) of the output handed out so far, inside
+ * a member's deflate data (ISA-L only): false otherwise. */
+bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize);
+/* Whether a gzip codec created with this backend choice can resume (ISA-L). */
+bool pl_codec_gzip_can_resume(pl_gzip_backend backend);
+
 /* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */
 const char *pl_codec_name(const pl_codec *c);
 /* Message for the last error ("" when none). */

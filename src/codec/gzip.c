@@ -517,6 +517,66 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
 }
 #endif
 
+static bool gz_want_isal(pl_gzip_backend backend);
+
+/* ---- resuming inside a member (a checkpoint of a gzip index) ------------------------------ */
+
+bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
+                                  const unsigned char *window, size_t wlen, uint32_t crc,
+                                  uint32_t isize)
+{
+#ifdef PLUCK_HAVE_ISAL
+    gz_state *g = c->state;
+    if (!g || !g->use_isal || bits > 7 || wlen > 32768)
+        return false;
+    pl_codec_resume_at(c, at);
+    struct inflate_state *s = g->isal;
+    /* the dictionary goes into the history buffer, where isal_save() copies it too */
+    if (isal_inflate_set_dict(s, (uint8_t *)(uintptr_t)window, (uint32_t)wlen) != COMP_OK)
+        return false;
+    /* the member's CRC-32 and length so far: ISA-L goes on from them and checks the
+     * trailer as if it had decoded the member from its start */
+    s->crc = crc;
+    s->total_out = isize;
+    s->read_in = bits ? (uint64_t)(byte >> (8 - bits)) : 0;
+    s->read_in_length = (int32_t)bits;
+    g->hdr_seen = GZ_HDR_FIXED;
+    g->hphase = GZH_DONE;
+    g->in_member = true;
+    g->need_reset = false;
+    return true;
+#else
+    (void)c, (void)at, (void)bits, (void)byte, (void)window, (void)wlen, (void)crc, (void)isize;
+    return false;
+#endif
+}
+
+bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize)
+{
+#ifdef PLUCK_HAVE_ISAL
+    const gz_state *g = c->state;
+    if (!g || !g->use_isal || !g->in_member || g->hphase != GZH_DONE || g->pend_err ||
+        c->failed)
+        return false;
+    *crc = g->isal->crc;
+    *isize = g->isal->total_out;
+    return true;
+#else
+    (void)c, (void)crc, (void)isize;
+    return false;
+#endif
+}
+
+bool pl_codec_gzip_can_resume(pl_gzip_backend backend)
+{
+#ifdef PLUCK_HAVE_ISAL
+    return gz_want_isal(backend);
+#else
+    (void)backend;
+    return false;
+#endif
+}
+
 /* ---- hooks ---------------------------------------------------------------------------------- */
 
 static pluck_code gz_step(pl_codec *c, const unsigned char **in, size_t *in_len,

@@ -179,6 +179,7 @@ typedef struct xzb_state {
     lzma_filter filters[LZMA_FILTERS_MAX + 1];
     lzma_block block;
     lzma_index *index; /* what the index decoder made of the index */
+    uint64_t max_window; /* the largest dictionary allowed */
 } xzb_state;
 
 static pluck_code xzb_corrupt(pl_codec *c, const xzb_state *x, const char *what)
@@ -253,6 +254,24 @@ static pluck_code xzb_advance(pl_codec *c, xzb_state *x, unsigned char **out, si
         x->filters[0].id = LZMA_VLI_UNKNOWN;
         if (lzma_block_header_decode(&x->block, NULL, p) != LZMA_OK)
             return xzb_corrupt(c, x, "bad block header");
+        for (size_t i = 0; x->filters[i].id != LZMA_VLI_UNKNOWN; i++) {
+            const lzma_options_lzma *o = x->filters[i].options;
+            bool lz = x->filters[i].id == LZMA_FILTER_LZMA2 || x->filters[i].id == LZMA_FILTER_LZMA1;
+            if (lz && o && o->dict_size > x->max_window) {
+                uint64_t mib = (uint64_t)1 << 20, d = o->dict_size;
+                xzb_end_coder(x);
+                return pl_error_fail(&c->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                                     "The xz block at compressed offset %llu needs a %llu MiB "
+                                     "dictionary to decode; this reader allows a dictionary of "
+                                     "at most %llu %s (max-window).",
+                                     (unsigned long long)(x->in_at + x->pos),
+                                     (unsigned long long)((d + mib - 1) / mib),
+                                     (unsigned long long)(x->max_window % mib
+                                                              ? x->max_window >> 10
+                                                              : x->max_window >> 20),
+                                     x->max_window % mib ? "KiB" : "MiB");
+            }
+        }
         x->s = (lzma_stream)LZMA_STREAM_INIT;
         lzma_ret r = lzma_block_decoder(&x->s, &x->block);
         if (r != LZMA_OK) {
@@ -392,5 +411,12 @@ pluck_code pl_codec_xz_blocks(pl_codec *c, int check)
     x->in_at = c->in_total;
     x->check = check;
     x->filters[0].id = LZMA_VLI_UNKNOWN;
+    x->max_window = XZ_MEMLIMIT;
     return PLUCK_OK;
+}
+
+void pl_codec_xz_blocks_max_window(pl_codec *c, uint64_t max_window)
+{
+    xzb_state *x = c->state;
+    x->max_window = max_window;
 }

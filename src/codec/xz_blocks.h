@@ -19,4 +19,7 @@ int pl_xz_check_at(int fd, uint64_t start, uint64_t end, uint64_t off);
  * header or at a block header of a stream with check type `check` (-1: not known). */
 pluck_code pl_codec_xz_blocks(pl_codec *c, int check);
 
+/* The largest dictionary a block may ask for (pl_codec_set_max_window); default 1 GiB. */
+void pl_codec_xz_blocks_max_window(pl_codec *c, uint64_t max_window);
+
 #endif /* PL_XZ_BLOCKS_H */

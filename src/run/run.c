@@ -158,7 +158,8 @@ pluck_code pluck_run_finish(pluck_run *r)
 /* ---- pull ---------------------------------------------------------------------------------- */
 
 /* Blocks and splits cut at record delimiters only where a delimiter always ends a record;
- * results are combined without order (no GROUP BY or ORDER BY, no DISTINCT sets). */
+ * results are combined without order (no GROUP BY, no DISTINCT sets), except ORDER BY's
+ * rows, which go to the main executor's sorter in input order as blocks commit. */
 static bool cuttable_dialect(const pluck_query *q)
 {
     return !q->params.in.allow_quoted_record_delim && q->params.in.record_delim.len == 1;
@@ -166,8 +167,8 @@ static bool cuttable_dialect(const pluck_query *q)
 
 static bool cuttable(const pluck_query *q)
 {
-    return q->params.threads > 1 && cuttable_dialect(q) && !q->ngroup_by && !q->norder_by &&
-           !q->distinct_rows && !q->has_distinct_aggs;
+    return q->params.threads > 1 && cuttable_dialect(q) && !q->ngroup_by &&
+           !(q->norder_by && q->is_aggregate) && !q->distinct_rows && !q->has_distinct_aggs;
 }
 
 /* The main executor has read the header and checked the first bytes. */
@@ -241,7 +242,7 @@ static bool run_splits(pluck_run *r, int fd)
     pluck_split *v;
     size_t n;
     pluck_error err;
-    if (pl_splits_find(fd, start, end, kind, split_target(), &v, &n, &err) || n < 2) {
+    if (pl_splits_find(fd, start, end, kind, r->index, split_target(), &v, &n, &err) || n < 2) {
         free(v);
         return false;
     }
@@ -381,6 +382,7 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->q = q;
     pl_commit_init(&r->c, q, write, opaque);
     bool ok = pl_source_init(&r->src);
+    r->src.max_window = q->params.max_window;
     r->push.step_left = SIZE_MAX;
     r->src.scan = on_scan;
     r->src.tick = on_tick;

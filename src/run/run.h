@@ -24,6 +24,7 @@ struct pluck_run {
     bool finished;
     bool live;          /* pluck_run_set_live: no read waits on output that is ready */
     uint64_t inputs;    /* inputs ended by pluck_run_end_input() */
+    const pluck_index *index; /* pluck_run_set_index: the gzip file's checkpoints */
 };
 
 /* Call the progress hook when due; returns the committer's state (CANCELLED when asked). */

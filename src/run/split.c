@@ -28,6 +28,13 @@ static bool cuttable_dialect(const struct pluck_params *p)
 pluck_code pluck_splits_find(int fd, const pluck_params *params, uint64_t target,
                              pluck_split **splits, size_t *n, pluck_error *err)
 {
+    return pluck_splits_find_indexed(fd, params, NULL, target, splits, n, err);
+}
+
+pluck_code pluck_splits_find_indexed(int fd, const pluck_params *params, const pluck_index *ix,
+                                     uint64_t target, pluck_split **splits, size_t *n,
+                                     pluck_error *err)
+{
     pluck_error local;
     if (!err)
         err = &local;
@@ -57,10 +64,12 @@ pluck_code pluck_splits_find(int fd, const pluck_params *params, uint64_t target
         *n = k;
         return PLUCK_OK;
     }
-    return pl_splits_find(fd, 0, size, kind, target, splits, n, err);
+    return pl_splits_find(fd, 0, size, kind, ix, target, splits, n, err);
 }
 
 void pluck_splits_free(pluck_split *splits) { free(splits); }
+
+void pluck_run_set_index(pluck_run *r, const pluck_index *ix) { r->index = ix; }
 
 pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size_t n, size_t i)
 {

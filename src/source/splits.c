@@ -99,6 +99,19 @@ static void walk_bgzf(rd_cache *c, grouper *g, uint64_t off, bool *ok)
     }
 }
 
+/* A gzip index: its checkpoints (member starts only when the decoder cannot resume inside a
+ * member). */
+static void walk_gzindex(const pluck_index *ix, grouper *g, uint64_t start, bool *ok)
+{
+    bool inside = pl_codec_gzip_can_resume(PL_GZIP_AUTO);
+    for (size_t i = 0; i < ix->n && *ok; i++) {
+        const pl_gzpoint *p = &ix->pt[i];
+        uint64_t at = pl_gzpoint_split_at(p);
+        if (at >= start && (p->member || inside))
+            *ok = unit_at(g, at);
+    }
+}
+
 #define ZSTD_MAGIC 0xFD2FB528u
 #define SEEKABLE_MAGIC 0x8F92EAB1u
 
@@ -206,7 +219,7 @@ static void walk_xz(rd_cache *c, grouper *g, uint64_t off, bool *ok)
 }
 
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
-                          uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
+                          const pluck_index *ix, uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -217,7 +230,9 @@ pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression k
         c->fd = fd;
         c->end = end;
         c->at = c->len = 0;
-        if (kind == PL_COMP_GZIP)
+        if (kind == PL_COMP_GZIP && ix && ix->file_size == end)
+            walk_gzindex(ix, &g, start, &ok);
+        else if (kind == PL_COMP_GZIP)
             walk_bgzf(c, &g, start, &ok);
         else if (kind == PL_COMP_ZSTD)
             walk_zstd(c, &g, start, &ok);
@@ -259,6 +274,7 @@ typedef struct split_scan {
     uint64_t uend;     /* U_k+1 - U_k */
     bool done;
     bool damaged;      /* the codec failed: every complete record before the damage is ours */
+    const pl_gzpoint *check; /* a gzip index's checkpoint at uend: its CRC-32 is checked there */
     pl_block_scan_fn scan;
     void *ctx;
     pluck_error *err;
@@ -322,11 +338,26 @@ static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, si
         if (!pl_grow(s->win, s->cap, s->wlen + PL_CHUNK, 1))
             return pl_error_fail(s->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         unsigned char *out = (unsigned char *)*s->win + s->wlen;
-        size_t room = PL_CHUNK;
+        size_t want = PL_CHUNK;
+        if (s->check && s->uend - s->u < want)
+            want = (size_t)(s->uend - s->u); /* stop at the checkpoint to check it */
+        size_t room = want;
         pluck_code rc = pl_codec_decode(c, &in, &n, &out, &room);
-        size_t produced = PL_CHUNK - room;
+        size_t produced = want - room;
         s->wlen += produced;
         s->u += produced;
+        if (!rc && s->check && s->u == s->uend) {
+            uint32_t crc, isize;
+            if (!pl_codec_gzip_running(c, &crc, &isize) || crc != s->check->crc ||
+                isize != s->check->isize)
+                return pl_error_fail(s->err, PLUCK_E_TRUNCATED_INPUT,
+                                     "Object decompression failed: gzip data is corrupt or "
+                                     "does not match its index (incorrect data check at "
+                                     "the checkpoint at compressed offset %llu): if the "
+                                     "file is intact, rebuild the index (pluck index).",
+                                     (unsigned long long)s->check->coff);
+            s->check = NULL;
+        }
         if (rc) {
             /* what decoded cleanly before the damage is used first, as a whole-stream run
              * does, past the split's end too: the run ends with this error, so no later
@@ -339,6 +370,42 @@ static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, si
         if (s->done || (n == 0 && produced == 0))
             return PLUCK_OK;
     }
+}
+
+/* A split of a gzip file with an index: start the decoder at its checkpoint (inside a
+ * member: the bits before the first whole byte, the window), and take where it ends in
+ * decompressed bytes from the index, with the CRC-32 to check there. */
+static pluck_code gz_resume(const pl_split_job *j, pl_codec *c, split_scan *s, uint64_t *at)
+{
+    const pl_gzpoint *p = pl_gzindex_find(j->ix, j->off), *q = NULL;
+    if (!p)
+        return PLUCK_OK; /* not a checkpoint: a split of another kind */
+    if (j->off + j->len < j->end)
+        q = pl_gzindex_find(j->ix, j->off + j->len);
+    if (!p->member) {
+        unsigned char byte = 0, *w = malloc(PL_GZINDEX_WINDOW);
+        bool ok = w && pl_gzindex_window(j->ix, p, w);
+        ssize_t got = 1;
+        if (ok && p->bits) {
+            do
+                got = pread(j->fd, &byte, 1, (off_t)j->off);
+            while (got < 0 && errno == EINTR);
+        }
+        ok = ok && got == 1 &&
+             pl_codec_gzip_resume_deflate(c, p->coff, p->bits, byte, w, PL_GZINDEX_WINDOW,
+                                          p->crc, p->isize);
+        free(w);
+        PL_RETURN_ERROR_IF(got != 1, s->err, PLUCK_E_READ_ERROR, "The input could not be read.");
+        PL_RETURN_ERROR_IF(!ok, s->err, PLUCK_E_INTERNAL_ERROR,
+                           "A gzip checkpoint could not be resumed.");
+        *at = p->coff;
+    }
+    if (q) {
+        s->uend_known = true;
+        s->uend = q->uoff - p->uoff;
+        s->check = q->member ? NULL : q;
+    }
+    return PLUCK_OK;
 }
 
 pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_block_scan_fn scan,
@@ -357,11 +424,16 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
     pl_codec_resume_at(c, j->off);
     if (j->kind == PL_COMP_XZ && !j->first) /* a block inside a stream: its check type */
         pl_codec_xz_blocks(c, pl_xz_check_at(j->fd, 0, j->end, j->off));
+    pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);
     uint64_t at = j->off, split_end = j->off + j->len;
     if (j->kind == PL_COMP_BZIP2) /* the next block's magic begins inside the split's last byte */
         split_end = split_end + 8 < j->end ? split_end + 8 : j->end;
+    if (j->ix && j->kind == PL_COMP_GZIP && (rc = gz_resume(j, c, &s, &at)))
+        goto out;
+    if (s.uend_known)
+        *ulen = s.uend;
     while (!s.done) {
         uint64_t lim = s.uend_known ? j->end : split_end;
         if (at < lim) {

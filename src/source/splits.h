@@ -21,15 +21,18 @@
 #define PL_SPLITS_H
 
 #include "source/blocks.h"
+#include "source/gzindex.h"
 
 #define PL_SPLIT_TARGET (4u << 20) /* compressed bytes per split by default */
 
 /* The splits of the compressed stream in fd from offset `start` to `end` (the file's size),
- * of compression kind (GZIP: BGZF members; ZSTD: frames).  *n = 1 (one split, the whole
- * stream) when it has no usable split points.  BZIP2: verified block starts.  Returns PLUCK_OK, OUT_OF_MEMORY or
+ * of compression kind (GZIP: the checkpoints of the index ix when given (only its member
+ * starts when the gzip backend cannot resume inside a member), else BGZF members; ZSTD:
+ * frames; BZIP2: verified block starts; XZ: the blocks of its index).  *n = 1 (one split,
+ * the whole stream) when it has no usable split points.  Returns PLUCK_OK, OUT_OF_MEMORY or
  * READ_ERROR (message in err).  Free *out with free(). */
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
-                          uint64_t target, pluck_split **out, size_t *n, pluck_error *err);
+                          const pluck_index *ix, uint64_t target, pluck_split **out, size_t *n, pluck_error *err);
 
 /* One split to scan. */
 typedef struct pl_split_job {
@@ -40,6 +43,8 @@ typedef struct pl_split_job {
     bool first;         /* the stream's first split: no partial record before it */
     uint64_t ubase;     /* stream offset of its first decompressed byte (for positions) */
     char rd;            /* the record delimiter */
+    uint64_t max_window; /* pl_codec_set_max_window() (0: the libraries' defaults) */
+    const pluck_index *ix; /* gzip: the file's index (splits at its checkpoints), or NULL */
 } pl_split_job;
 
 /* Decode the split and hand its records to scan (the executor's window step) in windows

@@ -25,7 +25,9 @@ for t in "$ROOT"/tests/e2e/t_*.sh; do
         case " $E2E_ONLY " in *" $(basename "$t" .sh) "*) ;; *) continue ;; esac
     fi
     echo "-- $(basename "$t")"
+    t0=$(date +%s)
     ( . "$ROOT/tests/e2e/lib.sh"; . "$t" )
+    echo "-- $(basename "$t"): $(($(date +%s) - t0)) s"   # where the CI minutes go
 done
 p=$(grep -c '^pass$' "$E2E_COUNTS")
 f=$(grep -c '^fail$' "$E2E_COUNTS")

@@ -1,0 +1,487 @@
+/*
+ * gzindex.c — building, writing and loading checkpoint indexes of gzip files (see
+ * gzindex.h; the format is pluck-index(5)).
+ *
+ * The builder decodes the whole file once with zlib's inflate(Z_BLOCK), which returns at
+ * every deflate block boundary and says how many bits of the last byte it took (zran.c's
+ * method).  zlib checks every member's CRC-32 and ISIZE, so an index is only ever built
+ * from a file that decodes cleanly.
+ */
+#include "source/gzindex.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ZLIB_CONST
+#include <zlib.h>
+
+#define IX_MAGIC "PLUCKIDX"
+#define IX_VERSION 1
+#define IX_HEAD 56   /* bytes of the fixed header */
+#define IX_ENTRY 32  /* bytes per checkpoint */
+#define IX_IN (256 * 1024)
+
+/* ---- little-endian fields ------------------------------------------------------------------ */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* ---- shared ---------------------------------------------------------------------------------- */
+
+static bool read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t got = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false;
+        done += (size_t)got;
+    }
+    return true;
+}
+
+bool pl_gzindex_hash(int fd, uint64_t size, uint32_t *head, uint32_t *tail)
+{
+    unsigned char *buf = malloc(PL_GZINDEX_HASHED);
+    size_t n = size < PL_GZINDEX_HASHED ? (size_t)size : PL_GZINDEX_HASHED;
+    bool ok = buf && read_at(fd, buf, n, 0);
+    if (ok)
+        *head = (uint32_t)crc32(0L, buf, (uInt)n);
+    ok = ok && read_at(fd, buf, n, size - n);
+    if (ok)
+        *tail = (uint32_t)crc32(0L, buf, (uInt)n);
+    free(buf);
+    return ok;
+}
+
+const pl_gzpoint *pl_gzindex_find(const pluck_index *ix, uint64_t at)
+{
+    size_t lo = 0, hi = ix ? ix->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t m = pl_gzpoint_split_at(&ix->pt[mid]);
+        if (m == at)
+            return &ix->pt[mid];
+        if (m < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+bool pl_gzindex_window(const pluck_index *ix, const pl_gzpoint *p, unsigned char *out)
+{
+    uLongf n = PL_GZINDEX_WINDOW;
+    return !p->member &&
+           uncompress(out, &n, ix->blob + p->woff, (uLong)p->wlen) == Z_OK &&
+           n == PL_GZINDEX_WINDOW;
+}
+
+void pluck_index_free(pluck_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->pt);
+    free(ix->blob);
+    free(ix);
+}
+
+void pluck_index_get_info(const pluck_index *ix, pluck_index_info *info)
+{
+    *info = (pluck_index_info){0};
+    if (!ix)
+        return;
+    info->file_size = ix->file_size;
+    info->uncompressed_size = ix->usize;
+    info->spacing = ix->spacing;
+    info->checkpoints = ix->n;
+    for (size_t i = 0; i < ix->n; i++)
+        info->members += ix->pt[i].member;
+}
+
+/* ---- building -------------------------------------------------------------------------------- */
+
+typedef struct builder {
+    pluck_index *ix;
+    z_stream z;
+    uint64_t last_split; /* byte offset where the last checkpoint's split starts */
+    unsigned char window[PL_GZINDEX_WINDOW];
+} builder;
+
+static bool add_point(builder *b, const pl_gzpoint *p)
+{
+    pluck_index *ix = b->ix;
+    if (!pl_grow(&ix->pt, &ix->cap, ix->n + 1, sizeof *ix->pt))
+        return false;
+    ix->pt[ix->n++] = *p;
+    b->last_split = pl_gzpoint_split_at(p);
+    return true;
+}
+
+/* A checkpoint with the window zlib holds now. */
+static bool add_window_point(builder *b, pl_gzpoint *p)
+{
+    pluck_index *ix = b->ix;
+    uInt have = PL_GZINDEX_WINDOW;
+    if (inflateGetDictionary(&b->z, b->window, &have) != Z_OK || have != PL_GZINDEX_WINDOW)
+        return true; /* not a full window (cannot happen past 32 KiB): no checkpoint */
+    uLong bound = compressBound(PL_GZINDEX_WINDOW);
+    if (!pl_grow(&ix->blob, &ix->blob_cap, ix->blob_len + bound, 1))
+        return false;
+    uLongf n = bound;
+    if (compress2(ix->blob + ix->blob_len, &n, b->window, PL_GZINDEX_WINDOW, 6) != Z_OK)
+        return false;
+    p->woff = ix->blob_len;
+    p->wlen = (uint32_t)n;
+    ix->blob_len += n;
+    return add_point(b, p);
+}
+
+static pluck_code build_fail(builder *b, pluck_error *err, pluck_code code, const char *what,
+                             uint64_t at)
+{
+    (void)b;
+    if (code == PLUCK_E_TRUNCATED_INPUT)
+        return pl_error_fail(err, code,
+                             "The gzip file cannot be indexed: its data is corrupt (%s) at "
+                             "compressed offset %llu.",
+                             what, (unsigned long long)at);
+    return pl_error_fail(err, code, "%s", what);
+}
+
+pluck_code pluck_index_build(int fd, uint64_t spacing, pluck_index **out, pluck_error *err)
+{
+    pluck_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    struct stat st;
+    PL_RETURN_ERROR_IF(fstat(fd, &st) || !S_ISREG(st.st_mode), err, PLUCK_E_READ_ERROR,
+                       "The input is not a regular file that can be indexed.");
+    builder *b = calloc(1, sizeof *b);
+    unsigned char *in = malloc(IX_IN), *outbuf = malloc(IX_IN);
+    pluck_index *ix = calloc(1, sizeof *ix);
+    pluck_code rc = PLUCK_OK;
+    bool zready = false;
+    if (!b || !in || !outbuf || !ix) {
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto done;
+    }
+    b->ix = ix;
+    ix->file_size = (uint64_t)st.st_size;
+    ix->spacing = spacing ? spacing : PL_GZINDEX_SPACING;
+    if (!pl_gzindex_hash(fd, ix->file_size, &ix->head_crc, &ix->tail_crc)) {
+        rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+        goto done;
+    }
+    if (inflateInit2(&b->z, 16 + MAX_WBITS) != Z_OK) {
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto done;
+    }
+    zready = true;
+
+    uint64_t at = 0;        /* file offset of the next byte to read */
+    uint64_t uoff = 0;      /* decompressed bytes before the current member */
+    bool in_member = false;
+    size_t avail = 0;
+    const unsigned char *next = in;
+    for (;;) {
+        if (avail == 0 && at < ix->file_size) {
+            size_t want = ix->file_size - at < IX_IN ? (size_t)(ix->file_size - at) : IX_IN;
+            if (!read_at(fd, in, want, at)) {
+                rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+                goto done;
+            }
+            at += want;
+            avail = want;
+            next = in;
+        }
+        if (!in_member) {
+            /* between members: the end, or the next member's magic */
+            uint64_t here = at - avail;
+            if (avail == 0)
+                break;
+            if (next[0] != 0x1f || (avail > 1 && next[1] != 0x8b)) {
+                if (ix->n == 0) {
+                    rc = build_fail(b, err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                                    "The object is not in gzip format: its first bytes do "
+                                    "not match the gzip magic number.",
+                                    0);
+                } else {
+                    rc = build_fail(b, err, PLUCK_E_TRUNCATED_INPUT,
+                                    "trailing garbage after gzip member", here);
+                }
+                goto done;
+            }
+            if (ix->n == 0 || here - b->last_split >= ix->spacing) {
+                pl_gzpoint p = {.coff = here, .uoff = uoff, .member = 1};
+                if (!add_point(b, &p)) {
+                    rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+                    goto done;
+                }
+            }
+            if (here > 0)
+                inflateReset(&b->z);
+            in_member = true;
+        }
+        b->z.next_in = next;
+        b->z.avail_in = (uInt)avail;
+        b->z.next_out = outbuf;
+        b->z.avail_out = IX_IN;
+        int ret = inflate(&b->z, Z_BLOCK);
+        size_t used = avail - b->z.avail_in;
+        next += used;
+        avail -= used;
+        if (ret == Z_STREAM_END) {
+            uoff += b->z.total_out;
+            in_member = false;
+            continue;
+        }
+        if (ret == Z_BUF_ERROR && avail == 0 && at >= ix->file_size) {
+            rc = build_fail(b, err, PLUCK_E_TRUNCATED_INPUT,
+                            "unexpected end of gzip data: the last member is incomplete",
+                            ix->file_size);
+            goto done;
+        }
+        if (ret == Z_MEM_ERROR) {
+            rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+            goto done;
+        }
+        if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            rc = build_fail(b, err, PLUCK_E_TRUNCATED_INPUT,
+                            b->z.msg ? b->z.msg : "invalid data", at - avail);
+            goto done;
+        }
+        /* a block boundary, not after the last block, a full window behind it, far enough
+         * from the last checkpoint: a checkpoint */
+        unsigned dt = (unsigned)b->z.data_type;
+        uint64_t coff = at - avail, mout = b->z.total_out;
+        unsigned bits = dt & 7;
+        if ((dt & 128) && !(dt & 64) && mout >= PL_GZINDEX_WINDOW &&
+            coff - (bits ? 1 : 0) > b->last_split &&
+            coff - (bits ? 1 : 0) - b->last_split >= ix->spacing) {
+            pl_gzpoint p = {.coff = coff, .uoff = uoff + mout, .crc = (uint32_t)b->z.adler,
+                            .isize = (uint32_t)mout, .bits = (uint8_t)bits};
+            if (!add_window_point(b, &p)) {
+                rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+                goto done;
+            }
+        }
+    }
+    ix->usize = uoff;
+done:
+    if (zready)
+        inflateEnd(&b->z);
+    free(b);
+    free(in);
+    free(outbuf);
+    if (rc) {
+        pluck_index_free(ix);
+        return rc;
+    }
+    *out = ix;
+    return PLUCK_OK;
+}
+
+/* ---- the file format -------------------------------------------------------------------------- */
+
+static void put_header(const pluck_index *ix, unsigned char *h)
+{
+    memset(h, 0, IX_HEAD);
+    memcpy(h, IX_MAGIC, 8);
+    put32(h + 8, IX_VERSION);
+    put32(h + 12, 0); /* flags */
+    put64(h + 16, ix->file_size);
+    put32(h + 24, ix->head_crc);
+    put32(h + 28, ix->tail_crc);
+    put64(h + 32, ix->usize);
+    put64(h + 40, ix->spacing);
+    put32(h + 48, (uint32_t)ix->n);
+    put32(h + 52, 0); /* reserved */
+}
+
+static void put_entry(const pl_gzpoint *p, unsigned char *e)
+{
+    put64(e, p->coff);
+    put64(e + 8, p->uoff);
+    put32(e + 16, p->crc);
+    put32(e + 20, p->isize);
+    e[24] = p->bits;
+    e[25] = p->member;
+    e[26] = e[27] = 0;
+    put32(e + 28, p->wlen);
+}
+
+pluck_code pluck_index_write(const pluck_index *ix, pluck_write_fn write, void *opaque,
+                             pluck_error *err)
+{
+    pluck_error local;
+    if (!err)
+        err = &local;
+    unsigned char h[IX_HEAD > IX_ENTRY ? IX_HEAD : IX_ENTRY], t[4];
+    uLong crc = crc32(0L, Z_NULL, 0);
+    put_header(ix, h);
+    crc = crc32(crc, h, IX_HEAD);
+    PL_RETURN_ERROR_IF(write(opaque, (const char *)h, IX_HEAD), err, PLUCK_E_WRITE_ERROR,
+                       "The index could not be written.");
+    for (size_t i = 0; i < ix->n; i++) {
+        put_entry(&ix->pt[i], h);
+        crc = crc32(crc, h, IX_ENTRY);
+        PL_RETURN_ERROR_IF(write(opaque, (const char *)h, IX_ENTRY), err, PLUCK_E_WRITE_ERROR,
+                           "The index could not be written.");
+    }
+    if (ix->blob_len) {
+        crc = crc32_z(crc, ix->blob, ix->blob_len);
+        PL_RETURN_ERROR_IF(write(opaque, (const char *)ix->blob, ix->blob_len), err,
+                           PLUCK_E_WRITE_ERROR, "The index could not be written.");
+    }
+    put32(t, (uint32_t)crc);
+    PL_RETURN_ERROR_IF(write(opaque, (const char *)t, 4), err, PLUCK_E_WRITE_ERROR,
+                       "The index could not be written.");
+    return PLUCK_OK;
+}
+
+#define BAD(...) pl_error_fail(err, PLUCK_E_INVALID_DATA_SOURCE, __VA_ARGS__)
+
+/* The checkpoints must be what a build of a file of this size could have written: in file
+ * order from a member start at 0, windows one after another in the blob, each one 32 KiB. */
+static pluck_code check_points(pluck_index *ix, pluck_error *err)
+{
+    unsigned char *w = malloc(PL_GZINDEX_WINDOW);
+    PL_RETURN_ERROR_IF(!w, err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    pluck_code rc = PLUCK_OK;
+    uint64_t woff = 0;
+    for (size_t i = 0; i < ix->n && !rc; i++) {
+        pl_gzpoint *p = &ix->pt[i];
+        const pl_gzpoint *prev = i ? &ix->pt[i - 1] : NULL;
+        if (i == 0 && (p->coff != 0 || !p->member || p->uoff != 0))
+            rc = BAD("The index is damaged: its first checkpoint is not the file's start.");
+        else if (p->bits > 7 || p->member > 1 || (p->member && (p->bits || p->wlen || p->crc ||
+                                                                p->isize)))
+            rc = BAD("The index is damaged: checkpoint %zu is malformed.", i);
+        else if (p->coff >= ix->file_size || p->uoff > ix->usize ||
+                 (prev && (pl_gzpoint_split_at(p) <= pl_gzpoint_split_at(prev) ||
+                           p->uoff < prev->uoff)))
+            rc = BAD("The index is damaged: checkpoint %zu is out of order or out of the "
+                     "file.",
+                     i);
+        else if (!p->member && (p->coff == 0 || p->wlen == 0 || p->wlen > ix->blob_len - woff ||
+                                p->uoff < PL_GZINDEX_WINDOW))
+            rc = BAD("The index is damaged: checkpoint %zu has no window.", i);
+        if (rc || p->member)
+            continue;
+        p->woff = woff;
+        woff += p->wlen;
+        if (!pl_gzindex_window(ix, p, w))
+            rc = BAD("The index is damaged: the window of checkpoint %zu does not decompress.",
+                     i);
+    }
+    if (!rc && woff != ix->blob_len)
+        rc = BAD("The index is damaged: bytes after its last window.");
+    free(w);
+    return rc;
+}
+
+pluck_code pluck_index_load(const void *data, size_t len, int fd, pluck_index **out,
+                            pluck_error *err)
+{
+    pluck_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    const unsigned char *d = data;
+    PL_RETURN_ERROR_IF(len < IX_HEAD + 4 || memcmp(d, IX_MAGIC, 8), err,
+                       PLUCK_E_INVALID_DATA_SOURCE, "This is not a pluck index.");
+    PL_RETURN_ERROR_IF(get32(d + 8) != IX_VERSION, err, PLUCK_E_INVALID_DATA_SOURCE,
+                       "The index has format version %lu; this pluck reads version %d.",
+                       (unsigned long)get32(d + 8), IX_VERSION);
+    PL_RETURN_ERROR_IF(get32(d + len - 4) != (uint32_t)crc32_z(0L, d, len - 4), err,
+                       PLUCK_E_INVALID_DATA_SOURCE,
+                       "The index is damaged: its checksum does not match.");
+    uint64_t n = get32(d + 48);
+    PL_RETURN_ERROR_IF(get32(d + 12) != 0 || get32(d + 52) != 0 ||
+                           n > (len - IX_HEAD - 4) / IX_ENTRY || n == 0,
+                       err, PLUCK_E_INVALID_DATA_SOURCE,
+                       "The index is damaged: its header is inconsistent.");
+    pluck_index *ix = calloc(1, sizeof *ix);
+    PL_RETURN_ERROR_IF(!ix, err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    ix->file_size = get64(d + 16);
+    ix->head_crc = get32(d + 24);
+    ix->tail_crc = get32(d + 28);
+    ix->usize = get64(d + 32);
+    ix->spacing = get64(d + 40);
+    ix->n = ix->cap = (size_t)n;
+    ix->blob_len = ix->blob_cap = len - IX_HEAD - 4 - (size_t)n * IX_ENTRY;
+    ix->pt = calloc((size_t)n, sizeof *ix->pt);
+    ix->blob = malloc(ix->blob_len ? ix->blob_len : 1);
+    pluck_code rc = PLUCK_OK;
+    if (!ix->pt || !ix->blob) {
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *e = d + IX_HEAD + i * IX_ENTRY;
+        ix->pt[i] = (pl_gzpoint){.coff = get64(e), .uoff = get64(e + 8), .crc = get32(e + 16),
+                                 .isize = get32(e + 20), .bits = e[24], .member = e[25],
+                                 .wlen = get32(e + 28)};
+        if (e[26] || e[27]) {
+            rc = BAD("The index is damaged: checkpoint %zu is malformed.", i);
+            goto fail;
+        }
+    }
+    memcpy(ix->blob, d + IX_HEAD + n * IX_ENTRY, ix->blob_len);
+    if ((rc = check_points(ix, err)))
+        goto fail;
+    /* tied to the file: its size and the hashes of its head and tail */
+    struct stat st;
+    if (fstat(fd, &st)) {
+        rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+        goto fail;
+    }
+    uint32_t head, tail;
+    if ((uint64_t)st.st_size != ix->file_size) {
+        rc = BAD("The index is stale: it was built for a file of %llu bytes, this one has "
+                 "%llu.",
+                 (unsigned long long)ix->file_size, (unsigned long long)st.st_size);
+        goto fail;
+    }
+    if (!pl_gzindex_hash(fd, ix->file_size, &head, &tail)) {
+        rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+        goto fail;
+    }
+    if (head != ix->head_crc || tail != ix->tail_crc) {
+        rc = BAD("The index is stale: the file's first or last bytes are not those it was "
+                 "built from.");
+        goto fail;
+    }
+    *out = ix;
+    return PLUCK_OK;
+fail:
+    pluck_index_free(ix);
+    return rc;
+}
