@@ -98,7 +98,15 @@ struct pl_sorter {
 
 /* ---- key encoding ------------------------------------------------------------------------ */
 
-static bool put(pl_buf *b, const void *p, size_t n) { return pl_buf_append(b, p, n); }
+/* pl_buf_append with the common case (room already there) inlined: several calls a row */
+static inline bool put(pl_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n)
+        return pl_buf_append(b, p, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return true;
+}
 
 /* Append the key's encoding; *tag gets its tag. */
 static bool encode_key(const pl_sorter *s, pl_buf *b, uint32_t k, const pl_value *v)
