@@ -55,6 +55,15 @@ cond "sort: a late error exits 1 on both paths" [ "$rc1$rc2" = 11 ]
 grep -q 'record 900002' "$E2E_TMP/sort.bad1" && bad_at=yes || bad_at=no
 cond "sort: the late error names its record" [ "$bad_at" = yes ]
 file_eq "sort: a late error is the same with two threads" "$E2E_TMP/sort.bad2" "$E2E_TMP/sort.bad1"
+# SELECT * as JSON, a LIMIT past the heap (sorted batches cut to it): two threads = one
+"$PLUCK" -X -H --json --threads 1 --max-memory 4M --temp-dir "$E2E_TMP" \
+    "SELECT * FROM S3Object ORDER BY status DESC, ts LIMIT 70000" "$E2E_TMP/sort.csv" \
+    >"$E2E_TMP/sort.j1"
+"$PLUCK" -X -H --json --threads 2 --max-memory 4M --temp-dir "$E2E_TMP" \
+    "SELECT * FROM S3Object ORDER BY status DESC, ts LIMIT 70000" "$E2E_TMP/sort.csv" \
+    >"$E2E_TMP/sort.j2"
+file_eq "sort: JSON SELECT * ... LIMIT 70000, two threads as one" "$E2E_TMP/sort.j2" "$E2E_TMP/sort.j1"
+cond "sort: LIMIT 70000 gives 70000 records" [ "$(wc -l <"$E2E_TMP/sort.j1")" = 70000 ]
 # a top-n whose kept rows outgrow --max-memory: the heap becomes the first run of the
 # external sort (it used to fail)
 head -n 60000 "$E2E_TMP/sort.want" >"$E2E_TMP/sort.want5"
