@@ -754,7 +754,8 @@ void pl_sorter_set_lane(pl_sorter *s)
 {
     s->lane = true;
     s->collect = !s->heap_mode;
-    s->budget /= 8; /* the heap of one block, one of several in flight */
+    /* the heap of one block; two blocks per thread are in flight: together half the budget */
+    s->budget /= 4 * (s->threads > 1 ? s->threads : 2);
 }
 
 void pl_sorter_reset(pl_sorter *s)
