@@ -179,14 +179,18 @@ static void walk_zstd(rd_cache *c, grouper *g, uint64_t off, bool *ok)
 {
     if (zstd_seek_table(c, g, off, ok))
         return;
+    uint64_t unit = off; /* where the next data frame's unit begins: pzstd writes a
+                          * skippable frame before each frame, which goes with it */
     while (off < c->end) {
         bool data;
         uint64_t f = zstd_frame(c, off, &data);
         if (!f)
             return; /* damaged or unknown from here on: the last split runs to the end */
-        if (data && !(*ok = unit_at(g, off)))
+        if (data && !(*ok = unit_at(g, unit)))
             return;
         off += f;
+        if (data)
+            unit = off;
     }
 }
 
@@ -390,6 +394,7 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
         goto out;
     }
     pl_codec_resume_at(c, j->off);
+    pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);
     uint64_t at = j->off, split_end = j->off + j->len;
