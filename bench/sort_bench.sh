@@ -1,21 +1,28 @@
 #!/bin/sh
-# bench/sort_bench.sh — ORDER BY (issue 15) at scale: the full sort and a top-n of ~7 M
-# airport rows (COPIES copies of testdata/airports.csv.gz, default 150: ~1 GB of CSV), in
-# pluck against `pluck | LC_ALL=C sort -s -t, -k1,1` and DuckDB (npm @duckdb/node-api, as
+# bench/sort_bench.sh — ORDER BY (issue 15) at scale: the full sort and a top-n of airport
+# rows (COPIES copies of testdata/airports.csv.gz: 46 479 rows, 6.8 MiB each), in pluck
+# against `pluck | LC_ALL=C sort -s -t, -k1,1` and DuckDB (npm @duckdb/node-api, as
 # bench/run.sh).  Runs are interleaved (each round runs every contender once), medians and
 # ratios are printed with each contender's CPU time and peak RSS (of its largest process), and every answer is checked: pluck's
 # full sort must be byte-identical to the pipeline's, the top-n its first 10 lines, and
 # DuckDB's key column the same sequence.  The load average is printed before and after
 # (the machine may be shared).
 #
-#   sh bench/sort_bench.sh [PLUCK]     RUNS (default 5), COPIES (150), BENCH_DIR, NO_DUCKDB=1
+# The issue's target is 150 copies (~1 GB, 7 M rows) within the default 256 MiB; to finish in
+# under 3 minutes the default is 50 copies with --max-memory scaled alike (256 MiB x 50/150 =
+# 85 MiB), so the sort spills and merges as the 1 GB one does; times are also given per GB of
+# CSV.  COPIES=150 MAXMEM=256M RUNS=3 runs the issue's exact case (about 4 minutes).
+#
+#   sh bench/sort_bench.sh [PLUCK]     RUNS (default 3), COPIES (50), MAXMEM, BENCH_DIR,
+#                                      NO_DUCKDB=1
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 PLUCK=${1:-$root/build/rel/pluck}
 case $PLUCK in /*) ;; *) PLUCK=$(pwd)/$PLUCK ;; esac
-RUNS=${RUNS:-5}
-COPIES=${COPIES:-150}
+RUNS=${RUNS:-3}
+COPIES=${COPIES:-50}
+MAXMEM=${MAXMEM:-$((256 * COPIES / 150))M}
 W=${BENCH_DIR:-${TMPDIR:-/tmp}/pluck-sort-bench}
 mkdir -p "$W"
 say() { echo "sort_bench: $*" >&2; }
@@ -29,6 +36,7 @@ if [ ! -s "$F" ]; then
     { head -n 1 "$W/one.csv"; i=0; while [ $i -lt "$COPIES" ]; do tail -n +2 "$W/one.csv"; i=$((i + 1)); done; } >"$F"
 fi
 rows=$(($(wc -l <"$F") - 1))
+bytes=$(wc -c <"$F")
 DUCK=""
 if [ "${NO_DUCKDB:-}" != 1 ] && command -v node >/dev/null 2>&1; then
     [ -d "$here/node_modules/@duckdb/node-api" ] || (cd "$here" && npm install --no-audit --no-fund >/dev/null 2>&1) || true
@@ -56,9 +64,9 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "$rows rows, $(($(wc -c <"$F") / 1048576)) MiB; $RUNS rounds; load average $load0"
 r=0
 while [ $r -lt "$RUNS" ]; do
-    run psort sh -c "exec \"\$0\" -X -H \"\$1\" \"\$2\" >\"\$3\"" "$PLUCK" "$SORTQ" "$F" "$W/psort.out"
+    run psort sh -c "exec \"\$0\" -X -H --max-memory $MAXMEM \"\$1\" \"\$2\" >\"\$3\"" "$PLUCK" "$SORTQ" "$F" "$W/psort.out"
     run pipe sh -c "\"\$0\" -H \"\$1\" \"\$2\" | LC_ALL=C sort -s -t, -k1,1 >\"\$3\"" "$PLUCK" "$PLAIN" "$F" "$W/pipe.out"
-    run ptop sh -c "exec \"\$0\" -X -H \"\$1\" \"\$2\" >\"\$3\"" "$PLUCK" "$SORTQ LIMIT 10" "$F" "$W/ptop.out"
+    run ptop sh -c "exec \"\$0\" -X -H --max-memory $MAXMEM \"\$1\" \"\$2\" >\"\$3\"" "$PLUCK" "$SORTQ LIMIT 10" "$F" "$W/ptop.out"
     run pipetop sh -c "\"\$0\" -H \"\$1\" \"\$2\" | LC_ALL=C sort -s -t, -k1,1 | head -n 10 >\"\$3\"" "$PLUCK" "$PLAIN" "$F" "$W/pipetop.out"
     if [ -n "$DUCK" ]; then
         run dsort sh -c "exec node \"\$0\" sort \"\$1\" 2 \"\$2\" >/dev/null" "$here/duckdb.mjs" "$F" "$W/dsort.out"
@@ -77,13 +85,14 @@ if [ -n "$DUCK" ]; then
 fi
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mrss() { sort -n "$1" | tail -n 1 | awk '{ printf "%.0f", $1 / 1024 }'; }
-echo "| query ($rows rows) | contender | median wall s | ratio to pluck | median CPU s | peak RSS MiB |"
-echo "| --- | --- | --- | --- | --- | --- |"
+gb=$(echo "scale=4; $bytes / 1000000000" | bc)
+echo "| query ($rows rows, $(($bytes / 1048576)) MiB; pluck --max-memory $MAXMEM) | contender | median wall s | wall s per GB | ratio to pluck | median CPU s | peak RSS MiB |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 ps=$(median "$W/psort.times") pt=$(median "$W/ptop.times")
 row() { # label contender file base
     m=$(median "$W/$3.times")
     [ -n "$m" ] || return 0
-    echo "| $1 | $2 | $m | $(echo "scale=2; $m / $4" | bc) | $(median "$W/$3.cpu") | $(mrss "$W/$3.rss") |"
+    echo "| $1 | $2 | $m | $(echo "scale=2; $m / $gb" | bc) | $(echo "scale=2; $m / $4" | bc) | $(median "$W/$3.cpu") | $(mrss "$W/$3.rss") |"
 }
 row "ORDER BY ident (full sort)" "pluck -X" psort "$ps"
 row "ORDER BY ident (full sort)" "pluck \\| LC_ALL=C sort -s -t, -k1,1" pipe "$ps"

@@ -114,6 +114,11 @@ pluck_code pl_commit_lane(pl_commit *c, pl_exec *main, pl_exec *l, pl_redo_fn re
                                                    ? "Integer overflow in an aggregate."
                                                    : "Out of memory.");
     }
+    if (main->topn && l->topn) { /* ORDER BY: the block's rows to the sorter, in order */
+        pluck_code rc = pl_sorter_take(main->topn, l->topn);
+        if (rc)
+            return pl_commit_fail(c, rc, "%s", pl_sorter_message(main->topn));
+    }
     PL_FORWARD_IF_ERROR(commit_output(c, main, l));
     return c->state;
 }

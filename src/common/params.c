@@ -58,7 +58,7 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
     {PLUCK_PARAM_THREADS, NULL, NULL, "threads", PLUCK_KIND_INT, NULL, "1", 0,
      "2 or more: split a plain file, a BGZF or multi-frame zstd file across N, else decompress on a second thread (1: one thread)"},
     {PLUCK_PARAM_MAX_MEMORY, NULL, NULL, "max-memory", PLUCK_KIND_SIZE, NULL, "268435456", 0,
-     "memory for ORDER BY (then it spills to --temp-dir), GROUP BY and DISTINCT (-X); 256 MiB"},
+     "memory for ORDER BY (then it spills sorted runs to --temp-dir; a top-n heap too), GROUP BY and DISTINCT (-X; these do not spill: TooManyGroups past it); 256 MiB"},
     {PLUCK_PARAM_TEMP_DIR, NULL, NULL, "temp-dir", PLUCK_KIND_PATH, NULL, "", 1,
      "directory for ORDER BY's sorted runs (default: $TMPDIR, else /tmp)"},
     {PLUCK_PARAM_OUTPUT_HEADER, NULL, NULL, "output-header", PLUCK_KIND_BOOL, NULL, "FALSE", 0,

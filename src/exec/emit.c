@@ -174,6 +174,17 @@ static pluck_code offer_sorted(pl_exec *x, pl_eval_ctx *ctx)
     const pluck_query *q = x->q;
     size_t mark = x->out.buf.len;
     bool dup = false;
+    if (!x->drows) {
+        /* keys first: a row the top-n heap would drop is not rendered (an error of the keys
+         * is reported after the row's own, as below) */
+        uint32_t k = 0;
+        while (k < q->norder_by && pl_eval(ctx, q->order_by[k], &x->keys[k]) == PLUCK_OK)
+            k++;
+        if (k == q->norder_by && pl_sorter_rejects(x->topn, x->keys))
+            return PLUCK_OK;
+        if (k < q->norder_by)
+            x->err = (pluck_error){0}; /* evaluated again below, after the row */
+    }
     pluck_code rc = q->select_star ? emit_star(x, ctx->fields, ctx->nfields) : emit_cols(x, ctx);
     if (!rc)
         rc = dedupe(x, mark, &dup);

@@ -445,6 +445,8 @@ pl_exec *pl_exec_create_lane(const pl_exec *parent)
                                           sizeof *l->colmap);
     l->max_fields = parent->max_fields;
     pl_scanner_set_max_fields(l->scan, l->max_fields);
+    if (l->topn)
+        pl_sorter_set_lane(l->topn); /* rows go to the main sorter at commit (commit.c) */
     return l;
 }
 
@@ -460,6 +462,8 @@ void pl_exec_restart(pl_exec *l)
     pl_scanner_set_comments(l->scan, 0);
     for (uint32_t a = 0; l->single && a < l->q->naggs; a++)
         pl_agg_reset(&l->single->aggs[a]);
+    if (l->topn)
+        pl_sorter_reset(l->topn);
 }
 
 pluck_code pl_exec_merge(pl_exec *x, const pl_exec *from)

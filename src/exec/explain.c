@@ -257,7 +257,9 @@ size_t pluck_query_explain(const pluck_query *q, char *buf, size_t cap)
         add(&o, "ORDER BY: %s; ", pl_sort_strategy(q));
         mib(&o, p->max_memory);
         if (q->has_limit && q->limit <= PL_SORT_HEAP_MAX)
-            add(&o, " (--max-memory) for the kept rows, else TooManyGroups\n");
+            add(&o, " (--max-memory) for the kept rows, past that they become the first "
+                    "sorted run of the external merge sort (spilling to %s)\n",
+                p->temp_dir[0] ? p->temp_dir : "$TMPDIR (else /tmp)");
         else
             add(&o, " in memory (--max-memory), then sorted runs spill to %s and are merged\n",
                 p->temp_dir[0] ? p->temp_dir : "$TMPDIR (else /tmp)");

@@ -60,6 +60,12 @@ struct pl_sorter {
     size_t budget;
     unsigned threads;     /* > 1: a large batch is sorted as two halves at once */
     bool heap_mode;
+    bool pfx_exact;       /* one key: equal prefixes of short strings are equal keys */
+    uint64_t str_cls;     /* the prefix's class byte of a string key */
+    /* a parallel executor's sorter (pl_sorter_set_lane): in run mode it only collects its
+     * block's records, encoded, in arrival order; in heap mode it keeps the block's top n */
+    bool lane, collect;
+    pl_buf coll;
     pluck_code state;
     char message[PLUCK_PATH_MAX + 128];
 
@@ -95,7 +101,7 @@ struct pl_sorter {
 static bool put(pl_buf *b, const void *p, size_t n) { return pl_buf_append(b, p, n); }
 
 /* Append the key's encoding; *tag gets its tag. */
-static bool encode_key(pl_sorter *s, uint32_t k, const pl_value *v, uint8_t *tag)
+static bool encode_key(const pl_sorter *s, pl_buf *b, uint32_t k, const pl_value *v)
 {
     pl_value x = *v;
     if (x.type == PL_STRING && x.untyped) {
@@ -114,29 +120,31 @@ static bool encode_key(pl_sorter *s, uint32_t k, const pl_value *v, uint8_t *tag
     case PL_STRING: t = TAG_STR; break;
     default: t = TAG_NUM; break;
     }
-    *tag = t;
-    if (!put(&s->enc, &t, 1))
+    if (!put(b, &t, 1))
         return false;
     switch (t) {
     case TAG_NULL: return true;
     case TAG_BOOL: {
-        uint8_t b = x.u.b;
-        return put(&s->enc, &b, 1);
+        uint8_t bv = x.u.b;
+        return put(b, &bv, 1);
     }
     case TAG_STR: {
         uint32_t len = x.u.s.len;
-        return put(&s->enc, &len, 4) && (!len || put(&s->enc, x.u.s.p, len));
+        return put(b, &len, 4) && (!len || put(b, x.u.s.p, len));
     }
-    default: return put(&s->enc, &x, sizeof x);
+    default: return put(b, &x, sizeof x);
     }
 }
 
-static uint64_t be7(const char *p, uint32_t len)
+/* The first 6 bytes of a string (zero-padded) and its length capped at 7: a string of at
+ * most 6 bytes is then known entirely (equal prefixes mean equal strings), and the order is
+ * still bytewise (a proper prefix has the smaller length). */
+static uint64_t str_bits(const char *p, uint32_t len)
 {
     uint64_t v = 0;
-    for (uint32_t i = 0; i < 7; i++)
+    for (uint32_t i = 0; i < 6; i++)
         v = (v << 8) | (i < len ? (unsigned char)p[i] : 0);
-    return v;
+    return v << 8 | (len < 7 ? len : 7);
 }
 
 /* The integer part of a number, clamped to +-2^52 (where doubles are still exact), shifted
@@ -190,7 +198,7 @@ static uint64_t prefix(const pl_sorter *s, const char *key)
     } else if (t == TAG_STR) {
         uint32_t len;
         memcpy(&len, key + 1, 4);
-        p56 = be7(key + 5, len);
+        p56 = str_bits(key + 5, len);
     } else if (t == TAG_NUM) {
         pl_value v;
         memcpy(&v, key + 1, sizeof v);
@@ -275,10 +283,19 @@ static int body_cmp(const pl_sorter *s, const char *a, const char *b)
     return 0;
 }
 
+/* The prefix of a one-key sort holds all of a string key of at most 6 bytes. */
+static inline bool pfx_whole(const pl_sorter *s, uint64_t pfx)
+{
+    uint8_t lenb = (uint8_t)pfx;
+    return s->pfx_exact && pfx >> 56 == s->str_cls && (s->desc[0] ? lenb > 248 : lenb < 7);
+}
+
 static inline int ent_cmp(const pl_sorter *s, const ent *x, const ent *y)
 {
     if (x->pfx != y->pfx)
         return x->pfx < y->pfx ? -1 : 1;
+    if (pfx_whole(s, x->pfx))
+        return 0;
     return body_cmp(s, x->rec + 4, y->rec + 4);
 }
 
@@ -309,6 +326,8 @@ pl_sorter *pl_sorter_create(const struct pluck_query *q, uint64_t limit)
         s->budget -= s->budget / 8;
     s->threads = q->params.threads;
     s->heap_mode = limit <= PL_SORT_HEAP_MAX;
+    s->pfx_exact = s->nkeys == 1;
+    s->str_cls = 1 + (s->nkeys && s->desc[0] ? 0u : (unsigned)TAG_STR);
     s->sp.fd = -1;
     snprintf(s->dir, sizeof s->dir, "%s", q->params.temp_dir);
     s->chunk_size = s->budget / 16;
@@ -346,12 +365,16 @@ void pl_sorter_free(pl_sorter *s)
     free(s->runs);
     pl_spill_close(&s->sp);
     pl_buf_free(&s->enc);
+    pl_buf_free(&s->coll);
     free(s);
 }
 
 const char *pl_sorter_message(const pl_sorter *s) { return s->message; }
 size_t pl_sorter_runs(const pl_sorter *s) { return s->nruns; }
 uint64_t pl_sorter_spilled(const pl_sorter *s) { return s->spilled; }
+
+static pluck_code add_record(pl_sorter *s, char *rec, size_t reclen);
+static void heap_finish(pl_sorter *s);
 
 static pluck_code fail(pl_sorter *s, pluck_code rc, const char *msg)
 {
@@ -401,39 +424,44 @@ static void sift_up(pl_sorter *s, size_t i)
     }
 }
 
-static pluck_code heap_add(pl_sorter *s, uint64_t pfx)
+static pluck_code heap_to_run(pl_sorter *s);
+
+static pluck_code heap_add(pl_sorter *s, char *rec, size_t reclen, uint64_t pfx)
 {
-    hent h = {{pfx, s->enc.data}, s->seq++};
+    hent h = {{pfx, rec}, s->seq++};
     if (s->hn == s->limit) {
         if (hent_cmp(s, &h, &s->heap[0]) >= 0)
             return PLUCK_OK; /* not better than the worst row kept */
         uint32_t old;
         memcpy(&old, s->heap[0].e.rec, 4);
-        char *rec = realloc(s->heap[0].e.rec, s->enc.len);
-        if (!rec)
+        char *kept = realloc(s->heap[0].e.rec, reclen);
+        if (!kept)
             return oom(s);
-        memcpy(rec, s->enc.data, s->enc.len);
-        s->hbytes += s->enc.len - (4 + (size_t)old);
-        h.e.rec = rec;
+        memcpy(kept, rec, reclen);
+        s->hbytes += reclen - (4 + (size_t)old);
+        h.e.rec = kept;
         s->heap[0] = h;
         sift_down(s, 0, s->hn);
     } else {
         if (!pl_grow(&s->heap, &s->hcap, s->hn + 1, sizeof *s->heap))
             return oom(s);
-        char *rec = malloc(s->enc.len);
-        if (!rec)
+        char *kept = malloc(reclen);
+        if (!kept)
             return oom(s);
-        memcpy(rec, s->enc.data, s->enc.len);
-        h.e.rec = rec;
+        memcpy(kept, rec, reclen);
+        h.e.rec = kept;
         s->heap[s->hn++] = h;
-        s->hbytes += s->enc.len + sizeof h;
+        s->hbytes += reclen + sizeof h;
         sift_up(s, s->hn - 1);
     }
     if (s->hbytes > s->budget) {
-        snprintf(s->message, sizeof s->message,
-                 "The rows kept for ORDER BY ... LIMIT %llu take more than --max-memory "
-                 "(%zu bytes): raise --max-memory or lower the LIMIT.",
-                 (unsigned long long)s->limit, s->budget);
+        if (!s->lane)
+            return heap_to_run(s); /* the external sort takes over */
+        /* a parallel executor's block: its executor fails, and the block is run again on
+         * the main executor (commit.c), whose sorter can spill */
+        snprintf(s->message, sizeof s->message, "The rows kept for ORDER BY ... LIMIT %llu "
+                 "take more than this block's share of --max-memory.",
+                 (unsigned long long)s->limit);
         return fail(s, PLUCK_E_TOO_MANY_GROUPS, s->message);
     }
     return PLUCK_OK;
@@ -556,10 +584,8 @@ static char *chunk_alloc(pl_sorter *s, size_t n)
         s->chunks = c;
         s->chunk_bytes += sizeof *c + cap;
     }
-    char *p = c->data + c->used;
-    c->used += (n + 7) & ~(size_t)7;
-    if (c->used > c->cap)
-        c->used = c->cap;
+    char *p = c->data + c->used; /* records are read with memcpy: no alignment */
+    c->used += n;
     return p;
 }
 
@@ -639,9 +665,9 @@ static pluck_code make_room(pl_sorter *s, size_t len)
     return spill_batch(s);
 }
 
-static pluck_code batch_add(pl_sorter *s, uint64_t pfx)
+static pluck_code batch_add(pl_sorter *s, const char *rec, size_t reclen, uint64_t pfx)
 {
-    pluck_code rc = make_room(s, s->enc.len);
+    pluck_code rc = make_room(s, reclen);
     if (rc)
         return rc;
     if (s->n == s->cap) {
@@ -652,10 +678,10 @@ static pluck_code batch_add(pl_sorter *s, uint64_t pfx)
         s->ents = e;
         s->cap = cap;
     }
-    char *p = chunk_alloc(s, s->enc.len);
+    char *p = chunk_alloc(s, reclen);
     if (!p)
         return oom(s);
-    memcpy(p, s->enc.data, s->enc.len);
+    memcpy(p, rec, reclen);
     s->ents[s->n++] = (ent){pfx, p};
     s->sorted = false;
     return PLUCK_OK;
@@ -669,21 +695,99 @@ pluck_code pl_sorter_add(pl_sorter *s, const pl_value *keys, const char *row, si
         return PLUCK_OK;
     if (len > UINT32_MAX / 2)
         return fail(s, PLUCK_E_OUT_OF_MEMORY, "A row is too long to sort.");
-    s->enc.len = 0;
+    /* a lane in run mode appends to its block's records; else the record is built apart */
+    pl_buf *b = s->collect ? &s->coll : &s->enc;
+    size_t start = s->collect ? b->len : 0;
+    b->len = start;
     uint32_t zero = 0, rowlen = (uint32_t)len;
-    uint8_t tag;
-    if (!put(&s->enc, &zero, 4) || !put(&s->enc, &rowlen, 4))
+    if (!put(b, &zero, 4) || !put(b, &rowlen, 4))
         return oom(s);
-    size_t key0 = s->enc.len;
     for (uint32_t k = 0; k < s->nkeys; k++)
-        if (!encode_key(s, k, &keys[k], &tag))
+        if (!encode_key(s, b, k, &keys[k]))
             return oom(s);
-    if ((len && !put(&s->enc, row, len)) || s->enc.len - 4 > UINT32_MAX)
+    if ((len && !put(b, row, len)) || b->len - start - 4 > UINT32_MAX / 2) {
+        b->len = start;
         return oom(s);
-    uint32_t blen = (uint32_t)(s->enc.len - 4);
-    memcpy(s->enc.data, &blen, 4);
-    uint64_t pfx = s->nkeys ? prefix(s, s->enc.data + key0) : 0;
-    return s->heap_mode ? heap_add(s, pfx) : batch_add(s, pfx);
+    }
+    uint32_t blen = (uint32_t)(b->len - start - 4);
+    memcpy(b->data + start, &blen, 4);
+    if (s->collect)
+        return PLUCK_OK;
+    return add_record(s, b->data, b->len);
+}
+
+bool pl_sorter_rejects(pl_sorter *s, const pl_value *keys)
+{
+    if (!s->heap_mode || s->state || s->hn < s->limit || !s->hn)
+        return false;
+    pl_buf *b = &s->enc;
+    uint32_t zero = 0;
+    b->len = 0;
+    if (!put(b, &zero, 4) || !put(b, &zero, 4))
+        return false;
+    for (uint32_t k = 0; k < s->nkeys; k++)
+        if (!encode_key(s, b, k, &keys[k]))
+            return false;
+    uint32_t blen = (uint32_t)(b->len - 4);
+    memcpy(b->data, &blen, 4);
+    ent e = {s->nkeys ? prefix(s, b->data + 8) : 0, b->data};
+    /* a tie loses too: the kept row came first */
+    return ent_cmp(s, &e, &s->heap[0].e) >= 0;
+}
+
+/* An encoded record (u32 body length, body) into the heap or the batch. */
+static pluck_code add_record(pl_sorter *s, char *rec, size_t reclen)
+{
+    uint64_t pfx = s->nkeys ? prefix(s, rec + 8) : 0;
+    return s->heap_mode ? heap_add(s, rec, reclen, pfx) : batch_add(s, rec, reclen, pfx);
+}
+
+void pl_sorter_set_lane(pl_sorter *s)
+{
+    s->lane = true;
+    s->collect = !s->heap_mode;
+    s->budget /= 8; /* the heap of one block, one of several in flight */
+}
+
+void pl_sorter_reset(pl_sorter *s)
+{
+    for (size_t i = 0; i < s->hn; i++)
+        free(s->heap[i].e.rec);
+    s->hn = s->hbytes = 0;
+    s->seq = 0;
+    s->coll.len = 0;
+    s->finished = false;
+    s->out_i = 0;
+    s->emitted = 0;
+    s->state = PLUCK_OK;
+    s->message[0] = 0;
+}
+
+pluck_code pl_sorter_take(pl_sorter *s, pl_sorter *lane)
+{
+    if (s->state)
+        return s->state;
+    pluck_code rc = PLUCK_OK;
+    if (lane->heap_mode) {
+        /* the block's top n in order (equal keys in arrival order), so ties among blocks
+         * still go to the earlier block: the heap's arrival numbers follow */
+        heap_finish(lane);
+        for (size_t i = 0; i < lane->hn && !rc; i++) {
+            uint32_t blen;
+            memcpy(&blen, lane->heap[i].e.rec, 4);
+            rc = add_record(s, lane->heap[i].e.rec, 4 + (size_t)blen);
+        }
+    } else {
+        char *p = lane->coll.data, *end = p + lane->coll.len;
+        while (p < end && !rc) {
+            uint32_t blen;
+            memcpy(&blen, p, 4);
+            rc = add_record(s, p, 4 + (size_t)blen);
+            p += 4 + (size_t)blen;
+        }
+    }
+    pl_sorter_reset(lane);
+    return rc;
 }
 
 /* ---- merge ---------------------------------------------------------------------------------- */
@@ -841,6 +945,38 @@ static void heap_finish(pl_sorter *s)
         n--;
         sift_down(s, 0, n);
     }
+}
+
+/* The heap outgrew the budget: its rows, in order, become the first sorted run on disk and
+ * the external sort goes on from there.  Every kept row came before any later row, so the
+ * run's place first keeps the sort stable; rows the heap dropped were beaten by LIMIT rows
+ * before them and can never be output. */
+static pluck_code heap_to_run(pl_sorter *s)
+{
+    heap_finish(s);
+    if (!pl_spill_open(&s->sp, s->dir))
+        return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
+    pl_spill_run run = {s->sp.size, 0};
+    for (size_t i = 0; i < s->hn; i++) {
+        uint32_t blen;
+        memcpy(&blen, s->heap[i].e.rec, 4);
+        if (!pl_spill_append(&s->sp, s->heap[i].e.rec, 4 + (size_t)blen))
+            return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
+    }
+    if (!pl_spill_flush(&s->sp))
+        return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
+    run.end = s->sp.size;
+    if (!pl_grow(&s->runs, &s->runcap, s->nruns + 1, sizeof *s->runs))
+        return oom(s);
+    s->runs[s->nruns++] = run;
+    s->spilled += run.end - run.begin;
+    for (size_t i = 0; i < s->hn; i++)
+        free(s->heap[i].e.rec);
+    free(s->heap);
+    s->heap = NULL;
+    s->hn = s->hcap = s->hbytes = 0;
+    s->heap_mode = false;
+    return PLUCK_OK;
 }
 
 pluck_code pl_sorter_finish(pl_sorter *s)

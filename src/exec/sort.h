@@ -3,7 +3,8 @@
  *
  * Two strategies behind one interface:
  *   - a top-n heap when the query has a small LIMIT (at most PL_SORT_HEAP_MAX rows): each
- *     row either beats the worst row kept or is dropped at once;
+ *     row either beats the worst row kept or is dropped at once; should the kept rows
+ *     outgrow the budget, they become the first sorted run of the external sort;
  *   - otherwise an external merge sort: rows accumulate in memory until the budget
  *     (max-memory) is reached, are sorted (stable merge sort on a 64-bit key prefix, then
  *     the full keys) and written as a run to a temporary file (spill.c); at the end the
@@ -31,12 +32,25 @@ void pl_sorter_free(pl_sorter *s); /* accepts NULL */
 
 /* Offer a row: its sort keys (q->norder_by values) and its rendered output bytes. */
 pluck_code pl_sorter_add(pl_sorter *s, const pl_value *keys, const char *row, size_t len);
+/* Top-n heap: the row with these keys would be dropped at once (the heap holds LIMIT rows
+ * and the worst of them comes first), so it need not even be rendered. */
+bool pl_sorter_rejects(pl_sorter *s, const pl_value *keys);
 /* No more rows: sort what is in memory, prepare the merge. */
 pluck_code pl_sorter_finish(pl_sorter *s);
 /* The next row in order: PLUCK_OK with *row and *len (valid until the next call), PLUCK_STOP
  * after the last, or an error (message in pl_sorter_message). */
 pluck_code pl_sorter_next(pl_sorter *s, const char **row, size_t *len);
 const char *pl_sorter_message(const pl_sorter *s);
+
+/* Parallel executors (commit/lanes.c) sort in input order through the main executor's
+ * sorter: a lane's sorter keeps only its block — its records, encoded once, in arrival order
+ * (run mode), or the block's top n (heap mode) — and pl_sorter_take, called as the block is
+ * committed in input order, moves them into s and empties the lane's sorter.  A lane's heap
+ * over its share of the budget fails the block, which is then run again on the main
+ * executor. */
+void pl_sorter_set_lane(pl_sorter *lane);
+void pl_sorter_reset(pl_sorter *lane); /* forget the block (the lane starts another) */
+pluck_code pl_sorter_take(pl_sorter *s, pl_sorter *lane);
 
 /* What happened, for --stats and the tests: runs written to disk, bytes spilled. */
 size_t pl_sorter_runs(const pl_sorter *s);

@@ -158,12 +158,13 @@ pluck_code pluck_run_finish(pluck_run *r)
 /* ---- pull ---------------------------------------------------------------------------------- */
 
 /* Blocks and splits cut at record delimiters only where a delimiter always ends a record;
- * results are combined without order (no GROUP BY or ORDER BY, no DISTINCT sets). */
+ * results are combined without order (no GROUP BY, no DISTINCT sets), except ORDER BY's
+ * rows, which go to the main executor's sorter in input order as blocks commit. */
 static bool cuttable(const pluck_query *q)
 {
     return q->params.threads > 1 && !q->params.in.allow_quoted_record_delim &&
-           q->params.in.record_delim.len == 1 && !q->ngroup_by && !q->norder_by &&
-           !q->distinct_rows && !q->has_distinct_aggs;
+           q->params.in.record_delim.len == 1 && !q->ngroup_by &&
+           !(q->norder_by && q->is_aggregate) && !q->distinct_rows && !q->has_distinct_aggs;
 }
 
 /* The main executor has read the header and checked the first bytes. */
