@@ -9,6 +9,9 @@
 #   LOAD_OBJECT=big  select over a 4 MiB gzip object instead of the small CSV
 #   WRK_THREADS=2    wrk threads (default 2)
 #   LOAD_DEBUG=DIR   keep the first bad answers (up to 3 per wrk thread) in DIR
+#   LOAD_PUTS=N      then PutObject throughput with --fsync=always vs never: N signed 64 KiB
+#                    PUTs per run, 1 and 8 clients, interleaved, median of 3 rounds
+#                    (bench/serve_fsync.py; default 200; 0 skips it)
 #
 # Starts a fresh server (its own temporary root, a free port, SigV4 credentials), puts one
 # object in it, presigns a SelectObjectContent POST for an hour (so wrk can repeat the very
@@ -212,4 +215,10 @@ if grep -v -e '^pluck serve: listening' -e '^pluck serve: signal' "$T/err" >/dev
     grep -v -e '^pluck serve: listening' -e '^pluck serve: signal' "$T/err" | head -n 40
     exit 1
 fi
-[ "$rc" = 0 ]
+[ "$rc" = 0 ] || exit 1
+# the cost of durability (issue 13, finding 7): PUT/s with --fsync=always and never
+if [ "${LOAD_PUTS:-200}" != 0 ]; then
+    echo "PutObject throughput, --fsync=always vs never (bench/serve_fsync.py, load average" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)):"
+    "$PY" "$ROOT/bench/serve_fsync.py" "$PLUCK" "${LOAD_PUTS:-200}" 3 | sed 's/^/  /'
+fi

@@ -221,6 +221,11 @@ typedef enum pluck_param {
                                            * empty: $TMPDIR, else /tmp) */
     PLUCK_PARAM_OUTPUT_HEADER,            /* TRUE: CSV output starts with a record of column
                                            * names, the keys JSON output uses (pluck; FALSE) */
+    PLUCK_PARAM_MAX_WINDOW,               /* bytes: the largest history window a compressed
+                                           * input may make the decoder hold (a zstd frame's
+                                           * window, an xz dictionary); an input asking for
+                                           * more is InvalidCompressionFormat (pluck; default
+                                           * 1G; pluck serve sets its --max-window) */
     PLUCK_PARAM_COUNT
 } pluck_param;
 
@@ -476,14 +481,16 @@ PLUCK_API const pluck_error *pluck_run_error(const pluck_run *r);
 /* ---------------------------------------------------------------------------------------
  * Partial aggregates (pluck extension; the text format is pluck-partial(5)).  A run given
  * pluck_run_set_partial() before its input writes, instead of its result, its state: for an
- * aggregate query every group's keys and aggregate states (counts, exact sums, AVG as sum
- * and count, MIN/MAX with their original text).  A merge reads any number of partials of the same
+ * aggregate query every group's keys and aggregate states (counts, exact sums -- FLOAT ones
+ * too --, AVG as sum and count, MIN/MAX with their original text); for ORDER BY without
+ * aggregates its top-n candidates with their sort keys.  A merge reads any number of partials of the same
  * query and parameters, given in input order (several may follow one another in one
  * stream), and writes what one run over all their inputs in that order writes, byte for
- * byte -- except a sum of FLOAT values, added in another order (pluck-partial(5)).
+ * byte (ties of ORDER BY in input order).
  * ------------------------------------------------------------------------------------- */
 /** Make r write its partial state.  PLUCK_E_UNSUPPORTED_SQL_OPERATION (also set as the run's
- *  error) for a query without aggregates. */
+ *  error) for a query without aggregates or ORDER BY, with DISTINCT aggregates, SELECT
+ *  DISTINCT and ORDER BY, or OUTPUT_HEADER. */
 PLUCK_API pluck_code pluck_run_set_partial(pluck_run *r);
 
 typedef struct pluck_merge pluck_merge;

@@ -51,7 +51,8 @@ from . import _pluck
 from ._pluck import FEATURES, LIBPLUCK_VERSION, Error, Scan, merge
 
 __version__ = LIBPLUCK_VERSION
-__all__ = ["Query", "Scan", "Error", "select", "rows", "merge", "PARAMS", "Param", "open_source"]
+__all__ = ["Query", "Scan", "Error", "select", "rows", "merge", "splits", "Split", "PARAMS",
+           "Param", "open_source"]
 
 
 class Param(_NamedTuple):
@@ -85,11 +86,48 @@ def _keyword_doc() -> str:
 __doc__ = (__doc__ or "") + _keyword_doc()
 
 
+class Split(_NamedTuple):
+    """One split of a file (pluck.splits()): a source of its own for select(), rows(),
+    Query.partial().  The outputs (or the merged partials) of a file's splits in index order
+    are those of the whole file."""
+    path: str
+    index: int          # 0 .. len(table) - 1
+    offset: int         # compressed byte offset where the split begins
+    length: int         # compressed bytes
+    table: tuple        # every split of the file as (offset, length): libpluck needs them all
+
+
+def splits(path, target_bytes: int = 0, **serialization) -> list[Split]:
+    """pluck.splits(path, target_bytes=0, **serialization) -> list of Split.
+
+    Cut a file into pieces a query can run over independently, one per task (threads,
+    processes, Dask workers): BGZF members and zstd frames (and whatever else libpluck can
+    split: see pluck_splits_find in pluck.h), a single-member gzip file's checkpoints when
+    its index PATH.pluckidx is there (`pluck index PATH`; a stale one is ignored with a
+    RuntimeWarning), byte ranges of a plain file, grouped to about
+    target_bytes compressed bytes each (0: libpluck's 4 MiB).  A file without split points
+    (one gzip member, ...) or a dialect that cannot be cut (allow_quoted_record_delimiter,
+    a multi-byte record_delimiter) is one split.  Every record belongs to exactly one split.
+    The serialization keywords must be those of the query the splits are run with.
+
+        for part in pluck.splits("big.csv.gz", 64 << 20, file_header_info="USE"):
+            out = b"".join(pluck.select(sql, part, file_header_info="USE"))
+
+    A split's output is gathered in memory and returned as one chunk (a task's result).
+    """
+    q = _pluck.Query("SELECT * FROM S3Object", **serialization)
+    table = q.splits(path, target_bytes)
+    p = _os.fsdecode(path)
+    return [Split(p, i, off, length, table) for i, (off, length) in enumerate(table)]
+
+
 def open_source(source):
-    """Return (object, kind) for a source: kind is 'path', 'file' or 'buffer'.
+    """Return (object, kind) for a source: kind is 'path', 'file', 'buffer' or 'split'.
 
     An s3:// URL is opened with boto3 (get_object's streaming Body).
     """
+    if isinstance(source, Split):
+        return (source.path, source.table, source.index), "split"
     if isinstance(source, (bytes, bytearray, memoryview)):
         return source, "buffer"
     if isinstance(source, str) and source.startswith("s3://"):
@@ -194,9 +232,9 @@ class Query(_pluck.Query):
         """The query's partial state over one source (pluck-partial(5)), as bytes.
 
         pluck.merge([p1, p2, ...]) of the partials of consecutive pieces of a table gives
-        what select() over the whole table gives, byte for byte (FLOAT sums excepted).
-        Only aggregate and ORDER BY queries have one (else pluck.Error
-        UnsupportedSqlOperation).
+        what select() over the whole table gives, byte for byte.  Only aggregate and
+        ORDER BY queries have one, and not with DISTINCT aggregates, SELECT DISTINCT with
+        ORDER BY or output_header (else pluck.Error UnsupportedSqlOperation).
         """
         obj, kind = open_source(source)
         with self.scan(obj, kind, partial=True) as scan:

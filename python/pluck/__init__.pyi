@@ -38,6 +38,7 @@ class Serialization(TypedDict, total=False):
     max_memory: Union[int, Text]
     temp_dir: Text
     output_header: Union[bool, Text]
+    max_window: Union[int, Text]
 
 class Param(NamedTuple):
     keyword: str
@@ -49,6 +50,13 @@ class Param(NamedTuple):
     help: str
 
 PARAMS: dict[str, Param]
+
+class Split(NamedTuple):
+    path: str
+    index: int
+    offset: int
+    length: int
+    table: tuple[tuple[int, int], ...]
 
 class Error(Exception):
     code: str
@@ -87,10 +95,14 @@ class Query:
     def rows(self, source: Source) -> Iterator[tuple[Value, ...]]: ...
     def partial(self, source: Source) -> bytes: ...
     def scan(self, source: Any, kind: str, partial: bool = ...) -> Scan: ...
+    def splits(self, path: Union[str, os.PathLike[str], bytes],
+               target: int = ...) -> tuple[tuple[int, int], ...]: ...
 
 def select(sql: str, source: Source, **serialization: Unpack[Serialization]) -> Scan: ...
 def rows(sql: str, source: Source,
          **serialization: Unpack[Serialization]) -> Iterator[tuple[Value, ...]]: ...
+def splits(path: Union[str, os.PathLike[str]], target_bytes: int = ...,
+           **serialization: Unpack[Serialization]) -> list[Split]: ...
 def merge(partials: Iterable[bytes]) -> bytes: ...
 def typed_values(chunk: bytes) -> Iterator[tuple[Value, ...]]: ...
 def open_source(source: Source) -> tuple[Any, str]: ...

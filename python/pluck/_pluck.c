@@ -112,6 +112,7 @@ static PyObject *value_bytes(PyObject *v)
 typedef struct {
     PyObject_HEAD
     pluck_query *q;
+    pluck_params *p;  /* the parameters compiled in (pluck_splits_find needs them) */
     PyObject *sql;
     PyObject *params; /* dict keyword -> value as given, for repr and pickling */
 } QueryObject;
@@ -166,14 +167,15 @@ static int query_init(QueryObject *self, PyObject *args, PyObject *kwds)
     Py_BEGIN_ALLOW_THREADS
     q = pluck_query_compile(text, (size_t)len, p, &err);
     Py_END_ALLOW_THREADS
-    pluck_params_free(p);
-    p = NULL;
     if (!q) {
         raise_error(&err);
         goto fail;
     }
     pluck_query_free(self->q);
     self->q = q;
+    pluck_params_free(self->p);
+    self->p = p;
+    p = NULL;
     Py_XSETREF(self->sql, Py_NewRef(sql));
     Py_XSETREF(self->params, given);
     return 0;
@@ -186,6 +188,7 @@ fail:
 static void query_dealloc(QueryObject *self)
 {
     pluck_query_free(self->q);
+    pluck_params_free(self->p);
     Py_XDECREF(self->sql);
     Py_XDECREF(self->params);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -208,7 +211,7 @@ static PyObject *query_get_is_aggregate(QueryObject *self, void *c)
 
 /* ---- Scan: one run over one source ----------------------------------------------------- */
 
-enum { SRC_FD, SRC_FILE, SRC_BUFFER };
+enum { SRC_FD, SRC_FILE, SRC_BUFFER, SRC_SPLIT };
 enum { ST_RUNNING, ST_DONE };
 
 typedef struct {
@@ -224,6 +227,9 @@ typedef struct {
     const char *in;  /* current input block */
     size_t in_len, in_pos;
     char *fdbuf;     /* SRC_FD's block */
+    pluck_split *splits; /* SRC_SPLIT: the file's splits (fd is the file), run split `split` */
+    size_t nsplits, split;
+    pluck_index *index;  /* SRC_SPLIT: PATH.pluckidx when there is one (outlives the run) */
     char *out;       /* output waiting to be returned */
     size_t out_len, out_cap;
     int state;
@@ -270,12 +276,15 @@ static void close_source(ScanObject *s)
     Py_CLEAR(s->file);
     PyMem_RawFree(s->fdbuf);
     s->fdbuf = NULL;
+    PyMem_RawFree(s->splits);
+    s->splits = NULL;
 }
 
 static void scan_dealloc(ScanObject *s)
 {
     close_source(s);
     pluck_run_free(s->run);
+    pluck_index_free(s->index);
     PyMem_RawFree(s->out);
     Py_XDECREF(s->query);
     Py_TYPE(s)->tp_free((PyObject *)s);
@@ -291,12 +300,16 @@ static int refill(ScanObject *s)
     if (s->kind == SRC_FD) {
         ssize_t n;
         int e = 0;
-        Py_BEGIN_ALLOW_THREADS
-        do
+        for (;;) {
+            Py_BEGIN_ALLOW_THREADS
             n = read(s->fd, s->fdbuf, IN_BLOCK);
-        while (n < 0 && errno == EINTR);
-        e = errno;
-        Py_END_ALLOW_THREADS
+            e = errno;
+            Py_END_ALLOW_THREADS
+            if (n >= 0 || e != EINTR)
+                break;
+            if (PyErr_CheckSignals() < 0) /* Ctrl-C while a pipe or FIFO blocks */
+                return -1;
+        }
         if (n < 0) {
             errno = e;
             PyErr_SetFromErrno(PyExc_OSError);
@@ -344,6 +357,16 @@ static PyObject *scan_next(ScanObject *s)
         return NULL;
     }
     s->busy = 1;
+    if (s->state == ST_RUNNING && s->kind == SRC_SPLIT) {
+        /* one call runs the whole split; its output is gathered (see query_scan) */
+        pluck_code rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = pluck_run_split(s->run, s->fd, s->splits, s->nsplits, s->split);
+        Py_END_ALLOW_THREADS
+        s->state = ST_DONE;
+        s->failed = pluck_is_error(rc);
+        close_source(s);
+    }
     while (s->state == ST_RUNNING && s->out_len < YIELD_AT) {
         if (s->in_pos == s->in_len) {
             int more = refill(s);
@@ -375,6 +398,15 @@ static PyObject *scan_next(ScanObject *s)
             s->state = ST_DONE;
             s->failed = pluck_is_error(rc) || pluck_is_error(pluck_run_error(s->run)->code);
             close_source(s);
+        } else if (PyErr_CheckSignals() < 0) {
+            /* Ctrl-C (KeyboardInterrupt) or another signal handler's exception: a scan that
+             * writes little (COUNT over a huge file) would otherwise hold the interpreter
+             * until the end of its input.  The scan stops; its output is dropped. */
+            s->state = ST_DONE;
+            s->out_len = 0;
+            close_source(s);
+            s->busy = 0;
+            return NULL;
         }
     }
     s->busy = 0;
@@ -443,6 +475,162 @@ static PyTypeObject ScanType = {
     .tp_methods = scan_methods,
 };
 
+/* Open a path (str, bytes or PathLike) read-only; -1 with OSError set. */
+static int open_path(PyObject *src)
+{
+    PyObject *path;
+    if (!PyUnicode_FSConverter(src, &path))
+        return -1;
+    const char *p = PyBytes_AS_STRING(path);
+    int fd, e;
+    Py_BEGIN_ALLOW_THREADS
+    fd = open(p, O_RDONLY | O_CLOEXEC);
+    e = errno;
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path);
+    if (fd < 0) {
+        errno = e;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, src);
+    }
+    return fd;
+}
+
+/* The checkpoint index PATH.pluckidx of the gzip file open on fd, as the CLI reads it
+ * (pluck-index(5)): *ix NULL when there is none; one that does not load (stale, damaged)
+ * is ignored with a RuntimeWarning, as the CLI ignores it with a warning.  -1 with an
+ * exception set (a warning turned into an error, out of memory). */
+static int load_index(PyObject *path, int fd, pluck_index **ix)
+{
+    *ix = NULL;
+    PyObject *bpath;
+    if (!PyUnicode_FSConverter(path, &bpath))
+        return -1;
+    PyObject *name = PyBytes_FromFormat("%s.pluckidx", PyBytes_AS_STRING(bpath));
+    Py_DECREF(bpath);
+    if (!name)
+        return -1;
+    char *data = NULL;
+    size_t len = 0;
+    int ifd, ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    ifd = open(PyBytes_AS_STRING(name), O_RDONLY | O_CLOEXEC);
+    if (ifd >= 0) {
+        off_t size = lseek(ifd, 0, SEEK_END);
+        if (size > 0 && (data = malloc((size_t)size)))
+            while (len < (size_t)size) {
+                ssize_t n = pread(ifd, data + len, (size_t)size - len, (off_t)len);
+                if (n <= 0)
+                    break;
+                len += (size_t)n;
+            }
+        ok = data && len == (size_t)size;
+        close(ifd);
+    }
+    Py_END_ALLOW_THREADS
+    int rc = 0;
+    pluck_error err;
+    if (ifd >= 0) {
+        pluck_code c = ok ? pluck_index_load(data, len, fd, ix, &err) : PLUCK_E_READ_ERROR;
+        if (c != PLUCK_OK) {
+            *ix = NULL;
+            rc = PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "%s: ignored: %s",
+                                  PyBytes_AS_STRING(name),
+                                  ok ? err.message : "cannot be read");
+        }
+    }
+    free(data);
+    Py_DECREF(name);
+    return rc;
+}
+
+/* kind "split": src is (path, table, index), table the file's splits as (offset, length)
+ * pairs from Query.splits() with the same parameters. */
+static int fill_split(ScanObject *s, PyObject *src)
+{
+    PyObject *path, *table;
+    Py_ssize_t index;
+    if (!PyArg_ParseTuple(src, "OOn:split", &path, &table, &index))
+        return -1;
+    PyObject *seq = PySequence_Fast(table, "a split's table is a sequence of (offset, length)");
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (index < 0 || index >= n) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_IndexError, "split index out of range");
+        return -1;
+    }
+    s->splits = PyMem_RawMalloc((size_t)n * sizeof *s->splits);
+    if (!s->splits) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned long long off, len;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "KK:split", &off, &len)) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        s->splits[i] = (pluck_split){.offset = off, .length = len};
+    }
+    Py_DECREF(seq);
+    s->nsplits = (size_t)n;
+    s->split = (size_t)index;
+    s->fd = open_path(path);
+    if (s->fd < 0 || load_index(path, s->fd, &s->index) < 0)
+        return -1;
+    pluck_run_set_index(s->run, s->index);
+    s->kind = SRC_SPLIT;
+    pluck_run_set_source_size(s->run, s->splits[index].length);
+    return 0;
+}
+
+/* Query.splits(path, target=0) -> tuple of (offset, length): pluck_splits_find with the
+ * query's parameters. */
+static PyObject *query_splits(QueryObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"path", "target", NULL};
+    PyObject *path;
+    unsigned long long target = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|K:splits", kwlist, &path, &target))
+        return NULL;
+    if (!self->q) {
+        PyErr_SetString(PyExc_ValueError, "Query is not compiled");
+        return NULL;
+    }
+    int fd = open_path(path);
+    if (fd < 0)
+        return NULL;
+    pluck_index *ix;
+    if (load_index(path, fd, &ix) < 0) {
+        close(fd);
+        return NULL;
+    }
+    pluck_split *v = NULL;
+    size_t n = 0;
+    pluck_error err;
+    pluck_code rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pluck_splits_find_indexed(fd, self->p, ix, target, &v, &n, &err);
+    close(fd);
+    pluck_index_free(ix);
+    Py_END_ALLOW_THREADS
+    if (rc != PLUCK_OK)
+        return raise_error(&err);
+    PyObject *t = PyTuple_New((Py_ssize_t)n);
+    for (size_t i = 0; t && i < n; i++) {
+        PyObject *pair = Py_BuildValue("(KK)", (unsigned long long)v[i].offset,
+                                       (unsigned long long)v[i].length);
+        if (!pair)
+            Py_CLEAR(t);
+        else
+            PyTuple_SET_ITEM(t, (Py_ssize_t)i, pair);
+    }
+    pluck_splits_free(v);
+    return t;
+}
+
 /* Query.scan(source, kind): kind "path" (str/bytes/PathLike), "file" (has read()) or
  * "buffer" (bytes-like data). */
 static PyObject *query_scan(QueryObject *self, PyObject *args, PyObject *kwds)
@@ -468,6 +656,9 @@ static PyObject *query_scan(QueryObject *self, PyObject *args, PyObject *kwds)
     s->in = NULL;
     s->in_len = s->in_pos = 0;
     s->fdbuf = s->out = NULL;
+    s->splits = NULL;
+    s->nsplits = s->split = 0;
+    s->index = NULL;
     s->out_len = s->out_cap = 0;
     s->state = ST_RUNNING;
     s->busy = s->failed = 0;
@@ -481,26 +672,17 @@ static PyObject *query_scan(QueryObject *self, PyObject *args, PyObject *kwds)
         Py_DECREF(s);
         return NULL;
     }
-    if (!strcmp(kind, "path")) {
-        PyObject *path;
-        if (!PyUnicode_FSConverter(src, &path)) {
+    if (!strcmp(kind, "split")) {
+        if (fill_split(s, src) < 0) {
             Py_DECREF(s);
             return NULL;
         }
-        const char *p = PyBytes_AS_STRING(path);
-        int fd, e;
-        Py_BEGIN_ALLOW_THREADS
-        fd = open(p, O_RDONLY | O_CLOEXEC);
-        e = errno;
-        Py_END_ALLOW_THREADS
+    } else if (!strcmp(kind, "path")) {
+        int fd = open_path(src);
         if (fd < 0) {
-            errno = e;
-            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, src);
-            Py_DECREF(path);
             Py_DECREF(s);
             return NULL;
         }
-        Py_DECREF(path);
         s->kind = SRC_FD;
         s->fd = fd;
         s->fdbuf = PyMem_RawMalloc(IN_BLOCK);
@@ -541,7 +723,15 @@ static PyMethodDef query_methods[] = {
     {"scan", (PyCFunction)(void (*)(void))query_scan, METH_VARARGS | METH_KEYWORDS,
      "scan(source, kind, partial=False) -> Scan\n\nLow level: run the query over one source; "
      "kind is 'path', 'file' or 'buffer';\npartial: write the partial state "
-     "(pluck-partial(5)) instead of the result.\nUse Query.select() / Query.partial()."},
+     "(pluck-partial(5)) instead of the result.\nUse Query.select() / Query.partial().\n"
+     "kind 'split': source is (path, table, index), table from Query.splits(); the\n"
+     "split's output is gathered in memory and returned as one chunk."},
+    {"splits", (PyCFunction)(void (*)(void))query_splits, METH_VARARGS | METH_KEYWORDS,
+     "splits(path, target=0) -> tuple of (offset, length)\n\nThe splits of a file "
+     "(libpluck's pluck_splits_find) for this query's\nparameters: BGZF members, zstd frames, "
+     "byte ranges of a plain file, a gzip file's\ncheckpoints when PATH.pluckidx is there "
+     "(pluck index), ... grouped to about\ntarget compressed bytes each (0: 4 MiB); one split "
+     "when the file has no split\npoints.  Use pluck.splits()."},
     {NULL, NULL, 0, NULL}};
 
 static PyObject *query_get_columns(QueryObject *self, void *c)

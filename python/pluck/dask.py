@@ -7,18 +7,23 @@
         ["s3://bucket/day1.csv.gz", "s3://bucket/day2.csv.gz", ...],
         client=client, file_header_info="USE", extensions=True)
 
-One task per source runs on the workers (sources are paths the workers can read, s3:// URLs
-read through boto3 with the workers' AWS_* variables, or bytes).  A huge compressed source
-is one task: splitting one object across tasks waits for libpluck's split API.  The result is one pandas
-DataFrame, equal to what one run over the union of the sources (in the order given) answers:
+One task runs on the workers per source -- and per split of a path that can be split
+(pluck.splits(): BGZF members, zstd frames, byte ranges of a plain file, ... grouped to
+about split_bytes compressed bytes; the workers find the splits, so the path need only be
+visible to them).  Sources are paths the workers can read, s3:// URLs read through boto3
+with the workers' AWS_* variables (one task each), or bytes (one task each).  The result is
+one pandas DataFrame, equal to what one run over the union of the sources (in the order
+given) answers:
 
   - a query without aggregates or ORDER BY: each task's records, concatenated in source
     order, LIMIT applied to the whole;
   - an aggregate query (COUNT, SUM, AVG, MIN, MAX, GROUP BY, HAVING, with ORDER BY): each task
     returns its partial state (pluck-partial(5)), which the client merges exactly (DECIMAL
-    sums exact; FLOAT sums excepted, see pluck-partial(5)) -- so GROUP BY, HAVING, ORDER BY
-    and LIMIT come out as one run's;
-  - ORDER BY without aggregates raises NotImplementedError (no partial form yet).
+    and FLOAT sums exact) -- so GROUP BY, HAVING, ORDER BY and LIMIT come out as one run's;
+  - ORDER BY without aggregates: each task returns its top-n candidates (its first LIMIT
+    rows in order, with their sort keys), the client merges them; ties keep source order;
+  - what has no partial form (COUNT(DISTINCT ...), SELECT DISTINCT with ORDER BY) raises
+    NotImplementedError rather than answer wrong.
 
 Values are typed as in pluck.rows(): CSV text str, INT int, DECIMAL decimal.Decimal, FLOAT
 float, BOOL bool, TIMESTAMP datetime, NULL/MISSING None.  Columns are named by the alias,
@@ -31,9 +36,24 @@ from __future__ import annotations
 import json as _json
 import re as _re
 
-from . import Error, Query, merge, open_source, typed_values, _OUTPUT_KEYWORDS
+import os as _os
 
-__all__ = ["select", "run_source"]
+from . import Error, Query, merge, open_source, splits, typed_values, _OUTPUT_KEYWORDS
+
+__all__ = ["select", "run_source", "task_sources"]
+
+#: Default compressed bytes per task of a splittable file.
+SPLIT_BYTES = 64 << 20
+
+
+def task_sources(source, split_bytes: int, params: dict) -> list:
+    """Run on a worker: the sources of the tasks of one source (its splits, or itself)."""
+    if split_bytes > 0 and isinstance(source, (str, _os.PathLike)) and \
+            not (isinstance(source, str) and source.startswith("s3://")):
+        parts = splits(source, split_bytes, **params)
+        if len(parts) > 1:
+            return parts
+    return [source]
 
 
 def run_source(sql: str, params: dict, source, partial: bool) -> bytes:
@@ -68,10 +88,11 @@ def _star_columns(q: Query, params: dict, sources, width: int) -> list[str]:
     return names + [f"_{i + 1}" for i in range(len(names), width)]
 
 
-def select(sql: str, sources, client=None, **serialization):
+def select(sql: str, sources, client=None, split_bytes: int = SPLIT_BYTES, **serialization):
     """Run `sql` over `sources` on a Dask cluster; returns a pandas DataFrame.
 
     client: a distributed.Client (default: the current one, distributed.get_client()).
+    split_bytes: compressed bytes per task of a splittable file (0: one task per source).
     serialization: the input keywords of pluck.select (file_header_info="USE", ...);
     output keywords do not apply (the result is a DataFrame).
     """
@@ -86,13 +107,22 @@ def select(sql: str, sources, client=None, **serialization):
     sources = list(sources)
     q = Query(sql, output_format="TYPED", **serialization)  # errors in the SQL raise here
     partial = _has_partial(q)
-    if not partial and _re.search(r"\bORDER\s+BY\b", sql, _re.I):
-        # no partial form yet: concatenating per-source sorted outputs would be wrong
-        raise NotImplementedError("pluck.dask: ORDER BY without aggregates is not fanned out yet")
+    if not partial and (q.is_aggregate or _re.search(r"\bORDER\s+BY\b", sql, _re.I)):
+        # no partial form: concatenating per-task results would be wrong
+        raise NotImplementedError("pluck.dask: this query has no partial form (DISTINCT): "
+                                  "run it with pluck.select over the whole input")
     client = client or get_client()
-    futures = client.map(run_source, [sql] * len(sources), [serialization] * len(sources),
-                         sources, [partial] * len(sources), pure=False)
-    results = client.gather(futures)  # in source order
+    # the workers cut the paths into splits (a path need only be visible to them)
+    local = [isinstance(s, (bytes, bytearray, memoryview)) for s in sources]
+    remote = [s for s, b in zip(sources, local) if not b]
+    found = iter(client.gather(client.map(task_sources, remote, [split_bytes] * len(remote),
+                                          [serialization] * len(remote), pure=False)))
+    tasks = []
+    for s, b in zip(sources, local):
+        tasks.extend([s] if b else next(found))
+    futures = client.map(run_source, [sql] * len(tasks), [serialization] * len(tasks),
+                         tasks, [partial] * len(tasks), pure=False)
+    results = client.gather(futures)  # in source order, splits in file order
     out = merge(results) if partial else b"".join(results)
     rows = list(typed_values(out))
     if not partial and q.limit >= 0:

@@ -214,6 +214,16 @@ pl_codec *pl_codec_create(pl_compression kind, pl_gzip_backend gzip_backend)
     return c;
 }
 
+void pl_codec_set_max_window(pl_codec *c, uint64_t max_window)
+{
+    if (max_window == 0)
+        return;
+    if (c->kind == PL_COMP_ZSTD)
+        pl_codec_zstd_max_window(c, max_window);
+    else if (c->kind == PL_COMP_XZ)
+        pl_codec_xz_max_window(c, max_window);
+}
+
 void pl_codec_free(pl_codec *c)
 {
     if (!c)

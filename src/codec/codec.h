@@ -58,6 +58,12 @@ pluck_code pl_codec_finish(pl_codec *c);
  * stream's first-bytes magic check is left out.  Call before the first decode. */
 void pl_codec_resume_at(pl_codec *c, uint64_t at);
 
+/* Refuse input whose history window is larger than max_window bytes (a zstd frame's
+ * window, an xz dictionary) with PLUCK_E_INVALID_COMPRESSION_FORMAT, before the decoder
+ * allocates it; 0 keeps the libraries' defaults (zstd 128 MiB, xz 1 GiB).  gzip (32 KiB)
+ * and bzip2 (about 3.6 MiB for 900k blocks) have fixed needs and ignore it.  Call before
+ * the first decode. */
+void pl_codec_set_max_window(pl_codec *c, uint64_t max_window);
 /* Resume inside a gzip member's deflate data, at a checkpoint of a gzip index
  * (source/gzindex.h): `at` is the compressed offset of the first whole byte fed; the last
  * `bits` (0-7) bits of `byte`, the byte before it, come first; `window` holds the (up to)

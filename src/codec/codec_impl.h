@@ -69,6 +69,9 @@ pluck_code pl_codec_open_gzip(pl_codec *c, pl_gzip_backend backend);
 pluck_code pl_codec_open_zstd(pl_codec *c);
 pluck_code pl_codec_open_bzip2(pl_codec *c);
 pluck_code pl_codec_open_xz(pl_codec *c);
+/* The backends' part of pl_codec_set_max_window(). */
+void pl_codec_zstd_max_window(pl_codec *c, uint64_t max_window);
+void pl_codec_xz_max_window(pl_codec *c, uint64_t max_window);
 /* zstd.c counts offsets itself: start them at `at` (pl_codec_resume_at). */
 void pl_codec_zstd_resume(pl_codec *c, uint64_t at);
 

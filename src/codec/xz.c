@@ -41,6 +41,7 @@ typedef struct xz_state {
     size_t out_sent;    /* of those, handed over */
     bool more;          /* the last call filled the output block: liblzma may hold more */
     pluck_code err;     /* an error met after output that is still being handed over */
+    uint64_t max_window; /* the dictionary allowed (pl_codec_set_max_window), for messages */
 } xz_state;
 
 static pluck_code xz_error(pl_codec *c, lzma_ret ret, uint64_t offset)
@@ -50,9 +51,20 @@ static pluck_code xz_error(pl_codec *c, lzma_ret ret, uint64_t offset)
     case LZMA_MEM_ERROR:
         return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY,
                              "Object decompression failed: out of memory in the xz decoder.");
-    case LZMA_MEMLIMIT_ERROR:
-        what = "it needs more than 1 GiB of memory to decode";
-        break;
+    case LZMA_MEMLIMIT_ERROR: {
+        /* refused before allocating the dictionary (pl_codec_set_max_window) */
+        xz_state *x = c->state;
+        uint64_t mib = (uint64_t)1 << 20;
+        return pl_error_fail(&c->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                             "The xz stream at compressed offset %llu needs %llu MiB of memory "
+                             "to decode (its dictionary); this reader allows a dictionary of "
+                             "at most %llu %s (max-window).",
+                             (unsigned long long)offset,
+                             (unsigned long long)((lzma_memusage(&x->s) + mib - 1) / mib),
+                             (unsigned long long)(x->max_window % mib ? x->max_window >> 10
+                                                                      : x->max_window >> 20),
+                             x->max_window % mib ? "KiB" : "MiB");
+    }
     case LZMA_FORMAT_ERROR:
         what = "bad stream header";
         break;
@@ -177,6 +189,17 @@ static void xz_destroy(pl_codec *c)
 
 static const pl_codec_ops xz_ops = {xz_step, xz_finish, xz_destroy};
 
+/* The decoder's memory beyond its dictionary (the LZMA2 state, the block and index
+ * decoders: about 30 KiB) fits in this much, so max_window bounds the dictionary. */
+#define XZ_OVERHEAD ((uint64_t)1 << 20)
+
+void pl_codec_xz_max_window(pl_codec *c, uint64_t max_window)
+{
+    xz_state *x = c->state;
+    x->max_window = max_window;
+    lzma_memlimit_set(&x->s, max_window + XZ_OVERHEAD);
+}
+
 pluck_code pl_codec_open_xz(pl_codec *c)
 {
     xz_state *x = calloc(1, sizeof *x);
@@ -190,6 +213,7 @@ pluck_code pl_codec_open_xz(pl_codec *c)
     x->out = malloc(XZ_OUT_BLOCK);
     if (!x->in || !x->out)
         return PLUCK_E_OUT_OF_MEMORY;
+    x->max_window = XZ_MEMLIMIT;
     lzma_ret ret = lzma_stream_decoder(&x->s, XZ_MEMLIMIT, LZMA_CONCATENATED);
     if (ret != LZMA_OK)
         return ret == LZMA_MEM_ERROR ? PLUCK_E_OUT_OF_MEMORY : PLUCK_E_INTERNAL_ERROR;

@@ -37,6 +37,7 @@ typedef struct zs_state {
     unsigned char *stage; /* a step that arrives in pieces is gathered here (ZS_STAGE) */
     size_t staged;
     uint64_t fed;         /* compressed bytes handed to libzstd so far */
+    uint64_t max_window;  /* pl_codec_set_max_window(), for the message; 0 = libzstd's */
 } zs_state;
 
 /* Largest step gathered: a block (a skippable frame's content, which makes no output, can
@@ -53,6 +54,15 @@ static pluck_code zs_fail(pl_codec *c, const zs_state *z, size_t ret)
                        "decoder.");
     if (e == ZSTD_error_prefix_unknown && z->frame_start > 0)
         return pl_codec_trailing_garbage(c, "zstd frame", z->frame_start);
+    if (e == ZSTD_error_frameParameter_windowTooLarge) { /* refused before allocating it */
+        uint64_t w = z->max_window ? z->max_window : (uint64_t)1 << 27; /* libzstd's */
+        bool mib = w >= ((uint64_t)1 << 20);
+        return pl_error_fail(&c->err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
+                             "The zstd frame at compressed offset %llu needs a window larger "
+                             "than the %llu %s this reader allows (max-window).",
+                             (unsigned long long)z->step_start,
+                             (unsigned long long)(w >> (mib ? 20 : 10)), mib ? "MiB" : "KiB");
+    }
     return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
                          "Object decompression failed: zstd data is corrupt (%s) at "
                          "compressed offset %llu.",
@@ -168,6 +178,16 @@ void pl_codec_zstd_resume(pl_codec *c, uint64_t at)
 {
     zs_state *z = c->state;
     z->fed = z->step_start = at;
+}
+
+void pl_codec_zstd_max_window(pl_codec *c, uint64_t max_window)
+{
+    zs_state *z = c->state;
+    int wlog = ZSTD_WINDOWLOG_MIN;
+    while (wlog < ZSTD_WINDOWLOG_MAX && ((uint64_t)1 << (wlog + 1)) <= max_window)
+        wlog++; /* the largest power of two not above it: frames declare such windows */
+    z->max_window = (uint64_t)1 << wlog;
+    ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, wlog);
 }
 
 pluck_code pl_codec_open_zstd(pl_codec *c)

@@ -92,6 +92,7 @@ static void scan_split(const lanes *L, pl_exec *x, size_t i, uint64_t ubase, cha
     const pl_split_job j = {.fd = L->fd, .kind = L->kind, .off = L->splits[i].offset,
                             .len = L->splits[i].length, .end = L->end, .first = i == 0,
                             .ubase = ubase, .rd = L->r->q->params.in.record_delim.s[0],
+                            .max_window = L->r->q->params.max_window,
                             .ix = L->r->index, .extended = extended};
     pluck_code rc = pl_split_scan(&j, win, cap, exec_scan, x, &x->err, ulen, NULL);
     if (pluck_is_error(rc) && x->state == PLUCK_OK)
@@ -281,6 +282,7 @@ pluck_code pl_split_main(pluck_run *r, int fd, pl_compression kind, const pluck_
     const pl_split_job j = {.fd = fd, .kind = kind, .off = splits[i].offset,
                             .len = splits[i].length, .end = end, .first = i == 0,
                             .ubase = ubase, .rd = r->q->params.in.record_delim.s[0],
+                            .max_window = r->q->params.max_window,
                             .ix = r->index, .extended = extended};
     pluck_code rc = pl_split_scan(&j, &r->src.win, &r->src.wcap, exec_scan, x, &x->err, ulen,
                                   &r->src.codec);

@@ -153,6 +153,7 @@ struct pluck_params {
     size_t max_memory;              /* ORDER BY / GROUP BY / DISTINCT state, bytes */
     char temp_dir[PLUCK_PATH_MAX];  /* ORDER BY's runs; "" for $TMPDIR, else /tmp */
     bool output_header; /* CSV output: a record of column names first */
+    size_t max_window;  /* largest zstd window / xz dictionary an input may need (codec.h) */
 };
 
 void pl_params_defaults(struct pluck_params *p);

@@ -63,6 +63,8 @@ static const pluck_param_info param_table[PLUCK_PARAM_COUNT] = {
      "directory for ORDER BY's sorted runs (default: $TMPDIR, else /tmp)"},
     {PLUCK_PARAM_OUTPUT_HEADER, NULL, NULL, "output-header", PLUCK_KIND_BOOL, NULL, "FALSE", 0,
      "TRUE: CSV output starts with the column names (JSON's keys)"},
+    {PLUCK_PARAM_MAX_WINDOW, NULL, NULL, "max-window", PLUCK_KIND_SIZE, NULL, "1073741824", 0,
+     "largest zstd window or xz dictionary an input may need; more is InvalidCompressionFormat"},
 };
 
 const pluck_param_info *pluck_param_get_info(pluck_param id)
@@ -155,6 +157,7 @@ static pluck_code bad_value(pluck_error *err, const pluck_param_info *pi, const 
                      pi->cli_name,
                      pi->id == PLUCK_PARAM_MAX_GROUPS   ? "a number of at least 1"
                      : pi->id == PLUCK_PARAM_MAX_MEMORY ? "a size in bytes (at least 4K)"
+                     : pi->id == PLUCK_PARAM_MAX_WINDOW ? "a size in bytes (at least 1K)"
                                                         : "a size in bytes (at least 16)");
     else if (pi->kind == PLUCK_KIND_PATH)
         pl_error_set(err, code, "Invalid value for %s: expected a path of at most %d bytes.",
@@ -262,7 +265,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
         break;
     case PLUCK_KIND_SIZE:
         /* a record needs at least a few bytes; a group count may be as small as 1 */
-        if (!parse_size(v, len, id == PLUCK_PARAM_MAX_GROUPS ? 1 : id == PLUCK_PARAM_MAX_MEMORY ? 4096 : 16, &sz))
+        if (!parse_size(v, len, id == PLUCK_PARAM_MAX_GROUPS ? 1 : id == PLUCK_PARAM_MAX_MEMORY ? 4096 : id == PLUCK_PARAM_MAX_WINDOW ? 1024 : 16, &sz))
             return bad_value(err, pi, v, len);
         break;
     case PLUCK_KIND_PATH:
@@ -326,6 +329,7 @@ pluck_code pluck_params_set(pluck_params *p, pluck_param id, const char *v, size
         p->temp_dir[len] = '\0';
         break;
     case PLUCK_PARAM_OUTPUT_HEADER: p->output_header = bv; break;
+    case PLUCK_PARAM_MAX_WINDOW: p->max_window = sz; break;
     case PLUCK_PARAM_COUNT: break;
     }
     return PLUCK_OK;
@@ -396,9 +400,11 @@ size_t pluck_params_get(const pluck_params *p, pluck_param id, char *buf, size_t
     case PLUCK_PARAM_MAX_RECORD_SIZE:
     case PLUCK_PARAM_MAX_GROUPS:
     case PLUCK_PARAM_MAX_MEMORY:
+    case PLUCK_PARAM_MAX_WINDOW:
     case PLUCK_PARAM_THREADS: {
         char tmp[32];
-        size_t v = id == PLUCK_PARAM_MAX_GROUPS   ? p->max_groups
+        size_t v = id == PLUCK_PARAM_MAX_WINDOW   ? p->max_window
+                   : id == PLUCK_PARAM_MAX_GROUPS ? p->max_groups
                    : id == PLUCK_PARAM_THREADS    ? p->threads
                    : id == PLUCK_PARAM_MAX_MEMORY ? p->max_memory
                                                   : p->max_record_size;

@@ -5,8 +5,15 @@
  * field counts as NULL and is skipped); MIN and MAX skip empty fields and compare the others
  * as numbers when they parse, else as strings, with every number ordered before every string;
  * they return the field's own text.
+ *
+ * SUM and AVG add INT and DECIMAL values exactly (DECIMAL up to 38 digits) and FLOAT values
+ * exactly too, apart (fsum.h); a sum with any FLOAT value is FLOAT: the exact total rounded
+ * once.  So the result does not depend on the order of the rows or on how the input was cut
+ * (threads, splits, partials), and is the correctly rounded sum (Python's math.fsum).
  */
 #include "exec/program.h"
+
+#include "exec/fsum.h"
 
 #include <string.h>
 
@@ -34,6 +41,12 @@ pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st
                                 pl_type_name((pl_type)v.type));
         }
         st->count++;
+        if (num.type == PL_FLOAT) {
+            if (!st->fsum && !(st->fsum = pl_fsum_create()))
+                return pl_eval_fail(ctx, a->arg, PLUCK_E_OUT_OF_MEMORY, "Out of memory");
+            pl_fsum_add(st->fsum, num.u.f);
+            return PLUCK_OK;
+        }
         if (!st->any) {
             st->acc = num;
             st->any = true;
@@ -75,8 +88,15 @@ pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_st
         *out = pl_v_int((int64_t)st->count);
         return PLUCK_OK;
     }
-    if (!st->any) {
+    if (!st->any && !st->fsum) {
         *out = pl_v_null();
+        return PLUCK_OK;
+    }
+    pl_value sum = st->acc;
+    if (st->fsum) /* the INT/DECIMAL part as a double, then one rounding of the whole */
+        sum = pl_v_float(pl_fsum_value(st->fsum, st->any ? pl_to_double(&st->acc) : -0.0));
+    if (a->kind == PL_AGG_SUM) {
+        *out = sum;
         return PLUCK_OK;
     }
     if (a->kind != PL_AGG_AVG) {
@@ -93,29 +113,41 @@ pluck_code pl_agg_final(pl_eval_ctx *ctx, const pl_aggregate *a, const pl_agg_st
         }
         return PLUCK_OK;
     }
-    pl_value sum = st->acc, cnt = pl_v_int((int64_t)st->count);
+    pl_value cnt = pl_v_int((int64_t)st->count);
     if (sum.type == PL_INT) /* AVG of integers is an exact DECIMAL: AVG(80, 81) = 80.5 */
         sum = pl_decimal_make(sum.u.i, 0);
     pluck_code rc = pl_arith('/', &sum, &cnt, out);
     return rc ? pl_eval_fail(ctx, a->arg, rc, "AVG failed") : PLUCK_OK;
 }
 
-void pl_agg_state_free(pl_agg_state *st) { pl_buf_free(&st->keep); }
+void pl_agg_state_free(pl_agg_state *st)
+{
+    pl_buf_free(&st->keep);
+    pl_fsum_free(st->fsum);
+    st->fsum = NULL;
+}
 
 void pl_agg_reset(pl_agg_state *st)
 {
     st->count = 0;
     st->any = false;
+    pl_fsum_free(st->fsum);
+    st->fsum = NULL;
     st->keep.len = 0; /* the buffer is kept for the next string */
 }
 
 /* Parallel executors (commit/lanes.c) each aggregate their blocks; the committer folds them in
- * input order.  COUNT and exact sums (INT, and DECIMAL while every partial sum fits 38 digits)
- * come out as in one pass; a FLOAT sum, or a DECIMAL one that had to be rounded (decimal.h),
- * is added in a different order and may differ in the last digits. */
+ * input order.  COUNT and exact sums (INT, FLOAT, and DECIMAL while every partial sum fits 38
+ * digits) come out as in one pass; a DECIMAL one that had to be rounded (decimal.h) is added
+ * in a different order and may differ in the last digits. */
 pluck_code pl_agg_merge(const pl_aggregate *a, pl_agg_state *st, const pl_agg_state *from)
 {
     st->count += from->count;
+    if ((a->kind == PL_AGG_SUM || a->kind == PL_AGG_AVG) && from->fsum) {
+        if (!st->fsum && !(st->fsum = pl_fsum_create()))
+            return PLUCK_E_OUT_OF_MEMORY;
+        pl_fsum_merge(st->fsum, from->fsum);
+    }
     if (a->kind == PL_AGG_COUNT_STAR || a->kind == PL_AGG_COUNT || !from->any)
         return PLUCK_OK;
     if (a->kind == PL_AGG_SUM || a->kind == PL_AGG_AVG) {

@@ -3,19 +3,22 @@
  * (pluck_run_set_partial), and pluck_merge, which reads any number of such partials of one
  * query and writes the result a single run over all their inputs would have written.
  *
- * The text format is documented in man/pluck-partial.5 (version 1):
+ * The text format is documented in man/pluck-partial.5 (version 2):
  *
- *   pluck-partial 1
+ *   pluck-partial 2
  *   sql <escaped SQL text>
  *   param <cli-name> <escaped value>        one per parameter of the table (not threads)
- *   shape groups <nkeys> <naggs> <kind>...
+ *   shape groups <nkeys> <naggs> <kind>...  (an aggregate query)
+ *   shape sorted <nkeys>                    (ORDER BY without aggregates)
  *   g <key>... (<count> <acc>)...           one line per group, in order of first appearance
+ *   r <key>... <escaped row>                one line per top-n candidate, in order
  *   end <number of g/r lines>
  *
  * A value token is its type letter and its exact contents: m (MISSING), n (NULL), b0/b1,
  * i<int>, d<coefficient>:<scale> (DECIMAL), f<16 hex digits: the IEEE-754 bits> (FLOAT),
  * s<escaped> (STRING), u<escaped> (a CSV field's text, untyped), t<Ion text> (TIMESTAMP);
- * `-` is an aggregate with no value yet.  Escaping turns %, bytes below 0x21 and 0x7F into
+ * `-` is an aggregate with no value yet.  SUM and AVG add a third token: x<fsum text> (the
+ * exact sum of their FLOAT values, fsum.h) or `-`.  Escaping turns %, bytes below 0x21 and 0x7F into
  * %XX, so tokens never hold a space or a newline.
  *
  * Why the merge is exact: a partial keeps what the run would have folded its later rows
@@ -25,15 +28,22 @@
  * ends an ordinary run, so HAVING, ORDER BY, LIMIT and the writers are the run's own.
  */
 #include "commit/commit.h"
+#include "exec/fsum.h"
 #include "run/run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PARTIAL_VERSION 1
+#define PARTIAL_VERSION 2
 
 static const char *const agg_names[] = {"count_star", "count", "sum", "avg", "min", "max"};
+
+/* SUM and AVG carry a third token: the exact sum of their FLOAT values (fsum.h). */
+static bool has_fsum(const pl_aggregate *a)
+{
+    return a->kind == PL_AGG_SUM || a->kind == PL_AGG_AVG;
+}
 
 /* ---- tokens ------------------------------------------------------------------------------ */
 
@@ -97,6 +107,10 @@ static bool put_value(pl_buf *b, const pl_value *v)
 static bool put_shape(pl_buf *b, const pluck_query *q)
 {
     char tmp[64];
+    if (!q->is_aggregate) {
+        snprintf(tmp, sizeof tmp, "shape sorted %u", (unsigned)q->norder_by);
+        return put(b, tmp);
+    }
     snprintf(tmp, sizeof tmp, "shape groups %u %u", (unsigned)q->ngroup_by, (unsigned)q->naggs);
     if (!put(b, tmp))
         return false;
@@ -131,12 +145,20 @@ pluck_code pluck_run_set_partial(pluck_run *r)
 {
     if (!r)
         return PLUCK_E_INVALID_REQUEST_PARAMETER;
-    if (!r->q->is_aggregate)
+    const pluck_query *q = r->q;
+    if (!q->is_aggregate && !q->norder_by)
         return pl_commit_fail(&r->c, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
                               "A partial result needs an aggregate query (COUNT, SUM, AVG, MIN, "
-                              "MAX, GROUP BY); the results of a filter can simply be "
-                              "concatenated, and ORDER BY without aggregates has no partial "
-                              "form yet.");
+                              "MAX, GROUP BY) or ORDER BY; the results of a filter can simply "
+                              "be concatenated.");
+    if (q->has_distinct_aggs || (!q->is_aggregate && q->distinct_rows))
+        return pl_commit_fail(&r->c, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
+                              "DISTINCT has no partial form (the sets of values seen would have "
+                              "to travel): run the query over the whole input.");
+    if (q->params.output_header)
+        return pl_commit_fail(&r->c, PLUCK_E_UNSUPPORTED_SQL_OPERATION,
+                              "A partial has no OUTPUT_HEADER record (its names may come from "
+                              "the input's header row).");
     r->x->partial = true;
     return PLUCK_OK;
 }
@@ -175,12 +197,39 @@ pluck_code pl_partial_write(pl_exec *x)
                 snprintf(tmp, sizeof tmp, " %llu ", (unsigned long long)st->count);
                 if (!put(b, tmp) || !(st->any ? put_value(b, &st->acc) : put(b, "-")))
                     return oom(x);
+                if (has_fsum(&q->aggs[a])) { /* the exact sum of its FLOAT values */
+                    char fs[PL_FSUM_TEXT_MAX];
+                    if (!put(b, " ") || !(st->fsum ? put(b, "x") && pl_buf_append(
+                                                         b, fs, pl_fsum_text(st->fsum, fs))
+                                                   : put(b, "-")))
+                        return oom(x);
+                }
             }
             if (!put(b, "\n"))
                 return oom(x);
             if (maybe_flush(x))
                 return x->state;
         }
+    } else {
+        /* ORDER BY: the rows the sorter kept (its LIMIT), in order, with their keys */
+        pluck_code rc = pl_sorter_finish(x->topn);
+        for (; !rc; lines++) {
+            const char *row;
+            size_t len;
+            if ((rc = pl_sorter_next_keyed(x->topn, x->keys, &row, &len)))
+                break;
+            if (!put(b, "r"))
+                return oom(x);
+            for (uint32_t k = 0; k < q->norder_by; k++)
+                if (!put(b, " ") || !put_value(b, &x->keys[k]))
+                    return oom(x);
+            if (!put(b, " ") || !put_escaped(b, row, len) || !put(b, "\n"))
+                return oom(x);
+            if (maybe_flush(x))
+                return x->state;
+        }
+        if (pluck_is_error(rc))
+            return pl_exec_fail(x, rc, "%s", pl_sorter_message(x->topn));
     }
     snprintf(tmp, sizeof tmp, "end %llu\n", (unsigned long long)lines);
     if (!put(b, tmp))
@@ -207,6 +256,7 @@ struct pluck_merge {
     pluck_run *r;
     pl_value *keys;
     pl_buf strs;        /* unescaped strings of the current line */
+    pl_fsum *fs;        /* a FLOAT sum read from the current line */
 };
 
 pluck_merge *pluck_merge_create(pluck_write_fn write, void *opaque)
@@ -230,6 +280,7 @@ void pluck_merge_free(pluck_merge *m)
     pl_buf_free(&m->hdr);
     pl_buf_free(&m->cur);
     pl_buf_free(&m->strs);
+    pl_fsum_free(m->fs);
     free(m);
 }
 
@@ -455,7 +506,8 @@ static pluck_code start_query(pluck_merge *m)
     pluck_params_free(params);
     if (rc)
         return rc;
-    if (!m->q->is_aggregate)
+    if ((!m->q->is_aggregate && !m->q->norder_by) || m->q->has_distinct_aggs ||
+        (!m->q->is_aggregate && m->q->distinct_rows) || m->q->params.output_header)
         return malformed(m, "the query has no partial form");
     pl_buf shape = {0};
     bool ok = put_header(&shape, m->q);
@@ -466,10 +518,11 @@ static pluck_code start_query(pluck_merge *m)
         return malformed(m, "the header does not match its query (another pluck version?)");
     }
     pl_buf_free(&shape);
-    uint32_t nk = m->q->ngroup_by;
+    uint32_t nk = m->q->is_aggregate ? m->q->ngroup_by : m->q->norder_by;
     m->keys = calloc(nk ? nk : 1, sizeof *m->keys);
+    m->fs = pl_fsum_create();
     m->r = pluck_run_create(m->q, m->write, m->wop);
-    if (!m->keys || !m->r)
+    if (!m->keys || !m->fs || !m->r)
         return bad(m, PLUCK_E_OUT_OF_MEMORY, "out of memory");
     return PLUCK_OK;
 }
@@ -483,12 +536,26 @@ static pluck_code body_line(pluck_merge *m, size_t pos)
         return malformed(m, "a line of the wrong kind for this query");
     if (!pl_buf_reserve(&m->strs, m->line.len))
         return bad(m, PLUCK_E_OUT_OF_MEMORY, "out of memory");
-    uint32_t nk = q->ngroup_by;
+    uint32_t nk = group ? q->ngroup_by : q->norder_by;
     const char *p;
     size_t n;
     for (uint32_t k = 0; k < nk; k++)
         if (!token(&m->line, &pos, &p, &n) || !parse_value(m, p, n, &m->keys[k]))
             return malformed(m, "bad key");
+    if (!group) {
+        /* a top-n candidate: into the run's sorter, after those of earlier partials, so
+         * equal keys keep input order */
+        uint32_t len;
+        const char *row;
+        if (!token(&m->line, &pos, &p, &n) || pos < m->line.len ||
+            !(row = unescape(m, p, n, &len)))
+            return malformed(m, "bad row");
+        pl_exec *x = m->r->x;
+        pluck_code rc = pl_sorter_add(x->topn, m->keys, row, len);
+        if (rc)
+            return bad(m, rc, pl_sorter_message(x->topn));
+        return PLUCK_OK;
+    }
     pl_group *g = m->r->x->single;
     if (nk) {
         pluck_code rc = pl_groups_find(m->r->x->groups, m->keys, &g);
@@ -506,6 +573,15 @@ static pluck_code body_line(pluck_merge *m, size_t pos)
             if (!parse_value(m, p, n, &from.acc))
                 return malformed(m, "bad aggregate value");
             from.any = true;
+        }
+        if (has_fsum(&q->aggs[a])) {
+            if (!token(&m->line, &pos, &p, &n))
+                return malformed(m, "bad aggregate state (no FLOAT sum)");
+            if (!(n == 1 && p[0] == '-')) {
+                if (n < 2 || p[0] != 'x' || !pl_fsum_parse(m->fs, p + 1, n - 1))
+                    return malformed(m, "bad FLOAT sum");
+                from.fsum = m->fs;
+            }
         }
         pluck_code rc = pl_agg_merge(&q->aggs[a], &g->aggs[a], &from);
         if (rc)
@@ -532,7 +608,7 @@ static pluck_code take_line(pluck_merge *m)
             !(l->len == (size_t)wn && !memcmp(l->data, want, (size_t)wn)))
             return malformed(m, "unsupported partial format version");
         if (!(l->len == (size_t)wn && !memcmp(l->data, want, (size_t)wn)))
-            return malformed(m, "not a pluck partial (it begins with \"pluck-partial 1\")");
+            return malformed(m, "not a pluck partial (it begins with \"pluck-partial 2\")");
         m->in_partial = m->in_header = true;
         m->body_lines = 0;
         m->cur.len = 0;
@@ -572,7 +648,7 @@ static pluck_code take_line(pluck_merge *m)
         m->npartials++;
         return PLUCK_OK;
     }
-    if (n != 1 || p[0] != 'g')
+    if (n != 1 || (p[0] != 'g' && p[0] != 'r'))
         return malformed(m, "unexpected line");
     m->body_lines++;
     return body_line(m, pos);

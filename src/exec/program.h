@@ -178,6 +178,8 @@ typedef struct pl_agg_state {
     pl_value acc;     /* running SUM / MIN / MAX (valid once any is set) */
     bool any;
     pl_buf keep;      /* bytes of a string MIN/MAX, which must outlive the record */
+    struct pl_fsum *fsum; /* SUM/AVG: the exact sum of the FLOAT values (fsum.h), NULL until
+                           * one; acc then sums only the INT and DECIMAL ones */
 } pl_agg_state;
 
 pluck_code pl_agg_step(pl_eval_ctx *ctx, const pl_aggregate *a, pl_agg_state *st);

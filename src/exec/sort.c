@@ -996,7 +996,7 @@ pluck_code pl_sorter_finish(pl_sorter *s)
     return rc;
 }
 
-pluck_code pl_sorter_next(pl_sorter *s, const char **row, size_t *len)
+static pluck_code next_body(pl_sorter *s, const char **out)
 {
     if (s->state)
         return s->state;
@@ -1022,7 +1022,45 @@ pluck_code pl_sorter_next(pl_sorter *s, const char **row, size_t *len)
             return rc;
     }
     s->emitted++;
+    *out = body;
+    return PLUCK_OK;
+}
+
+pluck_code pl_sorter_next(pl_sorter *s, const char **row, size_t *len)
+{
+    const char *body;
+    pluck_code rc = next_body(s, &body);
+    if (!rc)
+        *row = body_row(s, body, len);
+    return rc;
+}
+
+pluck_code pl_sorter_next_keyed(pl_sorter *s, pl_value *keys, const char **row, size_t *len)
+{
+    const char *body;
+    pluck_code rc = next_body(s, &body);
+    if (rc)
+        return rc;
     *row = body_row(s, body, len);
+    const char *p = body + 4;
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        uint8_t tag = (uint8_t)*p++;
+        switch (tag) {
+        case TAG_NULL: keys[k] = pl_v_null(); break;
+        case TAG_BOOL: keys[k] = pl_v_bool(*p++ != 0); break;
+        case TAG_STR: {
+            uint32_t l;
+            memcpy(&l, p, 4);
+            keys[k] = pl_v_str(p + 4, l, false);
+            p += 4 + l;
+            break;
+        }
+        default:
+            memcpy(&keys[k], p, sizeof keys[k]);
+            p += sizeof keys[k];
+            break;
+        }
+    }
     return PLUCK_OK;
 }
 

@@ -40,6 +40,11 @@ pluck_code pl_sorter_finish(pl_sorter *s);
 /* The next row in order: PLUCK_OK with *row and *len (valid until the next call), PLUCK_STOP
  * after the last, or an error (message in pl_sorter_message). */
 pluck_code pl_sorter_next(pl_sorter *s, const char **row, size_t *len);
+/* pl_sorter_next() with the row's sort keys as the sorter holds them (a CSV field that reads
+ * as a number is that number; an empty one placed by NULLS FIRST/LAST is NULL; text is a
+ * STRING), valid until the next call: added again, they sort the row to the same place
+ * (partial.c writes ORDER BY's top-n candidates with them). */
+pluck_code pl_sorter_next_keyed(pl_sorter *s, pl_value *keys, const char **row, size_t *len);
 const char *pl_sorter_message(const pl_sorter *s);
 
 /* Parallel executors (commit/lanes.c) sort in input order through the main executor's

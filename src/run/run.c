@@ -375,6 +375,7 @@ pluck_run *pluck_run_create(const pluck_query *q, pluck_write_fn write, void *op
     r->q = q;
     pl_commit_init(&r->c, q, write, opaque);
     bool ok = pl_source_init(&r->src);
+    r->src.max_window = q->params.max_window;
     r->push.step_left = SIZE_MAX;
     r->src.scan = on_scan;
     r->src.tick = on_tick;

@@ -159,13 +159,21 @@ static enum MHD_Result delete_bucket(pl_req *r)
     if (bfd < 0)
         return res;
     int empty = pl_bucket_empty(bfd);
-    close(bfd);
-    if (empty < 0)
-        return pl_send_errno(r, empty, 1);
-    if (!empty)
+    if (empty <= 0) {
+        close(bfd);
+        if (empty < 0)
+            return pl_send_errno(r, empty, 1);
         return pl_send_error(r, 409, "BucketNotEmpty",
                              "The bucket you tried to delete is not empty");
-    int rc = pl_remove_bucket(r->srv->rootfd, r->bucket);
+    }
+    /* Again under the lock, as a PUT may have published since: no key is being started or
+     * published meanwhile (start_write, pl_upload_commit), so the PUT that got there first
+     * made the bucket non-empty and the one after finds it gone (NoSuchBucket). */
+    pthread_rwlock_wrlock(&r->srv->bucket_lock);
+    empty = pl_bucket_empty(bfd);
+    int rc = empty < 0 ? empty : !empty ? -ENOTEMPTY : pl_remove_bucket(r->srv->rootfd, r->bucket);
+    pthread_rwlock_unlock(&r->srv->bucket_lock);
+    close(bfd);
     if (rc == -ENOTEMPTY)
         return pl_send_error(r, 409, "BucketNotEmpty",
                              "The bucket you tried to delete is not empty");
@@ -518,7 +526,7 @@ static int delete_key(pl_req *r, int bfd, const char *key, const char **code, co
 {
     const char *bad = pl_key_problem(key, strlen(key));
     if (bad) {
-        *code = "InvalidArgument";
+        *code = pl_key_problem_code(bad);
         *msg = bad;
         return -1;
     }
@@ -667,20 +675,25 @@ static int start_write(pl_req *r, enum MHD_Result *res)
     if (bfd < 0)
         return -1;
     const char *leaf;
+    /* a DeleteBucket waits until the directories and the temporary file exist (its
+     * remove_tree then takes them, and the publish finds the bucket gone) */
+    pthread_rwlock_rdlock(&r->srv->bucket_lock);
     int dfd = pl_open_parent(bfd, r->key, r->srv->fsync ? 2 : 1, &leaf);
-    if (dfd < 0) {
-        close(bfd);
-        if (dfd == -ENOTDIR || dfd == -EEXIST || dfd == -EISDIR)
-            *res = pl_send_error(r, 409, "OperationAborted",
-                                 "A parent of the key is itself an object.");
-        else
-            *res = pl_send_errno(r, dfd, 0);
+    int rc = dfd < 0 ? dfd : pl_upload_begin(r, dfd, leaf, 0);
+    pthread_rwlock_unlock(&r->srv->bucket_lock);
+    close(bfd);
+    if (dfd == -ENOTDIR || dfd == -EEXIST || dfd == -EISDIR) {
+        *res = pl_send_error(r, 409, "OperationAborted",
+                             "A parent of the key is itself an object.");
         return -1;
     }
-    close(bfd);
-    int rc = pl_upload_begin(r, dfd, leaf, 0);
     if (rc < 0) {
-        *res = pl_send_errno(r, rc, 0);
+        if (pl_resource_errno(rc) || (rc != -ENOENT && rc != -ENOTDIR)) {
+            *res = pl_send_errno(r, rc, 0);
+        } else {
+            pl_fail_write_errno(r, -ENOENT);
+            *res = pl_send_error(r, r->err_status, r->err_code, "%s", r->err_msg);
+        }
         return -1;
     }
     return 0;
@@ -765,7 +778,8 @@ static enum MHD_Result copy_object(pl_req *r)
     const char *bad = pl_key_problem(skey, strlen(skey));
     if (bad || !pl_valid_bucket(sbucket)) {
         free(dec);
-        return pl_send_error(r, 400, "InvalidArgument", "The copy source cannot be read: %s.",
+        return pl_send_error(r, 400, bad ? pl_key_problem_code(bad) : "InvalidArgument",
+                             "The copy source cannot be read: %s.",
                              bad ? bad : "invalid bucket name");
     }
     struct stat st;

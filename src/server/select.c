@@ -668,6 +668,9 @@ enum MHD_Result pl_handle_select(pl_req *r)
     x.p = pluck_params_create();
     if (!x.p)
         return MHD_NO;
+    char mw[24]; /* the decompressor's window is part of the per-connection bound (LIMITS) */
+    int mwn = snprintf(mw, sizeof mw, "%llu", (unsigned long long)srv->max_window);
+    pluck_params_set(x.p, PLUCK_PARAM_MAX_WINDOW, mw, (size_t)mwn, NULL);
     char err[400];
     int xrc = pl_xml_parse(r->body.data, r->body.len, on_xml, &x, err, sizeof err);
     enum MHD_Result res;

@@ -177,6 +177,8 @@ enum MHD_Result pl_queue(pl_req *r, int status, struct MHD_Response *resp)
     if (!resp)
         return MHD_NO;
     pl_common_headers(r, resp);
+    if (r->close_after)
+        MHD_add_response_header(resp, "Connection", "close");
     if (status == 503)
         MHD_add_response_header(resp, "Retry-After", "1");
     enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)status, resp);
@@ -350,6 +352,24 @@ enum MHD_Result pl_send_open_error(pl_req *r, int fd)
         return pl_send_errno(r, pl_resource_errno(bfd) || bfd == -EINVAL ? bfd : -ENOENT, 1);
     close(bfd);
     return pl_send_errno(r, fd, 0);
+}
+
+void pl_fail_write_errno(pl_req *r, int err)
+{
+    err = err < 0 ? -err : err;
+    if (err == ENOENT) {
+        int bfd = pl_open_bucket(r->srv->rootfd, r->bucket);
+        if (bfd >= 0) {
+            close(bfd);
+            pl_fail(r, 503, "SlowDown",
+                    "Please reduce your request rate (a directory of the key was removed by "
+                    "a concurrent request; retry).");
+        } else {
+            pl_fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+        }
+        return;
+    }
+    pl_fail(r, 500, "InternalError", "Writing the object failed: %s.", strerror(err));
 }
 
 /* ---- request target ------------------------------------------------------------------- */
@@ -575,8 +595,13 @@ static enum MHD_Result begin(pl_req *r)
                      .secret = s->secret,
                      .anonymous_ok = s->anonymous};
     pl_auth_err ae;
-    if (pl_auth_check(&in, &r->auth, &ae))
+    if (pl_auth_check(&in, &r->auth, &ae)) {
+        /* the connection goes too: only a signed request keeps a connection past its
+         * headers, so an unsigned client cannot hold slots with quick keep-alive requests
+         * that each reset the header wait the slot reserve goes by (guard.c) */
+        r->close_after = 1;
         return pl_send_error(r, ae.status, ae.code, "%s", ae.message);
+    }
 
     const char *why;
     r->op = route(r, &why);
@@ -597,7 +622,7 @@ static enum MHD_Result begin(pl_req *r)
         const char *bad = prc == -2 ? "the key contains a NUL byte"
                                     : pl_key_problem(r->key, strlen(r->key));
         if (bad)
-            return pl_send_error(r, 400, "InvalidArgument",
+            return pl_send_error(r, 400, pl_key_problem_code(bad),
                                  "Object key cannot be stored under the server root: %s.", bad);
     }
 
@@ -849,6 +874,8 @@ static void usage(FILE *f)
             "                           us-east-1)\n"
             "  --max-object-size BYTES  largest object body accepted (default 5G)\n"
             "  --max-xml-size BYTES     largest XML request body (default 2M)\n"
+            "  --max-window BYTES       largest zstd window or xz dictionary an object may\n"
+            "                           need; more is InvalidCompressionFormat (default 128M)\n"
             "  --max-connections N      concurrent connections, one thread each (default\n"
             "                           256); an eighth is kept free for clients that send\n"
             "                           their request at once (see pluck-serve(1))\n"
@@ -929,13 +956,14 @@ int pl_serve_main(int argc, char **argv)
     const char *root = NULL, *listen_spec = DEFAULT_LISTEN, *upstream = NULL,
                *upstream_region = NULL;
     uint64_t max_obj = 5ull << 30, max_xml = 2u << 20, conns = 256, idle = 60, keepalive = 1000,
-             progress_ms = 1000, grace = 5, per_ip = 32, header_timeout = 20;
+             progress_ms = 1000, grace = 5, per_ip = 32, header_timeout = 20,
+             max_window = 128u << 20;
     s->fsync = 1;
     s->akid = getenv("AWS_ACCESS_KEY_ID");
     s->secret = getenv("AWS_SECRET_ACCESS_KEY");
     enum { O_ROOT = 1000, O_LISTEN, O_AKID, O_SECRET, O_ANON, O_MAXOBJ, O_MAXXML, O_CONNS,
            O_IDLE, O_KEEPALIVE, O_PROGRESS, O_GRACE, O_PERIP, O_HDRTIMEOUT, O_DURABLE,
-           O_UPSTREAM, O_UPSTREAM_REGION };
+           O_UPSTREAM, O_UPSTREAM_REGION, O_MAXWINDOW };
     static const struct option opts[] = {
         {"root", required_argument, NULL, O_ROOT},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -954,6 +982,7 @@ int pl_serve_main(int argc, char **argv)
         {"fsync", required_argument, NULL, O_DURABLE},
         {"upstream", required_argument, NULL, O_UPSTREAM},
         {"upstream-region", required_argument, NULL, O_UPSTREAM_REGION},
+        {"max-window", required_argument, NULL, O_MAXWINDOW},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -979,6 +1008,7 @@ int pl_serve_main(int argc, char **argv)
         case O_GRACE: num = &grace; break;
         case O_PERIP: num = &per_ip; break;
         case O_HDRTIMEOUT: num = &header_timeout; break;
+        case O_MAXWINDOW: num = &max_window; break;
         case O_DURABLE:
             if (strcmp(optarg, "always") && strcmp(optarg, "never")) {
                 fprintf(stderr, "pluck serve: --fsync takes always or never, not '%s'\n", optarg);
@@ -1035,7 +1065,8 @@ int pl_serve_main(int argc, char **argv)
                 "unsigned requests\n");
         return 2;
     }
-    if (conns < 1 || conns > 65536 || per_ip < 1 || header_timeout < 1 || header_timeout > 3600 || max_xml < 1024 || max_xml > (64u << 20)) {
+    if (conns < 1 || conns > 65536 || per_ip < 1 || header_timeout < 1 || header_timeout > 3600 || max_xml < 1024 || max_xml > (64u << 20) ||
+        max_window < 1024 || max_window > (1ull << 32)) {
         fprintf(stderr, "pluck serve: option value out of range\n");
         return 2;
     }
@@ -1046,8 +1077,10 @@ int pl_serve_main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     pthread_mutex_init(&s->mpu_lock, NULL);
+    pthread_rwlock_init(&s->bucket_lock, NULL);
     s->max_object = max_obj;
     s->max_xml = (size_t)max_xml;
+    s->max_window = max_window;
     s->keepalive_ms = (unsigned)(keepalive ? keepalive : 1);
     s->progress_ms = (unsigned)progress_ms;
     s->rootfd = upstream ? -1 : open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -22,6 +22,7 @@ typedef struct pl_server {
     int anonymous;
     uint64_t max_object;      /* largest PutObject / UploadPart body */
     size_t max_xml;           /* largest XML request body */
+    uint64_t max_window;      /* largest zstd window / xz dictionary a select decodes */
     unsigned keepalive_ms;    /* Cont after this long without a message */
     unsigned progress_ms;     /* Progress at most this often (when requested) */
     int verbose;
@@ -30,6 +31,8 @@ typedef struct pl_server {
     atomic_uint_fast64_t selects_active;
     atomic_int stop_selects;  /* shutdown: running selects end with an error event now */
     pthread_mutex_t mpu_lock; /* publishing a part vs removing its multipart upload */
+    pthread_rwlock_t bucket_lock; /* DeleteBucket (write) vs making a key's directories and
+                                   * temporary file, and publishing it (read): one wins */
     struct pl_upstream *upstream; /* --upstream: objects live in another S3 store */
 } pl_server;
 
@@ -77,6 +80,7 @@ typedef struct pl_req {
     void *sha;          /* EVP_MD_CTX over the raw body, when its hash must be checked */
     pl_upload *up;
     int queued;         /* a response was queued */
+    int close_after;    /* answer with Connection: close (a request that failed SigV4) */
     int err_status;     /* an error found while the body arrives, sent once it is read */
     const char *err_code;
     char err_msg[400];
@@ -104,6 +108,11 @@ enum MHD_Result pl_send_errno(pl_req *r, int err, int for_bucket);
 int pl_resource_errno(int err);
 /* pl_open_object() failed with fd (-errno): NoSuchBucket, NoSuchKey, or 503 SlowDown. */
 enum MHD_Result pl_send_open_error(pl_req *r, int fd);
+/* A write (making a key's directories, its temporary file, publishing it) met err (-errno
+ * or errno): a directory that vanished (ENOENT) means a DeleteBucket that won the race
+ * (404 NoSuchBucket) or, with the bucket still there, a racing delete of an emptied parent
+ * (503 SlowDown: retry); anything else as pl_send_errno().  Sets it with pl_fail(). */
+void pl_fail_write_errno(pl_req *r, int err);
 
 const char *pl_query_get(const pl_req *r, const char *name);
 int pl_query_has(const pl_req *r, const char *name);

@@ -48,12 +48,21 @@ int pl_valid_bucket(const char *b)
     return !(dots == 3 && digits);
 }
 
+static const char key_too_long[] = "the key is longer than 1024 bytes";
+static const char component_too_long[] = "a path component of the key is longer than 255 bytes";
+
+const char *pl_key_problem_code(const char *problem)
+{
+    return problem == key_too_long || problem == component_too_long ? "KeyTooLongError"
+                                                                     : "InvalidArgument";
+}
+
 const char *pl_key_problem(const char *key, size_t len)
 {
     if (len == 0)
         return "the key is empty";
     if (len > PL_MAX_KEY)
-        return "the key is longer than 1024 bytes";
+        return key_too_long;
     if (memchr(key, 0, len))
         return "the key contains a NUL byte";
     if (key[0] == '/')
@@ -69,7 +78,7 @@ const char *pl_key_problem(const char *key, size_t len)
         if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
             return "the key has a '.' or '..' path component";
         if (n > 255)
-            return "a path component of the key is longer than 255 bytes";
+            return component_too_long;
         if (n >= sizeof PL_TMP_PREFIX - 1 && !memcmp(s, PL_TMP_PREFIX, sizeof PL_TMP_PREFIX - 1))
             return "names starting with '" PL_TMP_PREFIX "' are reserved for uploads";
         s += n + 1;
@@ -278,14 +287,55 @@ oom:
 
 static int starts(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
 
-/* base: the key prefix of this directory ("" or "a/b/"), with room to grow in buf. */
-static int walk_dir(int dfd, char *buf, size_t blen, const char *prefix, const char *after,
-                    pl_walk_fn fn, void *ctx)
+/* A listing keeps the descriptors of this many directory levels open while it is below
+ * them; deeper, a level's descriptor is closed while a subdirectory is walked and opened
+ * again from the bucket afterwards, so a listing holds at most WALK_HELD + 3 descriptors
+ * however deep its keys go (a 1024-byte key can be 512 levels deep). */
+#define WALK_HELD 16
+
+/* Open the directory of key prefix path[0, len) ("a/b/") below the bucket, one component
+ * at a time, never following symbolic links; -errno on failure. */
+static int reopen_dir(int bfd, const char *path, size_t len)
+{
+    int cur = bfd;
+    size_t i = 0;
+    while (i < len) {
+        const char *sl = memchr(path + i, '/', len - i);
+        size_t n = sl ? (size_t)(sl - path - i) : len - i;
+        char nm[256];
+        if (n == 0 || n >= sizeof nm) {
+            if (cur != bfd)
+                close(cur);
+            return -ENOENT;
+        }
+        memcpy(nm, path + i, n);
+        nm[n] = 0;
+        int fd = openat(cur, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        if (cur != bfd)
+            close(cur);
+        if (fd < 0)
+            return -e;
+        cur = fd;
+        i += n + 1;
+    }
+    return cur == bfd ? dup(bfd) : cur;
+}
+
+static int is_resource_errno(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM; }
+
+/* buf[0, blen): the key prefix of this directory ("" or "a/b/"), with room to grow in buf.
+ * Takes dfd (closed at the end unless it is bfd, the bucket's). */
+static int walk_dir(int bfd, int dfd, int depth, char *buf, size_t blen, const char *prefix,
+                    const char *after, pl_walk_fn fn, void *ctx)
 {
     ent *v = NULL;
     int n = read_dir(dfd, &v);
-    if (n < 0)
+    if (n < 0) {
+        if (dfd != bfd)
+            close(dfd);
         return n;
+    }
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
         size_t l = strlen(v[i].name);
@@ -302,14 +352,24 @@ static int walk_dir(int dfd, char *buf, size_t blen, const char *prefix, const c
             memcpy(nm, v[i].name, l - 1);
             nm[l - 1] = 0;
             int sfd = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sfd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+            if (sfd < 0 && is_resource_errno(errno)) {
                 rc = -errno; /* never a listing silently missing a subtree */
                 break;
             }
             if (sfd < 0)
                 continue;
-            rc = walk_dir(sfd, buf, blen + l, prefix, after, fn, ctx);
-            close(sfd);
+            int drop = depth >= WALK_HELD && dfd != bfd;
+            if (drop)
+                close(dfd);
+            rc = walk_dir(bfd, sfd, depth + 1, buf, blen + l, prefix, after, fn, ctx);
+            if (drop) {
+                buf[blen] = 0;
+                dfd = rc ? -1 : reopen_dir(bfd, buf, blen);
+                if (dfd < 0 && !rc && is_resource_errno(-dfd))
+                    rc = dfd;
+                if (dfd < 0)
+                    break; /* (a directory removed meanwhile: its keys are gone) */
+            }
         } else {
             if (prefix && !starts(buf, prefix))
                 continue;
@@ -322,6 +382,8 @@ static int walk_dir(int dfd, char *buf, size_t blen, const char *prefix, const c
     for (int i = 0; i < n; i++)
         free(v[i].name);
     free(v);
+    if (dfd >= 0 && dfd != bfd)
+        close(dfd);
     return rc;
 }
 
@@ -333,7 +395,7 @@ int pl_walk_bucket(int bucketfd, const char *prefix, const char *after, pl_walk_
         prefix = NULL;
     if (after && !*after)
         after = NULL;
-    int rc = walk_dir(bucketfd, buf, 0, prefix, after, fn, ctx);
+    int rc = walk_dir(bucketfd, bucketfd, 0, buf, 0, prefix, after, fn, ctx);
     return rc < 0 ? rc : 0;
 }
 

@@ -27,6 +27,9 @@
 int pl_valid_bucket(const char *name);
 /* NULL when the key can be stored, else a short reason. */
 const char *pl_key_problem(const char *key, size_t len);
+/* The S3 code for a reason pl_key_problem() gave: KeyTooLongError for a key over 1024
+ * bytes or a path component over 255 (the file system's NAME_MAX), else InvalidArgument. */
+const char *pl_key_problem_code(const char *problem);
 
 /* Open the bucket directory (O_NOFOLLOW); -errno on failure. */
 int pl_open_bucket(int rootfd, const char *bucket);

@@ -417,11 +417,18 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
         snprintf(partname, sizeof partname, "%05d.%s", u->part, hex);
         dest = partname;
     }
-    if (renameat(u->dirfd, u->tmp, u->dirfd, dest) < 0) {
-        int e = errno;
+    /* under the bucket lock: a DeleteBucket either saw this object or removed the temporary
+     * file and the bucket before it (then ENOENT: NoSuchBucket) */
+    pthread_rwlock_rdlock(&r->srv->bucket_lock);
+    int renamed = renameat(u->dirfd, u->tmp, u->dirfd, dest);
+    int e = errno;
+    pthread_rwlock_unlock(&r->srv->bucket_lock);
+    if (renamed < 0) {
         if (e == EISDIR || e == ENOTEMPTY || e == EEXIST)
             pl_fail(r, 409, "OperationAborted",
                     "The key names a directory that holds other keys.");
+        else if (e == ENOENT)
+            pl_fail_write_errno(r, e);
         else
             pl_fail(r, 500, "InternalError", "Publishing the object failed: %s.", strerror(e));
         return -1;

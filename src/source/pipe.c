@@ -31,6 +31,7 @@ struct pl_pipe {
     bool stop;            /* consumer asked to stop */
     bool holding;         /* consumer holds the slot at head */
     bool live;            /* publish what each read decoded (pl_pipe_start) */
+    uint64_t max_window;  /* for the codec (pl_pipe_start) */
     pluck_code rc;
     char msg[512];
     _Atomic uint64_t bytes_in;
@@ -105,6 +106,7 @@ static void *producer(void *arg)
         set_error(p, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         goto out;
     }
+    pl_codec_set_max_window(codec, p->max_window);
     atomic_store(&p->codec_name, pl_codec_name(codec));
     unsigned idx;
     unsigned char *out = claim_slot(p, &idx);
@@ -165,7 +167,7 @@ out:
 }
 
 pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
-                       void *opaque, bool live)
+                       void *opaque, bool live, uint64_t max_window)
 {
     if (n > READ_BYTES)
         return NULL;
@@ -173,6 +175,7 @@ pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_
     if (!p)
         return NULL;
     p->kind = kind;
+    p->max_window = max_window;
     p->live = live;
     p->read = read;
     p->opaque = opaque;
@@ -266,7 +269,7 @@ uint64_t pl_pipe_stop(pl_pipe *p)
 pluck_code pl_pipe_drive(pl_source *s, pl_compression kind, const void *prefix, size_t n0,
                          pluck_read_fn read, void *opaque, bool live)
 {
-    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, live);
+    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, live, s->max_window);
     PL_RETURN_ERROR_IF(!p, &s->err, PLUCK_E_OUT_OF_MEMORY,
                        "Out of memory (decompression thread).");
     pluck_code rc;

@@ -73,6 +73,7 @@ static pluck_code start_codec(pl_push *p, pl_source *s, bool at_eof)
     }
     p->codec = pl_codec_create(kind, PL_GZIP_AUTO);
     PL_RETURN_ERROR_IF(!p->codec, &s->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    pl_codec_set_max_window(p->codec, s->max_window);
     s->codec = pl_codec_name(p->codec);
     return decode(p, s, p->sniff, p->nsniff);
 }

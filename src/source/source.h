@@ -27,6 +27,7 @@ struct pl_source {
     uint64_t bytes_out; /* after decompression: S3 BytesProcessed */
     const char *codec;  /* the codec's name, "" before detection */
     pluck_error err;    /* the source's own failure (read, codec, memory) */
+    uint64_t max_window; /* handed to each codec: pl_codec_set_max_window() (0: defaults) */
 
     /* the consumer: scan the window and drop what it used (pl_source_drop); tick after each
      * read.  Both return PLUCK_OK to go on, else PLUCK_STOP or the run's error. */

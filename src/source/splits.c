@@ -509,6 +509,7 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
         goto out;
     }
     pl_codec_resume_at(c, j->off);
+    pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);
     uint64_t at = j->off, split_end = j->off + j->len;

@@ -42,6 +42,7 @@ typedef struct pl_split_job {
     bool first;         /* the stream's first split: no partial record before it */
     uint64_t ubase;     /* stream offset of its first decompressed byte (for positions) */
     char rd;            /* the record delimiter */
+    uint64_t max_window; /* pl_codec_set_max_window() (0: the libraries' defaults) */
     const pluck_index *ix; /* gzip: the file's index (splits at its checkpoints), or NULL */
     /* gzip: when the split's compressed bytes do not end at a member's end (the next split
      * was cut at something that looked like a member start and is not one), the split

@@ -31,6 +31,7 @@ indented by four spaces, and a last line
 import argparse
 import csv
 import io
+import math
 import os
 import random
 import subprocess
@@ -556,18 +557,44 @@ def batch(runner, stats, fam, r, nexpr, nrows, max_errors):
 
 # ---- aggregates ---------------------------------------------------------------------------
 
+def exact_float_sum(floats, rest):
+    """The FLOAT sum of agg_oracle: Fraction arithmetic, float() rounds correctly."""
+    from fractions import Fraction
+    if any(math.isnan(f) for f in floats) or (math.inf in floats and -math.inf in floats):
+        return math.nan
+    if math.inf in floats or -math.inf in floats:
+        return math.inf if math.inf in floats else -math.inf
+    extra = -0.0
+    if rest is not None:
+        extra = float(rest[1]) if rest[0] == 'int' else float(Fraction(rest[1], 10 ** rest[2]))
+    exact = sum(Fraction(f) for f in floats) + Fraction(extra)
+    if exact == 0:
+        negzero = all(f == 0 and math.copysign(1, f) < 0 for f in floats)
+        return -0.0 if negzero and rest is None else 0.0
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
 def agg_oracle(values):
     """SUM / AVG / MIN / MAX / COUNT over one CSV column (pluck(1) "Values and comparisons"):
-    SUM and AVG skip empty and non-numeric fields and add with + in input order; MIN and MAX
-    skip empty fields and keep the field's text; COUNT counts present fields."""
+    SUM and AVG skip empty and non-numeric fields and add INT/DECIMAL values with + in input
+    order; FLOAT values are summed exactly apart and, when there are any, the result is that
+    exact sum plus the INT/DECIMAL sum rounded to a double, rounded once (exec/fsum.h); MIN
+    and MAX skip empty fields and keep the field's text; COUNT counts present fields."""
     total, n, mn, mx = None, 0, None, None
+    floats = []
     try:
         for s in values:
             v = ('str', s, True)
             num = O.parse_number(s)
             if num is not None:
                 n += 1
-                total = num if total is None else O.arith('+', total, num)
+                if num[0] == 'float':
+                    floats.append(num[1])
+                else:
+                    total = num if total is None else O.arith('+', total, num)
             if s == '':
                 continue
             if mn is None or O.order(v, mn) < 0:
@@ -576,6 +603,8 @@ def agg_oracle(values):
                 mx = v
     except O.SqlError as e:
         return ('err', e.code)
+    if floats:
+        total = ('float', exact_float_sum(floats, total))
     if total is None:
         sm = avg = ''
     else:

@@ -324,6 +324,198 @@ def test_f4_memory_bound():
     F.settle(base_threads, base_fds, 'F4 after the readers left')
 
 
+# ---- the decompressor's window is part of the bound ------------------------------------------
+
+WINDOW = 8 * MiB  # t_server_attack.sh: --max-window 8M
+
+
+def codec_tool(cmd, data):
+    """Compress data with a codec's command-line tool (the oracle for the stream format)."""
+    import subprocess
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, check=True).stdout
+
+
+def xz_declare_dict(xz, code):
+    """The same xz stream with its block header declaring another LZMA2 dictionary size
+    (property byte `code`: (2 | code & 1) << (code / 2 + 11) bytes), CRC32 recomputed.  A
+    decoder may be given a larger dictionary than the encoder used, so the data still decodes
+    (xz -t agrees); it is how a 1 GiB-dictionary object is made without a 1 GiB encoder."""
+    b = bytearray(xz)
+    hs = (b[12] + 1) * 4
+    flags, pos = b[13], 14
+
+    def varint(pos):
+        v, sh = 0, 0
+        while True:
+            v |= (b[pos] & 0x7f) << sh
+            sh += 7
+            pos += 1
+            if not b[pos - 1] & 0x80:
+                return v, pos
+    for bit in (0x40, 0x80):  # compressed, uncompressed size present
+        if flags & bit:
+            _, pos = varint(pos)
+    fid, pos = varint(pos)
+    psize, pos = varint(pos)
+    assert fid == 0x21 and psize == 1 and flags & 3 == 0, (fid, psize, flags)
+    b[pos] = code
+    b[12 + hs - 4:12 + hs] = struct.pack('<I', zlib.crc32(bytes(b[12:12 + hs - 4])))
+    return bytes(b)
+
+
+def test_window_bound():
+    """A zstd frame may ask for a window of up to 2 GiB (--long=31) and an xz stream for a
+    dictionary of up to 4 GiB; libzstd's default limit is 128 MiB and the xz reader's was
+    1 GiB, all of it per connection.  With --max-window 8M: larger is refused before the
+    decoder allocates it (400 InvalidCompressionFormat), up to it decodes exactly, and VmHWM
+    stays under CONN_BOUND + the window per connection."""
+    import subprocess
+    tool_ok = all(subprocess.run(['sh', '-c', 'command -v %s' % t], stdout=subprocess.DEVNULL)
+                  .returncode == 0 for t in ('zstd', 'xz'))
+    check('window: the zstd and xz command-line tools are installed', tool_ok)
+    if not tool_ok:
+        return
+    small = b'k,v\n' + b''.join(b'%d,%d\n' % (i, i * 7) for i in range(1000))
+    fill = b'0\n' * (36 * MiB)  # 72 MiB: fills a 64 MiB window
+    objs = {
+        # the styles of the issue: small data, a frame/stream header asking for the most
+        'long31.csv.zst': codec_tool(['zstd', '-q', '--long=31', '-c'], small),
+        'dict1g.csv.xz': xz_declare_dict(codec_tool(['xz', '-q', '-T1', '-c',
+                                                     '--lzma2=preset=0,dict=1MiB'], small), 36),
+        # window-filling: 72 MiB through a 64 MiB window / dictionary (what the old limits let
+        # one connection hold), and the same at the bound (8 MiB), which must decode
+        'w64.csv.zst': codec_tool(['zstd', '-q', '-1', '--zstd=wlog=26', '-c'], fill),
+        'd64.csv.xz': xz_declare_dict(codec_tool(['xz', '-q', '-T1', '-c',
+                                                  '--lzma2=preset=0,dict=1MiB'], fill), 28),
+        'w8.csv.zst': codec_tool(['zstd', '-q', '-1', '--zstd=wlog=23', '-c'], fill[:24 * MiB]),
+        'd8.csv.xz': codec_tool(['xz', '-q', '-T1', '-c', '--lzma2=preset=0,dict=8MiB'],
+                                fill[:24 * MiB]),
+    }
+    for k, v in objs.items():
+        with open(os.path.join(BDIR, k), 'wb') as f:
+            f.write(v)
+    # the codec tools agree that the patched streams are valid and what they need
+    t = subprocess.run(['xz', '-lvv', '--robot', os.path.join(BDIR, 'dict1g.csv.xz')],
+                       stdout=subprocess.PIPE, universal_newlines=True).stdout
+    need = [int(l.split('\t')[1]) for l in t.splitlines() if l.startswith('summary')]
+    check('window: xz -lvv says the patched object has a 1 GiB dictionary and needs 1 GiB + '
+          'a little to decode', need and 1 << 30 < need[0] < (1 << 30) + MiB and
+          '--lzma2=dict=1GiB' in t, t[-300:])
+    # the earlier tests' peak would hide this one's: reset VmHWM to the current RSS
+    # (proc(5), clear_refs "5"; as root or the server's owner)
+    with open('/proc/%d/clear_refs' % PID, 'w') as f:
+        f.write('5')
+    base = F.proc_status('VmHWM') * 1024
+    for key, what in (('long31.csv.zst', 'a 2 GiB zstd window (--long=31)'),
+                      ('dict1g.csv.xz', 'a 1 GiB xz dictionary'),
+                      ('w64.csv.zst', 'a 64 MiB zstd window'),
+                      ('d64.csv.xz', 'a 64 MiB xz dictionary')):
+        r = F.select(key, 'SELECT COUNT(*) FROM S3Object')
+        check('window: %s over --max-window 8M: 400 InvalidCompressionFormat' % what,
+              s3(r) == (400, 'InvalidCompressionFormat'), s3(r) if not isinstance(r, Resp)
+              else (r.status, r.body[:300]))
+    for key, n in (('w8.csv.zst', 12 * MiB), ('d8.csv.xz', 12 * MiB)):
+        r = F.select(key, 'SELECT COUNT(*) FROM S3Object')
+        got = F.summary(r.body) if isinstance(r, Resp) and r.status == 200 else s3(r)
+        check('window: %s (8 MiB window, 24 MiB of CSV) decodes exactly' % key,
+              got == (b'%d\n' % n, ['Records', 'Stats', 'End'], None), got)
+    grow = F.proc_status('VmHWM') * 1024 - base
+    bound = CONN_BOUND + WINDOW + MiB
+    print('  window: VmHWM +%.1f MiB' % (grow / MiB))
+    check('window: VmHWM grew %.1f MiB over the six selects (< %d MiB: one connection, '
+          'CONN_BOUND + --max-window + 1 MiB)' % (grow / MiB, bound // MiB), grow < bound, grow)
+    for k in objs:
+        os.unlink(os.path.join(BDIR, k))
+
+
+# ---- S3's codes for long keys and for a racing DeleteBucket (Low) ----------------------------
+
+def test_key_too_long():
+    """Keys over 1024 bytes, or with a path component over 255 (NAME_MAX), are S3's 400
+    KeyTooLongError for every operation; 1024 bytes in components of 255 are stored."""
+    B = '/%s/' % BUCKET
+    q = urllib.parse.quote
+    long_key = 'k' * 1025
+    long_comp = 'c' * 256
+    ok_key = '/'.join(['a' * 255] * 3 + ['a' * 253, 'bb'])  # 1024 bytes
+    assert len(ok_key) == 1024
+    r = req('PUT', B + q(ok_key), b'fits')
+    check('keys: a 1024-byte key with 255-byte components is stored (200)',
+          s3(r)[0] == 200 and content(ok_key) == b'fits', s3(r))
+    cases = []
+    for key, what in ((long_key, '1025-byte key'), ('d/' + long_comp, '256-byte component'),
+                      ('x' * 700 + '/' + 'y' * 330, '1031 bytes in two components')):
+        k = q(key)
+        cases.append(('PUT ' + what, req('PUT', B + k, b'x')))
+        cases.append(('GET ' + what, req('GET', B + k)))
+        cases.append(('HEAD ' + what, req('HEAD', B + k)))
+        cases.append(('DELETE ' + what, req('DELETE', B + k)))
+        cases.append(('Copy to ' + what, req('PUT', B + k, b'', {
+            'x-amz-copy-source': '/%s/small.csv' % BUCKET})))
+        cases.append(('Copy from ' + what, req('PUT', B + 'copy-dest.txt', b'', {
+            'x-amz-copy-source': '/%s/%s' % (BUCKET, k)})))
+        cases.append(('CreateMultipartUpload ' + what, req('POST', B + k + '?uploads')))
+        cases.append(('select ' + what, F.select(key, 'SELECT * FROM S3Object')))
+    bad = [(n, s3(r)) for n, r in cases
+           if s3(r) != (400, 'KeyTooLongError') and not (n.startswith('HEAD') and s3(r)[0] == 400)]
+    check('keys: PUT, GET, HEAD, DELETE, Copy (to and from), CreateMultipartUpload and select '
+          'of %d over-long keys: 400 KeyTooLongError' % (len(cases) // 8), not bad, bad)
+    check('keys: nothing was stored for them',
+          not os.path.exists(os.path.join(BDIR, 'copy-dest.txt')) and
+          not os.path.exists(os.path.join(BDIR, 'd')) and
+          not os.path.exists(os.path.join(BDIR, long_key[:255])))
+
+
+def test_delete_bucket_race():
+    """A PUT (flat and nested keys) racing a DeleteBucket, and a GET during it: either the
+    PUT wins (200, the object is there, DeleteBucket 409 BucketNotEmpty) or the delete does
+    (204, PUT 404 NoSuchBucket, the bucket gone); never a 500, a NoSuchKey for a PUT, or a
+    200 whose object is lost.  Bounded: 60 rounds."""
+    import random
+    rnd = random.Random(13)
+    seen, bad = {}, []
+    for i in range(60):
+        b = 'race-%d' % (i % 3)
+        r = req('PUT', '/' + b)
+        if s3(r)[0] != 200:
+            bad.append(('create', i, s3(r)))
+            continue
+        key = rnd.choice(['k%d' % i, 'd%d/e/k' % i])
+        res = {}
+
+        def put():
+            res['put'] = req('PUT', '/%s/%s' % (b, key), b'v%d' % i)
+
+        def get():
+            res['get'] = req('GET', '/%s/%s' % (b, 'missing'))
+        ts = [threading.Thread(target=put), threading.Thread(target=get)]
+        for t in ts:
+            t.start()
+        if rnd.random() < 0.5:
+            time.sleep(rnd.random() * 0.004)
+        rd = req('DELETE', '/' + b)
+        for t in ts:
+            t.join(30)
+        p, d, g = s3(res.get('put')), s3(rd), s3(res.get('get'))
+        seen[(p, d)] = seen.get((p, d), 0) + 1
+        exists = os.path.isdir(os.path.join(F.ROOT, b))
+        if p[0] == 200:
+            good = d == (409, 'BucketNotEmpty') and exists and content(
+                os.path.join('..', b, key)) == b'v%d' % i
+        else:
+            good = p == (404, 'NoSuchBucket') and d[0] == 204 and not exists
+        if g not in ((404, 'NoSuchKey'), (404, 'NoSuchBucket')):
+            good = False
+        if not good:
+            bad.append((i, key, p, d, g, exists))
+        if exists:  # clean up for the next round
+            req('DELETE', '/%s/%s' % (b, key))
+            req('DELETE', '/' + b)
+    print('  race outcomes (PUT, DeleteBucket): %s' % sorted(seen.items()))
+    check('DeleteBucket race: 60 rounds of PUT + GET racing DeleteBucket end as S3 would '
+          '(PUT 200 + 409 BucketNotEmpty, or 204 + PUT 404 NoSuchBucket)', not bad, bad[:6])
+
+
 # ---- finding 5: nobody takes every connection slot ------------------------------------------
 
 MAX_CONNS = 48   # t_server_attack.sh: --max-connections 48 --max-connections-per-ip 24
@@ -382,6 +574,16 @@ def test_f5_slowloris():
     th = threading.Thread(target=dribble)
     th.start()
     time.sleep(1.5)
+    # the reserve, not the header deadline (3 s), must let it in: the first attempt, while
+    # the slowloris connections that were not needed for the reserve are still open
+    t0 = time.time()
+    r = F.select('small.csv', 'SELECT UPPER(_1) FROM S3Object')
+    first = time.time() - t0
+    still = sum(not is_closed(s) for s in lor)
+    check('F5 reserve: a signed select is served at its first attempt during the slowloris '
+          '(%.2f s, %d of %d slowloris connections still open)' % (first, still, len(lor)),
+          isinstance(r, Resp) and r.status == 200 and first < 2 and still >= MAX_CONNS // 2,
+          (s3(r), first, still))
     t0 = time.time()
     got = None
     while time.time() - t0 < 8 and got is None:
@@ -404,6 +606,45 @@ def test_f5_slowloris():
     for s in lor:
         s.close()
     F.settle(base_threads, base_fds, 'F5 after the slowloris')
+    # unsigned requests sent whole, again and again on kept-alive connections (each resets
+    # the header wait the reserve goes by): the 403 closes the connection, so they hold
+    # nothing and a signed client is served at once
+    fast = [s for ip in ('127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5')
+            for s in (open_from(ip, b'') for _ in range(PER_IP)) if s]
+    unsigned = ('GET /%s/small.csv HTTP/1.1\r\nHost: %s\r\n\r\n' % (BUCKET, HOSTPORT)).encode()
+    for _ in range(3):
+        for s in fast:
+            try:
+                s.send(unsigned)
+            except OSError:
+                pass
+        time.sleep(0.3)
+    t0 = time.time()
+    r = F.select('small.csv', 'SELECT UPPER(_1) FROM S3Object')
+    took = time.time() - t0
+    def gone(s):  # the 403s first, then the end of the stream
+        while True:
+            s.settimeout(0.05)
+            try:
+                if s.recv(65536) == b'':
+                    return True
+            except socket.timeout:
+                return False
+            except OSError:
+                return True
+    deadline = time.time() + 3
+    left = list(fast)
+    while time.time() < deadline and left:
+        left = [s for s in left if not gone(s)]
+        time.sleep(0.1)
+    closed = len(fast) - len(left)
+    check('F5 %d connections repeating unsigned requests: each closed after its 403 (%d), a '
+          'signed select served at once (%.2f s)' % (len(fast), closed, took),
+          closed == len(fast) and isinstance(r, Resp) and r.status == 200 and took < 2,
+          (closed, s3(r), took))
+    for s in fast:
+        s.close()
+    F.settle(base_threads, base_fds, 'F5 after the unsigned keep-alive requests')
 
 
 # ---- finding 6: descriptors ----------------------------------------------------------------
@@ -452,6 +693,24 @@ def test_f6_descriptors():
     finally:
         resource.prlimit(PID, resource.RLIMIT_NOFILE, saved)
     F.small_ok('F6 after the descriptors came back')
+    # a listing holds a bounded number of descriptors however deep the keys go
+    deep = 'deep/' + 'd/' * 300 + 'k.txt'
+    others = ['deep/' + 'd/' * 20 + 'a.txt', 'deep/' + 'd/' * 299 + 'e/b.txt']
+    rs = [req('PUT', '/%s/%s' % (BUCKET, k), k.encode()[-40:]) for k in [deep] + others]
+    try:
+        set_nofile(F.nfds() + 24)  # far fewer than the 301 levels
+        r = req('GET', '/%s?list-type=2&prefix=deep/' % BUCKET)
+        keys = re.findall(rb'<Key>([^<]+)</Key>', r.body) if isinstance(r, Resp) else []
+        g = req('GET', '/%s/%s' % (BUCKET, deep))
+    finally:
+        resource.prlimit(PID, resource.RLIMIT_NOFILE, saved)
+    check('F6 ListObjectsV2 over keys 302 directories deep with 24 spare descriptors: 200 '
+          'and every key in order; the deepest GET 200',
+          all(s3(x)[0] == 200 for x in rs) and s3(r)[0] == 200 and
+          keys == sorted(k.encode() for k in [deep] + others) and s3(g)[0] == 200 and
+          g.body == deep.encode()[-40:], (s3(r), [k[-12:] for k in keys], s3(g)))
+    for k in [deep] + others:
+        req('DELETE', '/%s/%s' % (BUCKET, k))
 
 
 # ---- finding 7: a 200 is durable -------------------------------------------------------------
@@ -628,6 +887,72 @@ def test_low_second_server():
           and b'X-Amz-Signature=REDACTED' in err, err[-600:])
 
 
+def send_to(hostport, method, target, body=b''):
+    """A signed request to another server (hostport), one response: Resp or the error."""
+    h, _ = F.sigv4sign.sign(method, target, hostport, AK, SK, None, sha(body))
+    head = '%s %s HTTP/1.1\r\n' % (method, target) + ''.join('%s: %s\r\n' % kv for kv in h.items())
+    host, port = hostport.rsplit(':', 1)
+    s = socket.create_connection((host, int(port)), 10)
+    try:
+        s.sendall((head + 'Content-Length: %d\r\n\r\n' % len(body)).encode() + body)
+        rd = Reader(s)
+        st, hd = rd.head()
+        return Resp(st, hd, rd.body(hd, method))
+    except (OSError, EOFError) as e:
+        return type(e).__name__
+    finally:
+        s.close()
+
+
+def test_low_full_disk():
+    """CreateMultipartUpload, PutObject and UploadPart on a full file system (a 256 KiB tmpfs
+    filled to the last page): 507 InsufficientStorage, and nothing left behind: no upload
+    with an empty meta, no temporary file."""
+    import subprocess
+    binary = os.environ.get('ATK_BIN') or 'pluck'
+    mnt = os.path.join(F.ROOT, '..', 'fullfs')
+    os.makedirs(mnt, exist_ok=True)
+    if subprocess.call(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt],
+                       stderr=subprocess.DEVNULL) != 0:
+        print('  SKIP full disk: cannot mount a tmpfs here (needs root)')
+        return
+    p = None
+    try:
+        os.makedirs(os.path.join(mnt, 'bkt'))
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=SK)
+        p = subprocess.Popen([binary, 'serve', '--root', mnt, '--listen', '127.0.0.1:0'],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        hostport = p.stdout.readline().decode().strip().split('//', 1)[1]
+        # an upload begun while there was room, for UploadPart
+        r0 = send_to(hostport, 'POST', '/bkt/part.bin?uploads')
+        m = re.search(rb'<UploadId>([^<]+)</UploadId>', r0.body) if isinstance(r0, Resp) else None
+        fd = os.open(os.path.join(mnt, 'filler'), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b'\0' * 4096) > 0:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        r1 = send_to(hostport, 'POST', '/bkt/mpu.bin?uploads')
+        r2 = send_to(hostport, 'PUT', '/bkt/obj.bin', b'x' * 20000)
+        r3 = (send_to(hostport, 'PUT', '/bkt/part.bin?partNumber=1&uploadId=%s'
+                        % m.group(1).decode(), b'y' * 20000) if m else None)
+        ups = os.path.join(mnt, '.pluck-uploads')
+        left = sorted(os.listdir(ups)) if os.path.isdir(ups) else []
+        tmp = [f for d, _, fs in os.walk(mnt) for f in fs if f.startswith('.pluck-tmp-')]
+        got = [s3(r1), s3(r2), s3(r3)]
+        check('Low: full disk: CreateMultipartUpload, PutObject, UploadPart answer 507 '
+              'InsufficientStorage; only the upload begun before is left, no temporary file',
+              got == [(507, 'InsufficientStorage')] * 3 and m is not None and
+              left == [m.group(1).decode()] and not tmp, (got, left, tmp))
+    finally:
+        if p:
+            p.terminate()
+            p.wait(15)
+        subprocess.call(['umount', mnt])
+        os.rmdir(mnt)
+
+
 # ---- shutdown: a running select ends cleanly ------------------------------------------------
 
 def test_sigterm_drain():
@@ -663,8 +988,9 @@ def main():
     make_bombs()
     only = os.environ.get('ATTACK_ONLY', '').split()
     tests = [test_f1_unsigned_headers, test_f2_scanrange_header, test_f3_bomb_disconnect,
-             test_f4_memory_bound, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
-             test_low_items, test_low_second_server]
+             test_f4_memory_bound, test_window_bound, test_key_too_long,
+             test_delete_bucket_race, test_f5_slowloris, test_f6_descriptors, test_f7_fsync,
+             test_low_items, test_low_second_server, test_low_full_disk]
     for t in tests:
         if only and t.__name__ not in only:
             continue

@@ -15,7 +15,7 @@ for _i in $(seq 1 "${gf:-1}"); do _count fail; done
 
 Q="SELECT COUNT(*), SUM(s.latitude_deg), MIN(s.name) FROM S3Object s"
 "$PLUCK" -H --partial "$Q" "$DATA/airports.csv.gz" >"$PT/a.part"
-cond "partial: begins with its version line" [ "$(head -n 1 "$PT/a.part")" = "pluck-partial 1" ]
+cond "partial: begins with its version line" [ "$(head -n 1 "$PT/a.part")" = "pluck-partial 2" ]
 cond "partial: ends with its end line" [ "$(tail -n 1 "$PT/a.part")" = "end 1" ]
 ok "partial: merge of one partial is the single run" 0 "$("$PLUCK" -H "$Q" "$DATA/airports.csv")
 " \
@@ -39,9 +39,24 @@ err "partial: a partial that lost lines is TruncatedInput" 1 "lost lines" "$PLUC
 "$PLUCK" -H --partial "SELECT COUNT(*) FROM S3Object s" "$DATA/airports.csv" >"$PT/other.part"
 err "partial: partials of another query are refused" 2 "InvalidRequestParameter" \
     "$PLUCK" merge "$PT/a.part" "$PT/other.part"
-sed 's/^pluck-partial 1$/pluck-partial 2/' "$PT/a.part" >"$PT/v2.part"
+sed 's/^pluck-partial 2$/pluck-partial 1/' "$PT/a.part" >"$PT/v1.part"
 err "partial: another format version is refused" 2 "unsupported partial format version" \
-    "$PLUCK" merge "$PT/v2.part"
+    "$PLUCK" merge "$PT/v1.part"
+err "partial: COUNT(DISTINCT) has no partial (the sets would have to travel)" 3 \
+    "DISTINCT has no partial form" "$PLUCK" -X -H --partial \
+    "SELECT COUNT(DISTINCT s.type) FROM S3Object s" "$DATA/airports.csv"
+err "partial: SELECT DISTINCT ... ORDER BY has no partial" 3 "DISTINCT has no partial form" \
+    "$PLUCK" -X -H --partial "SELECT DISTINCT * FROM S3Object s ORDER BY s.type" "$DATA/airports.csv"
+err "partial: --output-header has no partial" 3 "OUTPUT_HEADER" "$PLUCK" -X -H --output-header \
+    --partial "SELECT s.type, COUNT(*) FROM S3Object s GROUP BY s.type" "$DATA/airports.csv"
+# ORDER BY ... LIMIT: top-n candidates, two files (one gzip) as one table, ties in input order
+Q3="SELECT s._2, s._9 FROM S3Object s ORDER BY s._9, s._3 DESC LIMIT 300"
+"$PLUCK" -X --partial "$Q3" "$PT/h1.csv" "$PT/h2.csv.gz" >"$PT/top.part"
+cond "partial: ORDER BY's partial is its shape and 2 x 300 rows" \
+    [ "$(grep -c '^r ' "$PT/top.part")" = 600 ] && grep -q '^shape sorted 2$' "$PT/top.part"
+"$PLUCK" -X "$Q3" "$PT/nohdr.csv" >"$PT/top.want"
+"$PLUCK" merge "$PT/top.part" >"$PT/top.got"
+file_eq "partial: ORDER BY LIMIT merged is the single run" "$PT/top.got" "$PT/top.want"
 sed 's/^g \(.*\) u.*$/g \1 x/' "$PT/a.part" >"$PT/bad.part"
 err "partial: a damaged state line is InvalidDataSource" 2 "InvalidDataSource" \
     "$PLUCK" merge "$PT/bad.part"

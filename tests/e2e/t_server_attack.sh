@@ -21,7 +21,8 @@ else
     : >"$ATK_OUT"
     # the limits the fixed server has (an older binary, PLUCK_SERVE_OLD, runs without them)
     ATK_OPTS=
-    for _o in "--shutdown-grace 1" "--max-connections-per-ip 24" "--header-timeout 3"; do
+    for _o in "--shutdown-grace 1" "--max-connections-per-ip 24" "--header-timeout 3" \
+        "--max-window 8M"; do
         "$ATK_BIN" serve --help | grep -q -e "${_o%% *}" && ATK_OPTS="$ATK_OPTS $_o"
     done
     # ASan's quarantine would hold freed blocks and hide what the server keeps

@@ -1,7 +1,9 @@
 # t_upstream.sh — objects in other S3 stores: `pluck SQL s3://bucket/key` and
 # `pluck serve --upstream URL`, against two independent stores on 127.0.0.1: s3rver (npm,
 # installed by scripts/s3rver.sh; it does not check signatures) and a second `pluck serve
-# --root` (it does).  The gateway tests are tests/server/test_upstream.py (boto3); the memory
+# --root` (it does); never skipped: without node or s3rver every run fails loudly.  s3rver
+# 3.7.1 verified on Debian 12's nodejs 18.20.4 (what scripts/deps.sh installs) and on node 20.
+# The gateway tests are tests/server/test_upstream.py (boto3); the memory
 # test streams a generated object of UP_BIG through a gateway and through the CLI and reads
 # each process's peak RSS (VmHWM).  Every wait is bounded.
 
@@ -65,6 +67,7 @@ else
     UP_PIDS="$UP_PIDS $!"
     B=$(up_url "$UP/b.out" '/^http/p')
     cond "upstream: s3rver started ($A)" [ -n "$A" ]
+    [ -n "$A" ] || { echo "  s3rver ($(node --version 2>&1)) said:"; head -n 5 "$UP/a.out" | sed 's/^/  /'; }
     cond "upstream: the second pluck serve started ($B)" [ -n "$B" ]
     AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 \
         timeout 120 "$UP_AWS" --endpoint-url "$A" s3 mb s3://data >/dev/null 2>"$UP/aws.err" &&
@@ -105,6 +108,20 @@ else
         done >"$UP/local.out"
         file_eq "cli s3:// ($store): s3://data/ is every object, in key order" "$UP/s3.out" \
             "$UP/local.out"
+        # --union: every object under the prefix is one table (aggregates, GROUP BY and a
+        # LIMIT span the objects), as the CLI's --union over the local copies in key order
+        for q in "SELECT COUNT(*), SUM(s.latitude_deg), AVG(s.elevation_ft), MIN(s.ident), \
+MAX(s.name) FROM S3Object s" \
+            "SELECT s.continent, COUNT(*), SUM(s.longitude_deg) FROM S3Object s GROUP BY \
+s.continent ORDER BY s.continent" \
+            "SELECT s.ident FROM S3Object s WHERE s.iso_country = 'NZ' LIMIT 700"; do
+            cli$store --union -H -X "$q" s3://data/ >"$UP/s3.out" 2>"$UP/s3.err"
+            (cd "$UP/stage" && "$PLUCK" --union -H -X "$q" airports.csv airports.csv.bz2 \
+                airports.csv.gz airports.csv.zst "dir/odd key+name=%é.csv") >"$UP/local.out"
+            file_eq "cli s3:// ($store): --union over s3://data/: ${q%% FROM*}" "$UP/s3.out" \
+                "$UP/local.out"
+            cond "cli s3:// ($store): --union: the local answer is not empty" [ -s "$UP/local.out" ]
+        done
         cond "cli s3:// ($store): s3://data/dir/ is the one object under dir/" \
             [ "$(cli$store -H "SELECT COUNT(*) FROM S3Object" s3://data/dir/)" = 46479 ]
         err "cli s3:// ($store): an empty prefix" 1 "no objects under this prefix" \

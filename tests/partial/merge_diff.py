@@ -10,6 +10,7 @@ case, query and cut points (shrunk to the fewest pieces that still fail) to repr
 """
 import argparse
 import decimal
+from fractions import Fraction
 import gzip
 import os
 import random
@@ -44,6 +45,17 @@ QUERIES = [
     ("SELECT s.cat, COUNT(*) FROM S3Object s GROUP BY s.cat ORDER BY s.cat", True),
     ("SELECT COUNT(*) FROM S3Object s WHERE s.cat = 'zzz'", False),
     ("SELECT COUNT(*), SUM(s.amount) FROM S3Object s LIMIT 0", False),
+    # FLOAT sums (CSV text with an exponent, CAST AS FLOAT) are exact, so they merge too
+    ("SELECT s.cat, SUM(s.code), AVG(CAST(s.qty AS FLOAT)), SUM(CAST(s.qty AS FLOAT) / 7), "
+     "COUNT(*) FROM S3Object s WHERE s.qty <> '' GROUP BY s.cat", True),
+    # ORDER BY without aggregates: each partial keeps its top-n candidates; ties (equal keys)
+    # keep input order
+    ("SELECT s.name, s.amount FROM S3Object s ORDER BY s.cat LIMIT 25", True),
+    ("SELECT * FROM S3Object s ORDER BY s.amount DESC NULLS LAST, s.name LIMIT 40", True),
+    ("SELECT s.code, s.ts FROM S3Object s WHERE s.qty <> '' ORDER BY s.flag, "
+     "CAST(s.qty AS INT) DESC", True),
+    ("SELECT s.name, s.ts FROM S3Object s ORDER BY s.ts NULLS FIRST, s.flag DESC LIMIT 7", True),
+    ("SELECT s.flag FROM S3Object s ORDER BY s.code LIMIT 3", True),
 ]
 CATS = ["alpha", "beta", "gamma", "d%lta", "e psilon", "\u00e9t\u00e9", "", "\"q\""]
 
@@ -60,8 +72,8 @@ def cell(rng):
 
 
 def code(rng):
-    """Text whose MIN/MAX keep their spelling (1E3 stays 1E3); FLOAT-reading text like 1E3
-    is kept out of the summed columns, whose FLOAT sums a merge does not reproduce."""
+    """Text whose MIN/MAX keep their spelling (1E3 stays 1E3); 1E3 and 1e-2 read as FLOAT,
+    so SUM(s.code) mixes FLOAT, DECIMAL and INT terms."""
     return rng.choice(["1E3", "007", "-0", "1e-2", "", "abc", str(rng.randint(-99, 99)),
                        f"{rng.randint(0, 99)}.{rng.randint(0, 99)}"])
 
@@ -182,6 +194,50 @@ if rc == 0 and got == want:
 else:
     failed += 1
     print(f"FAIL partial: merged exact sum {got!r} != Python decimal {want!r} ({err})")
+
+# FLOAT sums: the merged result is the correctly rounded sum (Python's Fraction, exact, then
+# float(), which rounds correctly), whatever the cuts; values over the whole double range
+frng = random.Random(args.seed + 1)
+fv = []
+for _ in range(4000):
+    k = frng.random()
+    fv.append(frng.uniform(-1e6, 1e6) if k < 0.4 else
+              frng.uniform(-1, 1) * 10.0 ** frng.randint(-300, 300) if k < 0.7 else
+              frng.choice([1e300, -1e300, 5e-324, 0.1, 0.2, -0.3]) if k < 0.8 else
+              frng.gauss(0, 1))
+for big in (1e308, 1e308, -1e308):  # a running sum past the double range, cancelled later
+    fv.insert(frng.randint(0, len(fv)), big)
+body = [repr(v) for v in fv]
+cuts = sorted(frng.randint(0, len(body)) for _ in range(5))
+bounds = [0] + cuts + [len(body)]
+sql = "SELECT SUM(CAST(s.v AS FLOAT)), SUM(s.v), COUNT(*) FROM S3Object s"
+parts = []
+for i in range(len(bounds) - 1):
+    path = os.path.join(args.work, f"flt-p{i}.csv")
+    with open(path, "w") as f:
+        f.write("\n".join(["v"] + body[bounds[i]:bounds[i + 1]]) + "\n")
+    rc, out, err = run(["--partial", "-H", sql, path])
+    parts.append(out)
+rc, got, err = run(["merge", "-"], stdin=b"".join(parts))
+whole = os.path.join(args.work, "flt-whole.csv")
+with open(whole, "w") as f:
+    f.write("\n".join(["v"] + body) + "\n")
+for threads in ("1", "2"):  # the single run (one thread, and split across two) says the same
+    src, single, serr = run(["-H", "--threads", threads, sql, whole])
+    if single != got:
+        failed += 1
+        print(f"FAIL partial: FLOAT sums, --threads {threads}: {single!r} != merged {got!r}")
+exact = float(sum(Fraction(v) for v in fv))
+try:
+    s1, s2, n = got.decode().strip().split(",")
+    ok = rc == 0 and float(s1) == exact and float(s2) == exact and int(n) == len(fv)
+except ValueError:
+    ok = False
+if ok:
+    passed += 1
+else:
+    failed += 1
+    print(f"FAIL partial: merged FLOAT sum {got!r} != the exact sum rounded {exact!r} ({err})")
 
 print(f"partial: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
