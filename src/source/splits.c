@@ -294,14 +294,18 @@ static void walk_zstd(rd_cache *c, grouper *g, uint64_t off, bool *ok)
 {
     if (zstd_seek_table(c, g, off, ok))
         return;
+    uint64_t unit = off; /* where the next data frame's unit begins: pzstd writes a
+                          * skippable frame before each frame, which goes with it */
     while (off < c->end) {
         bool data;
         uint64_t f = zstd_frame(c, off, &data);
         if (!f)
             return; /* damaged or unknown from here on: the last split runs to the end */
-        if (data && !(*ok = unit_at(g, off)))
+        if (data && !(*ok = unit_at(g, unit)))
             return;
         off += f;
+        if (data)
+            unit = off;
     }
 }
 
