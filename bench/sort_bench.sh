@@ -11,7 +11,7 @@
 # The target is 150 copies (~1 GB, 7 M rows) within the default 256 MiB; to finish in
 # under 3 minutes the default is 50 copies with --max-memory scaled alike (256 MiB x 50/150 =
 # 85 MiB), so the sort spills and merges as the 1 GB one does; times are also given per GB of
-# CSV.  COPIES=150 MAXMEM=256M RUNS=3 runs the exact case (about 4 minutes).
+# CSV.  COPIES=150 MAXMEM=256M RUNS=3 runs the exact case (2.6 minutes at load 8).
 #
 #   sh bench/sort_bench.sh [PLUCK]     RUNS (default 3), COPIES (50), MAXMEM, BENCH_DIR,
 #                                      NO_DUCKDB=1

@@ -453,6 +453,12 @@ PLUCK_API pluck_code pluck_index_write(const pluck_index *ix, pluck_write_fn wri
  *  the one it was built from); ReadError, OutOfMemory. */
 PLUCK_API pluck_code pluck_index_load(const void *data, size_t len, int fd, pluck_index **out,
                                       pluck_error *err);
+/** Read bgzip's index of a BGZF file (FILE.gz.gzi, written by bgzip -i: member offsets)
+ *  as a pluck_index of member starts, checking the members it keeps (one every 64 KiB or
+ *  more) against the file on fd, so a large file is split without walking all its members.
+ *  InvalidDataSource when it is not a .gzi or does not match the file. */
+PLUCK_API pluck_code pluck_index_load_gzi(const void *data, size_t len, int fd,
+                                          pluck_index **out, pluck_error *err);
 PLUCK_API void pluck_index_free(pluck_index *ix); /* accepts NULL */
 PLUCK_API void pluck_index_get_info(const pluck_index *ix, pluck_index_info *info);
 

@@ -198,14 +198,21 @@ int pl_cli_index(int argc, char **argv)
     return ex;
 }
 
-pluck_index *pl_cli_index_load(const char *prog, const char *path, int fd)
+/* Load path + suffix with `load` against fd: the index, or NULL (absent: quietly; unusable:
+ * with a warning). */
+static pluck_index *load_beside(const char *prog, const char *path, int fd, const char *suffix,
+                                pluck_code (*load)(const void *, size_t, int, pluck_index **,
+                                                   pluck_error *),
+                                bool *present)
 {
     char ipath[4096];
-    if ((size_t)snprintf(ipath, sizeof ipath, "%s%s", path, INDEX_SUFFIX) >= sizeof ipath)
+    *present = false;
+    if ((size_t)snprintf(ipath, sizeof ipath, "%s%s", path, suffix) >= sizeof ipath)
         return NULL;
     int ifd = open(ipath, O_RDONLY);
     if (ifd < 0)
         return NULL; /* no index: nothing to say */
+    *present = true;
     struct stat sb;
     pluck_index *ix = NULL;
     char *data = NULL;
@@ -226,15 +233,23 @@ pluck_index *pl_cli_index_load(const char *prog, const char *path, int fd)
     pluck_error err;
     if (got != len) {
         fprintf(stderr, "%s: warning: %s: cannot be read; ignoring it\n", prog, ipath);
-    } else if (pluck_index_load(data, len, fd, &ix, &err) != PLUCK_OK) {
-        fprintf(stderr, "%s: warning: %s: %s Ignoring it (rebuild it with 'pluck index "
-                        "%s').\n",
-                prog, ipath, err.message, path);
+    } else if (load(data, len, fd, &ix, &err) != PLUCK_OK) {
+        fprintf(stderr, "%s: warning: %s: %s Ignoring it%s.\n", prog, ipath, err.message,
+                strcmp(suffix, INDEX_SUFFIX) ? "" : " (rebuild it with 'pluck index FILE')");
         ix = NULL;
     }
 out:
     free(data);
     close(ifd);
+    return ix;
+}
+
+pluck_index *pl_cli_index_load(const char *prog, const char *path, int fd)
+{
+    bool present;
+    pluck_index *ix = load_beside(prog, path, fd, INDEX_SUFFIX, pluck_index_load, &present);
+    if (!ix && !present) /* bgzip -i's index of a BGZF file */
+        ix = load_beside(prog, path, fd, ".gzi", pluck_index_load_gzi, &present);
     return ix;
 }
 

@@ -77,6 +77,9 @@ bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsig
 /* The current member's CRC-32 and length (mod 2^32) of the output handed out so far, inside
  * a member's deflate data (ISA-L only): false otherwise. */
 bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize);
+/* A gzip codec has completed a member and taken no byte of another: the input it was given
+ * ended exactly at a member's end. */
+bool pl_codec_gzip_between(const pl_codec *c);
 /* Whether a gzip codec created with this backend choice can resume (ISA-L). */
 bool pl_codec_gzip_can_resume(pl_gzip_backend backend);
 

@@ -567,6 +567,12 @@ bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize)
 #endif
 }
 
+bool pl_codec_gzip_between(const pl_codec *c)
+{
+    const gz_state *g = c->state;
+    return g && !c->failed && !g->in_member && g->members > 0;
+}
+
 bool pl_codec_gzip_can_resume(pl_gzip_backend backend)
 {
 #ifdef PLUCK_HAVE_ISAL

@@ -39,6 +39,7 @@ typedef struct slot {
     uint64_t from;  /* range mode: the block's nominal start */
     size_t split;   /* split mode: which split */
     uint64_t ulen;  /* split mode: its decompressed size */
+    bool extended;  /* split mode: it decoded on to the end of the file (splits.h) */
     pluck_code err; /* the block could not be read */
 } slot;
 
@@ -63,6 +64,7 @@ typedef struct lanes {
     const pl_block *redo_block;
     const slot *redo_slot;
     uint64_t redo_ulen;
+    bool redo_extended;
     char *redo_win;
     size_t redo_cap;
 } lanes;
@@ -84,13 +86,14 @@ static void scan_block(pl_exec *x, const pl_block *b, char **win, size_t *cap)
 
 /* Scan split i with executor x (positions from ubase on); *ulen its decompressed size. */
 static void scan_split(const lanes *L, pl_exec *x, size_t i, uint64_t ubase, char **win,
-                       size_t *cap, uint64_t *ulen)
+                       size_t *cap, uint64_t *ulen, bool *extended)
 {
+    *extended = false;
     const pl_split_job j = {.fd = L->fd, .kind = L->kind, .off = L->splits[i].offset,
                             .len = L->splits[i].length, .end = L->end, .first = i == 0,
                             .ubase = ubase, .rd = L->r->q->params.in.record_delim.s[0],
                             .max_window = L->r->q->params.max_window,
-                            .ix = L->r->index};
+                            .ix = L->r->index, .extended = extended};
     pluck_code rc = pl_split_scan(&j, win, cap, exec_scan, x, &x->err, ulen, NULL);
     if (pluck_is_error(rc) && x->state == PLUCK_OK)
         pl_exec_raise(x, rc);
@@ -102,7 +105,7 @@ static pluck_code redo(void *arg)
     pl_exec *main = L->r->x;
     if (L->splits)
         scan_split(L, main, L->redo_slot->split, L->ubase, &L->redo_win, &L->redo_cap,
-                   &L->redo_ulen);
+                   &L->redo_ulen, &L->redo_extended);
     else
         scan_block(main, L->redo_block, &L->redo_win, &L->redo_cap);
     return main->state;
@@ -115,8 +118,15 @@ static void commit_split(lanes *L, slot *sl)
     L->redo_slot = sl;
     L->redo_ulen = UINT64_MAX;
     pl_commit_lane(&r->c, r->x, sl->x, redo, L);
-    uint64_t ulen = L->redo_ulen != UINT64_MAX ? L->redo_ulen : sl->ulen;
-    r->src.bytes_in += L->splits[sl->split].length;
+    bool redone = L->redo_ulen != UINT64_MAX;
+    uint64_t ulen = redone ? L->redo_ulen : sl->ulen;
+    if (redone ? L->redo_extended : sl->extended) {
+        /* it decoded the rest of the file: the later splits are not to be committed */
+        sl->extended = true;
+        r->src.bytes_in += L->end - L->splits[sl->split].offset;
+    } else {
+        r->src.bytes_in += L->splits[sl->split].length;
+    }
     r->src.bytes_out += ulen;
     L->ubase += ulen;
     if (r->c.state == PLUCK_OK)
@@ -133,7 +143,7 @@ static void commit_ready(lanes *L)
             return;
         if (!L->stop && L->splits) {
             commit_split(L, sl);
-            if (r->c.state != PLUCK_OK || sl->split + 1 == L->nsplits)
+            if (r->c.state != PLUCK_OK || sl->split + 1 == L->nsplits || sl->extended)
                 L->stop = true;
         } else if (!L->stop) {
             if (sl->err) {
@@ -182,7 +192,7 @@ static void lane_loop(lanes *L)
 
         if (L->splits) {
             pl_exec_restart(sl->x);
-            scan_split(L, sl->x, sl->split, 0, &sl->buf, &sl->cap, &sl->ulen);
+            scan_split(L, sl->x, sl->split, 0, &sl->buf, &sl->cap, &sl->ulen, &sl->extended);
         }
         if (ranges)
             sl->err = pl_blocks_bound(&L->B, sl->from, &sl->b);
@@ -266,14 +276,14 @@ pluck_code pl_splits_run(pluck_run *r, int fd, pl_compression kind, const pluck_
 }
 
 pluck_code pl_split_main(pluck_run *r, int fd, pl_compression kind, const pluck_split *splits,
-                         size_t i, uint64_t end, uint64_t ubase, uint64_t *ulen)
+                         size_t i, uint64_t end, uint64_t ubase, uint64_t *ulen, bool *extended)
 {
     pl_exec *x = r->x;
     const pl_split_job j = {.fd = fd, .kind = kind, .off = splits[i].offset,
                             .len = splits[i].length, .end = end, .first = i == 0,
                             .ubase = ubase, .rd = r->q->params.in.record_delim.s[0],
                             .max_window = r->q->params.max_window,
-                            .ix = r->index};
+                            .ix = r->index, .extended = extended};
     pluck_code rc = pl_split_scan(&j, &r->src.win, &r->src.wcap, exec_scan, x, &x->err, ulen,
                                   &r->src.codec);
     if (pluck_is_error(rc) && x->state == PLUCK_OK && !pluck_is_error(r->c.state))

@@ -98,7 +98,15 @@ struct pl_sorter {
 
 /* ---- key encoding ------------------------------------------------------------------------ */
 
-static bool put(pl_buf *b, const void *p, size_t n) { return pl_buf_append(b, p, n); }
+/* pl_buf_append with the common case (room already there) inlined: several calls a row */
+static inline bool put(pl_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n)
+        return pl_buf_append(b, p, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return true;
+}
 
 /* Append the key's encoding; *tag gets its tag. */
 static bool encode_key(const pl_sorter *s, pl_buf *b, uint32_t k, const pl_value *v)
@@ -746,7 +754,8 @@ void pl_sorter_set_lane(pl_sorter *s)
 {
     s->lane = true;
     s->collect = !s->heap_mode;
-    s->budget /= 8; /* the heap of one block, one of several in flight */
+    /* the heap of one block; two blocks per thread are in flight: together half the budget */
+    s->budget /= 4 * (s->threads > 1 ? s->threads : 2);
 }
 
 void pl_sorter_reset(pl_sorter *s)

@@ -234,23 +234,24 @@ static bool run_splits(pluck_run *r, int fd)
     pluck_split *v;
     size_t n;
     pluck_error err;
-    if (pl_splits_find(fd, start, end, kind, r->index, split_target(), &v, &n, &err) || n < 2) {
+    if (pl_splits_find(fd, start, end, kind, r->index, true, split_target(), &v, &n, &err) || n < 2) {
         free(v);
         return false;
     }
     r->codec_external = true;
     size_t i = 0;
     uint64_t ubase = 0;
-    for (; i < n && r->c.state == PLUCK_OK && !past_head(r->x); i++) {
+    bool extended = false;
+    for (; i < n && r->c.state == PLUCK_OK && !past_head(r->x) && !extended; i++) {
         uint64_t ulen = 0;
-        pl_split_main(r, fd, kind, v, i, end, ubase, &ulen);
-        r->src.bytes_in += v[i].length;
+        pl_split_main(r, fd, kind, v, i, end, ubase, &ulen, &extended);
+        r->src.bytes_in += extended ? end - v[i].offset : v[i].length;
         r->src.bytes_out += ulen;
         ubase += ulen;
         if (r->c.state == PLUCK_OK)
             on_tick(r, &r->src);
     }
-    if (i < n && r->c.state == PLUCK_OK)
+    if (i < n && r->c.state == PLUCK_OK && !extended)
         pl_splits_run(r, fd, kind, v, n, i, end, ubase);
     if (r->c.state == PLUCK_OK)
         lseek(fd, (off_t)end, SEEK_SET); /* as a read to the end would leave it */

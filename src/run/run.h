@@ -39,10 +39,11 @@ pluck_code pl_lanes_run(pluck_run *r, pluck_read_fn read, void *opaque, int fd);
 
 /* commit/lanes.c, split mode: splits [from, n) of the compressed file fd (kind, ending at
  * `end`) through parallel executors, committed in input order; ubase is the stream offset
- * where split `from` begins.  pl_split_main: split i on r's main executor, committed. */
+ * where split `from` begins.  pl_split_main: split i on r's main executor, committed
+ * (*extended: it decoded on to the end of the file, see pl_split_job; NULL: an error). */
 pluck_code pl_splits_run(pluck_run *r, int fd, pl_compression kind, const pluck_split *splits,
                          size_t n, size_t from, uint64_t end, uint64_t ubase);
 pluck_code pl_split_main(pluck_run *r, int fd, pl_compression kind, const pluck_split *splits,
-                         size_t i, uint64_t end, uint64_t ubase, uint64_t *ulen);
+                         size_t i, uint64_t end, uint64_t ubase, uint64_t *ulen, bool *extended);
 
 #endif /* PL_RUN_H */

@@ -64,7 +64,7 @@ pluck_code pluck_splits_find_indexed(int fd, const pluck_params *params, const p
         *n = k;
         return PLUCK_OK;
     }
-    return pl_splits_find(fd, 0, size, kind, ix, target, splits, n, err);
+    return pl_splits_find(fd, 0, size, kind, ix, false, target, splits, n, err);
 }
 
 void pluck_splits_free(pluck_split *splits) { free(splits); }
@@ -91,7 +91,7 @@ pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size
         if (r->q->params.header == PL_HDR_USE) {
             /* the names are in the stream's first record */
             x->header_only = true;
-            pl_split_main(r, fd, kind, splits, 0, end, 0, &ulen);
+            pl_split_main(r, fd, kind, splits, 0, end, 0, &ulen, NULL);
             x->header_only = false;
             if (r->c.state == PLUCK_STOP && x->header_done)
                 r->c.state = x->state = PLUCK_OK;
@@ -102,7 +102,7 @@ pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size
         }
         pl_exec_skip_header(x);
     }
-    pl_split_main(r, fd, kind, splits, i, end, 0, &ulen);
+    pl_split_main(r, fd, kind, splits, i, end, 0, &ulen, NULL);
     r->src.bytes_in += splits[i].length;
     r->src.bytes_out += ulen;
     if (pluck_is_error(r->c.state)) {

@@ -51,6 +51,7 @@ pl_objsrc *pl_objsrc_file(int fd, uint64_t size)
     f->base.pread = file_pread;
     f->base.close = file_close;
     f->base.size = size;
+    f->base.fd = fd;
     f->base.seq_end = size;
     return &f->base;
 }

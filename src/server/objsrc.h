@@ -20,6 +20,7 @@ struct pl_objsrc {
     void (*close)(pl_objsrc *o);
     uint64_t size;
     uint64_t seq_start, seq_end; /* the window select.c will read in order */
+    int fd;                      /* the file under --root; -1 for an --upstream object */
     char err[480];
 };
 

@@ -38,7 +38,9 @@
 #include <unistd.h>
 
 #include "pluck.h"
+#include "server/cscan.h"
 #include "server/evstream.h"
+#include "server/gzidx.h"
 #include "server/objsrc.h"
 #include "server/srv.h"
 #include "server/store.h"
@@ -285,6 +287,11 @@ typedef struct sel {
     pl_sbuf out;             /* engine output not framed yet */
     pl_sbuf wire;            /* framed bytes not sent yet */
     double last_msg, last_progress, out_since;
+    pl_cscan *cs;            /* a ScanRange over a compressed object (cscan.c), else NULL */
+    pluck_index *ix;         /* ... a gzip object's checkpoint index (gzidx.c), or NULL */
+    pluck_split csp[3];      /* ... its coarse splits (apply_range), csn of them: csi's */
+    size_t csn, csi;
+    int compressed_range;
 } sel;
 
 static int collect(void *opaque, const char *data, size_t len)
@@ -305,8 +312,14 @@ static void sel_free(void *cls)
     if (!s)
         return;
     atomic_fetch_sub(&s->srv->selects_active, 1);
+    if (s->cs) {
+        pl_cscan_stop(s->cs); /* it owns the run and the query */
+        s->run = NULL;
+        s->q = NULL;
+    }
     pluck_run_free(s->run);
     pluck_query_free(s->q);
+    pluck_index_free(s->ix);
     pluck_params_free(s->p);
     pl_objsrc_close(s->obj);
     free(s->prefix);
@@ -368,6 +381,20 @@ static void step(sel *s)
         return;
     }
     pluck_code rc = PLUCK_OK;
+    if (s->cs) {
+        /* the range's run is on its thread: take what it wrote, waiting a little */
+        size_t room = s->out.len < FRAME_AT ? FRAME_AT - s->out.len : 0;
+        unsigned wait = s->srv->keepalive_ms < 200 ? s->srv->keepalive_ms : 200;
+        if (!room || !pl_cscan_take(s->cs, &s->out, room, wait, &rc))
+            return;
+        if (!s->out.len || s->out_since == 0)
+            s->out_since = pl_now();
+        if (pluck_is_error(rc))
+            set_error(s, rc);
+        else
+            s->state = ST_FINISHED;
+        return;
+    }
     if (s->prefix) {
         rc = pluck_run_feed(s->run, s->prefix, s->prefix_len);
         free(s->prefix);
@@ -421,7 +448,8 @@ static void produce(sel *s)
                        (t - s->out_since) * 1000 >= FRAME_AFTER_MS))
         frame_output(s);
     uint64_t a, b, c;
-    if (s->progress && s->state == ST_RUN && (t - s->last_progress) * 1000 >= s->srv->progress_ms) {
+    if (s->progress && !s->cs && s->state == ST_RUN &&
+        (t - s->last_progress) * 1000 >= s->srv->progress_ms) {
         stats_of(s, &a, &b, &c);
         pl_ev_stats(&s->wire, "Progress", a, b, c);
         s->last_progress = s->last_msg = t;
@@ -506,25 +534,30 @@ static int is_compressed(const unsigned char *m, size_t n)
 {
     return (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) || (n >= 3 && !memcmp(m, "BZh", 3)) ||
            (n >= 4 && !memcmp(m, "\x28\xb5\x2f\xfd", 4)) ||
+           (n >= 4 && (m[0] & 0xF0) == 0x50 && !memcmp(m + 1, "\x2a\x4d\x18", 3)) || /* zstd
+                                                          * skippable frame (pzstd starts so) */
            (n >= 6 && !memcmp(m, "\xfd\x37\x7a\x58\x5a\x00", 6));
 }
 
 /* Apply the ScanRange; on a problem returns -1 with (status, code, msg) set. */
-static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, const char **code,
-                       char *msg, size_t cap)
+static int apply_range(sel *s, const pl_req *r, const sel_xml *x, uint64_t size, int *status,
+                       const char **code, char *msg, size_t cap)
 {
     char v[16], delim[16], comm[4], aq[8];
     pluck_params_get(s->p, PLUCK_PARAM_COMPRESSION_TYPE, v, sizeof v);
     pluck_params_get(s->p, PLUCK_PARAM_ALLOW_QUOTED_RECORD_DELIMITER, aq, sizeof aq);
     unsigned char magic[8];
     ssize_t mn = pl_objsrc_pread(s->obj, magic, sizeof magic, 0);
-    if ((strcasecmp(v, "AUTO") && strcasecmp(v, "NONE")) ||
-        (!strcasecmp(v, "AUTO") && mn > 0 && is_compressed(magic, (size_t)mn)) ||
-        !strcasecmp(aq, "TRUE")) {
+    int compressed = strcasecmp(v, "AUTO") ? strcasecmp(v, "NONE") != 0
+                                           : mn > 0 && is_compressed(magic, (size_t)mn);
+    if (!strcasecmp(aq, "TRUE") || (compressed && s->obj->fd < 0)) {
         *status = 400;
         *code = "UnsupportedScanRangeInput";
-        snprintf(msg, cap, "ScanRange is supported only for uncompressed CSV with "
-                           "AllowQuotedRecordDelimiter FALSE.");
+        snprintf(msg, cap, "%s", compressed && s->obj->fd < 0
+                                     ? "ScanRange over a compressed object is supported only "
+                                       "for objects under --root."
+                                     : "ScanRange is supported only for CSV with "
+                                       "AllowQuotedRecordDelimiter FALSE.");
         return -1;
     }
     if (!x->has_start && !x->has_end) {
@@ -554,6 +587,35 @@ static int apply_range(sel *s, const sel_xml *x, uint64_t size, int *status, con
         snprintf(msg, cap, "The ScanRange Start (%llu) is greater than its End (%llu).",
                  (unsigned long long)start, (unsigned long long)end);
         return -1;
+    }
+    if (compressed) { /* pluck extension: offsets are compressed bytes (cscan.c) */
+        pluck_error e;
+        if (mn >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+            /* a single gzip member splits only at the checkpoints of its index (gzidx.c) */
+            pluck_split *one = NULL;
+            size_t k = 0;
+            if (pluck_splits_find(s->obj->fd, s->p, 1, &one, &k, &e) == PLUCK_OK && k == 1 &&
+                pl_gzidx_get(s->srv->rootfd, r->bucket, r->key, s->obj->fd, &s->ix) < 0) {
+                pluck_splits_free(one);
+                *status = 503;
+                *code = "SlowDown";
+                snprintf(msg, cap, "Please reduce your request rate: the checkpoint index of "
+                                   "this gzip object is being built for ScanRange.");
+                return -1;
+            }
+            pluck_splits_free(one);
+        }
+        if (pl_cscan_plan(s->obj->fd, size, s->p, s->ix, start, end, s->csp, &s->csn, &s->csi,
+                          &e)) {
+            *status = pluck_code_http_status(e.code);
+            *code = pluck_code_name(e.code);
+            snprintf(msg, cap, "%.200s", e.message);
+            return -1;
+        }
+        s->compressed_range = 1;
+        if (!s->csn)
+            s->pos = s->stop = size; /* no split point in the range: no records */
+        return 0;
     }
     size_t dl = pluck_params_get(s->p, PLUCK_PARAM_RECORD_DELIMITER, delim, sizeof delim);
     size_t cl = pluck_params_get(s->p, PLUCK_PARAM_COMMENTS, comm, sizeof comm);
@@ -756,7 +818,7 @@ enum MHD_Result pl_handle_select(pl_req *r)
         int status;
         const char *code;
         char msg[300];
-        if (apply_range(s, &x, obj->size, &status, &code, msg, sizeof msg)) {
+        if (apply_range(s, r, &x, obj->size, &status, &code, msg, sizeof msg)) {
             sel_free(s);
             res = pl_send_error(r, status, code, "%s", msg);
             goto fail;
@@ -768,7 +830,14 @@ enum MHD_Result pl_handle_select(pl_req *r)
     ssize_t mn = pl_objsrc_pread(obj, magic, sizeof magic, 0);
     s->blksz = mn > 0 && is_compressed(magic, (size_t)mn) ? BLOCK_PACKED : BLOCK_PLAIN;
     s->blk = malloc(s->blksz);
-    s->run = pluck_run_create(q, collect, s);
+    if (s->compressed_range && s->csn) {
+        s->cs = pl_cscan_create(q, s->ix, obj->fd, s->csp, s->csn, s->csi);
+        s->q = NULL; /* the scan owns them now */
+        s->ix = NULL;
+        s->run = s->cs ? pl_cscan_run_of(s->cs) : NULL;
+    } else {
+        s->run = pluck_run_create(q, collect, s);
+    }
     if (!s->blk || !s->run) {
         sel_free(s);
         res = pl_send_error(r, 500, "InternalError", "Out of memory.");
@@ -794,6 +863,11 @@ enum MHD_Result pl_handle_select(pl_req *r)
         }
     }
 
+    if (s->cs && pl_cscan_start(s->cs)) {
+        sel_free(s);
+        res = pl_send_error(r, 503, "SlowDown", "Please reduce your request rate (no thread).");
+        goto fail;
+    }
     /* priming: errors at the start of the data still get an HTTP status */
     double t0 = pl_now();
     uint64_t p0 = s->pos;

@@ -208,6 +208,7 @@ pl_objsrc *pl_upstream_object(pl_server *s, const char *bucket, const char *key,
     u->cfg = &s->upstream->cfg;
     u->base.pread = up_pread;
     u->base.close = up_close;
+    u->base.fd = -1; /* ScanRange over compressed objects needs a local file (cscan.c) */
     pl_s3req rq = {.bucket = bucket, .key = key};
     pl_s3err err;
     u->get = pl_s3_open(u->cfg, &rq, &err);

@@ -485,3 +485,90 @@ fail:
     pluck_index_free(ix);
     return rc;
 }
+
+/* ---- bgzip's .gzi --------------------------------------------------------------------------
+ *
+ * bgzip -i writes FILE.gz.gzi: a count n (8 bytes), then n pairs of 8-byte offsets (a BGZF
+ * member's compressed start, its decompressed start), little-endian, the first member (0, 0)
+ * left out.  It becomes an index of member starts, one every PL_GZI_SPACING (64 KiB) compressed
+ * bytes at least, whose headers are checked to be BGZF member headers: only those are read,
+ * so a large file is not walked member by member.  A split checks that its bytes end where
+ * a member ends (pl_split_scan), so a .gzi that lies is an error, never a wrong answer. */
+
+#define PL_GZI_SPACING (64u << 10)
+
+/* A BGZF member header at off: magic, FEXTRA with a `BC` subfield. */
+static bool bgzf_header_at(int fd, uint64_t off, uint64_t size)
+{
+    unsigned char h[18];
+    if (off + sizeof h > size || !read_at(fd, h, sizeof h, off))
+        return false;
+    return h[0] == 0x1f && h[1] == 0x8b && h[2] == 8 && (h[3] & 4) && h[10] == 6 &&
+           h[11] == 0 && h[12] == 'B' && h[13] == 'C' && h[14] == 2 && h[15] == 0;
+}
+
+pluck_code pluck_index_load_gzi(const void *data, size_t len, int fd, pluck_index **out,
+                                pluck_error *err)
+{
+    pluck_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    const unsigned char *d = data;
+    uint64_t n = len >= 8 ? get64(d) : 0;
+    PL_RETURN_ERROR_IF(len < 8 || n != (len - 8) / 16 || (len - 8) % 16, err,
+                       PLUCK_E_INVALID_DATA_SOURCE,
+                       "This is not a bgzip index (.gzi): its size does not match its count.");
+    struct stat st;
+    PL_RETURN_ERROR_IF(fstat(fd, &st), err, PLUCK_E_READ_ERROR, "The input could not be read.");
+    pluck_index *ix = calloc(1, sizeof *ix);
+    PL_RETURN_ERROR_IF(!ix, err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    ix->file_size = (uint64_t)st.st_size;
+    ix->spacing = PL_GZI_SPACING;
+    builder b = {.ix = ix};
+    pluck_code rc = PLUCK_OK;
+    pl_gzpoint first = {.member = 1};
+    if (!bgzf_header_at(fd, 0, ix->file_size)) {
+        rc = BAD("The bgzip index (.gzi) does not match the file: it is not BGZF.");
+        goto fail;
+    }
+    if (!add_point(&b, &first)) {
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto fail;
+    }
+    uint64_t pc = 0, pu = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t c = get64(d + 8 + 16 * i), u = get64(d + 16 + 16 * i);
+        if (c <= pc || u <= pu || c >= ix->file_size) {
+            rc = BAD("The bgzip index (.gzi) does not match the file: entry %llu is out of "
+                     "order or past the file's end.",
+                     (unsigned long long)i + 1);
+            goto fail;
+        }
+        pc = c;
+        pu = u;
+        if (c - b.last_split < PL_GZI_SPACING)
+            continue;
+        if (!bgzf_header_at(fd, c, ix->file_size)) {
+            rc = BAD("The bgzip index (.gzi) does not match the file: no BGZF member starts "
+                     "at compressed offset %llu.",
+                     (unsigned long long)c);
+            goto fail;
+        }
+        pl_gzpoint p = {.coff = c, .uoff = u, .member = 1};
+        if (!add_point(&b, &p)) {
+            rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+            goto fail;
+        }
+    }
+    ix->usize = pu;
+    if (!pl_gzindex_hash(fd, ix->file_size, &ix->head_crc, &ix->tail_crc)) {
+        rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+        goto fail;
+    }
+    *out = ix;
+    return PLUCK_OK;
+fail:
+    pluck_index_free(ix);
+    return rc;
+}

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 /* ---- reading headers: a small cache over pread() ------------------------------------------ */
 
 typedef struct rd_cache {
@@ -110,6 +112,119 @@ static void walk_gzindex(const pluck_index *ix, grouper *g, uint64_t start, bool
     }
 }
 
+/* ---- members of any multi-member gzip, by search ---------------------------------------------
+ *
+ * Nothing in a gzip member says where the next begins, and its header's first bytes
+ * (1f 8b 08) occur inside deflate data too, so a place that looks like a member start is only
+ * a candidate.  It must have a well-formed header (no reserved flag, XFL 0, 2 or 4, a known
+ * OS, its optional fields inside the file) and deflate data that decodes without a window
+ * for 32 KiB or to its end.  Even a candidate that passes can be a lie: a gzip file stored
+ * inside another's data is a valid member.  So the split before it checks that its own bytes
+ * end exactly where a member ends, and if not decodes on to the end of the file
+ * (pl_split_job.extended): a false candidate costs time, never changes the answer.
+ * Candidates are searched for from every `target` bytes on, so a file is read only
+ * between the place searching starts and the next member start. */
+
+#define SPEC_OUT (32 * 1024)
+
+/* The header at off: its length (deflate data follows), or 0 when it is not well formed. */
+static uint64_t gz_header_len(rd_cache *c, uint64_t off)
+{
+    unsigned char h[10];
+    if (!rd(c, off, h, 10) || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || (h[3] & 0xe0) ||
+        (h[8] != 0 && h[8] != 2 && h[8] != 4) || (h[9] > 13 && h[9] != 255))
+        return 0;
+    uint64_t p = off + 10;
+    if (h[3] & 4) { /* FEXTRA */
+        unsigned char x[2];
+        if (!rd(c, p, x, 2))
+            return 0;
+        p += 2 + (unsigned)(x[0] | x[1] << 8);
+    }
+    for (unsigned f = 8; f <= 16; f <<= 1) { /* FNAME, FCOMMENT: NUL-terminated */
+        if (!(h[3] & f))
+            continue;
+        unsigned char b = 1;
+        for (unsigned i = 0; i < 1024 && b; i++, p++)
+            if (!rd(c, p, &b, 1))
+                return 0;
+        if (b)
+            return 0;
+    }
+    if (h[3] & 2)
+        p += 2; /* FHCRC */
+    return p < c->end ? p - off : 0;
+}
+
+/* Deflate data at off decodes without a window: SPEC_OUT bytes, or to its end. */
+static bool deflate_decodes(int fd, uint64_t off, uint64_t end)
+{
+    z_stream z = {0};
+    if (inflateInit2(&z, -15) != Z_OK)
+        return false;
+    unsigned char *in = malloc(16384), *out = malloc(SPEC_OUT);
+    bool ok = false;
+    uint64_t at = off;
+    int ret = Z_OK;
+    if (in && out) {
+        z.next_out = out;
+        z.avail_out = SPEC_OUT;
+        while (ret == Z_OK && z.avail_out > 0 && at < end) {
+            size_t want = end - at < 16384 ? (size_t)(end - at) : 16384;
+            ssize_t got = pread(fd, in, want, (off_t)at);
+            if (got <= 0)
+                break;
+            at += (uint64_t)got;
+            z.next_in = in;
+            z.avail_in = (uInt)got;
+            ret = inflate(&z, Z_NO_FLUSH);
+            if (ret == Z_BUF_ERROR && z.avail_out > 0)
+                ret = Z_OK; /* wants more input */
+        }
+        ok = ret == Z_STREAM_END || (ret == Z_OK && z.avail_out == 0) ||
+             (ret == Z_BUF_ERROR && z.avail_out == 0);
+    }
+    inflateEnd(&z);
+    free(in);
+    free(out);
+    return ok;
+}
+
+/* The first candidate member start at or after off, or c->end. */
+static uint64_t next_member(rd_cache *c, uint64_t off)
+{
+    unsigned char buf[4096 + 2];
+    while (off + 18 <= c->end) {
+        size_t want = c->end - off < sizeof buf ? (size_t)(c->end - off) : sizeof buf;
+        ssize_t got = pread(c->fd, buf, want, (off_t)off);
+        if (got < 3)
+            return c->end;
+        for (const unsigned char *p = buf; (p = memchr(p, 0x1f, (size_t)(buf + got - 2 - p)));
+             p++) {
+            uint64_t at = off + (uint64_t)(p - buf), hl;
+            if (p[1] == 0x8b && p[2] == 8 && (hl = gz_header_len(c, at)) &&
+                deflate_decodes(c->fd, at + hl, c->end))
+                return at;
+        }
+        off += (uint64_t)got - 2;
+    }
+    return c->end;
+}
+
+static void walk_members(rd_cache *c, grouper *g, uint64_t start, bool *ok)
+{
+    if (!(*ok = unit_at(g, start)))
+        return;
+    for (uint64_t from = start + g->target; from < c->end;) {
+        uint64_t m = next_member(c, from);
+        if (m >= c->end)
+            return;
+        if (!(*ok = unit_at(g, m)))
+            return;
+        from = m + g->target;
+    }
+}
+
 #define ZSTD_MAGIC 0xFD2FB528u
 #define SEEKABLE_MAGIC 0x8F92EAB1u
 
@@ -179,19 +294,23 @@ static void walk_zstd(rd_cache *c, grouper *g, uint64_t off, bool *ok)
 {
     if (zstd_seek_table(c, g, off, ok))
         return;
+    uint64_t unit = off; /* where the next data frame's unit begins: pzstd writes a
+                          * skippable frame before each frame, which goes with it */
     while (off < c->end) {
         bool data;
         uint64_t f = zstd_frame(c, off, &data);
         if (!f)
             return; /* damaged or unknown from here on: the last split runs to the end */
-        if (data && !(*ok = unit_at(g, off)))
+        if (data && !(*ok = unit_at(g, unit)))
             return;
         off += f;
+        if (data)
+            unit = off;
     }
 }
 
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
-                          const pluck_index *ix, uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
+                          const pluck_index *ix, bool guess, uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -204,8 +323,10 @@ pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression k
         c->at = c->len = 0;
         if (kind == PL_COMP_GZIP && ix && ix->file_size == end)
             walk_gzindex(ix, &g, start, &ok);
-        else if (kind == PL_COMP_GZIP)
+        else if (kind == PL_COMP_GZIP && bgzf_member(c, start))
             walk_bgzf(c, &g, start, &ok);
+        else if (kind == PL_COMP_GZIP && guess)
+            walk_members(c, &g, start, &ok);
         else if (kind == PL_COMP_ZSTD)
             walk_zstd(c, &g, start, &ok);
     }
@@ -368,11 +489,13 @@ static pluck_code gz_resume(const pl_split_job *j, pl_codec *c, split_scan *s, u
                            "A gzip checkpoint could not be resumed.");
         *at = p->coff;
     }
-    if (q) {
+    if (q && !q->member) {
         s->uend_known = true;
         s->uend = q->uoff - p->uoff;
-        s->check = q->member ? NULL : q;
+        s->check = q;
     }
+    /* before a member start, the split learns where it ends by decoding its bytes, and
+     * checks they end at a member's end (pl_split_scan), as for BGZF members */
     return PLUCK_OK;
 }
 
@@ -412,6 +535,22 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
             at += (uint64_t)got;
             if ((rc = decode(&s, c, in, (size_t)got)))
                 break;
+            continue;
+        }
+        if (!s.uend_known && j->kind == PL_COMP_GZIP && split_end < j->end &&
+            !pl_codec_gzip_between(c)) {
+            /* the split's bytes do not end at a member's end: the next split's start is not
+             * a member start after all, and nothing after this split can be trusted to be
+             * one.  Decode on to the end of the file (the caller drops the later splits). */
+            if (!j->extended) {
+                rc = pl_error_fail(err, PLUCK_E_INVALID_REQUEST_PARAMETER,
+                                   "The split at compressed offset %llu does not end where "
+                                   "a gzip member ends: these are not the file's splits.",
+                                   (unsigned long long)j->off);
+                break;
+            }
+            *j->extended = true;
+            split_end = j->end;
             continue;
         }
         if (!s.uend_known) {

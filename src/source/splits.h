@@ -25,11 +25,13 @@
 
 /* The splits of the compressed stream in fd from offset `start` to `end` (the file's size),
  * of compression kind (GZIP: the checkpoints of the index ix when given (only its member
- * starts when the gzip backend cannot resume inside a member), else BGZF members; ZSTD:
+ * starts when the gzip backend cannot resume inside a member), else BGZF members, else, with
+ * guess, the member starts of any multi-member gzip found by searching for headers
+ * (unconfirmed: splits that end at them must be run with pl_split_job.extended); ZSTD:
  * frames).  *n = 1 (one split, the whole stream) when it has no usable split points.  Returns PLUCK_OK, OUT_OF_MEMORY or
  * READ_ERROR (message in err).  Free *out with free(). */
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
-                          const pluck_index *ix, uint64_t target, pluck_split **out, size_t *n, pluck_error *err);
+                          const pluck_index *ix, bool guess, uint64_t target, pluck_split **out, size_t *n, pluck_error *err);
 
 /* One split to scan. */
 typedef struct pl_split_job {
@@ -42,6 +44,10 @@ typedef struct pl_split_job {
     char rd;            /* the record delimiter */
     uint64_t max_window; /* pl_codec_set_max_window() (0: the libraries' defaults) */
     const pluck_index *ix; /* gzip: the file's index (splits at its checkpoints), or NULL */
+    /* gzip: when the split's compressed bytes do not end at a member's end (the next split
+     * was cut at something that looked like a member start and is not one), the split
+     * decodes on to the end of the file and sets *extended (NULL: that is an error) */
+    bool *extended;
 } pl_split_job;
 
 /* Decode the split and hand its records to scan (the executor's window step) in windows

@@ -198,4 +198,54 @@ PLUCK_INFLATE=zlib
 export PLUCK_INFLATE
 same "multi-member with an index, zlib" 0 -H "SELECT * FROM S3Object s WHERE s.status = 'FAIL'" "$T/c"
 file_eq "gzindex: multi-member, zlib: the rows awk selects" "$T/want" "$T/out"
-unset PLUCK_INFLATE PLUCK_SPLIT_BYTES
+unset PLUCK_INFLATE
+rm -f "$T/c.pluckidx"
+
+# multi-member gzip without an index: members found by searching for headers are split
+# points (src/source/splits.c), the same answers
+same "multi-member, no index" 0 -H "SELECT COUNT(*), SUM(s.temperature) FROM S3Object s" "$T/c"
+cond "gzindex: multi-member, no index: COUNT and SUM as awk computes them" [ "$(cut -d, -f1,2 "$T/out")" = "$want" ]
+# ... also when a member's data holds another gzip member verbatim (a stored block): that
+# false member start passes every check of its header and data; the split before it finds
+# its bytes do not end at a member's end and decodes on to the end of the file
+python3 - "$T/s.csv" "$T/adv.gz" <<'PY'
+import gzip, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+part = lambda a, b: b"\n".join(lines[a:b]) + b"\n"
+inner = gzip.compress(part(60000, 62000), compresslevel=0, mtime=0)
+middle = part(30000, 60000) + inner + b"\n" + part(62000, 90000)
+data = (gzip.compress(part(0, 30000), 6, mtime=0) + gzip.compress(middle, 0, mtime=0) +
+        gzip.compress(b"\n".join(lines[90000:]), 6, mtime=0))
+open(sys.argv[2], "wb").write(data)
+PY
+same "a gzip member stored inside another" 0 --quote-character '' "SELECT COUNT(*), MAX(_2) FROM S3Object" "$T/adv.gz"
+cond "gzindex: a member stored inside another: COUNT(*) is zcat's line count" [ "$(cut -d, -f1 "$T/out")" = "$(zcat "$T/adv.gz" | wc -l)" ]
+same "a gzip member stored inside another, SELECT *" 0 --quote-character '' "SELECT _1, _2 FROM S3Object WHERE _4 = 'FAIL'" "$T/adv.gz"
+
+# BGZF with bgzip's index (bgzip -i: FILE.gzi): the members it lists are split points
+bgzip -i -I "$T/g.gz.gzi" -c "$T/s.csv" >"$T/g.gz"
+same "BGZF with a .gzi" 0 -H "SELECT * FROM S3Object s WHERE s.status = 'FAIL'" "$T/g.gz"
+awk -F, 'NR > 1 && $4 == "FAIL"' "$T/s.csv" >"$T/want"
+file_eq "gzindex: BGZF with a .gzi: the rows awk selects" "$T/want" "$T/out"
+cond "gzindex: BGZF with a .gzi: no warning" sh -c "! grep -q warning '$T/err'"
+"$PLUCK" --threads 1 -H "$Q" "$T/g.gz" >"$T/want1"
+gzi_bad() {
+    "$PLUCK" --threads 2 -H "$Q" "$T/g.gz" >"$T/out" 2>"$T/err"
+    cond "gzindex: $1: exit 0" [ $? = 0 ]
+    file_eq "gzindex: $1: the right answer" "$T/want1" "$T/out"
+    cond "gzindex: $1: a warning naming the .gzi" grep -q "warning: $T/g.gz.gzi: .*$2.*Ignoring it" "$T/err"
+}
+cp "$T/g.gz.gzi" "$T/keep.gzi"
+python3 - "$T/g.gz.gzi" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+n = struct.unpack_from("<Q", d)[0]
+for i in range(n):  # every compressed offset moved 5 bytes on: no member starts there
+    struct.pack_into("<Q", d, 8 + 16 * i, struct.unpack_from("<Q", d, 8 + 16 * i)[0] + 5)
+open(sys.argv[1], "wb").write(bytes(d))
+PY
+gzi_bad "a .gzi whose offsets are not member starts" "no BGZF member starts"
+head -c 100 "$T/keep.gzi" >"$T/g.gz.gzi"
+gzi_bad "a .gzi cut short" "not a bgzip index"
+mv "$T/keep.gzi" "$T/g.gz.gzi"
+unset PLUCK_SPLIT_BYTES

@@ -32,6 +32,14 @@ fi
     "SELECT sensor_id, ts FROM S3Object ORDER BY CAST(sensor_id AS STRING)" "$E2E_TMP/sort.csv" \
     >"$E2E_TMP/sort.got1"
 file_eq "sort: one thread, same order" "$E2E_TMP/sort.got1" "$E2E_TMP/sort.want"
+# a BGZF file: its splits decode on all threads and reach the sorter in input order
+if command -v bgzip >/dev/null 2>&1; then
+    bgzip -c "$E2E_TMP/sort.csv" >"$E2E_TMP/sort.csv.gz"
+    PLUCK_SPLIT_BYTES=1000000 "$PLUCK" -X -H --threads 2 --max-memory 4M --temp-dir "$E2E_TMP" \
+        "SELECT sensor_id, ts FROM S3Object ORDER BY CAST(sensor_id AS STRING)" \
+        "$E2E_TMP/sort.csv.gz" >"$E2E_TMP/sort.gotz"
+    file_eq "sort: BGZF splits on two threads" "$E2E_TMP/sort.gotz" "$E2E_TMP/sort.want"
+fi
 # a top-n over the parallel executors (each block's own heap, merged in input order)
 head -n 10 "$E2E_TMP/sort.want" >"$E2E_TMP/sort.want6"
 "$PLUCK" -X -H "SELECT sensor_id, ts FROM S3Object ORDER BY CAST(sensor_id AS STRING) LIMIT 10" \
@@ -47,6 +55,15 @@ cond "sort: a late error exits 1 on both paths" [ "$rc1$rc2" = 11 ]
 grep -q 'record 900002' "$E2E_TMP/sort.bad1" && bad_at=yes || bad_at=no
 cond "sort: the late error names its record" [ "$bad_at" = yes ]
 file_eq "sort: a late error is the same with two threads" "$E2E_TMP/sort.bad2" "$E2E_TMP/sort.bad1"
+# SELECT * as JSON, a LIMIT past the heap (sorted batches cut to it): two threads = one
+"$PLUCK" -X -H --json --threads 1 --max-memory 4M --temp-dir "$E2E_TMP" \
+    "SELECT * FROM S3Object ORDER BY status DESC, ts LIMIT 70000" "$E2E_TMP/sort.csv" \
+    >"$E2E_TMP/sort.j1"
+"$PLUCK" -X -H --json --threads 2 --max-memory 4M --temp-dir "$E2E_TMP" \
+    "SELECT * FROM S3Object ORDER BY status DESC, ts LIMIT 70000" "$E2E_TMP/sort.csv" \
+    >"$E2E_TMP/sort.j2"
+file_eq "sort: JSON SELECT * ... LIMIT 70000, two threads as one" "$E2E_TMP/sort.j2" "$E2E_TMP/sort.j1"
+cond "sort: LIMIT 70000 gives 70000 records" [ "$(wc -l <"$E2E_TMP/sort.j1")" = 70000 ]
 # a top-n whose kept rows outgrow --max-memory: the heap becomes the first run of the
 # external sort (it used to fail)
 head -n 60000 "$E2E_TMP/sort.want" >"$E2E_TMP/sort.want5"

@@ -4,7 +4,8 @@
 # statistics, exit status and error message (record number, byte offset, compressed offset),
 # whatever the query or where an error or the LIMIT falls.  PLUCK_SPLIT_BYTES makes the
 # splits small (64 KiB compressed), so the few-MiB files have dozens.  A multi-member gzip
-# that is not BGZF has no split points it can trust: it runs as one stream, the same again.
+# that is not BGZF is split at member starts found by searching for their headers, checked
+# by the split before each (t_gzindex.sh has the adversarial case).
 # Each format also checks a figure computed without pluck (awk over the plain file).
 T="$E2E_TMP/splits"
 mkdir -p "$T"

@@ -1,0 +1,63 @@
+#!/bin/sh
+# bench/gzindex.sh — indexed single-member gzip (issue 16, pluck-index(5)): Q6 over TPC-H
+# lineitem as one gzip member (gzip -6) with a checkpoint index (pluck index), pluck with 1
+# and 2 threads against the one-thread decompressor alone on the same file
+# (igzip -dc > /dev/null), plus the index's build time and size per GB.
+#
+#   sh bench/gzindex.sh [PLUCK] [DIR]    PLUCK defaults to build/rel/pluck; DIR holds
+#                                        lineitem.tbl (bench/gen.c lineitem 1) or gets it
+#
+# RUNS (default 5) rounds; in each round every command runs once, in turn (interleaved, so a
+# burst of load from other processes hits all of them alike).  Prints, per command, the
+# median wall time, the median CPU time (user + system) and the ratio of wall times to the
+# decompressor's.  Making the data (gen, gzip -6: about a minute) happens once per DIR.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+PLUCK=${1:-$root/build/rel/pluck}
+W=${2:-${TMPDIR:-/tmp}/pluck-bench-splits}
+RUNS=${RUNS:-5}
+mkdir -p "$W"
+[ -f "$W/lineitem.tbl" ] || { cc -O2 -o "$W/gen" "$here/gen.c"; "$W/gen" lineitem 1 >"$W/lineitem.tbl"; }
+[ -f "$W/lineitem.gz" ] || gzip -6 -c "$W/lineitem.tbl" >"$W/lineitem.gz"
+Q6="SELECT SUM(CAST(s._6 AS DECIMAL) * CAST(s._7 AS DECIMAL)) FROM S3Object s WHERE s._11 >= '1994-01-01' AND s._11 < '1995-01-01' AND CAST(s._7 AS DECIMAL) BETWEEN 0.05 AND 0.07 AND CAST(s._5 AS INT) < 24"
+
+# the index: build time (median of 3), size
+rm -f "$W/times.index"
+for r in 1 2 3; do
+    rm -f "$W/lineitem.gz.pluckidx"
+    /usr/bin/time -f "%e %U %S" -o "$W/t1" "$PLUCK" index "$W/lineitem.gz"
+    awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.index"
+done
+
+set -- \
+    igzip "igzip -dc '$W/lineitem.gz' >/dev/null" \
+    pluck1 "'$PLUCK' --threads 1 -d '|' \"$Q6\" '$W/lineitem.gz' >'$W/out.gz1'" \
+    pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/lineitem.gz' >'$W/out.gz2'"
+rm -f "$W"/times.igzip "$W"/times.pluck1 "$W"/times.pluck2
+r=0
+while [ $r -lt "$RUNS" ]; do
+    r=$((r + 1))
+    i=1
+    while [ $i -lt $# ]; do
+        eval "key=\${$i}; cmd=\${$((i + 1))}"
+        /usr/bin/time -f "%e %U %S" -o "$W/t1" sh -c "$cmd"
+        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.$key"
+        i=$((i + 2))
+    done
+    echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+done
+[ "$(cat "$W/out.gz1")" = "$(cat "$W/out.gz2")" ] || { echo "ANSWER MISMATCH" >&2; exit 1; }
+med() { sort -n -k"$2" "$W/times.$1" | awk -v c="$2" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
+gz=$(wc -c <"$W/lineitem.gz")
+plain=$(wc -c <"$W/lineitem.tbl")
+ix=$(wc -c <"$W/lineitem.gz.pluckidx")
+awk -v w="$(med index 1)" -v c="$(med index 2)" -v gz="$gz" -v plain="$plain" -v ix="$ix" 'BEGIN {
+    printf "index: %.1f MB gzip (%.1f MB plain): built in %.2f s wall, %.2f s CPU (%.2f s per GB plain, %.2f s per GB gzip); %d bytes (%.2f MB per GB gzip, %.3f %%)\n",
+        gz / 1e6, plain / 1e6, w, c, w / (plain / 1e9), w / (gz / 1e9), ix, ix / 1e6 / (gz / 1e9), 100 * ix / gz }'
+echo "| command | wall median (s) | CPU median (s) | wall / igzip -dc |"
+echo "|---|---|---|---|"
+for key in igzip pluck1 pluck2; do
+    awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med igzip 1)" \
+        'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
+done
