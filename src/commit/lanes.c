@@ -275,16 +275,43 @@ pluck_code pl_splits_run(pluck_run *r, int fd, pl_compression kind, const pluck_
     return r->c.state;
 }
 
+/* The main executor's scan of a split also asks the progress hook, every MAIN_PROGRESS
+ * decoded bytes: a split that writes nothing (COUNT over a bomb) can still be cancelled. */
+#define MAIN_PROGRESS (4u << 20)
+typedef struct main_scan_ctx {
+    pluck_run *r;
+    uint64_t next; /* decoded position of the next call */
+} main_scan_ctx;
+
+static pluck_code main_scan(void *ctx, const char *p, size_t n, uint64_t base, bool final,
+                            size_t *used)
+{
+    main_scan_ctx *m = ctx;
+    pluck_run *r = m->r;
+    pluck_code rc = pl_exec_window(r->x, p, n, base, final, used);
+    if (rc != PLUCK_OK || !r->progress || base + n < m->next)
+        return rc;
+    m->next = base + n + MAIN_PROGRESS;
+    pluck_stats st;
+    pluck_run_stats(r, &st);
+    if (r->progress(r->pop, &st)) {
+        pl_commit_fail(&r->c, PLUCK_E_CANCELLED, "The run was cancelled.");
+        return PLUCK_E_CANCELLED;
+    }
+    return rc;
+}
+
 pluck_code pl_split_main(pluck_run *r, int fd, pl_compression kind, const pluck_split *splits,
                          size_t i, uint64_t end, uint64_t ubase, uint64_t *ulen, bool *extended)
 {
     pl_exec *x = r->x;
+    main_scan_ctx m = {.r = r, .next = ubase + MAIN_PROGRESS};
     const pl_split_job j = {.fd = fd, .kind = kind, .off = splits[i].offset,
                             .len = splits[i].length, .end = end, .first = i == 0,
                             .ubase = ubase, .rd = r->q->params.in.record_delim.s[0],
                             .max_window = r->q->params.max_window,
                             .ix = r->index, .extended = extended};
-    pluck_code rc = pl_split_scan(&j, &r->src.win, &r->src.wcap, exec_scan, x, &x->err, ulen,
+    pluck_code rc = pl_split_scan(&j, &r->src.win, &r->src.wcap, main_scan, &m, &x->err, ulen,
                                   &r->src.codec);
     if (pluck_is_error(rc) && x->state == PLUCK_OK && !pluck_is_error(r->c.state))
         pl_exec_raise(x, rc);

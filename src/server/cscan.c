@@ -18,8 +18,9 @@
  * CSCAN_HOLD bytes are not yet taken by the connection, so memory stays bounded however fast
  * it decodes, and a connection that goes away makes the next write refuse, which ends the
  * run within PL_FLUSH_AT (64 KiB) of output.  A run that writes nothing (COUNT over a long
- * range) is only stopped at the end of its range: pl_cscan_stop() then leaves the thread to
- * finish and free the run on its own.
+ * range) sees the cancel at its progress hook, every 4 MiB decoded; pl_cscan_stop() leaves
+ * the thread to finish that and free the run on its own.  bzip2 objects never get here
+ * (select.c refuses their ScanRange: finding their blocks means decoding every one).
  */
 #include "server/cscan.h"
 
@@ -89,6 +90,18 @@ static void *work(void *arg)
     return NULL;
 }
 
+/* The library asks every few MiB decoded: a run whose connection went away (or a server
+ * shutting down) stops there even when it writes nothing (COUNT over a bomb). */
+static int cancelled(void *opaque, const pluck_stats *st)
+{
+    (void)st;
+    pl_cscan *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    int stop = c->cancelled;
+    pthread_mutex_unlock(&c->lock);
+    return stop;
+}
+
 int pl_cscan_plan(int fd, uint64_t size, const pluck_params *p, const pluck_index *ix,
                   uint64_t start, uint64_t end, pluck_split out[3], size_t *n, size_t *i,
                   pluck_error *err)
@@ -142,6 +155,7 @@ pl_cscan *pl_cscan_create(pluck_query *q, pluck_index *ix, int fd, const pluck_s
     }
     if (ix)
         pluck_run_set_index(c->run, ix);
+    pluck_run_set_progress(c->run, cancelled, c);
     return c;
 }
 

@@ -550,10 +550,14 @@ static int apply_range(sel *s, const pl_req *r, const sel_xml *x, uint64_t size,
     ssize_t mn = pl_objsrc_pread(s->obj, magic, sizeof magic, 0);
     int compressed = strcasecmp(v, "AUTO") ? strcasecmp(v, "NONE") != 0
                                            : mn > 0 && is_compressed(magic, (size_t)mn);
-    if (!strcasecmp(aq, "TRUE") || (compressed && s->obj->fd < 0)) {
+    /* bzip2's block boundaries are found only by decoding every block: a small bomb would
+     * cost minutes of CPU before the first byte, so its ScanRange is refused as AWS does */
+    int bzip2 = compressed && mn >= 3 && !memcmp(magic, "BZh", 3);
+    if (!strcasecmp(aq, "TRUE") || (compressed && s->obj->fd < 0) || bzip2) {
         *status = 400;
         *code = "UnsupportedScanRangeInput";
-        snprintf(msg, cap, "%s", compressed && s->obj->fd < 0
+        snprintf(msg, cap, "%s", bzip2 ? "ScanRange over a bzip2 object is not supported."
+                                 : compressed && s->obj->fd < 0
                                      ? "ScanRange over a compressed object is supported only "
                                        "for objects under --root."
                                      : "ScanRange is supported only for CSV with "

@@ -21,6 +21,7 @@ import subprocess
 import sys
 
 import boto3
+import botocore.exceptions
 from botocore.config import Config
 
 URL, ROOT, AK, SK = (os.environ[k] for k in ('SERVER_URL', 'SERVER_ROOT', 'AK', 'SK'))
@@ -80,10 +81,12 @@ def make_objects():
         'frames.csv.zst': b''.join(subprocess.run(['zstd', '-q', '-c'], input=c,
                                                   stdout=subprocess.PIPE, check=True).stdout
                                    for c in chunks),
-        'single.csv.bz2': tool(['bzip2', '-c']),
+        'single.csv.zst': tool(['zstd', '-q', '-c']),
     }
     for k, v in objs.items():
         s3.put_object(Bucket=BUCKET, Key=k, Body=v)
+    # not in objs (no fan-out): its ScanRange is refused
+    s3.put_object(Bucket=BUCKET, Key='single.csv.bz2', Body=tool(['bzip2', '-c']))
     return rows, objs
 
 
@@ -186,12 +189,21 @@ def main():
                       joined == whole and scanned == size,
                       (len(joined), len(whole), scanned, size, ranges[:4]))
     # no split points: the range at 0 owns everything, the others nothing
-    size = len(objs['single.csv.bz2'])
-    p0, _ = select('single.csv.bz2', sql, 'CSV', {'Start': 0, 'End': 10})
-    p1, _ = select('single.csv.bz2', sql, 'CSV', {'Start': 11, 'End': size - 1})
-    p2, _ = select('single.csv.bz2', sql, 'CSV', {'Start': 5})
-    check('bzip2 (no split points): [0, 10] owns every record, [11, end] and Start 5 none',
-          p0 == oracle_csv and p1 == b'' and p2 == b'', (len(p0), len(p1), len(p2)))
+    size = len(objs['single.csv.zst'])
+    p0, _ = select('single.csv.zst', sql, 'CSV', {'Start': 0, 'End': 10})
+    p1, _ = select('single.csv.zst', sql, 'CSV', {'Start': 11, 'End': size - 1})
+    p2, _ = select('single.csv.zst', sql, 'CSV', {'Start': 5})
+    check('one zstd frame (no split points): [0, 10] owns every record, [11, end] and '
+          'Start 5 none', p0 == oracle_csv and p1 == b'' and p2 == b'',
+          (len(p0), len(p1), len(p2)))
+    # bzip2: finding its blocks decodes every one (a bomb's CPU before the first byte)
+    try:
+        select('single.csv.bz2', sql, 'CSV', {'Start': 0, 'End': 10})
+        code = None
+    except botocore.exceptions.ClientError as e:
+        code = e.response['Error']['Code']
+    check('bzip2: ScanRange refused with UnsupportedScanRangeInput (%s)' % code,
+          code == 'UnsupportedScanRangeInput', code)
     gzip_index(rows, sql, oracle_csv, rnd)
     # End alone is the last End bytes; a suffix past the start is the whole object
     pe, _ = select('bgzf.csv.gz', sql, 'CSV', {'End': size * 10})
