@@ -61,3 +61,11 @@ for key in igzip pluck1 pluck2; do
     awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med igzip 1)" \
         'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
 done
+# the model: the first split runs alone (header, first bytes), the rest spread over N cores
+n=$(( ($(wc -c <"$W/lineitem.gz") + 4194303) / 4194304 ))
+awk -v c="$(med pluck2 2)" -v n="$n" -v l="$(med igzip 2)" 'BEGIN {
+    s = c / n
+    printf "model pluck2: %d splits, %.4f s CPU each:", n, s
+    split("1 2 8 16 64", N, " ")
+    for (i = 1; i <= 5; i++) printf " %d cores %.3f s (%.2f x igzip CPU);", N[i], s + (c - s) / N[i], (s + (c - s) / N[i]) / l
+    printf "\n" }'

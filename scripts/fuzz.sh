@@ -42,7 +42,7 @@ OUT=${FUZZ_OUT:-build/fuzz}
 CC=${FUZZ_CC:-clang}
 NPROC=$(nproc 2>/dev/null || echo 2)
 JOBS=${FUZZ_JOBS:-$NPROC}
-ALL="sql csv codec scan_diff xml sigv4 evstream splits gzindex"
+ALL="sql csv codec scan_diff xml sigv4 evstream splits gzindex merge"
 SERVER_HARNESSES="xml sigv4 evstream"
 # Every tolerance a harness has (FUZZ_STRICT_<NAME> turns it off) and the finding behind it
 # (tests/HARDENING.md), then the ones still open: the replay keeps tolerating those.

@@ -7,7 +7,8 @@
  *
  *   pluck-partial 2
  *   sql <escaped SQL text>
- *   param <cli-name> <escaped value>        one per parameter of the table (not threads)
+ *   param <cli-name> <escaped value>        one per parameter of the table (not threads,
+ *                                           max-memory, temp-dir)
  *   shape groups <nkeys> <naggs> <kind>...  (an aggregate query)
  *   shape sorted <nkeys>                    (ORDER BY without aggregates)
  *   g <key>... (<count> <acc>)...           one line per group, in order of first appearance
@@ -127,8 +128,9 @@ static bool put_header(pl_buf *b, const pluck_query *q)
     if (!put(b, "sql ") || !put_escaped(b, q->sql, q->sql_len) || !put(b, "\n"))
         return false;
     for (int i = 0; i < PLUCK_PARAM_COUNT; i++) {
-        if (i == PLUCK_PARAM_THREADS) /* how the run was done, not what it answers */
-            continue;
+        if (i == PLUCK_PARAM_THREADS || i == PLUCK_PARAM_MAX_MEMORY || i == PLUCK_PARAM_TEMP_DIR)
+            continue; /* how the run was done, not what it answers; a merge elsewhere spills
+                       * to its own temporary directory, never to one a partial names */
         size_t n = pluck_params_get(&q->params, (pluck_param)i, v, sizeof v);
         if (n >= sizeof v)
             return false;

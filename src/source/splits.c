@@ -436,9 +436,13 @@ static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, si
         s->wlen += produced;
         s->u += produced;
         if (!rc && s->check && s->u == s->uend) {
+            /* inside the member: its CRC-32 and length so far are the index's; or the
+             * member ended right there (only an empty last block followed the checkpoint)
+             * and its trailer was checked */
             uint32_t crc, isize;
-            if (!pl_codec_gzip_running(c, &crc, &isize) || crc != s->check->crc ||
-                isize != s->check->isize)
+            bool inside = pl_codec_gzip_running(c, &crc, &isize);
+            if (inside ? crc != s->check->crc || isize != s->check->isize
+                       : !pl_codec_gzip_between(c))
                 return pl_error_fail(s->err, PLUCK_E_TRUNCATED_INPUT,
                                      "Object decompression failed: gzip data is corrupt or "
                                      "does not match its index (incorrect data check at "

@@ -205,8 +205,8 @@ class DaskSelect(unittest.TestCase):
         self.assertEqual([list(r) for r in df.itertuples(index=False)], want)  # all str
 
     def test_dask_scheduler_and_worker_commands(self):
-        """The README's multi-machine recipe, on one machine: `dask scheduler` and
-        `dask worker` processes, a Client connected to the scheduler's address."""
+        """The README's multi-machine recipe, on one machine: `python -m dask scheduler` and
+        `python -m dask worker` processes, a Client connected to the scheduler's address."""
         import socket
         from distributed import Client
         with socket.socket() as s:
@@ -214,10 +214,11 @@ class DaskSelect(unittest.TestCase):
             port = s.getsockname()[1]
         addr = f"tcp://127.0.0.1:{port}"
         log = open(os.path.join(self.tmp.name, "dask.log"), "w")
-        sched = subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                  "--no-dashboard"], stdout=log, stderr=log)
-        work = subprocess.Popen(["dask", "worker", addr, "--nthreads", "1", "--nworkers", "2",
-                                 "--no-dashboard"], stdout=log, stderr=log)
+        dask = [sys.executable, "-m", "dask"]
+        sched = subprocess.Popen(dask + ["scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                         "--no-dashboard"], stdout=log, stderr=log)
+        work = subprocess.Popen(dask + ["worker", addr, "--nthreads", "1", "--nworkers", "2",
+                                        "--no-dashboard"], stdout=log, stderr=log)
         try:
             with Client(addr, timeout=60) as c:
                 c.wait_for_workers(2, timeout=60)
