@@ -208,8 +208,9 @@ typedef enum pluck_param {
     PLUCK_PARAM_EXTENSIONS,               /* TRUE: allow GROUP BY / HAVING / ORDER BY (pluck) */
     PLUCK_PARAM_MAX_GROUPS,               /* groups kept by GROUP BY, default 1000000 (pluck) */
     PLUCK_PARAM_THREADS,                  /* 1: one thread; N >= 2: pluck_run_fd splits a
-                                           * plain regular file, or a BGZF or multi-frame zstd
-                                           * one (see Splits), across N threads; otherwise
+                                           * plain regular file, or a BGZF, multi-frame zstd,
+                                           * bzip2 or multi-block xz one (see Splits), across
+                                           * N threads; otherwise
                                            * pluck_run_read/_fd decompress on a second thread
                                            * (the write and progress callbacks are then called
                                            * from any of them, never at once) (pluck;
@@ -361,7 +362,8 @@ PLUCK_API pluck_code pluck_run_finish(pluck_run *r);
 PLUCK_API pluck_code pluck_run_read(pluck_run *r, pluck_read_fn read, void *opaque);
 /** Pull the whole input from a file descriptor (not closed), then finish.  With THREADS >= 2
  *  a plain regular file is read with pread() in blocks split across THREADS threads, and a
- *  BGZF or multi-frame zstd regular file in splits (see PLUCK_PARAM_THREADS and Splits), up
+ *  BGZF, multi-frame zstd, bzip2 or multi-block xz regular file in splits (see
+ *  PLUCK_PARAM_THREADS and Splits), up
  *  to the size it has when the run gets there. */
 PLUCK_API pluck_code pluck_run_fd(pluck_run *r, int fd);
 
@@ -383,8 +385,10 @@ PLUCK_API pluck_code pluck_run_read_input(pluck_run *r, pluck_read_fn read, void
 
 /* ---------------------------------------------------------------------------------------
  * Splits: one compressed file cut into pieces that decode on their own, for N threads or N
- * machines.  Split points are BGZF members (bgzip) and zstd frames (pzstd, zstd -T, the
- * seekable format); consecutive ones are grouped to about `target` compressed bytes.  A split
+ * machines.  Split points are BGZF members (bgzip), zstd frames (pzstd, zstd -T, the
+ * seekable format), bzip2 blocks (bit-aligned: a split's offset is the byte where its first
+ * block's magic begins; only blocks that decode are taken) and xz blocks (listed by the xz
+ * index: xz -T, --block-size); consecutive ones are grouped to about `target` compressed bytes.  A split
  * owns the records that begin after the first record delimiter at or after its first
  * decompressed byte (the first split: from the start) through the record holding the first
  * delimiter at or after its end, so the splits of a file give every record to exactly one
@@ -399,7 +403,7 @@ typedef struct pluck_split {
  *  compression and dialect of params (NULL: defaults; COMPRESSION AUTO detects it).  target:
  *  compressed bytes per split (0: 4 MiB).  *splits (free with pluck_splits_free) gets *n >= 1
  *  splits in file order covering the whole file; a file without split points (plain, a
- *  single gzip member, bzip2, xz) is one split.  Returns PLUCK_OK or an error (in *err). */
+ *  single gzip member, one-block xz) is one split.  Returns PLUCK_OK or an error (in *err). */
 PLUCK_API pluck_code pluck_splits_find(int fd, const pluck_params *params, uint64_t target,
                                        pluck_split **splits, size_t *n, pluck_error *err);
 PLUCK_API void pluck_splits_free(pluck_split *splits); /* accepts NULL */

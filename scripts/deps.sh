@@ -13,13 +13,14 @@ set -eu
 # python: the extension (python3-dev, setuptools), the offline venv install (python3-venv),
 #         pluck.dask (python3-distributed, python3-pandas)
 # cli:  libarchive (zip and tar members); tests: tmux (a real terminal), zip and lz4 (test data)
+# tests: lbzip2 and pbzip2 (multi-stream bzip2 for the bzip2 split tests)
 # s3:   libcurl4-openssl-dev (s3:// sources, pluck serve --upstream); nodejs + npm for the
 #       s3rver store of the tests (scripts/s3rver.sh), unless a node with npm is already there
 PKGS="build-essential pkg-config clang libclang-rt-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev \
 libisal-dev libmicrohttpd-dev libexpat1-dev libssl-dev libcsv-dev libcriterion-dev \
 sqlite3 python3 python3-boto3 awscli wrk curl zstd bzip2 xz-utils gzip isal mawk mandoc man-db \
 libcurl4-openssl-dev tabix unicode-data strace libarchive-dev tmux zip lz4 python3-dev \
-python3-setuptools python3-venv python3-distributed python3-pandas"
+python3-setuptools python3-venv python3-distributed python3-pandas lbzip2 pbzip2"
 if [ "$(id -u)" != 0 ]; then
     echo "run as root:  apt-get update && apt-get install -y --no-install-recommends $PKGS" >&2
     exit 1

@@ -3,7 +3,9 @@
  * the `none` (copy) backend.  See codec.h for the contract and codec_impl.h for how the
  * work is split with the backends.
  */
+#include "codec/bzip2_blocks.h"
 #include "codec/codec_impl.h"
+#include "codec/xz_blocks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +359,13 @@ void pl_codec_resume_at(pl_codec *c, uint64_t at)
     c->head_len = pl_codec_magic_len(c->kind); /* a split starts at a checked magic */
     if (c->kind == PL_COMP_ZSTD)
         pl_codec_zstd_resume(c, at);
+    pluck_code rc = PLUCK_OK;
+    if (c->kind == PL_COMP_BZIP2)
+        rc = pl_codec_bzip2_blocks(c);
+    else if (c->kind == PL_COMP_XZ)
+        rc = pl_codec_xz_blocks(c, -1); /* the check type: pl_codec_xz_blocks again */
+    if (rc != PLUCK_OK)
+        c->failed = pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
 }
 
 const char *pl_codec_name(const pl_codec *c) { return c ? c->name : ""; }

@@ -53,8 +53,9 @@ void pl_codec_end_input(pl_codec *c);
  * nothing). */
 pluck_code pl_codec_finish(pl_codec *c);
 
-/* Decode from compressed offset `at` of a stream, where a gzip member or a zstd frame begins
- * (a split, source/splits.h): offsets in messages count from the stream's start, and the
+/* Decode from compressed offset `at` of a stream, where a gzip member or a zstd frame begins,
+ * or in the byte where a bzip2 block's magic begins (a split, source/splits.h; bzip2 is then
+ * decoded block by block, codec/bzip2_blocks.h): offsets in messages count from the stream's start, and the
  * stream's first-bytes magic check is left out.  Call before the first decode. */
 void pl_codec_resume_at(pl_codec *c, uint64_t at);
 

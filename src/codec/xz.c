@@ -17,6 +17,7 @@
  * decoding.
  */
 #include "codec/codec_impl.h"
+#include "codec/xz_blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,10 @@ static const pl_codec_ops xz_ops = {xz_step, xz_finish, xz_destroy};
 
 void pl_codec_xz_max_window(pl_codec *c, uint64_t max_window)
 {
+    if (c->ops != &xz_ops) { /* a split's block decoder (xz_blocks.c) */
+        pl_codec_xz_blocks_max_window(c, max_window);
+        return;
+    }
     xz_state *x = c->state;
     x->max_window = max_window;
     lzma_memlimit_set(&x->s, max_window + XZ_OVERHEAD);

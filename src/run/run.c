@@ -160,10 +160,14 @@ pluck_code pluck_run_finish(pluck_run *r)
 /* Blocks and splits cut at record delimiters only where a delimiter always ends a record;
  * results are combined without order (no GROUP BY, no DISTINCT sets), except ORDER BY's
  * rows, which go to the main executor's sorter in input order as blocks commit. */
+static bool cuttable_dialect(const pluck_query *q)
+{
+    return !q->params.in.allow_quoted_record_delim && q->params.in.record_delim.len == 1;
+}
+
 static bool cuttable(const pluck_query *q)
 {
-    return q->params.threads > 1 && !q->params.in.allow_quoted_record_delim &&
-           q->params.in.record_delim.len == 1 && !q->ngroup_by &&
+    return q->params.threads > 1 && cuttable_dialect(q) && !q->ngroup_by &&
            !(q->norder_by && q->is_aggregate) && !q->distinct_rows && !q->has_distinct_aggs;
 }
 
@@ -229,7 +233,11 @@ static bool run_splits(pluck_run *r, int fd)
         return false;
     uint64_t start = (uint64_t)cur, end = (uint64_t)st.st_size;
     pl_compression kind = file_kind(r, fd, start);
-    if (kind != PL_COMP_GZIP && kind != PL_COMP_ZSTD)
+    /* bzip2 and xz with split points are decoded block by block whatever the query and the
+     * threads (codec/bzip2_blocks.c, xz_blocks.c), so every run of a file ends alike on
+     * damaged data; split after split on this thread where the query cannot be cut */
+    bool one_lane = !cuttable(r->q), blocks = kind == PL_COMP_BZIP2 || kind == PL_COMP_XZ;
+    if (!blocks && (one_lane || (kind != PL_COMP_GZIP && kind != PL_COMP_ZSTD)))
         return false;
     pluck_split *v;
     size_t n;
@@ -242,7 +250,8 @@ static bool run_splits(pluck_run *r, int fd)
     size_t i = 0;
     uint64_t ubase = 0;
     bool extended = false;
-    for (; i < n && r->c.state == PLUCK_OK && !past_head(r->x) && !extended; i++) {
+    for (; i < n && r->c.state == PLUCK_OK && (one_lane || !past_head(r->x)) && !extended;
+         i++) {
         uint64_t ulen = 0;
         pl_split_main(r, fd, kind, v, i, end, ubase, &ulen, &extended);
         r->src.bytes_in += extended ? end - v[i].offset : v[i].length;
@@ -264,7 +273,7 @@ static pluck_code run_read(pluck_run *r, pluck_read_fn read, void *opaque, int f
 {
     if (r->c.state != PLUCK_OK || r->finished)
         return pluck_run_finish(r);
-    if (file_fd >= 0 && cuttable(r->q) && !r->inputs && last && run_splits(r, file_fd)) {
+    if (file_fd >= 0 && cuttable_dialect(r->q) && !r->inputs && last && run_splits(r, file_fd)) {
         if (pluck_is_error(r->c.state)) {
             r->finished = true;
             pl_commit_write(&r->c, &r->x->out.buf);

@@ -51,7 +51,7 @@ pluck_code pluck_splits_find_indexed(int fd, const pluck_params *params, const p
     uint64_t size = (uint64_t)st.st_size;
     pl_compression kind = kind_of(&p, fd);
     if (!cuttable_dialect(&p))
-        kind = PL_COMP_BZIP2; /* no split points: one split */
+        kind = PL_COMP_AUTO; /* no walker: one split */
     if (kind == PL_COMP_NONE) {
         /* plain: any byte is a split point */
         uint64_t t = target ? target : PL_SPLIT_TARGET;

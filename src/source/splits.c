@@ -3,6 +3,8 @@
  * (see splits.h).
  */
 #include "source/splits.h"
+#include "codec/bzip2_blocks.h"
+#include "codec/xz_blocks.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -309,6 +311,32 @@ static void walk_zstd(rd_cache *c, grouper *g, uint64_t off, bool *ok)
     }
 }
 
+/* bzip2: verified block starts (codec/bzip2_blocks.c), already a target apart */
+static void walk_bzip2(rd_cache *c, grouper *g, uint64_t off, bool *ok)
+{
+    uint64_t *v;
+    size_t n;
+    if (!(*ok = pl_bz2_split_points(c->fd, off, c->end, g->target, &v, &n) == PLUCK_OK))
+        return;
+    *ok = unit_at(g, off);
+    for (size_t i = 0; i < n && *ok; i++)
+        *ok = unit_at(g, v[i]);
+    free(v);
+}
+
+/* xz: the blocks its indexes list */
+static void walk_xz(rd_cache *c, grouper *g, uint64_t off, bool *ok)
+{
+    uint64_t *v;
+    size_t n;
+    if (!(*ok = pl_xz_split_points(c->fd, off, c->end, &v, &n) == PLUCK_OK) || !n)
+        return;
+    *ok = unit_at(g, off);
+    for (size_t i = 0; i < n && *ok; i++)
+        *ok = unit_at(g, v[i]);
+    free(v);
+}
+
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
                           const pluck_index *ix, bool guess, uint64_t target, pluck_split **out, size_t *n, pluck_error *err)
 {
@@ -329,6 +357,10 @@ pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression k
             walk_members(c, &g, start, &ok);
         else if (kind == PL_COMP_ZSTD)
             walk_zstd(c, &g, start, &ok);
+        else if (kind == PL_COMP_BZIP2)
+            walk_bzip2(c, &g, start, &ok);
+        else if (kind == PL_COMP_XZ)
+            walk_xz(c, &g, start, &ok);
     }
     free(c);
     if (ok && (g.n == 0 || g.v[0].offset != start)) {
@@ -517,10 +549,14 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
         goto out;
     }
     pl_codec_resume_at(c, j->off);
+    if (j->kind == PL_COMP_XZ && !j->first) /* a block inside a stream: its check type */
+        pl_codec_xz_blocks(c, pl_xz_check_at(j->fd, 0, j->end, j->off));
     pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);
     uint64_t at = j->off, split_end = j->off + j->len;
+    if (j->kind == PL_COMP_BZIP2) /* the next block's magic begins inside the split's last byte */
+        split_end = split_end + 8 < j->end ? split_end + 8 : j->end;
     if (j->ix && j->kind == PL_COMP_GZIP && (rc = gz_resume(j, c, &s, &at)))
         goto out;
     if (s.uend_known)

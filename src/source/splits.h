@@ -4,8 +4,10 @@
  *
  * Split points are places where a decoder can start afresh: the members of a BGZF file (its
  * `BC` extra field gives each member's size) and the frames of a zstd file (walked from their
- * frame and block headers, or read from a seekable-format seek table).  Consecutive members
- * or frames are grouped into splits of about a target compressed size.
+ * frame and block headers, or read from a seekable-format seek table), and the blocks of a
+ * bzip2 file (bit-aligned: a split begins in the byte where a verified block magic begins,
+ * codec/bzip2_blocks.h).  Consecutive members or frames are grouped into splits of about a
+ * target compressed size.
  *
  * Records belong to splits by where they start: split k (with decompressed bytes [U_k,
  * U_k+1)) owns the records that begin after the first record delimiter at or after U_k (the
@@ -28,7 +30,8 @@
  * starts when the gzip backend cannot resume inside a member), else BGZF members, else, with
  * guess, the member starts of any multi-member gzip found by searching for headers
  * (unconfirmed: splits that end at them must be run with pl_split_job.extended); ZSTD:
- * frames).  *n = 1 (one split, the whole stream) when it has no usable split points.  Returns PLUCK_OK, OUT_OF_MEMORY or
+ * frames; BZIP2: verified block starts; XZ: the blocks of its index).  *n = 1 (one split,
+ * the whole stream) when it has no usable split points.  Returns PLUCK_OK, OUT_OF_MEMORY or
  * READ_ERROR (message in err).  Free *out with free(). */
 pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression kind,
                           const pluck_index *ix, bool guess, uint64_t target, pluck_split **out, size_t *n, pluck_error *err);

@@ -5,7 +5,9 @@
  * Input: three control bytes, then CSV text (default dialect):
  *   [0] bits 0-1: the file: 0 plain, 1 zstd frames (libzstd, one per piece), 2 BGZF members
  *       (zlib deflate with the BC extra field, one per piece), 3 the input bytes themselves
- *       (the split finders walk whatever they get); bit 2: FileHeaderInfo USE
+ *       (the split finders walk whatever they get); bit 2: FileHeaderInfo USE; bit 3: 1 and
+ *       2 are instead bzip2 streams (libbz2, one per piece, concatenated) and one xz stream
+ *       of one block per piece (liblzma, LZMA_FULL_FLUSH between pieces)
  *   [1] piece size: (b + 1) * 8 bytes of text per frame or member
  *   [2] split target: (b + 1) * 4 compressed bytes
  * Checks:
@@ -20,6 +22,8 @@
 
 #include "pluck.h"
 
+#include <bzlib.h>
+#include <lzma.h>
 #include <stdbool.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -85,6 +89,32 @@ static void same(const result *a, const result *b, const char *what)
                    "%s: record counts differ", what);
 }
 
+/* xz: one stream, a block per piece. */
+static void build_xz(fz_sink *f, const uint8_t *p, size_t n, size_t piece)
+{
+    lzma_stream s = LZMA_STREAM_INIT;
+    FUZZ_CHECK(lzma_easy_encoder(&s, 0, LZMA_CHECK_CRC64) == LZMA_OK, "lzma_easy_encoder");
+    unsigned char buf[8192];
+    for (size_t at = 0;;) {
+        size_t k = n - at < piece ? n - at : piece;
+        bool last = at + k == n;
+        s.next_in = p + at;
+        s.avail_in = k;
+        lzma_ret r;
+        do {
+            s.next_out = buf;
+            s.avail_out = sizeof buf;
+            r = lzma_code(&s, last ? LZMA_FINISH : LZMA_FULL_FLUSH);
+            fz_sink_add(f, (const char *)buf, sizeof buf - s.avail_out);
+        } while (r == LZMA_OK);
+        FUZZ_CHECK(r == LZMA_STREAM_END, "lzma_code %d", (int)r);
+        if (last)
+            break;
+        at += k;
+    }
+    lzma_end(&s);
+}
+
 /* The file: the text as it is, or compressed in pieces. */
 static void build(fz_sink *f, int kind, const uint8_t *p, size_t n, size_t piece)
 {
@@ -92,9 +122,20 @@ static void build(fz_sink *f, int kind, const uint8_t *p, size_t n, size_t piece
         fz_sink_add(f, (const char *)p, n);
         return;
     }
+    if (kind == 5) {
+        build_xz(f, p, n, piece);
+        return;
+    }
     for (size_t at = 0; at < n || at == 0; at += piece) {
         size_t k = n - at < piece ? n - at : piece;
-        if (kind == 1) {
+        if (kind == 4) {
+            char buf[4096];
+            unsigned z = sizeof buf;
+            FUZZ_CHECK(BZ2_bzBuffToBuffCompress(buf, &z, (char *)(uintptr_t)(p + at),
+                                                (unsigned)k, 1, 0, 0) == BZ_OK,
+                       "BZ2_bzBuffToBuffCompress");
+            fz_sink_add(f, buf, z);
+        } else if (kind == 1) {
             char buf[ZSTD_COMPRESSBOUND(2048)];
             size_t z = ZSTD_compress(buf, sizeof buf, p + at, k, 1);
             FUZZ_CHECK(!ZSTD_isError(z), "ZSTD_compress");
@@ -134,6 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_in in = {data, size};
     unsigned mode = fz_byte(&in), piece = (fz_byte(&in) + 1) * 8, target = (fz_byte(&in) + 1) * 4;
     int kind = (int)(mode & 3);
+    if ((mode & 8) && (kind == 1 || kind == 2))
+        kind += 3; /* 4 bzip2, 5 xz */
     bool header = mode & 4;
     fz_sink file = {0};
     build(&file, kind, in.p, in.n, piece);
