@@ -56,29 +56,28 @@ corrupt_case() {
     _t=$(($4 / 2 % 2 + 1))
     eval "_sql=\$Q$_q"
     timeout 10 "$PLUCK" --compression-type "$3" --threads "$_t" "$_sql" "$2" \
-        >"$C/case.out" 2>"$C/case.err"
+        >"$W/case.out" 2>"$W/case.err"
     _rc=$?
     _why=
     if [ "$_rc" = 124 ]; then
         _why="hung (timeout 10 s)"
     elif [ "$_rc" -ge 125 ]; then
         _why="crashed (exit $_rc)"
-    elif grep -Eq "$SAN_RE" "$C/case.err"; then
-        _why="sanitizer report: $(grep -Em 1 "$SAN_RE" "$C/case.err")"
+    elif grep -Eq "$SAN_RE" "$W/case.err"; then
+        _why="sanitizer report: $(grep -Em 1 "$SAN_RE" "$W/case.err")"
     elif [ "$_rc" = 0 ]; then
-        cmp -s "$C/case.out" "$C/ref$_q.out" || _why="exit 0 with output differing from the undamaged file's"
-        CORRUPT_HARMLESS=$((CORRUPT_HARMLESS + 1))
+        cmp -s "$W/case.out" "$C/ref$_q.out" || _why="exit 0 with output differing from the undamaged file's"
     elif [ "$_rc" != 1 ]; then
-        _why="exit $_rc (want 1): $(head -c 200 "$C/case.err")"
-    elif ! grep -Eq "$CODE_RE" "$C/case.err"; then
-        _why="no S3 error code on stderr: $(head -c 200 "$C/case.err")"
+        _why="exit $_rc (want 1): $(head -c 200 "$W/case.err")"
+    elif ! grep -Eq "$CODE_RE" "$W/case.err"; then
+        _why="no S3 error code on stderr: $(head -c 200 "$W/case.err")"
     fi
-    if [ -z "$_why" ] && ! ends_complete "$C/case.out"; then
+    if [ -z "$_why" ] && ! ends_complete "$W/case.out"; then
         _why="standard output does not end on a complete record"
     fi
     _code=ok
-    [ "$_rc" = 0 ] || _code=$(sed -n 's/^pluck: \([A-Za-z]*\): .*/\1/p' "$C/case.err" | head -n 1)
-    echo "$z ${_code:-none}" >>"$C/codes"
+    [ "$_rc" = 0 ] || _code=$(sed -n 's/^pluck: \([A-Za-z]*\): .*/\1/p' "$W/case.err" | head -n 1)
+    echo "$z ${_code:-none}" >>"$W/codes"
     cond "corrupt: $1 (query $_q, threads $_t, exit $_rc)${_why:+: $_why}" [ -z "$_why" ]
 }
 
@@ -86,34 +85,38 @@ corrupt_case() {
 # output, the same message (F13: ISA-L's output before an error once depended on how the
 # input was cut, and so did the error)
 same_both() {
-    timeout 10 "$PLUCK" --compression-type "$3" --threads 1 "$Q2" "$2" >"$C/t1.out" 2>"$C/t1.err"
+    timeout 10 "$PLUCK" --compression-type "$3" --threads 1 "$Q2" "$2" >"$W/t1.out" 2>"$W/t1.err"
     _r1=$?
-    timeout 10 "$PLUCK" --compression-type "$3" --threads 2 "$Q2" "$2" >"$C/t2.out" 2>"$C/t2.err"
+    timeout 10 "$PLUCK" --compression-type "$3" --threads 2 "$Q2" "$2" >"$W/t2.out" 2>"$W/t2.err"
     _r2=$?
-    cond "corrupt: $1: threads 1 and 2 end alike (exit $_r1 / $_r2: $(head -c 150 "$C/t1.err") / $(head -c 150 "$C/t2.err"))" \
+    cond "corrupt: $1: threads 1 and 2 end alike (exit $_r1 / $_r2: $(head -c 150 "$W/t1.err") / $(head -c 150 "$W/t2.err"))" \
         sh -c '[ "$1" = "$2" ] && cmp -s "$3/t1.out" "$3/t2.out" && cmp -s "$3/t1.err" "$3/t2.err"' \
-        - "$_r1" "$_r2" "$C"
+        - "$_r1" "$_r2" "$W"
 }
 
-CORRUPT_HARMLESS=0
-: >"$C/codes"
-for z in gzip zstd bzip2 xz; do
+# corrupt_codec Z: the matrix for one codec, in its own directory $C/Z (two codecs run at once,
+# one per core; each one's report goes to $C/Z.log, printed below in the fixed codec order)
+corrupt_codec() {
+    z=$1
+    W="$C/$z"
+    mkdir -p "$W"
+    : >"$W/codes"
     case $z in
-    gzip) gzip -6 -c "$C/plain.csv" >"$C/in.$z"; ct=GZIP ;;
-    zstd) zstd -q -3 -c "$C/plain.csv" >"$C/in.$z"; ct=ZSTD ;;
-    bzip2) bzip2 -9 -c "$C/plain.csv" >"$C/in.$z"; ct=BZIP2 ;;
-    xz) xz -3 -c "$C/plain.csv" >"$C/in.$z"; ct=XZ ;;
+    gzip) gzip -6 -c "$C/plain.csv" >"$W/in.$z"; ct=GZIP ;;
+    zstd) zstd -q -3 -c "$C/plain.csv" >"$W/in.$z"; ct=ZSTD ;;
+    bzip2) bzip2 -9 -c "$C/plain.csv" >"$W/in.$z"; ct=BZIP2 ;;
+    xz) xz -3 -c "$C/plain.csv" >"$W/in.$z"; ct=XZ ;;
     esac
-    size=$(wc -c <"$C/in.$z")
-    "$PLUCK" --compression-type "$ct" "$Q1" "$C/in.$z" >"$C/whole.out" 2>"$C/whole.err"
+    size=$(wc -c <"$W/in.$z")
+    "$PLUCK" --compression-type "$ct" "$Q1" "$W/in.$z" >"$W/whole.out" 2>"$W/whole.err"
     cond "corrupt: $z: the undamaged file gives the reference output" \
-        cmp -s "$C/whole.out" "$C/ref1.out"
+        cmp -s "$W/whole.out" "$C/ref1.out"
 
     # a damaged magic number: not this format at all
-    cp "$C/in.$z" "$C/flip.$z"
-    flip "$C/flip.$z" 0 0
-    err "corrupt: $z with its magic number damaged" 1 "InvalidCompressionFormat" \
-        timeout 10 "$PLUCK" --compression-type "$ct" "$Q1" "$C/flip.$z"
+    cp "$W/in.$z" "$W/flip.$z"
+    flip "$W/flip.$z" 0 0
+    E2E_TMP=$W err "corrupt: $z with its magic number damaged" 1 "InvalidCompressionFormat" \
+        timeout 10 "$PLUCK" --compression-type "$ct" "$Q1" "$W/flip.$z"
 
     # truncations: inside the headers, then spread over the stream, then in the trailer
     n=0
@@ -121,9 +124,9 @@ for z in gzip zstd bzip2 xz; do
         $((size / 10)) $((size / 4)) $((size / 3)) $((size / 2)) $((size * 2 / 3)) \
         $((size * 9 / 10)) $((size - 100)) $((size - 9)) $((size - 4)) $((size - 2)) \
         $((size - 1)); do
-        head -c "$off" "$C/in.$z" >"$C/cut.$z"
-        corrupt_case "$z truncated to $off of $size bytes" "$C/cut.$z" "$ct" "$n"
-        same_both "$z truncated to $off of $size bytes" "$C/cut.$z" "$ct"
+        head -c "$off" "$W/in.$z" >"$W/cut.$z"
+        corrupt_case "$z truncated to $off of $size bytes" "$W/cut.$z" "$ct" "$n"
+        same_both "$z truncated to $off of $size bytes" "$W/cut.$z" "$ct"
         n=$((n + 1))
     done
 
@@ -133,18 +136,29 @@ for z in gzip zstd bzip2 xz; do
         x=$(((x * 1103515245 + 12345) % 2147483648))
         if [ "$i" -le 4 ]; then pos=$((x % 64)); else pos=$((x % size)); fi
         bit=$((x / 7 % 8))
-        cp "$C/in.$z" "$C/flip.$z"
-        flip "$C/flip.$z" "$pos" "$bit"
-        corrupt_case "$z with bit $bit of byte $pos flipped" "$C/flip.$z" "$ct" "$n"
-        same_both "$z with bit $bit of byte $pos flipped" "$C/flip.$z" "$ct"
+        cp "$W/in.$z" "$W/flip.$z"
+        flip "$W/flip.$z" "$pos" "$bit"
+        corrupt_case "$z with bit $bit of byte $pos flipped" "$W/flip.$z" "$ct" "$n"
+        same_both "$z with bit $bit of byte $pos flipped" "$W/flip.$z" "$ct"
         n=$((n + 1))
     done
+    rm -f "$W/in."* "$W/cut."* "$W/flip."* "$W/case.out" "$W/whole.out" "$W/t1."* "$W/t2."*
+}
+
+# gzip and xz in one worker, zstd and bzip2 in the other (about even halves)
+(corrupt_codec gzip >"$C/gzip.log"; corrupt_codec xz >"$C/xz.log") &
+_cw=$!
+(corrupt_codec zstd >"$C/zstd.log"; corrupt_codec bzip2 >"$C/bzip2.log")
+wait "$_cw"
+for z in gzip zstd bzip2 xz; do
+    cat "$C/$z.log"
 done
+cat "$C"/gzip/codes "$C"/zstd/codes "$C"/bzip2/codes "$C"/xz/codes >"$C/codes"
+CORRUPT_HARMLESS=$(grep -c ' ok$' "$C/codes")
 for z in gzip zstd bzip2 xz; do
     echo "  corrupt matrix, $z: $(grep "^$z " "$C/codes" | sort | uniq -c | awk '{ s = s (NR > 1 ? ", " : "") $3 " x" $1 } END { print s }')"
 done
 echo "  (ok = exit 0 with the undamaged output: $CORRUPT_HARMLESS harmless flips)"
-rm -f "$C/in."* "$C/cut."* "$C/flip."* "$C/case.out" "$C/whole.out" "$C/t1."* "$C/t2."*
 
 # ---- hostile SQL -------------------------------------------------------------------------------
 printf 'a,b\n1,2\n' >"$C/small.csv"

@@ -22,20 +22,42 @@ sql_split() {
 }
 
 sql_case_name() {
+    _sql_name_of "$1"
+    printf '%s' "$_sql_name"
+}
+
+# The same name into $_sql_name, without a subshell (called once per case).
+_sql_name_of() {
     { IFS= read -r _f; IFS= read -r _l; IFS= read -r _n; } <"$1.meta"
-    printf '%s:%s: %s' "$_f" "$_l" "$_n"
+    _sql_name="$_f:$_l: $_n"
+}
+
+# A file's whole text into $_sql_text with shell builtins only (no fork per case): every line
+# with its newline, the last one with or without.  For the small text files of a case (.sql,
+# .error, .pos, .message, .err); bytes are kept exactly except NUL, as with $(cat FILE).
+_sql_slurp() {
+    _sql_text=
+    while IFS= read -r _w; do _sql_text="$_sql_text$_w
+"; done <"$1"
+    _sql_text="$_sql_text$_w"
 }
 
 # Exit status pluck must end with for an error code (see README.md).
 sql_exit_for() {
+    _sql_exit_of "$1"
+    echo "$_sql_wrc"
+}
+
+# The same into $_sql_wrc, without a subshell.
+_sql_exit_of() {
+    _sql_wrc=3
     case $1 in
     CastFailed | IntegerOverflow | DivisionByZero | LikeInvalidInputs | \
         EvaluatorLikePatternInvalidEscapeSequence | IncorrectSqlFunctionArgumentType | \
         IllegalSqlFunctionArgument | UnsupportedTypeForQuerying | Evaluator*TimestampFormat* | \
         ValueParseFailure | TooManyGroups | CSV* | OverMax* | InvalidTextEncoding | \
-        TruncatedInput | ColumnTooLong | InvalidCompressionFormat) echo 1 ;;
-    InvalidRequestParameter | InvalidFileHeaderInfo | InvalidQuoteFields) echo 2 ;;
-    *) echo 3 ;;
+        TruncatedInput | ColumnTooLong | InvalidCompressionFormat) _sql_wrc=1 ;;
+    InvalidRequestParameter | InvalidFileHeaderInfo | InvalidQuoteFields) _sql_wrc=2 ;;
     esac
 }
 
@@ -55,10 +77,10 @@ sql_run() {
     if [ -f "$_p.args" ]; then
         while IFS= read -r _w; do set -- "$@" "$_w"; done <"$_p.args"
     fi
-    _sql=$(cat "$_p.sql"; echo x)
-    _sql=${_sql%x}
-    "$PLUCK" "$@" "$_sql" "$_p.input" >"$_p.out" 2>"$_p.err" </dev/null
-    echo $? >"$_p.rc"
+    _sql_slurp "$_p.sql"
+    "$PLUCK" "$@" "$_sql_text" "$_p.input" >"$_p.out" 2>"$_p.err" </dev/null
+    _sql_rc=$?
+    echo $_sql_rc >"$_p.rc"
 }
 
 # Run one case and check it; quiet=1 suppresses the report of what differs.
@@ -66,22 +88,44 @@ sql_check() {
     _p=$1
     _quiet=${2:-0}
     sql_run "$_p"
-    _rc=$(cat "$_p.rc")
+    _rc=$_sql_rc
     _why=
     if [ -f "$_p.error" ]; then
-        _code=$(cat "$_p.error")
-        _wrc=$(sql_exit_for "$_code")
+        # shell builtins only below (once per case): the files are small, one line each
+        _sql_slurp "$_p.error"
+        _code=$_sql_text
+        _sql_exit_of "$_code"
+        _wrc=$_sql_wrc
         [ "$_rc" = "$_wrc" ] || _why="$_why exit $_rc (want $_wrc);"
-        # "pluck: CODE: ..." (query and data errors) or "pluck: --option: CODE: ..." (bad values)
-        grep -qE "^pluck: (--[a-z-]+: )?$_code: " "$_p.err" ||
-            _why="$_why no 'pluck: $_code: ' on stderr;"
+        # "pluck: CODE: ..." (query and data errors) or "pluck: --option: CODE: ..." (bad values),
+        # at the start of a line: what grep -qE "^pluck: (--[a-z-]+: )?$_code: " finds
+        _sql_hit=0
+        while IFS= read -r _w || [ -n "$_w" ]; do
+            case $_w in
+            "pluck: $_code: "*) _sql_hit=1 ;;
+            "pluck: --"*)
+                _w=${_w#pluck: --}
+                case ${_w%%: *} in *[!a-z-]* | "") ;; *)
+                    case ${_w#*: } in "$_code: "*) _sql_hit=1 ;; esac ;;
+                esac ;;
+            esac
+            _w=
+        done <"$_p.err"
+        [ $_sql_hit = 1 ] || _why="$_why no 'pluck: $_code: ' on stderr;"
+        _sql_slurp "$_p.err"
+        _errtext=$_sql_text
         if [ -f "$_p.pos" ]; then
-            _pos=$(cat "$_p.pos")
-            grep -qF "line ${_pos%%:*}, column ${_pos#*:}" "$_p.err" ||
-                _why="$_why position is not line ${_pos%%:*}, column ${_pos#*:};"
+            _sql_slurp "$_p.pos"
+            _pos=$_sql_text
+            case $_errtext in *"line ${_pos%%:*}, column ${_pos#*:}"*) ;; *)
+                _why="$_why position is not line ${_pos%%:*}, column ${_pos#*:};" ;;
+            esac
         fi
-        if [ -f "$_p.message" ] && ! grep -qF -- "$(cat "$_p.message")" "$_p.err"; then
-            _why="$_why message lacks '$(cat "$_p.message")';"
+        if [ -f "$_p.message" ]; then
+            _sql_slurp "$_p.message"
+            case $_errtext in *"$_sql_text"*) ;; *)
+                _why="$_why message lacks '$_sql_text';" ;;
+            esac
         fi
         if [ -f "$_p.expect" ] && ! cmp -s "$_p.out" "$_p.expect"; then
             _why="$_why output before the error differs;"
@@ -93,7 +137,8 @@ sql_check() {
     fi
     [ -z "$_why" ] && return 0
     if [ "$_quiet" = 0 ]; then
-        echo "FAIL $(sql_case_name "$_p"):$_why"
+        _sql_name_of "$_p"
+        echo "FAIL $_sql_name:$_why"
         sed -n l "$_p.sql" | head -n 6 | sed 's/^/    sql  /'
         [ -f "$_p.args" ] && echo "    opts $(tr '\n' ' ' <"$_p.args")"
         if [ -f "$_p.expect" ]; then
