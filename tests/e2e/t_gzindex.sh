@@ -21,25 +21,8 @@ pack() {
     "$PLUCK" index --spacing 64K "$T/c" || echo "FAIL: pluck index $1"
 }
 
-# same NAME WANT_RC PLUCK_ARGS...: as in t_splits.sh, threads 1 and 2 agree on stdout,
-# stderr (minus Elapsed; minus byte counts with EARLY=1) and exit status WANT_RC.
-same() {
-    _sn="gzindex: $1" _src=$2
-    shift 2
-    "$PLUCK" --threads 1 --stats "$@" >"$T/out1" 2>"$T/err1"
-    _r1=$?
-    "$PLUCK" --threads 2 --stats "$@" >"$T/out" 2>"$T/err"
-    _r2=$?
-    _skip='^Elapsed'
-    [ "${EARLY:-0}" = 1 ] && _skip='^Elapsed\|^BytesScanned\|^BytesProcessed'
-    grep -v "$_skip" "$T/err1" >"$T/e1"
-    grep -v "$_skip" "$T/err" >"$T/e2"
-    cond "$_sn: exit status (1 thread $_r1, 2 threads $_r2, want $_src)" [ "$_r1" = "$_src" -a "$_r2" = "$_src" ]
-    file_eq "$_sn: stdout, 1 vs 2 threads" "$T/out1" "$T/out"
-    file_eq "$_sn: stderr and stats, 1 vs 2 threads" "$T/e1" "$T/e2"
-}
+same() { threads_same "gzindex" "$@"; } # lib.sh
 
-inject() { awk -v n="$1" -v l="$2" 'NR == n { print l } { print }' "$T/s.csv" >"$T/bad.csv"; }
 
 # patch FIELD CHECKPOINT DELTA: add DELTA to a checkpoint's field of $T/c.pluckidx (crc or
 # uoff) and make the index's checksum good again: an index that lies about the data.

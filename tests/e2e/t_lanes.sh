@@ -9,25 +9,7 @@ mkdir -p "$T"
 "$TOOLS/gencsv" 6M >"$T/s.csv"
 ROWS=$(($(wc -l <"$T/s.csv") - 1))
 
-# same NAME WANT_RC PLUCK_ARGS...: threads 1 and 2 agree on stdout, stderr (the --stats
-# lines minus Elapsed) and exit status; the exit status is WANT_RC; leaves stdout in $T/out
-# and stderr in $T/err.  With EARLY=1 (the run stops before the end: an error or the LIMIT)
-# BytesScanned and BytesProcessed are left out: two threads have read ahead further.
-same() {
-    _sn="$MODE: $1" _src=$2
-    shift 2
-    "$PLUCK" --threads 1 --stats "$@" >"$T/out1" 2>"$T/err1"
-    _r1=$?
-    "$PLUCK" --threads 2 --stats "$@" >"$T/out" 2>"$T/err"
-    _r2=$?
-    _skip='^Elapsed'
-    [ "${EARLY:-0}" = 1 ] && _skip='^Elapsed\|^BytesScanned\|^BytesProcessed'
-    grep -v "$_skip" "$T/err1" >"$T/e1"
-    grep -v "$_skip" "$T/err" >"$T/e2"
-    cond "$_sn: exit status (1 thread $_r1, 2 threads $_r2, want $_src)" [ "$_r1" = "$_src" -a "$_r2" = "$_src" ]
-    file_eq "$_sn: stdout, 1 vs 2 threads" "$T/out1" "$T/out"
-    file_eq "$_sn: stderr and stats, 1 vs 2 threads" "$T/e1" "$T/e2"
-}
+same() { threads_same "$MODE" "$@"; } # lib.sh
 
 cases() {
 # ---- results ------------------------------------------------------------------------------
@@ -72,8 +54,6 @@ same "quoted fields" 0 -H "SELECT COUNT(*) FROM S3Object s WHERE s.status = 'O,K
 cond "quoted fields: the OK rows" [ "$(cat "$T/out")" = "$(grep -c ',OK$' "$T/s.csv")" ]
 
 # ---- errors in a later block: same code, record number and offset -------------------------
-# inject NTH LINE: the file with LINE as its line NTH (1-based, header = line 1)
-inject() { awk -v n="$1" -v l="$2" 'NR == n { print l } { print }' "$T/s.csv" >"$T/bad.csv"; }
 inject 150001 's001,notanumber,1.0,OK'
 EARLY=1
 same "CastFailed mid-file" 1 -H "SELECT SUM(CAST(s.ts AS INT)) FROM S3Object s" "$T/bad.csv"
