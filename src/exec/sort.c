@@ -787,7 +787,7 @@ pluck_code pl_sorter_take(pl_sorter *s, pl_sorter *lane)
             rc = add_record(s, lane->heap[i].e.rec, 4 + (size_t)blen);
         }
     } else {
-        char *p = lane->coll.data, *end = p + lane->coll.len;
+        char *p = lane->coll.data, *end = p ? p + lane->coll.len : p; /* empty: NULL */
         while (p < end && !rc) {
             uint32_t blen;
             memcpy(&blen, p, 4);
