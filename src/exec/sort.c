@@ -597,20 +597,23 @@ static char *chunk_alloc(pl_sorter *s, size_t n)
     return p;
 }
 
-/* Write the sorted batch (its first LIMIT rows) as a run and empty the batch. */
-static pluck_code spill_batch(pl_sorter *s)
+/* Bytes of a stored record: its 4-byte length prefix and its body. */
+static size_t rec_size(const char *rec)
 {
-    pluck_code rc = sort_batch(s);
-    if (rc)
-        return rc;
+    uint32_t blen;
+    memcpy(&blen, rec, 4);
+    return 4 + (size_t)blen;
+}
+
+/* Write n records, already in order, as one sorted run on disk (rec(s, i) gives the i-th). */
+static pluck_code write_run(pl_sorter *s, size_t n, const char *(*rec)(const pl_sorter *, size_t))
+{
     if (!pl_spill_open(&s->sp, s->dir))
         return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
     pl_spill_run run = {s->sp.size, 0};
-    size_t n = s->n < s->limit ? s->n : (size_t)s->limit;
     for (size_t i = 0; i < n; i++) {
-        uint32_t blen;
-        memcpy(&blen, s->ents[i].rec, 4);
-        if (!pl_spill_append(&s->sp, s->ents[i].rec, 4 + (size_t)blen))
+        const char *r = rec(s, i);
+        if (!pl_spill_append(&s->sp, r, rec_size(r)))
             return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
     }
     if (!pl_spill_flush(&s->sp))
@@ -620,6 +623,21 @@ static pluck_code spill_batch(pl_sorter *s)
         return oom(s);
     s->runs[s->nruns++] = run;
     s->spilled += run.end - run.begin;
+    return PLUCK_OK;
+}
+
+static const char *batch_rec(const pl_sorter *s, size_t i) { return s->ents[i].rec; }
+static const char *heap_rec(const pl_sorter *s, size_t i) { return s->heap[i].e.rec; }
+
+/* Write the sorted batch (its first LIMIT rows) as a run and empty the batch. */
+static pluck_code spill_batch(pl_sorter *s)
+{
+    pluck_code rc = sort_batch(s);
+    if (rc)
+        return rc;
+    rc = write_run(s, s->n < s->limit ? s->n : (size_t)s->limit, batch_rec);
+    if (rc)
+        return rc;
     free_chunks(s);
     s->n = 0;
     s->sorted = false;
@@ -637,15 +655,14 @@ static pluck_code truncate_batch(pl_sorter *s)
     s->chunk_bytes = 0;
     size_t n = (size_t)s->limit;
     for (size_t i = 0; i < n; i++) {
-        uint32_t blen;
-        memcpy(&blen, s->ents[i].rec, 4);
-        char *p = chunk_alloc(s, 4 + (size_t)blen);
+        size_t len = rec_size(s->ents[i].rec);
+        char *p = chunk_alloc(s, len);
         if (!p) {
             free_chunks(s); /* the new ones; the old ones go with the sorter */
             s->chunks = old;
             return oom(s);
         }
-        memcpy(p, s->ents[i].rec, 4 + (size_t)blen);
+        memcpy(p, s->ents[i].rec, len);
         s->ents[i].rec = p;
     }
     while (old) {
@@ -781,19 +798,12 @@ pluck_code pl_sorter_take(pl_sorter *s, pl_sorter *lane)
         /* the block's top n in order (equal keys in arrival order), so ties among blocks
          * still go to the earlier block: the heap's arrival numbers follow */
         heap_finish(lane);
-        for (size_t i = 0; i < lane->hn && !rc; i++) {
-            uint32_t blen;
-            memcpy(&blen, lane->heap[i].e.rec, 4);
-            rc = add_record(s, lane->heap[i].e.rec, 4 + (size_t)blen);
-        }
+        for (size_t i = 0; i < lane->hn && !rc; i++)
+            rc = add_record(s, lane->heap[i].e.rec, rec_size(lane->heap[i].e.rec));
     } else {
         char *p = lane->coll.data, *end = p ? p + lane->coll.len : p; /* empty: NULL */
-        while (p < end && !rc) {
-            uint32_t blen;
-            memcpy(&blen, p, 4);
-            rc = add_record(s, p, 4 + (size_t)blen);
-            p += 4 + (size_t)blen;
-        }
+        for (size_t n; p < end && !rc; p += n)
+            rc = add_record(s, p, n = rec_size(p));
     }
     pl_sorter_reset(lane);
     return rc;
@@ -963,22 +973,9 @@ static void heap_finish(pl_sorter *s)
 static pluck_code heap_to_run(pl_sorter *s)
 {
     heap_finish(s);
-    if (!pl_spill_open(&s->sp, s->dir))
-        return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
-    pl_spill_run run = {s->sp.size, 0};
-    for (size_t i = 0; i < s->hn; i++) {
-        uint32_t blen;
-        memcpy(&blen, s->heap[i].e.rec, 4);
-        if (!pl_spill_append(&s->sp, s->heap[i].e.rec, 4 + (size_t)blen))
-            return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
-    }
-    if (!pl_spill_flush(&s->sp))
-        return fail(s, PLUCK_E_INTERNAL_ERROR, s->sp.message);
-    run.end = s->sp.size;
-    if (!pl_grow(&s->runs, &s->runcap, s->nruns + 1, sizeof *s->runs))
-        return oom(s);
-    s->runs[s->nruns++] = run;
-    s->spilled += run.end - run.begin;
+    pluck_code rc = write_run(s, s->hn, heap_rec);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < s->hn; i++)
         free(s->heap[i].e.rec);
     free(s->heap);

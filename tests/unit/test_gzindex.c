@@ -15,49 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "testbuf.h"
 #include <zlib.h>
 
-typedef struct gbuf {
-    char *p;
-    size_t n, cap;
-} gbuf;
-
-static void gput(gbuf *b, const void *p, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        cr_assert(b->p);
-    }
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-}
-
-static int gsink(void *opaque, const char *data, size_t len)
-{
-    gput(opaque, data, len);
-    return 0;
-}
-
 static uint64_t grng = 0x9E3779B97F4A7C15ull;
-static unsigned gnext(void)
-{
-    grng ^= grng << 13;
-    grng ^= grng >> 7;
-    grng ^= grng << 17;
-    return (unsigned)(grng >> 11);
-}
 
 /* rows of id,name,score with a header, gzip-compressed into a temporary file */
 static char *gzip_csv(size_t rows, int fd_out[1])
 {
-    gbuf csv = {0}, gz = {0};
-    gput(&csv, "id,name,score\n", 14);
+    tb_buf csv = {0}, gz = {0};
+    tb_put(&csv, "id,name,score\n", 14);
     char line[128];
     for (size_t i = 0; i < rows; i++) {
-        int n = snprintf(line, sizeof line, "%zu,\"n%u, %u\",%u\n", i, gnext() % 1000,
-                         gnext() % 77, gnext() % 100);
-        gput(&csv, line, (size_t)n);
+        int n = snprintf(line, sizeof line, "%zu,\"n%u, %u\",%u\n", i, tb_next(&grng) % 1000,
+                         tb_next(&grng) % 77, tb_next(&grng) % 100);
+        tb_put(&csv, line, (size_t)n);
     }
     z_stream z = {0};
     cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
@@ -92,11 +65,11 @@ static pluck_query *gcompile(const char *sql, const char *threads)
     return q;
 }
 
-static gbuf run_whole(const char *sql, const char *threads, int fd, const pluck_index *ix)
+static tb_buf run_whole(const char *sql, const char *threads, int fd, const pluck_index *ix)
 {
     pluck_query *q = gcompile(sql, threads);
-    gbuf out = {0};
-    pluck_run *r = pluck_run_create(q, gsink, &out);
+    tb_buf out = {0};
+    pluck_run *r = pluck_run_create(q, tb_sink, &out);
     pluck_run_set_index(r, ix);
     lseek(fd, 0, SEEK_SET);
     cr_assert_eq(pluck_run_fd(r, fd), PLUCK_OK, "%s", pluck_run_error(r)->message);
@@ -112,8 +85,8 @@ Test(gzindex, build_write_load_split_and_add_up_to_the_whole)
     pluck_index *ix, *back;
     pluck_error e;
     cr_assert_eq(pluck_index_build(fd, 32 * 1024, &ix, &e), PLUCK_OK, "%s", e.message);
-    gbuf bytes = {0};
-    cr_assert_eq(pluck_index_write(ix, gsink, &bytes, &e), PLUCK_OK);
+    tb_buf bytes = {0};
+    cr_assert_eq(pluck_index_write(ix, tb_sink, &bytes, &e), PLUCK_OK);
     cr_assert_eq(pluck_index_load(bytes.p, bytes.n, fd, &back, &e), PLUCK_OK, "%s", e.message);
     pluck_index_info a, b;
     pluck_index_get_info(ix, &a);
@@ -126,8 +99,8 @@ Test(gzindex, build_write_load_split_and_add_up_to_the_whole)
     const char *sqls[] = {"SELECT * FROM S3Object",
                           "SELECT s.id, s.name FROM S3Object s WHERE s.score > '50'"};
     for (size_t k = 0; k < 2; k++) {
-        gbuf whole = run_whole(sqls[k], "1", fd, NULL);
-        gbuf four = run_whole(sqls[k], "4", fd, back);
+        tb_buf whole = run_whole(sqls[k], "1", fd, NULL);
+        tb_buf four = run_whole(sqls[k], "4", fd, back);
         cr_assert(four.n == whole.n && !memcmp(four.p, whole.p, whole.n),
                   "THREADS 4 with the index differs (%zu vs %zu bytes)", four.n, whole.n);
         pluck_split *v;
@@ -135,12 +108,12 @@ Test(gzindex, build_write_load_split_and_add_up_to_the_whole)
         cr_assert_eq(pluck_splits_find_indexed(fd, NULL, back, 1, &v, &n, &e), PLUCK_OK);
         cr_assert_eq(n, a.checkpoints);
         pluck_query *q = gcompile(sqls[k], "1");
-        gbuf parts = {0};
+        tb_buf parts = {0};
         uint64_t at = 0;
         for (size_t i = 0; i < n; i++) {
             cr_assert_eq(v[i].offset, at);
             at += v[i].length;
-            pluck_run *r = pluck_run_create(q, gsink, &parts);
+            pluck_run *r = pluck_run_create(q, tb_sink, &parts);
             pluck_run_set_index(r, back);
             cr_assert_eq(pluck_run_split(r, fd, v, n, i), PLUCK_OK, "split %zu: %s", i,
                          pluck_run_error(r)->message);

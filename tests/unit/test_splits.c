@@ -17,61 +17,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "testbuf.h"
 #include <zstd.h>
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-static void put(sbuf *b, const void *p, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        cr_assert(b->p);
-    }
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-}
-
-static int sink(void *opaque, const char *data, size_t len)
-{
-    put(opaque, data, len);
-    return 0;
-}
-
 static uint64_t rng = 88172645463325252ull;
-static unsigned next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng >> 11);
-}
 
-static sbuf gen_csv(bool header, size_t rows)
+static tb_buf gen_csv(bool header, size_t rows)
 {
-    sbuf b = {0};
+    tb_buf b = {0};
     if (header)
-        put(&b, "id,name,score\n", 14);
+        tb_put(&b, "id,name,score\n", 14);
     char line[128];
     for (size_t i = 0; i < rows; i++) {
         int n;
-        if (next() % 97 == 0) {
+        if (tb_next(&rng) % 97 == 0) {
             n = snprintf(line, sizeof line, "# comment %zu\n", i);
-        } else if (next() % 5 == 0) {
-            n = snprintf(line, sizeof line, "%zu,\"na,me \"\"%u\"\"\",%u\n", i, next() % 1000,
-                         next() % 100);
+        } else if (tb_next(&rng) % 5 == 0) {
+            n = snprintf(line, sizeof line, "%zu,\"na,me \"\"%u\"\"\",%u\n", i, tb_next(&rng) % 1000,
+                         tb_next(&rng) % 100);
         } else {
-            n = snprintf(line, sizeof line, "%zu,n%u,%u\n", i, next() % 1000, next() % 100);
+            n = snprintf(line, sizeof line, "%zu,n%u,%u\n", i, tb_next(&rng) % 1000, tb_next(&rng) % 100);
         }
-        put(&b, line, (size_t)n);
+        tb_put(&b, line, (size_t)n);
     }
     return b;
 }
 
-static char *write_tmp(const sbuf *b)
+static char *write_tmp(const tb_buf *b)
 {
     static int k;
     char *path = malloc(64);
@@ -83,16 +56,16 @@ static char *write_tmp(const sbuf *b)
     return path;
 }
 
-static sbuf zstd_frames(const sbuf *plain, size_t piece)
+static tb_buf zstd_frames(const tb_buf *plain, size_t piece)
 {
-    sbuf z = {0};
+    tb_buf z = {0};
     for (size_t at = 0; at < plain->n; at += piece) {
         size_t n = plain->n - at < piece ? plain->n - at : piece;
         size_t cap = ZSTD_compressBound(n);
         char *tmp = malloc(cap);
         size_t got = ZSTD_compress(tmp, cap, plain->p + at, n, 3);
         cr_assert(!ZSTD_isError(got));
-        put(&z, tmp, got);
+        tb_put(&z, tmp, got);
         free(tmp);
     }
     return z;
@@ -116,8 +89,8 @@ static void check_file(const char *path, const char *sql, bool header, uint64_t 
     FILE *f = fopen(path, "rb");
     cr_assert(f);
     int fd = fileno(f);
-    sbuf whole = {0};
-    pluck_run *r = pluck_run_create(q, sink, &whole);
+    tb_buf whole = {0};
+    pluck_run *r = pluck_run_create(q, tb_sink, &whole);
     cr_assert_eq(pluck_run_fd(r, fd), PLUCK_OK, "%s", pluck_run_error(r)->message);
     pluck_stats ws;
     pluck_run_stats(r, &ws);
@@ -138,10 +111,10 @@ static void check_file(const char *path, const char *sql, bool header, uint64_t 
     }
     cr_assert_eq(at, size);
 
-    sbuf parts = {0};
+    tb_buf parts = {0};
     uint64_t scanned = 0, returned = 0;
     for (size_t i = 0; i < n; i++) {
-        r = pluck_run_create(q, sink, &parts);
+        r = pluck_run_create(q, tb_sink, &parts);
         cr_assert_eq(pluck_run_split(r, fd, v, n, i), PLUCK_OK, "split %zu: %s", i,
                      pluck_run_error(r)->message);
         pluck_stats st;
@@ -165,8 +138,8 @@ static void check_file(const char *path, const char *sql, bool header, uint64_t 
 Test(splits, tile_the_file_and_add_up_to_the_whole)
 {
     for (int h = 0; h < 2; h++) {
-        sbuf csv = gen_csv(h, 20000);
-        sbuf z = zstd_frames(&csv, 3000);
+        tb_buf csv = gen_csv(h, 20000);
+        tb_buf z = zstd_frames(&csv, 3000);
         char *plain = write_tmp(&csv), *zst = write_tmp(&z);
         const char *names = "SELECT s.id, s.name FROM S3Object s WHERE s.score > '50'";
         const char *pos = "SELECT _1, _2 FROM S3Object WHERE _3 < '10'";
