@@ -61,7 +61,8 @@
 #define INDEX_DIR ".pluck-indexes"
 #define INDEX_SUFFIX ".pluckidx"
 #define INDEX_MAX (32u << 20)  /* a larger index file is not read (513 checkpoints fit) */
-#define BUILDERS 2             /* builds at once, server-wide */
+#define BUILDERS 2             /* builds at once, server-wide: */
+#define SMALL_MAX (64u << 20)  /* builder 1 takes only objects up to this size */
 #define QUEUE_MAX 64           /* builds waiting */
 #define RATIO_MAX 100          /* decompressed bytes a build may decode per compressed byte */
 #define FLOOR_MAX (64u << 20)  /* ... and at least this many */
@@ -75,6 +76,7 @@ typedef struct job {
     struct job *next;
     atomic_int stale;  /* the object was replaced or deleted: stop, publish nothing */
     int from_write;    /* queued by a write: build only for a single gzip member */
+    uint64_t size;     /* of the object when queued: builder 1 takes only small ones */
     char bucket[64];
     char key[PL_MAX_KEY + 1];
 } job;
@@ -85,8 +87,10 @@ static struct {
     job *head, *tail;
     size_t queued;
     job *running[BUILDERS];
-    int builders;         /* threads alive */
-} G = {.lock = PTHREAD_MUTEX_INITIALIZER, .rootfd = -1};
+    int alive[BUILDERS];  /* builder i's thread exists */
+    atomic_int stopping;  /* pl_gzidx_stop: no more builds */
+    pthread_cond_t idle;  /* a builder ended */
+} G = {.lock = PTHREAD_MUTEX_INITIALIZER, .rootfd = -1, .idle = PTHREAD_COND_INITIALIZER};
 
 /* ---- names and stamps ------------------------------------------------------------------- */
 
@@ -176,25 +180,41 @@ static int running_live(const char *bucket, const char *key)
     return 0;
 }
 
-/* Start a builder while there are fewer than BUILDERS and fewer than the queued builds
- * (G.lock held); one that cannot be started now is tried again at the next call. */
+/* The next queued job builder `slot` may take (G.lock held): builder 0 the oldest, builder
+ * 1 the oldest small one, so objects up to SMALL_MAX are built even while two large ones
+ * (bombs at their budget) would hold both builders. */
+static job **next_job(int slot)
+{
+    job **pp = &G.head;
+    while (*pp && slot == 1 && (*pp)->size > SMALL_MAX)
+        pp = &(*pp)->next;
+    return *pp ? pp : NULL;
+}
+
+/* Start the builders that have work and no thread (G.lock held); one that cannot be started
+ * now is tried again at the next call. */
 static void spawn(void)
 {
-    if (G.builders >= BUILDERS || (size_t)G.builders >= G.queued)
-        return;
-    pthread_t t;
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &a, builder, NULL) == 0)
-        G.builders++;
-    pthread_attr_destroy(&a);
+    for (intptr_t i = 0; i < BUILDERS; i++) {
+        if (G.alive[i] || !next_job((int)i))
+            continue;
+        pthread_t t;
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &a, builder, (void *)i) == 0)
+            G.alive[i] = 1;
+        pthread_attr_destroy(&a);
+    }
 }
 
 /* Queue a build of bucket/key unless it is queued or being built (G.lock held).  0, or -1
  * when the queue is full or nothing can be queued. */
-static int enqueue(int rootfd, const char *bucket, const char *key, int from_write)
+static int enqueue(int rootfd, const char *bucket, const char *key, uint64_t size,
+                   int from_write)
 {
+    if (atomic_load(&G.stopping))
+        return -1;
     if (G.rootfd < 0 && (G.rootfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) < 0)
         return -1;
     if (strlen(bucket) >= sizeof G.head->bucket || strlen(key) > PL_MAX_KEY)
@@ -208,6 +228,7 @@ static int enqueue(int rootfd, const char *bucket, const char *key, int from_wri
     job *j = found || G.queued >= QUEUE_MAX ? NULL : calloc(1, sizeof *j);
     if (j) {
         j->from_write = from_write;
+        j->size = size;
         strcpy(j->bucket, bucket);
         strcpy(j->key, key);
         if (G.tail)
@@ -278,7 +299,7 @@ static int check(const job *j, int fd, uint64_t size, char *why, size_t cap)
     }
     uint64_t at = 0, total = 0;
     for (;;) {
-        if (atomic_load(&j->stale))
+        if (atomic_load(&j->stale) || atomic_load(&G.stopping))
             break;
         if (z.avail_in == 0 && at < size) {
             size_t want = size - at < CHUNK ? (size_t)(size - at) : CHUNK;
@@ -326,11 +347,23 @@ static int check(const job *j, int fd, uint64_t size, char *why, size_t cap)
     return rc;
 }
 
+typedef struct sink {
+    int fd;
+    size_t n; /* bytes written */
+    int big;  /* refused: more than INDEX_MAX */
+} sink;
+
+/* Write to the index file; more than INDEX_MAX in all is refused (it would not be read). */
 static int write_fd(void *opaque, const char *data, size_t len)
 {
-    int fd = *(int *)opaque;
+    sink *k = opaque;
+    if (len > INDEX_MAX - k->n) {
+        k->big = 1;
+        return 1;
+    }
+    k->n += len;
     while (len) {
-        ssize_t n = write(fd, data, len);
+        ssize_t n = write(k->fd, data, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -343,24 +376,25 @@ static int write_fd(void *opaque, const char *data, size_t len)
 
 /* Publish the file for j's object (st: fstat of the descriptor it was built from): the
  * stamp, then the index ix or the line `why`.  Written to a temporary file, renamed into
- * place under G.lock only while the key still names that very file and j is not stale. */
-static void publish(const job *j, const struct stat *st, const pluck_index *ix, const char *why)
+ * place under G.lock only while the key still names that very file and j is not stale.
+ * Returns 1 when published, 0 when not, -1 when the index would be over INDEX_MAX. */
+static int publish(const job *j, const struct stat *st, const pluck_index *ix, const char *why)
 {
     char head[HEAD_MAX], tmp[64], rnd[17], name[NAME_LEN];
     size_t hl = stamp(head, sizeof head, ix ? "index" : "none", st, j->key);
-    int top = -1, out = -1;
     if (!hl)
-        return;
+        return 0;
     mkdirat(G.rootfd, INDEX_DIR, 0700);
-    top = openat(G.rootfd, INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int top = openat(G.rootfd, INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (top < 0)
-        return;
+        return 0;
     pl_random_hex(rnd, 16);
     snprintf(tmp, sizeof tmp, "%sidx-%s", PL_TMP_PREFIX, rnd);
-    out = openat(top, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (out < 0) {
+    sink out = {.fd = openat(top, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                             0600)};
+    if (out.fd < 0) {
         close(top);
-        return;
+        return 0;
     }
     pluck_error err;
     int ok = write_fd(&out, head, hl) == 0;
@@ -368,7 +402,7 @@ static void publish(const job *j, const struct stat *st, const pluck_index *ix, 
         ok = pluck_index_write(ix, write_fd, &out, &err) == PLUCK_OK;
     else if (ok)
         ok = write_fd(&out, why, strlen(why)) == 0 && write_fd(&out, "\n", 1) == 0;
-    ok = close(out) == 0 && ok;
+    ok = close(out.fd) == 0 && ok;
     int done = 0;
     if (ok) {
         index_name(j->key, name);
@@ -388,6 +422,7 @@ static void publish(const job *j, const struct stat *st, const pluck_index *ix, 
     if (!done)
         unlinkat(top, tmp, 0);
     close(top);
+    return done ? 1 : out.big ? -1 : 0;
 }
 
 static void build(const job *j)
@@ -418,7 +453,9 @@ static void build(const job *j)
             spacing = size / 512;
         pluck_index *ix = NULL;
         if (pluck_index_build(fd, spacing, &ix, &err) == PLUCK_OK && ix) {
-            publish(j, &st, ix, NULL);
+            /* many members (not found as split points) can make it too large to read */
+            if (publish(j, &st, ix, NULL) < 0)
+                publish(j, &st, NULL, "its index would be larger than 32 MiB");
             pluck_index_free(ix);
         } else if (err.code != PLUCK_E_OUT_OF_MEMORY && err.code != PLUCK_E_READ_ERROR) {
             publish(j, &st, NULL, err.message); /* damaged, or no ISA-L: one split */
@@ -431,21 +468,20 @@ static void build(const job *j)
 
 static void *builder(void *arg)
 {
-    (void)arg;
+    int slot = (int)(intptr_t)arg;
     /* below the selects and uploads that share the cores */
     setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
     pthread_mutex_lock(&G.lock);
-    for (;;) {
-        job *j = G.head;
-        if (!j)
-            break;
-        G.head = j->next;
-        if (!G.head)
+    job **pp;
+    while (!atomic_load(&G.stopping) && (pp = next_job(slot))) {
+        job *j = *pp;
+        *pp = j->next;
+        if (G.tail == j) {
             G.tail = NULL;
+            for (job *t = G.head; t; t = t->next)
+                G.tail = t;
+        }
         G.queued--;
-        int slot = 0;
-        while (G.running[slot])
-            slot++; /* a free slot: at most BUILDERS threads run jobs */
         G.running[slot] = j;
         pthread_mutex_unlock(&G.lock);
         build(j);
@@ -453,7 +489,8 @@ static void *builder(void *arg)
         G.running[slot] = NULL;
         free(j);
     }
-    G.builders--;
+    G.alive[slot] = 0;
+    pthread_cond_broadcast(&G.idle);
     pthread_mutex_unlock(&G.lock);
     return NULL;
 }
@@ -468,7 +505,9 @@ int pl_gzidx_get(int rootfd, const char *bucket, const char *key, int objfd, plu
     size_t len = 0;
     char *data = NULL;
     int bfd = bucket_dir(rootfd, bucket, 0);
-    if (bfd >= 0 && fstat(objfd, &st) == 0) {
+    if (fstat(objfd, &st))
+        st.st_size = 0;
+    else if (bfd >= 0) {
         index_name(key, name);
         data = slurp(bfd, name, INDEX_MAX, &len);
     }
@@ -491,7 +530,7 @@ int pl_gzidx_get(int rootfd, const char *bucket, const char *key, int objfd, plu
     }
     /* none, or stale: build it (again) in the background; until it is there, no range */
     pthread_mutex_lock(&G.lock);
-    enqueue(rootfd, bucket, key, 0);
+    enqueue(rootfd, bucket, key, (uint64_t)st.st_size, 0);
     pthread_mutex_unlock(&G.lock);
     return -1;
 }
@@ -522,7 +561,7 @@ void pl_gzidx_written(int rootfd, const char *bucket, const char *key)
         close(fd);
     if (gzip) { /* whether it is a single member is found by the builder */
         pthread_mutex_lock(&G.lock);
-        enqueue(rootfd, bucket, key, 1);
+        enqueue(rootfd, bucket, key, (uint64_t)st.st_size, 1);
         pthread_mutex_unlock(&G.lock);
     }
 }
@@ -645,5 +684,28 @@ void pl_gzidx_start(int rootfd)
         closedir(d);
     if (top >= 0)
         close(top);
+    pthread_mutex_unlock(&G.lock);
+}
+
+void pl_gzidx_stop(void)
+{
+    pthread_mutex_lock(&G.lock);
+    atomic_store(&G.stopping, 1);
+    for (int i = 0; i < BUILDERS; i++)
+        if (G.running[i])
+            atomic_store(&G.running[i]->stale, 1);
+    while (G.head) {
+        job *j = G.head;
+        G.head = j->next;
+        free(j);
+    }
+    G.tail = NULL;
+    G.queued = 0;
+    /* a check ends within a chunk; the library's builder cannot be stopped: 2 s at most */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2;
+    while ((G.alive[0] || G.alive[1]) && pthread_cond_timedwait(&G.idle, &G.lock, &ts) == 0)
+        ;
     pthread_mutex_unlock(&G.lock);
 }

@@ -12,6 +12,10 @@
  * changed, directories of buckets that are gone). */
 void pl_gzidx_start(int rootfd);
 
+/* At shutdown: drop the queue, make running builds stop and publish nothing, and wait for
+ * them (at most 2 s: the library's builder cannot be interrupted). */
+void pl_gzidx_stop(void);
+
 /* The index of the single-member gzip object bucket/key open on objfd: 1 with *out (valid
  * for this very object), 0 when it is one split (a marker for this very object says so),
  * -1 when there is none yet: then its build is queued unless it is queued or running, and

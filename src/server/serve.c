@@ -1184,6 +1184,7 @@ int pl_serve_main(int argc, char **argv)
         usleep(20 * 1000); /* each sends its error event and ends (a stalled reader may not) */
     MHD_stop_daemon(d);
     pl_guard_stop(guard);
+    pl_gzidx_stop();
     if (s->rootfd >= 0)
         close(s->rootfd);
     return 0;

@@ -214,7 +214,21 @@ def gzip_index(rows, sql, oracle_csv, rnd):
     check('gzip index: two PUTs in a row: the ranges give the second object\'s answer and the '
           'index is the second\'s', ok and b''.join(parts) == oracle_of(rows2) and
           stamp.split()[4] == b'%d' % len(body2), (ok, stamp))
-    s3.delete_object(Bucket=BUCKET, Key=key)
+    # CopyObject and CompleteMultipartUpload build in the background too
+    s3.copy_object(Bucket=BUCKET, Key='copy.csv.gz', CopySource={'Bucket': BUCKET, 'Key': key})
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key='mpu.csv.gz')['UploadId']
+    etag = s3.upload_part(Bucket=BUCKET, Key='mpu.csv.gz', UploadId=up, PartNumber=1,
+                          Body=body)['ETag']
+    s3.complete_multipart_upload(Bucket=BUCKET, Key='mpu.csv.gz', UploadId=up,
+                                 MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': etag}]})
+    built = [wait_kind(k, 'index', 30) for k in ('copy.csv.gz', 'mpu.csv.gz')]
+    parts, _ = fan_out('mpu.csv.gz', sql, len(body), rnd, 4)  # no retries
+    check('gzip index: CopyObject and CompleteMultipartUpload build the index in the '
+          'background (%s s), ranges served at once and add up'
+          % ', '.join('%.2f' % t for _, t in built),
+          all(ok for ok, _ in built) and b''.join(parts) == oracle_csv, built)
+    for k in (key, 'copy.csv.gz', 'mpu.csv.gz'):
+        s3.delete_object(Bucket=BUCKET, Key=k)
     check('gzip index: DeleteObject removes the index: no file under .pluck-indexes/%s' % BUCKET,
           index_files() == [], index_files())
     s3.put_object(Bucket=BUCKET, Key=key, Body=body)
@@ -292,7 +306,88 @@ def delete_bucket():
           len(left) >= 1 and code is None and not os.path.exists(INDEX_DIR), (left, code))
 
 
+def stamp_of(key, path, kind='index'):
+    st = os.stat(path)
+    return (b'pluck-serve-gzidx 1 %s %d %d %d.%09d %d\n' % (
+        kind.encode(), st.st_ino, st.st_size, st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9,
+        len(key.encode())) + key.encode())
+
+
+def plant():
+    """Before the server starts: what a crash or a change by hand leaves under
+    ROOT/.pluck-indexes.  Bucket 'keep' holds obj.csv.gz with a valid index (made by
+    `pluck index`, stamped), and stale files: one of a key that is gone, one whose object
+    changed since; 'nobucket' has no bucket.  The start keeps only the valid one."""
+    rows = [['id', 'v']] + [[str(i), 'v%d' % (i * 7919 % 1000)] for i in range(60000)]
+    data, body = gzip_csv(rows)
+    os.makedirs(os.path.join(ROOT, 'keep'))
+    obj = os.path.join(ROOT, 'keep', 'obj.csv.gz')
+    with open(obj, 'wb') as f:
+        f.write(body)
+    other = os.path.join(ROOT, 'keep', 'other.csv.gz')
+    with open(other, 'wb') as f:
+        f.write(body)
+    tmp = os.path.join(ROOT, 'obj.csv.gz')  # not in a bucket
+    with open(tmp, 'wb') as f:
+        f.write(body)
+    subprocess.run([os.environ['PLUCK'], 'index', '--spacing', '64K', tmp], check=True)
+    with open(tmp + '.pluckidx', 'rb') as f:
+        ix = f.read()
+    os.remove(tmp)
+    os.remove(tmp + '.pluckidx')
+    d = os.path.join(ROOT, '.pluck-indexes', 'keep')
+    os.makedirs(d)
+    name = lambda k: os.path.join(d, hashlib.sha256(k.encode()).hexdigest() + '.pluckidx')
+    with open(name('obj.csv.gz'), 'wb') as f:
+        f.write(stamp_of('obj.csv.gz', obj) + ix)
+    with open(name('gone.csv.gz'), 'wb') as f:
+        f.write(stamp_of('gone.csv.gz', obj) + ix)
+    with open(name('other.csv.gz'), 'wb') as f:
+        f.write(stamp_of('other.csv.gz', other) + ix)
+    os.utime(other, ns=(10**9, 10**9))  # changed since its index was made
+    os.makedirs(os.path.join(ROOT, '.pluck-indexes', 'nobucket'))
+    with open(os.path.join(ROOT, '.pluck-indexes', 'nobucket', 'x.pluckidx'), 'wb') as f:
+        f.write(b'x')
+    with open(os.path.join(ROOT, 'keep.oracle'), 'wb') as f:
+        f.write(data)
+
+
+def planted():
+    """After the start: only the valid index is left, and it is used (no 503)."""
+    d = os.path.join(ROOT, '.pluck-indexes')
+    left = sorted(os.listdir(os.path.join(d, 'keep')))
+    want = [hashlib.sha256(b'obj.csv.gz').hexdigest() + '.pluckidx']
+    size = os.path.getsize(os.path.join(ROOT, 'keep', 'obj.csv.gz'))
+    with open(os.path.join(ROOT, 'keep.oracle'), 'rb') as f:
+        data = f.read()
+    os.remove(os.path.join(ROOT, 'keep.oracle'))
+    parts = []
+    try:
+        for a, b in cuts(size, random.Random(SEED), 5):
+            r = s3.select_object_content(
+                Bucket='keep', Key='obj.csv.gz', ExpressionType='SQL',
+                Expression='SELECT * FROM S3Object', ScanRange={'Start': a, 'End': b},
+                InputSerialization={'CSV': {}}, OutputSerialization={'CSV': {}})
+            parts.append(b''.join(ev['Records']['Payload'] for ev in r['Payload']
+                                  if 'Records' in ev))
+        err = None
+    except botocore.exceptions.ClientError as e:
+        err = e.response['Error']['Code']
+    check('restart: the start removed the index files of a key that is gone, of an object '
+          'changed since and of a bucket that is gone, kept the valid one (%d left)'
+          % len(left), left == want and not os.path.exists(os.path.join(d, 'nobucket')),
+          (left, os.listdir(d)))
+    check('restart: the kept index is used at once: 6 ranges without a 503 (%s) add up to the '
+          'object, %d of them with records' % (err, sum(1 for p in parts if p)),
+          err is None and b''.join(parts) == data and sum(1 for p in parts if p) >= 2,
+          (err, len(b''.join(parts)), len(data)))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == 'plant':
+        plant()
+        return
+    planted()
     s3.create_bucket(Bucket=BUCKET)
     rows, objs = make_objects()
     rnd = random.Random(SEED)
