@@ -13,7 +13,7 @@
 # smallest failing input and the command.  Open findings F22 and F23 (tests/HARDENING.md) are
 # tolerated while in PREFILTER_OPEN (default "F22 F23"; empty: strict).
 # Seed PREFILTER_SEED (default 20261206); PREFILTER_LONG=1 runs 2,000 cases and 20 large ones
-# instead of 80 and 2 (`make prefilter-long`).  Needs python3 (scripts/deps.sh).
+# instead of 80 and 2 (`make prefilter-long`; under SANITIZE=1: 30 and 1).  Needs python3.
 
 if ! command -v python3 >/dev/null 2>&1; then
     cond "prefilter: python3 is installed (scripts/deps.sh)" false
@@ -21,6 +21,8 @@ else
     _pf_out="$E2E_TMP/prefilter_diff.out"
     if [ "${PREFILTER_LONG:-0}" = 1 ]; then
         _pf_cases=2000 _pf_big=20
+    elif [ "${SANITIZE:-0}" = 1 ]; then
+        _pf_cases=30 _pf_big=1 # every pluck run pays for ASan's start-up
     else
         _pf_cases=80 _pf_big=2
     fi

@@ -8,8 +8,11 @@
  * compilation's prefilter is cleared (pf_disable: the harness links the library's internals
  * and reaches into the bound program; the public API has no such knob).  Then:
  *
- *   A   prefilter on, the input fed in random chunks (window boundaries anywhere)
- *   B   prefilter off, the input in one feed
+ *   A   prefilter on, the input fed in random chunks (window boundaries anywhere), with the
+ *       scanner kernel bits 6-7 of [3] pick (avx2, sse42, scalar, avx2; PLUCK_FORCE_IMPL, as
+ *       the unit tests do; one the CPU lacks falls back): the SIMD kernels skip quoted
+ *       lines from their block masks (pl_scanner_skip), the scalar one line by line
+ *   B   prefilter off, the input in one feed, the scalar kernel (the scanner's oracle)
  *   L   (1 input in 256) the input repeated past 300 KiB (1 in 8 of those: past 1.25 MiB),
  *       prefilter on, pulled by pluck_run_fd() from a memfd with THREADS 2: the main
  *       executor reads the first 256 KiB, lanes take 1 MiB blocks of the rest
@@ -269,6 +272,7 @@ typedef struct result {
     pluck_error err;
     pluck_stats st;
     int bound;
+    char kernel[16];
 } result;
 
 static int sink_write(void *opaque, const char *data, size_t len)
@@ -287,10 +291,13 @@ static pluck_query *compile(const char *sql, const pluck_params *p, int prefilte
 
 /* Run sql over data: pushed in chunks from rng (NULL: one feed), or, with fd >= 0, pulled
  * from fd by pluck_run_fd(). */
+static const char *kernel = "scalar"; /* for the next run() */
+
 static void run(const char *sql, const pluck_params *p, int prefilter, const uint8_t *data,
                 size_t len, fz_rng *rng, int fd, result *res)
 {
     memset(res, 0, sizeof *res);
+    setenv("PLUCK_FORCE_IMPL", kernel, 1); /* read by pl_scanner_create, lanes' too */
     pluck_query *q = compile(sql, p, prefilter);
     FUZZ_CHECK(q, "%s compiled once and not again", sql);
     res->bound = pf_bound(q);
@@ -320,8 +327,10 @@ static void run(const char *sql, const pluck_params *p, int prefilter, const uin
     res->rc = frc;
     res->err = *pluck_run_error(r);
     pluck_run_stats(r, &res->st);
+    snprintf(res->kernel, sizeof res->kernel, "%s", res->st.scan_kernel);
     pluck_run_free(r);
     pluck_query_free(q);
+    unsetenv("PLUCK_FORCE_IMPL");
     FUZZ_CHECK(frc != PLUCK_E_INTERNAL_ERROR && frc != PLUCK_E_OUT_OF_MEMORY, "%s: %s: %s", sql,
                pluck_code_name(frc), res->err.message);
 }
@@ -363,9 +372,9 @@ static int same(const result *a, const result *b, int limit, int count_ok)
 
 static void describe(const char *what, const result *r)
 {
-    fprintf(stderr, "  %s: prefilter %s, %s (record %llu, byte %llu) \"%s\"; %zu bytes out, "
-                    "%llu records returned, %llu scanned\n",
-            what, r->bound ? "bound" : "off", pluck_code_name(r->rc),
+    fprintf(stderr, "  %s: %s kernel, prefilter %s, %s (record %llu, byte %llu) \"%s\"; "
+                    "%zu bytes out, %llu records returned, %llu scanned\n",
+            what, r->kernel, r->bound ? "bound" : "off", pluck_code_name(r->rc),
             (unsigned long long)r->err.record, (unsigned long long)r->err.byte_offset,
             r->err.message, r->out.len, (unsigned long long)r->st.records_returned,
             (unsigned long long)r->st.records_scanned);
@@ -415,8 +424,11 @@ static void lanes_check(const char *sql, pluck_params *p, const dialect *d,
     pluck_params *p2 = pluck_params_clone(p);
     FUZZ_CHECK(p2 && !set(p2, PLUCK_PARAM_THREADS, "2", 1), "THREADS 2");
     result l, b;
+    const char *k = kernel;
     run(sql, p2, 1, NULL, 0, NULL, fd, &l);
+    kernel = "scalar";
     run(sql, p, 0, (const uint8_t *)big.data, big.len, NULL, -1, &b);
+    kernel = k;
     close(fd);
     if (!same(&l, &b, limit, !blank_or_comment(data, len, d)) && !lone_escape(data, len, d)) {
         fprintf(stderr, "\nquery: %s\n  data: %zu bytes, %zu copies of:\n", sql, big.len,
@@ -521,8 +533,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_rng rng;
     fz_rng_seed(&rng, seed * 7919u + size);
     result a, b;
+    static const char *const kernels[] = {"avx2", "sse42", "scalar", "avx2"};
+    kernel = kernels[seed >> 6];
     run(sql, p, 1, csv, len, &rng, -1, &a);
+    const char *ka = kernel;
+    kernel = "scalar";
     run(sql, p, 0, csv, len, NULL, -1, &b);
+    kernel = ka;
     FUZZ_CHECK(!b.bound, "the prefilter is still bound after pf_disable()");
     int count_ok = !blank_or_comment(csv, len, &d);
     if (!same(&a, &b, limit, count_ok) && !lone_escape(csv, len, &d)) {
