@@ -555,6 +555,8 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
         rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         goto out;
     }
+    if (j->kind == PL_COMP_BZIP2) /* the streams' combined CRCs, as far as it sees them */
+        pl_codec_bzip2_blocks_chain(c, j->off + j->len, j->chain);
     pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);
