@@ -21,10 +21,16 @@
  * with its CRC and ends at a candidate), so a false one would need random bits to form a
  * valid block whose 32-bit CRC matches.
  *
- * What this decoder does not check that the streaming one (bzip2.c) does: the stream's
- * combined CRC (a checksum of the block CRCs, each of which is checked), and, from a split
- * inside a stream, the level digit (blocks are allowed the largest size, level 9).  A block is
- * handed out only once its CRC matched, so a damaged block gives none of its bytes.
+ * The stream's combined CRC (a checksum of its block CRCs, crc = rotl1(crc) ^ block_crc) is
+ * what tells a block missing, repeated or out of order, each intact.  A split decoder folds
+ * the CRCs of the blocks that begin in its own bytes and checks every stream end there whose
+ * blocks it saw from the stream's header; for the stream it starts inside, it reports the
+ * fold, how many blocks, and that stream's end record if it holds it (pl_bz2_chain), and the
+ * committer, which knows the splits before it, checks (commit/lanes.c).  From a split inside
+ * a stream the level digit is not known either (blocks are allowed the largest size, level
+ * 9).  A block is handed out only once its CRC matched, so a damaged block gives none of its
+ * bytes: up to HOLD bytes it is held; a longer one (run-length data makes up to ~46 MB of a
+ * 900 kB block) is decoded once to check it, its bytes thrown away, then again in pieces.
  */
 #include "codec/bzip2_blocks.h"
 #include "codec/codec_impl.h"
