@@ -149,8 +149,8 @@ pluck_code pl_xz_split_points(int fd, uint64_t start, uint64_t end, uint64_t **o
     return PLUCK_OK;
 }
 
-/* What a split's decoder checks its blocks against: the index records of the blocks in
- * [from, to) (file offsets), the offsets where those streams' indexes begin, and the check
+/* What a split's decoder checks its blocks against: the index records of the blocks that
+ * begin in [from, to) (file offsets), the offsets there where indexes begin, and the check
  * type of the stream holding `from`. */
 typedef struct xz_rec {
     uint64_t off;      /* file offset of the block header */
@@ -178,15 +178,20 @@ static bool collect(void *arg, uint64_t at, lzma_check check, const lzma_index *
         lzma_index_iter it;
         lzma_index_iter_init(&it, idx);
         while (!lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK)) {
+            uint64_t off = at + it.block.compressed_file_offset;
+            if (off < E->from || off >= E->to)
+                continue; /* another split's */
             if (!pl_grow(&E->rec, &E->cap, E->n + 1, sizeof *E->rec))
                 return !(E->oom = true);
-            E->rec[E->n++] = (xz_rec){.off = at + it.block.compressed_file_offset,
-                                      .unpadded = it.block.unpadded_size,
+            E->rec[E->n++] = (xz_rec){.off = off, .unpadded = it.block.unpadded_size,
                                       .usize = it.block.uncompressed_size};
         }
-        if (!pl_grow(&E->index_at, &E->icap, E->nindex + 1, sizeof *E->index_at))
-            return !(E->oom = true);
-        E->index_at[E->nindex++] = at + size - HDR - lzma_index_size(idx);
+        uint64_t iat = at + size - HDR - lzma_index_size(idx);
+        if (iat >= E->from && iat < E->to) {
+            if (!pl_grow(&E->index_at, &E->icap, E->nindex + 1, sizeof *E->index_at))
+                return !(E->oom = true);
+            E->index_at[E->nindex++] = iat;
+        }
     }
     if (at <= E->from) {
         E->check = (int)check;
