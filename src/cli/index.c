@@ -2,8 +2,9 @@
  * index.c — gzip checkpoint indexes in the CLI (see index.h; the format is pluck-index(5)).
  *
  * `pluck index [--spacing SIZE] [-v] FILE...` writes FILE.pluckidx beside each gzip FILE
- * (pluck_index_build, pluck_index_write).  The file is written under a temporary name in
- * the same directory and renamed, so a reader never sees half an index.  Exit status as
+ * (pluck_index_build, pluck_index_write).  The file is written under a new temporary name
+ * in the same directory (random, created exclusively: see create_temp) and renamed, so a
+ * reader never sees half an index and a planted symlink is never followed.  Exit status as
  * pluck's: 0, 1 when a FILE could not be indexed, 2 usage error.
  */
 #include "cli/index.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,28 +84,57 @@ static int fd_write(void *opaque, const char *data, size_t len)
     return 0;
 }
 
-/* Write ix as path.pluckidx (through a temporary file renamed over it). */
+/* Create a new temporary file beside dst for writing: dst + ".tmp." + 16 random hex digits,
+ * opened with O_CREAT | O_EXCL | O_NOFOLLOW so that nothing already at that name (a symlink
+ * planted in a shared directory, a file) is ever opened, let alone truncated or followed;
+ * another name is tried when one exists.  Mode 0666 less the umask, as the index itself
+ * would get.  Returns the descriptor (the name in tmp) or -1 with errno set. */
+static int create_temp(const char *dst, char *tmp, size_t cap)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned char r[8];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+            return -1;
+        uint64_t v = 0;
+        for (size_t i = 0; i < sizeof r; i++)
+            v = v << 8 | r[i];
+        if ((size_t)snprintf(tmp, cap, "%s.tmp.%016llx", dst, (unsigned long long)v) >= cap) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* Write ix as path.pluckidx: into a new temporary file in the same directory, renamed over
+ * it once complete and on disk, so a reader never sees half an index; the temporary file is
+ * removed on every failure. */
 static int write_index(const pluck_index *ix, const char *prog, const char *path)
 {
     size_t len = strlen(path);
-    char *dst = malloc(len + sizeof INDEX_SUFFIX), *tmp = malloc(len + 64);
+    size_t cap = len + sizeof INDEX_SUFFIX + 32;
+    char *dst = malloc(cap), *tmp = malloc(cap);
     if (!dst || !tmp) {
         fprintf(stderr, "%s: out of memory\n", prog);
         free(dst);
         free(tmp);
         return 1;
     }
-    snprintf(dst, len + sizeof INDEX_SUFFIX, "%s%s", path, INDEX_SUFFIX);
-    snprintf(tmp, len + 64, "%s%s.tmp%ld", path, INDEX_SUFFIX, (long)getpid());
+    snprintf(dst, cap, "%s%s", path, INDEX_SUFFIX);
     int ex = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = create_temp(dst, tmp, cap);
     pluck_error err;
     if (fd < 0) {
-        fprintf(stderr, "%s: cannot write '%s': %s\n", prog, tmp, strerror(errno));
+        fprintf(stderr, "%s: cannot write '%s': %s\n", prog, dst, strerror(errno));
         ex = 1;
     } else if (pluck_index_write(ix, fd_write, &fd, &err) != PLUCK_OK || fsync(fd) ||
                close(fd) || (fd = -1, rename(tmp, dst))) {
-        fprintf(stderr, "%s: cannot write '%s': %s\n", prog, dst, strerror(errno));
+        int e = errno;
+        fprintf(stderr, "%s: cannot write '%s': %s\n", prog, dst, strerror(e));
         if (fd >= 0)
             close(fd);
         unlink(tmp);

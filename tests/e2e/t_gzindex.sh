@@ -187,6 +187,32 @@ rm -f "$T/d.pluckidx"
 err "gzindex: --write-index on a truncated gzip: says why, exit 1" 1 "--write-index: $T/d: TruncatedInput" \
     "$PLUCK" --write-index -H "$Q" "$T/d"
 cond "gzindex: --write-index on a truncated gzip: no index" [ ! -e "$T/d.pluckidx" ]
+# the index is written through a new, randomly named temporary file created exclusively: a
+# symlink planted in the directory at the name pluck once used (FILE.pluckidx.tmpPID: the
+# shell's $$ is pluck's pid after exec) or at guessable names is never followed, and a
+# symlink at FILE.pluckidx itself is replaced, not written through
+echo "not to be touched" >"$T/victim"
+cp "$T/victim" "$T/victim.want"
+rm -f "$T/c.pluckidx"
+for g in .tmp .tmp. .tmp.0 .tmp.0000000000000000 .tmp.ffffffffffffffff .tmp1 .tmp.1; do
+    ln -s "$T/victim" "$T/c.pluckidx$g"
+done
+sh -c 'ln -s "$2" "$1.pluckidx.tmp$$" && exec "$3" index "$1"' sh "$T/c" "$T/victim" "$PLUCK"
+cond "gzindex: planted symlinks: pluck index exit 0" [ $? = 0 ]
+file_eq "gzindex: planted symlinks: their target is intact" "$T/victim.want" "$T/victim"
+file_eq "gzindex: planted symlinks: the index is pluck index's" "$T/ref.pluckidx" "$T/c.pluckidx"
+cond "gzindex: planted symlinks: left as they were" [ "$(find "$T" -name 'c.pluckidx.tmp*' -type l | wc -l)" = 8 ]
+rm -f "$T/c.pluckidx.tmp"*
+ln -sf "$T/victim" "$T/c.pluckidx"
+"$PLUCK" index "$T/c"
+file_eq "gzindex: a symlink at FILE.pluckidx: its target is intact" "$T/victim.want" "$T/victim"
+cond "gzindex: a symlink at FILE.pluckidx: replaced by the index" [ -f "$T/c.pluckidx" -a ! -L "$T/c.pluckidx" ]
+rm -f "$T/c.pluckidx"
+mkdir "$T/c.pluckidx"
+err "gzindex: FILE.pluckidx cannot be replaced: says so, exit 1" 1 "cannot write '$T/c.pluckidx'" \
+    "$PLUCK" index "$T/c"
+cond "gzindex: FILE.pluckidx cannot be replaced: no temporary file left" [ -z "$(find "$T" -name 'c.pluckidx.tmp*')" ]
+rmdir "$T/c.pluckidx"
 err "gzindex: pluck index of a plain file: InvalidCompressionFormat" 1 "InvalidCompressionFormat" \
     "$PLUCK" index "$T/s.csv"
 cond "gzindex: no index left beside the plain file" [ ! -e "$T/s.csv.pluckidx" ]
