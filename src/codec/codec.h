@@ -70,19 +70,18 @@ void pl_codec_set_max_window(pl_codec *c, uint64_t max_window);
  * `bits` (0-7) bits of `byte`, the byte before it, come first; `window` holds the (up to)
  * 32 KiB of output before the checkpoint; crc and isize are the member's CRC-32 and length
  * (mod 2^32) so far, so its trailer is still checked.  Call on a fresh gzip codec before
- * the first decode.  Only the ISA-L backend can: false otherwise (or when the values are
- * out of range). */
+ * the first decode.  Both backends can (ISA-L primed through its state, zlib in raw mode
+ * with inflatePrime and inflateSetDictionary as zran.c does); false when the values are out
+ * of range. */
 bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
                                   const unsigned char *window, size_t wlen, uint32_t crc,
                                   uint32_t isize);
 /* The current member's CRC-32 and length (mod 2^32) of the output handed out so far, inside
- * a member's deflate data (ISA-L only): false otherwise. */
+ * a member's deflate data: false otherwise. */
 bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize);
 /* A gzip codec has completed a member and taken no byte of another: the input it was given
  * ended exactly at a member's end. */
 bool pl_codec_gzip_between(const pl_codec *c);
-/* Whether a gzip codec created with this backend choice can resume (ISA-L). */
-bool pl_codec_gzip_can_resume(pl_gzip_backend backend);
 
 /* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */
 const char *pl_codec_name(const pl_codec *c);

@@ -60,6 +60,13 @@ typedef struct gz_state {
     uint64_t member_start; /* compressed offset of the current (or next) member */
     size_t hdr_seen;   /* how many of its GZ_HDR_FIXED leading bytes were checked */
     z_stream z;
+    /* zlib resumed inside a member (pl_codec_gzip_resume_deflate): raw deflate, so the
+     * member's CRC-32 and length are kept here and its trailer is checked here */
+    bool raw;               /* decoding the resumed member's deflate data or trailer */
+    bool raw_trailer;       /* its deflate data ended: the 8 trailer bytes come */
+    uint32_t raw_crc, raw_isize;
+    unsigned char trailer[8];
+    size_t trailer_len;
 #ifdef PLUCK_HAVE_ISAL
     struct inflate_state *isal;
     /* the member header, parsed here for ISA-L (any split of it across calls) */
@@ -134,13 +141,46 @@ static void gz_member_end(pl_codec *c, gz_state *g, size_t consumed)
 
 /* ---- zlib ------------------------------------------------------------------------------- */
 
+static uint32_t le32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The trailer of a member resumed in raw mode: gather its 8 bytes, check them against the
+ * CRC-32 and length kept, and end the member (the next one is read in gzip mode again). */
+static pluck_code gz_raw_trailer(pl_codec *c, gz_state *g, const unsigned char **in,
+                                 size_t *in_len, bool *stalled)
+{
+    size_t take = sizeof g->trailer - g->trailer_len;
+    if (take > *in_len)
+        take = *in_len;
+    memcpy(g->trailer + g->trailer_len, *in, take);
+    g->trailer_len += take;
+    *in += take;
+    *in_len -= take;
+    if (g->trailer_len < sizeof g->trailer) {
+        *stalled = true;
+        return PLUCK_OK;
+    }
+    if (le32_at(g->trailer) != g->raw_crc)
+        return gz_corrupt(c, "incorrect data check", c->in_total + take);
+    if (le32_at(g->trailer + 4) != g->raw_isize)
+        return gz_corrupt(c, "incorrect length check", c->in_total + take);
+    g->raw = g->raw_trailer = false;
+    gz_member_end(c, g, take);
+    return PLUCK_OK;
+}
+
 static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **in,
                                size_t *in_len, unsigned char **out, size_t *out_cap,
                                bool *stalled)
 {
     z_stream *z = &g->z;
+    if (g->raw_trailer)
+        return gz_raw_trailer(c, g, in, in_len, stalled);
     if (g->need_reset) {
-        if (inflateReset(z) != Z_OK)
+        /* (inflateReset2: a member after a resumed one is read in gzip mode again) */
+        if (inflateReset2(z, 16 + MAX_WBITS) != Z_OK)
             return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                                  "Object decompression failed: zlib could not be reset.");
         g->need_reset = false;
@@ -154,6 +194,10 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
     size_t consumed = ain - z->avail_in, produced = aout - z->avail_out;
     *in += consumed;
     *in_len -= consumed;
+    if (g->raw) {
+        g->raw_crc = (uint32_t)crc32_z(g->raw_crc, *out, produced);
+        g->raw_isize += (uint32_t)produced;
+    }
     *out += produced;
     *out_cap -= produced;
     if (consumed)
@@ -163,6 +207,10 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
     case Z_OK:
         break;
     case Z_STREAM_END:
+        if (g->raw) {
+            g->raw_trailer = true; /* the trailer is checked by the next step */
+            return PLUCK_OK;
+        }
         gz_member_end(c, g, consumed);
         return PLUCK_OK;
     case Z_BUF_ERROR: /* no progress was possible: not an error in itself */
@@ -517,25 +565,45 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
 }
 #endif
 
-static bool gz_want_isal(pl_gzip_backend backend);
-
 /* ---- resuming inside a member (a checkpoint of a gzip index) ------------------------------ */
 
-bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
-                                  const unsigned char *window, size_t wlen, uint32_t crc,
-                                  uint32_t isize)
+/* zlib (zran.c's way): raw deflate from the checkpoint, its first bits put back with
+ * inflatePrime and the window given as the dictionary; the CRC-32 and length go on from the
+ * checkpoint's here (gz_zlib_step) and the trailer is checked here (gz_raw_trailer). */
+static bool gz_zlib_resume(pl_codec *c, gz_state *g, uint64_t at, unsigned bits,
+                           unsigned char byte, const unsigned char *window, size_t wlen,
+                           uint32_t crc, uint32_t isize)
 {
-#ifdef PLUCK_HAVE_ISAL
-    gz_state *g = c->state;
-    if (!g || !g->use_isal || bits > 7 || wlen > 32768)
+    z_stream *z = &g->z;
+    if (!g->zlib_ready || inflateReset2(z, -MAX_WBITS) != Z_OK ||
+        (bits && inflatePrime(z, (int)bits, byte >> (8 - bits)) != Z_OK) ||
+        (wlen && inflateSetDictionary(z, window, (uInt)wlen) != Z_OK))
         return false;
+    pl_codec_resume_at(c, at);
+    g->raw = true;
+    g->raw_trailer = false;
+    g->raw_crc = crc;
+    g->raw_isize = isize;
+    g->trailer_len = 0;
+    g->hdr_seen = GZ_HDR_FIXED;
+    g->in_member = true;
+    g->need_reset = false;
+    return true;
+}
+
+#ifdef PLUCK_HAVE_ISAL
+/* ISA-L: the window as its dictionary, the first bits in its bit buffer, and the member's
+ * CRC-32 and length so far, from which it goes on and checks the trailer as if it had
+ * decoded the member from its start. */
+static bool gz_isal_resume(pl_codec *c, gz_state *g, uint64_t at, unsigned bits,
+                           unsigned char byte, const unsigned char *window, size_t wlen,
+                           uint32_t crc, uint32_t isize)
+{
     pl_codec_resume_at(c, at);
     struct inflate_state *s = g->isal;
     /* the dictionary goes into the history buffer, where isal_save() copies it too */
     if (isal_inflate_set_dict(s, (uint8_t *)(uintptr_t)window, (uint32_t)wlen) != COMP_OK)
         return false;
-    /* the member's CRC-32 and length so far: ISA-L goes on from them and checks the
-     * trailer as if it had decoded the member from its start */
     s->crc = crc;
     s->total_out = isize;
     s->read_in = bits ? (uint64_t)(byte >> (8 - bits)) : 0;
@@ -545,24 +613,44 @@ bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsig
     g->in_member = true;
     g->need_reset = false;
     return true;
-#else
-    (void)c, (void)at, (void)bits, (void)byte, (void)window, (void)wlen, (void)crc, (void)isize;
-    return false;
+}
 #endif
+
+bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
+                                  const unsigned char *window, size_t wlen, uint32_t crc,
+                                  uint32_t isize)
+{
+    gz_state *g = c->state;
+    if (!g || bits > 7 || wlen > 32768)
+        return false;
+#ifdef PLUCK_HAVE_ISAL
+    if (g->use_isal)
+        return gz_isal_resume(c, g, at, bits, byte, window, wlen, crc, isize);
+#endif
+    return gz_zlib_resume(c, g, at, bits, byte, window, wlen, crc, isize);
 }
 
 bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize)
 {
-#ifdef PLUCK_HAVE_ISAL
     const gz_state *g = c->state;
-    if (!g || !g->use_isal || !g->in_member || g->hphase != GZH_DONE || g->pend_err ||
-        c->failed)
+    if (!g || !g->in_member || c->failed)
+        return false;
+    if (!g->use_isal) {
+        /* zlib: in gzip mode its own running CRC-32 (strm.adler) and total_out (reset at
+         * each member); a resumed member's are kept here */
+        if (g->raw_trailer)
+            return false;
+        *crc = g->raw ? g->raw_crc : (uint32_t)g->z.adler;
+        *isize = g->raw ? g->raw_isize : (uint32_t)g->z.total_out;
+        return true;
+    }
+#ifdef PLUCK_HAVE_ISAL
+    if (g->hphase != GZH_DONE || g->pend_err)
         return false;
     *crc = g->isal->crc;
     *isize = g->isal->total_out;
     return true;
 #else
-    (void)c, (void)crc, (void)isize;
     return false;
 #endif
 }
@@ -571,16 +659,6 @@ bool pl_codec_gzip_between(const pl_codec *c)
 {
     const gz_state *g = c->state;
     return g && !c->failed && !g->in_member && g->members > 0;
-}
-
-bool pl_codec_gzip_can_resume(pl_gzip_backend backend)
-{
-#ifdef PLUCK_HAVE_ISAL
-    return gz_want_isal(backend);
-#else
-    (void)backend;
-    return false;
-#endif
 }
 
 /* ---- hooks ---------------------------------------------------------------------------------- */

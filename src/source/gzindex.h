@@ -6,9 +6,9 @@
  * start.  zran.c's answer is an index built by one full decode: at deflate block
  * boundaries every so often it keeps the bit offset and the 32 KiB of output before it (the
  * window a later match can reach back into).  A decoder primed with those bits and that
- * window goes on from there (codec/gzip.c: pl_codec_gzip_resume_deflate, ISA-L), so the
- * checkpoints are split points like BGZF members.  Member starts of a multi-member file are
- * checkpoints too, without a window.
+ * window goes on from there (codec/gzip.c: pl_codec_gzip_resume_deflate, ISA-L or zlib),
+ * so the checkpoints are split points like BGZF members.  Member starts of a multi-member
+ * file are checkpoints too, without a window.
  *
  * Each checkpoint also keeps the member's CRC-32 and length so far: the split that starts
  * there checks the CRC-32 of its decompressed bytes up to the next checkpoint against the
