@@ -83,6 +83,32 @@ bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize);
  * ended exactly at a member's end. */
 bool pl_codec_gzip_between(const pl_codec *c);
 
+/* A place where a gzip index can let a decoder start (source/gzindex.h): a member start, or
+ * a deflate block boundary inside a member with its window. */
+typedef struct pl_gzmark {
+    uint64_t coff;   /* the first whole compressed byte after it */
+    uint64_t uoff;   /* decompressed offset from the stream's start */
+    uint32_t crc;    /* the member's CRC-32 so far (0 at a member start) */
+    uint32_t isize;  /* the member's length so far, mod 2^32 */
+    unsigned bits;   /* bits of byte coff - 1 that come after it (0-7) */
+    bool member;     /* a member starts at coff (no window) */
+    const unsigned char *window; /* the 32 KiB of output before it (not at a member start) */
+} pl_gzmark;
+/* Called with each place found; returns the compressed offset from which the next block
+ * boundary is wanted, or 0 to fail the decode with out of memory. */
+typedef uint64_t (*pl_gzmark_fn)(void *opaque, const pl_gzmark *m);
+/* Report to fn, while decoding, every member start and the first block boundary whose byte
+ * (coff, less one when bits) is at or after `due` (then at or after what fn returns), with
+ * 32 KiB of its member's output behind it and not after its member's last block: how a gzip
+ * index is built by the decode that feeds a query.  zlib stops at every block boundary
+ * (inflate with Z_BLOCK); ISA-L cannot, so a copy of its state decodes ahead to the end of
+ * the current block (gzip.c explains how).  The same places whichever backend and however
+ * the input is cut.  Call on a fresh gzip codec before the first decode. */
+void pl_codec_gzip_marks(pl_codec *c, pl_gzmark_fn fn, void *opaque, uint64_t due);
+
+/* Compressed bytes taken and decompressed bytes handed out so far. */
+void pl_codec_totals(const pl_codec *c, uint64_t *in, uint64_t *out);
+
 /* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */
 const char *pl_codec_name(const pl_codec *c);
 /* Message for the last error ("" when none). */
