@@ -6,6 +6,8 @@
  *                       no header
  *   gen sensor SF       a sensor log, header "sensor_id,ts,temperature,status" then
  *                       10,000,000 x SF rows; status OK, WARN (~5 %) or FAIL (~1 %)
+ *   gen sensorq SF      the same log with its first and last fields quoted in every
+ *                       record (and in the header), as many exporters write them
  *
  * Same arguments, same bytes, on any machine: one xorshift generator, no floating point in
  * the values, no locale.  The distributions follow the TPC-H specification closely enough
@@ -161,11 +163,12 @@ static void lineitem(double sf)
 
 /* ---- sensor log ----------------------------------------------------------------------------- */
 
-static void sensor(double sf)
+static void sensor(double sf, int quoted)
 {
     const uint64_t rows = (uint64_t)(10000000 * sf + 0.5);
     static char buf[1 << 16];
-    size_t bl = (size_t)sprintf(buf, "sensor_id,ts,temperature,status\n");
+    const char *q = quoted ? "\"" : "";
+    size_t bl = (size_t)sprintf(buf, "%ssensor_id%s,ts,temperature,%sstatus%s\n", q, q, q, q);
     /* one reading a second from 2024-01-01T00:00:00Z on, spread over 5000 sensors */
     uint64_t t = 0;
     for (uint64_t i = 0; i < rows; i++) {
@@ -182,9 +185,9 @@ static void sensor(double sf)
         date[1] = '0';
         date[2] = '2';
         date[3] = (char)('4' + (date[3] - '6'));
-        bl += (size_t)sprintf(buf + bl, "s-%05u,%sT%02d:%02d:%02dZ,%s%d.%d,%s\n", uni(1, 5000),
-                              date, hr, min, sec, temp < 0 ? "-" : "", abs(temp) / 10,
-                              abs(temp) % 10, st);
+        bl += (size_t)sprintf(buf + bl, "%ss-%05u%s,%sT%02d:%02d:%02dZ,%s%d.%d,%s%s%s\n", q,
+                              uni(1, 5000), q, date, hr, min, sec, temp < 0 ? "-" : "",
+                              abs(temp) / 10, abs(temp) % 10, q, st, q);
         if (bl > sizeof buf - 256) {
             fwrite(buf, 1, bl, stdout);
             bl = 0;
@@ -195,8 +198,9 @@ static void sensor(double sf)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "lineitem") && strcmp(argv[1], "sensor"))) {
-        fprintf(stderr, "usage: gen lineitem|sensor SCALE_FACTOR\n");
+    if (argc != 3 || (strcmp(argv[1], "lineitem") && strcmp(argv[1], "sensor") &&
+                      strcmp(argv[1], "sensorq"))) {
+        fprintf(stderr, "usage: gen lineitem|sensor|sensorq SCALE_FACTOR\n");
         return 2;
     }
     double sf = strtod(argv[2], NULL);
@@ -207,6 +211,6 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "lineitem"))
         lineitem(sf);
     else
-        sensor(sf);
+        sensor(sf, !strcmp(argv[1], "sensorq"));
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -4,8 +4,12 @@
  * When every selected record must contain a literal (see bind.c), lines without it are
  * skipped before the scanner ever sees them; candidate lines are scanned and the full
  * predicate still decides.  Skipped lines still count as scanned records.  A line with a
- * quote character is skipped too when the literal is not in it and its quoting is valid
- * (quotes_valid): then the scanner would have found no error in it either.
+ * quote character is skipped too when the literal is not in it and its quoting is valid:
+ * then the scanner would have found no error in it either.  The SIMD kernels judge that
+ * from their block masks, many lines per block (pl_scanner_skip, scan/scan_kernel.h); what
+ * they cannot vouch for (a quote inside an unquoted field, another escape character, the
+ * scalar kernel) comes here line by line: pl_scanner_find stops at the quote and
+ * quotes_valid reads the line.
  */
 #include "exec/exec.h"
 
@@ -85,10 +89,24 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
                        .last = (unsigned char)q->prefilter[litlen - 1],
                        .dist = (uint32_t)(litlen - 1),
                        .quote = q->params.in.quote};
+    const pl_skip sk = {.lit = q->prefilter, .len = litlen,
+                        .max_line = q->params.max_record_size};
     pl_find_pos fp = {0};
     size_t at = pos;
+    bool line_start = true; /* w + at starts a line */
     const char *hit = NULL;
     while (at < n) {
+        if (line_start) {
+            /* whole lines, quoted ones too, from the SIMD masks; the lines they pass are
+             * within max_record_size, so fp.longest needs no update */
+            size_t lines;
+            size_t s = pl_scanner_skip(x->scan, &sk, w + at, n - at, &lines);
+            if (lines) {
+                fp.lines += lines;
+                fp.line = 0;
+                at += s;
+            }
+        }
         size_t k = at + pl_scanner_find(x->scan, &f, w + at, n - at, &fp);
         if (k >= n)
             break;
@@ -107,6 +125,7 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
             fp.lines++;
             fp.line = 0;
             at = (size_t)(eol + 1 - w);
+            line_start = true;
             continue;
         }
         if (n - k >= litlen && !memcmp(w + k, q->prefilter, litlen)) {
@@ -116,6 +135,7 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
         /* first and last byte matched, the middle did not: search on after it */
         fp.line -= (ptrdiff_t)(k + 1 - at);
         at = k + 1;
+        line_start = false;
     }
     /* fp.line is relative to w + at: the start of the line after the last skipped newline */
     const char *skip_to = fp.lines ? w + at + fp.line : w + pos;

@@ -105,11 +105,13 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->stage1 = pl_stage1_sse42;
         s->fast = pl_fast_sse42;
         s->find = pl_find_sse42;
+        s->skip = pl_skip_sse42;
         break;
     case PL_K_AVX2:
         s->stage1 = pl_stage1_avx2;
         s->fast = pl_fast_avx2;
         s->find = pl_find_avx2;
+        s->skip = pl_skip_avx2;
         break;
 #endif
 #if defined(__aarch64__)
@@ -117,6 +119,7 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->stage1 = pl_stage1_neon;
         s->fast = pl_fast_neon;
         s->find = pl_find_neon;
+        s->skip = pl_skip_neon;
         break;
 #endif
     default:
@@ -124,6 +127,7 @@ static void set_kernel(pl_scanner *s, pl_kernel k)
         s->stage1 = NULL;
         s->fast = NULL;
         s->find = pl_find_scalar;
+        s->skip = NULL;
         break;
     }
 }
@@ -220,6 +224,18 @@ size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, siz
                        pl_find_pos *at)
 {
     return s->find(f, p, n, at);
+}
+
+size_t pl_scanner_skip(const pl_scanner *s, const pl_skip *k, const char *p, size_t n,
+                       size_t *lines)
+{
+    *lines = 0;
+    /* the masks read quoting as RFC 4180 does (a doubled quote inside quotes), lines as
+     * records, and cannot measure a line shorter than their block */
+    if (!s->skip || s->quote < 0 || s->esc != s->quote || !s->crlf || s->aqrd ||
+        k->max_line < 64 || k->len == 0)
+        return 0;
+    return s->skip(s, k, p, n, lines);
 }
 
 const char *pl_scanner_kernel(const pl_scanner *s) { return kernel_names[s->kernel]; }

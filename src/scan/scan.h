@@ -98,6 +98,23 @@ typedef struct pl_find_pos {
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
                        pl_find_pos *at);
 
+/* The prefilter's line skipper: a literal that contains no quote, field delimiter, CR or
+ * newline, and the longest line (its newline included) that may be skipped unparsed. */
+typedef struct pl_skip {
+    const char *lit;
+    size_t len;      /* >= 1 */
+    size_t max_line; /* >= 64 */
+} pl_skip;
+
+/* From p[0], a line start, pass the whole lines that lack the literal and whose quoting the
+ * scanner accepts (so parsing them could neither select them nor fail), judged from the
+ * SIMD kernel's block masks; return where the first line that needs a closer look starts
+ * (0 at once for the scalar kernel and for dialects the masks cannot judge: a quote escape
+ * other than the quote itself, no quoting, a record delimiter other than the newline) and set
+ * *lines to the lines passed. */
+size_t pl_scanner_skip(const pl_scanner *s, const pl_skip *k, const char *p, size_t n,
+                       size_t *lines);
+
 /* Name of the kernel in use ("scalar" until the SIMD kernels land). */
 const char *pl_scanner_kernel(const pl_scanner *s);
 

@@ -54,6 +54,8 @@ typedef size_t (*pl_stage1_fn)(const pl_stage1_cfg *c, const char *buf, size_t f
 typedef struct pl_scan_state pl_scan_state;
 typedef void (*pl_fast_fn)(pl_scanner *s, pl_scan_state *st);
 typedef size_t (*pl_find_fn)(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
+typedef size_t (*pl_skip_fn)(const pl_scanner *s, const pl_skip *k, const char *p, size_t n,
+                             size_t *lines);
 size_t pl_find_scalar(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 /* pl_find_scalar from position `from` on (the SIMD kernels' tail) */
 size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
@@ -68,12 +70,18 @@ void pl_fast_sse42(pl_scanner *s, pl_scan_state *st);
 void pl_fast_avx2(pl_scanner *s, pl_scan_state *st);
 size_t pl_find_sse42(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
 size_t pl_find_avx2(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
+size_t pl_skip_sse42(const pl_scanner *s, const pl_skip *k, const char *p, size_t n,
+                     size_t *lines);
+size_t pl_skip_avx2(const pl_scanner *s, const pl_skip *k, const char *p, size_t n,
+                    size_t *lines);
 #endif
 #if defined(__aarch64__)
 size_t pl_stage1_neon(const pl_stage1_cfg *c, const char *buf, size_t from, size_t to,
                       uint64_t *carry, uint32_t *ev);
 void pl_fast_neon(pl_scanner *s, pl_scan_state *st);
 size_t pl_find_neon(const pl_find *f, const char *p, size_t n, pl_find_pos *at);
+size_t pl_skip_neon(const pl_scanner *s, const pl_skip *k, const char *p, size_t n,
+                    size_t *lines);
 #endif
 
 /* Largest stage-1 span: the event array holds one span. */
@@ -103,6 +111,7 @@ struct pl_scanner {
     pl_stage1_fn stage1; /* NULL for the scalar kernel */
     pl_fast_fn fast;
     pl_find_fn find;     /* the prefilter's search: never NULL */
+    pl_skip_fn skip;     /* the prefilter's line skipper: NULL when the masks cannot judge */
     pl_stage1_cfg cfg;
     uint32_t *ev;        /* [PL_EV_CAP] stage-1 events */
 };

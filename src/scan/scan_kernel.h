@@ -213,3 +213,82 @@ PL_KTARGET size_t PL_KNAME(pl_find_)(const pl_find *f, const char *p, size_t n, 
     *at = (pl_find_pos){.lines = k, .line = line, .longest = longest};
     return pl_find_scalar_from(f, p, i, n, at);
 }
+
+/*
+ * The prefilter's line skipper (pl_scanner_skip): whole lines that cannot match and whose
+ * quoting the scanner would accept, judged from the block masks alone.  Per 64-byte block:
+ * the quote state (prefix XOR, carried), then every place that breaks the scanner's quoting
+ * rules is a "bad" bit -- an opening quote not at a field's start, a closing quote followed
+ * by anything but a field delimiter, a newline, CR + newline or (doubling) another quote, a
+ * newline inside quotes -- and so is every real occurrence of the literal, and a newline
+ * that ends a line longer than max_line.  The masks look backwards only (what precedes a
+ * quote, what follows a closing quote seen one byte later), so the rules carry one bit each
+ * across blocks and no block needs the next.  A quote inside an unquoted field is data to
+ * the scanner but looks like a misplaced opening quote here: such a line stops the skipper
+ * and the caller's scalar check decides it, so the skipper may be stricter than the
+ * scanner, never looser.  Stops at the start of the first line with a bad bit, or of the
+ * line still open where fewer than 64 + dist bytes remain.
+ */
+PL_KTARGET size_t PL_KNAME(pl_skip_)(const pl_scanner *s, const pl_skip *k, const char *p,
+                                     size_t n, size_t *lines)
+{
+    const pl_kvec va = pl_ksplat((unsigned char)k->lit[0]),
+                  vb = pl_ksplat((unsigned char)k->lit[k->len - 1]), vn = pl_ksplat('\n'),
+                  vq = pl_ksplat((unsigned char)s->quote), vf = pl_ksplat(s->fd),
+                  vr = pl_ksplat('\r');
+    const size_t d = k->len - 1, max_line = k->max_line;
+    size_t i = 0, nl_count = 0, line = 0;
+    uint64_t cy = 0;       /* in-quote state carried into the block: 0 or ~0 */
+    uint64_t prev_ok = 1;  /* bit 0: the byte before the block may precede an opening quote */
+    uint64_t after_close = 0, after_cr = 0; /* bit 0: the byte before was a closing quote, or
+                                              * a CR right after one */
+    for (; n >= d + 64 && i <= n - d - 64; i += 64) {
+        pl_kblk x = pl_kload(p + i);
+        const uint64_t q = pl_keq(x, vq), nl = pl_keq(x, vn), f = pl_keq(x, vf);
+        uint64_t c = pl_keq(x, va) & pl_keq(pl_kload(p + i + d), vb);
+        const uint64_t inq = pl_kprefix_xor(q) ^ cy;
+        cy = (uint64_t)((int64_t)inq >> 63);
+        const uint64_t open = q & inq, close = q & ~inq;
+        /* an opening quote starts a field or doubles the closing quote before it */
+        const uint64_t sep = f | nl | close;
+        uint64_t bad = open & ~(prev_ok | sep << 1);
+        prev_ok = sep >> 63;
+        /* after a closing quote: a delimiter, a newline, the doubling quote, or a CR that
+         * a newline follows */
+        const uint64_t ac = after_close | close << 1;
+        after_close = close >> 63;
+        uint64_t cr = ac & ~(f | nl | open);
+        if (cr) { /* rare but in CRLF files: only a CR may still follow a closing quote */
+            const uint64_t r = pl_keq(x, vr);
+            bad |= cr & ~r;
+            cr &= r;
+        }
+        bad |= (after_cr | cr << 1) & ~nl;
+        after_cr = cr >> 63;
+        bad |= nl & inq;
+        if (nl && i + (size_t)__builtin_ctzll(nl) + 1 - line > max_line)
+            bad |= nl & (0 - nl); /* the first line ending here is too long to skip */
+        while (c) { /* first and last bytes match: is the literal there? */
+            const uint64_t b = c & (0 - c);
+            if (!memcmp(p + i + (size_t)__builtin_ctzll(b), k->lit, k->len))
+                bad |= b;
+            c &= c - 1;
+        }
+        if (PL_UNLIKELY(bad)) {
+            /* the newlines before the first bad byte end the lines skipped */
+            const uint64_t before = nl & ((bad & (0 - bad)) - 1);
+            if (before) {
+                nl_count += (size_t)__builtin_popcountll(before);
+                line = i + 64 - (size_t)__builtin_clzll(before);
+            }
+            *lines = nl_count;
+            return line;
+        }
+        if (nl) {
+            nl_count += (size_t)__builtin_popcountll(nl);
+            line = i + 64 - (size_t)__builtin_clzll(nl);
+        }
+    }
+    *lines = nl_count;
+    return line;
+}
