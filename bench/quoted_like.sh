@@ -15,6 +15,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/rounds.sh"
 PLUCK=${1:-$root/build/rel/pluck}
 W=${2:-${TMPDIR:-/tmp}/pluck-bench-quoted}
 RUNS=${RUNS:-5}
@@ -30,28 +31,15 @@ set -- \
     pluck1 "'$PLUCK' -H --threads 1 \"$Q\" '$F' >'$W/out.pluck1'" \
     scalar1 "PLUCK_FORCE_IMPL=scalar '$PLUCK' -H --threads 1 \"$Q\" '$F' >'$W/out.scalar1'"
 [ -n "$OLD" ] && set -- "$@" old2 "'$OLD' -H --threads 2 \"$Q\" '$F' >'$W/out.old2'"
-rm -f "$W"/times.*
-r=0
-while [ $r -lt "$RUNS" ]; do
-    r=$((r + 1))
-    i=1
-    while [ $i -lt $# ]; do
-        eval "key=\${$i}; cmd=\${$((i + 1))}"
-        /usr/bin/time -f "%e %U %S" -o "$W/t1" sh -c "$cmd"
-        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.$key"
-        i=$((i + 2))
-    done
-    echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
-done
+rounds "$W" "$RUNS" "$@"
 for f in pluck1 scalar1 ${OLD:+old2}; do
     cmp -s "$W/out.$f" "$W/out.pluck2" || { echo "ANSWER MISMATCH $f" >&2; exit 1; }
 done
 [ "$(wc -l <"$W/out.pluck2")" -eq "$(cat "$W/out.grep")" ] || { echo "COUNT MISMATCH" >&2; exit 1; }
-med() { sort -n -k"$2" "$W/times.$1" | awk -v c="$2" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
 echo "$(wc -c <"$F") bytes, $(cat "$W/out.grep") matching records, medians of $RUNS"
 echo "| command | wall median (s) | CPU median (s) | wall / grep |"
 echo "|---|---|---|---|"
 for key in grep pluck2 pluck1 scalar1 ${OLD:+old2}; do
-    awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med grep 1)" \
+    awk -v k="$key" -v w="$(med "$W" $key 1)" -v c="$(med "$W" $key 2)" -v l="$(med "$W" grep 1)" \
         'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
 done

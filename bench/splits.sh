@@ -15,6 +15,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/rounds.sh"
 PLUCK=${1:-$root/build/rel/pluck}
 W=${2:-${TMPDIR:-/tmp}/pluck-bench-splits}
 RUNS=${RUNS:-5}
@@ -40,33 +41,20 @@ set -- \
     xz_xz "xz -dc '$W/head.xz' >/dev/null" \
     xz_pluck1 "'$PLUCK' --threads 1 -d '|' \"$Q6\" '$W/head.xz' >'$W/out.xz1'" \
     xz_pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/head.xz' >'$W/out.xz2'"
-rm -f "$W"/times.*
-r=0
-while [ $r -lt "$RUNS" ]; do
-    r=$((r + 1))
-    i=1
-    while [ $i -lt $# ]; do
-        eval "key=\${$i}; cmd=\${$((i + 1))}"
-        /usr/bin/time -f "%e %U %S" -o "$W/t1" sh -c "$cmd"
-        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.$key"
-        i=$((i + 2))
-    done
-    echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
-done
+rounds "$W" "$RUNS" "$@"
 for f in bgz1 bgz2 zst1 zst2; do
     [ "$(cat "$W/out.$f")" = "$(cat "$W/out.bgz1")" ] || { echo "ANSWER MISMATCH $f" >&2; exit 1; }
 done
 for f in bz21 bz22 xz1 xz2; do
     [ "$(cat "$W/out.$f")" = "$(cat "$W/out.bz21")" ] || { echo "ANSWER MISMATCH $f" >&2; exit 1; }
 done
-med() { sort -n -k"$2" "$W/times.$1" | awk -v c="$2" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
 echo "| command | wall median (s) | CPU median (s) | wall / decompressor |"
 echo "|---|---|---|---|"
 for key in bgz_igzip bgz_pluck1 bgz_pluck2 zst_zstd zst_pluck1 zst_pluck2 \
     bz2_bzip2 bz2_pluck1 bz2_pluck2 xz_xz xz_pluck1 xz_pluck2; do
     lim=bgz_igzip
     case $key in zst_*) lim=zst_zstd ;; bz2_*) lim=bz2_bzip2 ;; xz_*) lim=xz_xz ;; esac
-    awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med $lim 1)" \
+    awk -v k="$key" -v w="$(med "$W" $key 1)" -v c="$(med "$W" $key 2)" -v l="$(med "$W" $lim 1)" \
         'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
 done
 # the model: the first split runs alone (header, first bytes), the rest spread over N cores
@@ -76,7 +64,7 @@ for key in bgz_pluck2 zst_pluck2 bz2_pluck2 xz_pluck2; do
     [ $key = bz2_pluck2 ] && f=$W/head.bz2
     [ $key = xz_pluck2 ] && f=$W/head.xz
     n=$(( ($(wc -c <"$f") + 4194303) / 4194304 ))
-    awk -v k="$key" -v c="$(med $key 2)" -v n="$n" 'BEGIN {
+    awk -v k="$key" -v c="$(med "$W" $key 2)" -v n="$n" 'BEGIN {
         s = c / n
         printf "model %s: %d splits, %.4f s CPU each:", k, n, s
         split("1 2 8 16 64", N, " ")

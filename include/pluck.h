@@ -413,7 +413,9 @@ PLUCK_API void pluck_splits_free(pluck_split *splits); /* accepts NULL */
  *  splits 0..n-1 concatenated are the output of the whole file (for queries without
  *  aggregates, ORDER BY or LIMIT, which combine across splits).  With FILE_HEADER_INFO USE
  *  the header is read from the file's start.  Record numbers in errors count from the
- *  split's first record; byte offsets from its first decompressed byte. */
+ *  split's first record; byte offsets from its first decompressed byte.  A bzip2 stream's
+ *  combined CRC is checked by the split holding its end only when that split also holds the
+ *  stream's header (pluck_run_fd checks it across its splits). */
 PLUCK_API pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size_t n,
                                      size_t i);
 

@@ -249,6 +249,8 @@ static bool run_splits(pluck_run *r, int fd)
         return false;
     }
     r->codec_external = true;
+    r->bz2_chained = kind == PL_COMP_BZIP2;
+    r->bz2_crc = 0;
     size_t i = 0;
     uint64_t ubase = 0;
     bool extended = false;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/gzidx.h"
 #include "server/srv.h"
 #include "server/store.h"
 #include "server/xmlreq.h"
@@ -179,6 +180,7 @@ static enum MHD_Result delete_bucket(pl_req *r)
                              "The bucket you tried to delete is not empty");
     if (rc < 0)
         return pl_send_errno(r, rc, 1);
+    pl_gzidx_forget_bucket(r->srv->rootfd, r->bucket); /* the gzip indexes of its objects */
     return pl_send_empty(r, 204);
 }
 
@@ -530,12 +532,13 @@ static int delete_key(pl_req *r, int bfd, const char *key, const char **code, co
         *msg = bad;
         return -1;
     }
-    (void)r;
     const char *leaf;
     int dfd = pl_open_parent(bfd, key, 0, &leaf);
     if (dfd < 0) {
-        if (dfd == -ENOENT || dfd == -ENOTDIR)
+        if (dfd == -ENOENT || dfd == -ENOTDIR) {
+            pl_gzidx_forget(r->srv->rootfd, r->bucket, key);
             return 0; /* deleting a missing key succeeds, as in S3 */
+        }
         *code = dfd == -ELOOP ? "AccessDenied" : "InternalError";
         *msg = dfd == -ELOOP ? "The path reaches a symbolic link." : strerror(-dfd);
         return -1;
@@ -550,8 +553,10 @@ static int delete_key(pl_req *r, int bfd, const char *key, const char **code, co
         }
     }
     close(dfd);
-    if (!rc)
+    if (!rc) {
         pl_prune_dirs(bfd, key);
+        pl_gzidx_forget(r->srv->rootfd, r->bucket, key); /* its gzip index, if any */
+    }
     return rc;
 }
 

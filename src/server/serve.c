@@ -42,6 +42,7 @@
 
 #include "pluck.h"
 #include "server/guard.h"
+#include "server/gzidx.h"
 #include "server/srv.h"
 #include "server/store.h"
 #include "server/upstream.h"
@@ -1092,6 +1093,8 @@ int pl_serve_main(int argc, char **argv)
     size_t cleaned = s->rootfd >= 0 ? pl_clean_tmp(s->rootfd) : 0; /* what a crash left */
     if (cleaned && s->verbose)
         fprintf(stderr, "pluck serve: removed %zu temporary files a crash left\n", cleaned);
+    if (s->rootfd >= 0)
+        pl_gzidx_start(s->rootfd); /* gzip indexes whose object is gone or changed */
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     if (parse_listen(listen_spec, &ss, &sl)) {
@@ -1181,6 +1184,7 @@ int pl_serve_main(int argc, char **argv)
         usleep(20 * 1000); /* each sends its error event and ends (a stalled reader may not) */
     MHD_stop_daemon(d);
     pl_guard_stop(guard);
+    pl_gzidx_stop();
     if (s->rootfd >= 0)
         close(s->rootfd);
     return 0;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "server/gzidx.h"
 #include "server/srv.h"
 #include "server/store.h"
 
@@ -434,6 +435,8 @@ int pl_upload_commit(pl_req *r, char *etag, size_t cap)
         return -1;
     }
     u->tmp[0] = 0; /* published: nothing to unlink */
+    if (u->part == 0) /* an object replaced: its gzip index goes, a new one is queued */
+        pl_gzidx_written(r->srv->rootfd, r->bucket, r->key);
     if (r->srv->fsync && fsync(u->dirfd) < 0) {
         pl_fail(r, 500, "InternalError", "Syncing the directory failed: %s.", strerror(errno));
         return -1;

@@ -546,8 +546,14 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
         goto out;
     }
     pl_codec_resume_at(c, j->off);
-    if (j->kind == PL_COMP_XZ && !j->first) /* a block inside a stream: its check type */
-        pl_codec_xz_blocks(c, pl_xz_check_at(j->fd, 0, j->end, j->off));
+    if (j->kind == PL_COMP_XZ && pl_xz_expect(c, j->fd, j->end, j->off, j->off + j->len)) {
+        /* its blocks are checked against their index records (and the check type of a
+         * split inside a stream is its stream's) */
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto out;
+    }
+    if (j->kind == PL_COMP_BZIP2) /* the streams' combined CRCs, as far as it sees them */
+        pl_codec_bzip2_blocks_chain(c, j->off + j->len, j->chain);
     pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);

@@ -20,6 +20,7 @@
 #ifndef PL_SPLITS_H
 #define PL_SPLITS_H
 
+#include "codec/bzip2_blocks.h"
 #include "source/blocks.h"
 #include "source/gzindex.h"
 
@@ -50,6 +51,10 @@ typedef struct pl_split_job {
      * was cut at something that looked like a member start and is not one), the split
      * decodes on to the end of the file and sets *extended (NULL: that is an error) */
     bool *extended;
+    /* bzip2: the combined CRCs of its streams (pl_bz2_chain): in, whether the blocks of its
+     * first stream before it are known; out, what the committer checks (NULL: only streams
+     * whose header is in the split are checked) */
+    pl_bz2_chain *chain;
 } pl_split_job;
 
 /* Decode the split and hand its records to scan (the executor's window step) in windows

@@ -13,12 +13,15 @@ read by Python's csv module (an oracle that is not pluck)."""
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import os
 import random
 import subprocess
 import sys
+import time
+import zlib
 
 import boto3
 import botocore.exceptions
@@ -111,52 +114,280 @@ def fan_out(key, sql, size, rnd, k, client=None):
     return parts, scanned
 
 
-def gzip_index(rows, sql, oracle_csv, rnd):
-    """A single-member gzip object: the first ScanRange starts building its checkpoint index
-    (pluck-index(5)) in the background; once it is there, ranges split at its checkpoints and
-    add up to the whole.  Overwritten, the object's old index is stale and never used."""
-    import time
+INDEX_DIR = os.path.join(ROOT, '.pluck-indexes', BUCKET)
+
+
+def index_path(key):
+    """Where the server keeps a key's checkpoint index or "none" marker (gzidx.c)."""
+    return os.path.join(INDEX_DIR, hashlib.sha256(key.encode()).hexdigest() + '.pluckidx')
+
+
+def index_kind(key):
+    """'index', 'none' (one split for good) or None, from the file's stamp line."""
+    try:
+        with open(index_path(key), 'rb') as f:
+            head = f.readline().split()
+        return head[2].decode() if head[:2] == [b'pluck-serve-gzidx', b'1'] else 'bad'
+    except FileNotFoundError:
+        return None
+
+
+def wait_kind(key, want, secs):
+    """Poll (every 50 ms, at most secs) until the key's file is of kind want."""
+    t0 = time.time()
+    while time.time() - t0 < secs and index_kind(key) != want:
+        time.sleep(0.05)
+    return index_kind(key) == want, time.time() - t0
+
+
+def index_files():
+    return sorted(os.listdir(INDEX_DIR)) if os.path.isdir(INDEX_DIR) else []
+
+
+def error_of(fn):
+    try:
+        fn()
+        return None
+    except botocore.exceptions.ClientError as e:
+        return (e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Code'])
+
+
+def gzip_csv(rows):
     data = ''.join(','.join('"%s"' % f if ',' in f else f for f in r) + '\n'
                    for r in rows).encode()
+    return data, subprocess.run(['gzip', '-c'], input=data, stdout=subprocess.PIPE,
+                                check=True).stdout
+
+
+def gzip_index(rows, sql, oracle_csv, rnd):
+    """A single-member gzip object: PutObject queues the build of its checkpoint index
+    (pluck-index(5)) in the background; once it is there, ranges split at its checkpoints
+    and add up to the whole, with no 503 at all.  Overwritten, the answer is the new
+    object's; deleted, no index file remains."""
     key = 'member.csv.gz'
-    body = subprocess.run(['gzip', '-c'], input=data, stdout=subprocess.PIPE, check=True).stdout
-    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-    idx = os.path.join(ROOT, '.pluck-indexes', BUCKET, key + '.pluckidx')
-    import botocore
-    try:
-        select(key, sql, 'CSV', {'Start': 0, 'End': len(body) - 1})
-        code = None
-    except botocore.exceptions.ClientError as e:
-        code = (e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Code'])
-    deadline = time.time() + 20
-    while time.time() < deadline and not os.path.exists(idx):
-        time.sleep(0.05)
-    check('gzip index: the first ScanRange over a single gzip member is 503 SlowDown (%s) '
-          'while its index is built beside the object, out of the buckets' % (code,),
-          code == (503, 'SlowDown') and os.path.exists(idx), (code, os.path.exists(idx)))
+    data, body = gzip_csv(rows)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)  # no ScanRange before the poll
+    ok, secs = wait_kind(key, 'index', 30)
+    check('gzip index: PutObject of a single gzip member builds its index in the background, '
+          'beside the object, out of the buckets (there after %.2f s, no ScanRange asked)'
+          % secs, ok, (index_kind(key), index_files()))
     listed = [o['Key'] for o in s3.list_objects_v2(Bucket=BUCKET).get('Contents', [])]
     check('gzip index: not listed as an object', not any('pluckidx' in k for k in listed), listed)
     for trial in range(2):
-        parts, scanned = fan_out(key, sql, len(body), rnd, rnd.choice([3, 7, 12]))
+        k = rnd.choice([3, 7, 12])
+        try:  # s3: no retries, so a 503 fails the check
+            parts, scanned = fan_out(key, sql, len(body), rnd, k)
+            err = None
+        except botocore.exceptions.ClientError as e:
+            parts, scanned, err = [], 0, e.response['Error']['Code']
         nonempty = sum(1 for p in parts if p)
-        check('gzip index: %d adjacent ranges over a single gzip member (trial %d) add up to the '
-              'whole byte for byte, %d of them with records, BytesScanned %d = %d'
-              % (len(parts), trial, nonempty, scanned, len(body)),
-              b''.join(parts) == oracle_csv and nonempty >= 2 and scanned == len(body),
-              (len(b''.join(parts)), nonempty, scanned))
-    # overwrite: fewer rows, so the stale index is refused and the answer is the new object's
+        check('gzip index: %d adjacent ranges over a single gzip member (trial %d) are served '
+              'without a 503 (%s) and add up to the whole byte for byte, %d of them with '
+              'records, BytesScanned %d = %d'
+              % (k + 1, trial, err, nonempty, scanned, len(body)),
+              err is None and b''.join(parts) == oracle_csv and nonempty >= 2 and
+              scanned == len(body), (err, len(b''.join(parts)), nonempty, scanned))
+    # overwrite: fewer rows; the old index is removed by the PUT itself, the new one is built
     rows2 = rows[:len(rows) // 2]
     data2 = data[:data.index(b'\n%d,' % (len(rows2) - 1)) + 1]
     body2 = subprocess.run(['gzip', '-c'], input=data2, stdout=subprocess.PIPE,
                            check=True).stdout
+    with open(index_path(key), 'rb') as f:
+        old_stamp = f.readline()
     s3.put_object(Bucket=BUCKET, Key=key, Body=body2)
     parts, _ = fan_out(key, sql, len(body2), rnd, 5, client=s3r)  # 503s retried
-    check('gzip index: after an overwrite the stale index is not used: ranges add up to the '
-          'new object\'s answer', b''.join(parts) == oracle_of(rows2),
+    check('gzip index: after an overwrite the ranges add up to the new object\'s answer '
+          'exactly', b''.join(parts) == oracle_of(rows2),
           (len(b''.join(parts)), len(oracle_of(rows2))))
+    with open(index_path(key), 'rb') as f:
+        new_stamp = f.readline()
+    check('gzip index: the index in use is stamped for the new object (size %d)' % len(body2),
+          new_stamp != old_stamp and new_stamp.split()[4] == b'%d' % len(body2),
+          (old_stamp, new_stamp))
+    # a race: overwritten while its build may still run, then deleted at once
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body2)
+    parts, _ = fan_out(key, sql, len(body2), rnd, 4, client=s3r)
+    ok, _ = wait_kind(key, 'index', 30)
+    with open(index_path(key), 'rb') as f:
+        stamp = f.readline()
+    check('gzip index: two PUTs in a row: the ranges give the second object\'s answer and the '
+          'index is the second\'s', ok and b''.join(parts) == oracle_of(rows2) and
+          stamp.split()[4] == b'%d' % len(body2), (ok, stamp))
+    # CopyObject and CompleteMultipartUpload build in the background too
+    s3.copy_object(Bucket=BUCKET, Key='copy.csv.gz', CopySource={'Bucket': BUCKET, 'Key': key})
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key='mpu.csv.gz')['UploadId']
+    etag = s3.upload_part(Bucket=BUCKET, Key='mpu.csv.gz', UploadId=up, PartNumber=1,
+                          Body=body)['ETag']
+    s3.complete_multipart_upload(Bucket=BUCKET, Key='mpu.csv.gz', UploadId=up,
+                                 MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': etag}]})
+    built = [wait_kind(k, 'index', 30) for k in ('copy.csv.gz', 'mpu.csv.gz')]
+    parts, _ = fan_out('mpu.csv.gz', sql, len(body), rnd, 4)  # no retries
+    check('gzip index: CopyObject and CompleteMultipartUpload build the index in the '
+          'background (%s s), ranges served at once and add up'
+          % ', '.join('%.2f' % t for _, t in built),
+          all(ok for ok, _ in built) and b''.join(parts) == oracle_csv, built)
+    for k in (key, 'copy.csv.gz', 'mpu.csv.gz'):
+        s3.delete_object(Bucket=BUCKET, Key=k)
+    check('gzip index: DeleteObject removes the index: no file under .pluck-indexes/%s' % BUCKET,
+          index_files() == [], index_files())
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    s3.delete_object(Bucket=BUCKET, Key=key)  # while its build is queued or running
+    time.sleep(0.5)
+    check('gzip index: deleted right after its PUT: no index file appears later',
+          index_files() == [], index_files())
+    # first use: an object put in ROOT by hand has no index until a ScanRange asks
+    hand = 'hand/made.csv.gz'
+    os.makedirs(os.path.join(ROOT, BUCKET, 'hand'), exist_ok=True)
+    with open(os.path.join(ROOT, BUCKET, hand), 'wb') as f:
+        f.write(body2)
+    code = error_of(lambda: select(hand, sql, 'CSV', {'Start': 0, 'End': len(body2) - 1}))
+    ok, _ = wait_kind(hand, 'index', 30)
+    parts, _ = fan_out(hand, sql, len(body2), rnd, 6)
+    check('gzip index: an object put in ROOT by hand: its first ScanRange is 503 SlowDown '
+          '(%s) and builds the index, then ranges add up' % (code,),
+          code == (503, 'SlowDown') and ok and b''.join(parts) == oracle_of(rows2),
+          (code, ok))
+    os.remove(os.path.join(ROOT, BUCKET, hand))  # by hand too: its index stays an orphan
+
+
+def bomb_body(gib):
+    """A gzip member that decompresses to gib GiB of '1,2' records (about 1 KiB per MiB):
+    a byte-aligned deflate piece (full flush) repeated; its CRC and ISIZE are not right, so
+    it is an error to decode it to the end."""
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = co.compress(b'1,2\n' * (1 << 18)) + co.flush(zlib.Z_FULL_FLUSH)
+    return (b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff' + piece * (1024 * gib) +
+            co.flush() + b'\x00' * 8)
+
+
+def gzip_bombs(rows, sql, rnd):
+    """Two gzip bombs (4 GiB each from 4 MiB) uploaded before a normal object: the bombs'
+    builds stop at the bound (100 x the compressed size) and mark them one split, and the
+    normal object's index is built meanwhile: its fan-out is served."""
+    bomb = bomb_body(4)
+    for i in range(2):
+        s3.put_object(Bucket=BUCKET, Key='bomb%d.csv.gz' % i, Body=bomb)
+    key = 'after-bombs.csv.gz'
+    rows3 = rows[:len(rows) // 3]
+    _, body = gzip_csv(rows3)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    ok, secs = wait_kind(key, 'index', 60)
+    parts, _ = fan_out(key, sql, len(body), rnd, 5)  # no retries: no 503 allowed
+    check('gzip bombs: after two 4 GiB bombs a normal object\'s index is built (%.2f s) and '
+          'its ranges are served and add up' % secs,
+          ok and b''.join(parts) == oracle_of(rows3), (ok, secs))
+    marks = [wait_kind('bomb%d.csv.gz' % i, 'none', 60) for i in range(2)]
+    with open(index_path('bomb0.csv.gz'), 'rb') as f:
+        why = f.read()[:600]
+    check('gzip bombs: each is marked one split (%s s) because it decompresses to more than '
+          '100 times its size' % ', '.join('%.2f' % s for _, s in marks),
+          all(ok for ok, _ in marks) and b'compression bomb' in why, why)
+    p1, _ = select('bomb0.csv.gz', 'SELECT * FROM S3Object s LIMIT 2', 'CSV',
+                   {'Start': 1000, 'End': 5000}, header='NONE')
+    p0, _ = select('bomb0.csv.gz', 'SELECT * FROM S3Object s LIMIT 2', 'CSV',
+                   {'Start': 0, 'End': 999}, header='NONE')
+    check('gzip bombs: a bomb is one split: [0, 999] owns its records (LIMIT 2), '
+          '[1000, 5000] none', p0 == b'1,2\n1,2\n' and p1 == b'', (p0, p1))
+    for i in range(2):
+        s3.delete_object(Bucket=BUCKET, Key='bomb%d.csv.gz' % i)
+    s3.delete_object(Bucket=BUCKET, Key=key)
+
+
+def delete_bucket():
+    """DeleteBucket with index files left (an object removed by hand keeps its index):
+    it succeeds and removes them all."""
+    left = index_files()
+    for o in s3.list_objects_v2(Bucket=BUCKET).get('Contents', []):
+        s3.delete_object(Bucket=BUCKET, Key=o['Key'])
+    code = error_of(lambda: s3.delete_bucket(Bucket=BUCKET))
+    check('DeleteBucket with %d index file(s) left succeeds (%s) and removes .pluck-indexes/%s'
+          % (len(left), code, BUCKET),
+          len(left) >= 1 and code is None and not os.path.exists(INDEX_DIR), (left, code))
+
+
+def stamp_of(key, path, kind='index'):
+    st = os.stat(path)
+    return (b'pluck-serve-gzidx 1 %s %d %d %d.%09d %d\n' % (
+        kind.encode(), st.st_ino, st.st_size, st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9,
+        len(key.encode())) + key.encode())
+
+
+def plant():
+    """Before the server starts: what a crash or a change by hand leaves under
+    ROOT/.pluck-indexes.  Bucket 'keep' holds obj.csv.gz with a valid index (made by
+    `pluck index`, stamped), and stale files: one of a key that is gone, one whose object
+    changed since; 'nobucket' has no bucket.  The start keeps only the valid one."""
+    rows = [['id', 'v']] + [[str(i), 'v%d' % (i * 7919 % 1000)] for i in range(60000)]
+    data, body = gzip_csv(rows)
+    os.makedirs(os.path.join(ROOT, 'keep'))
+    obj = os.path.join(ROOT, 'keep', 'obj.csv.gz')
+    with open(obj, 'wb') as f:
+        f.write(body)
+    other = os.path.join(ROOT, 'keep', 'other.csv.gz')
+    with open(other, 'wb') as f:
+        f.write(body)
+    tmp = os.path.join(ROOT, 'obj.csv.gz')  # not in a bucket
+    with open(tmp, 'wb') as f:
+        f.write(body)
+    subprocess.run([os.environ['PLUCK'], 'index', '--spacing', '64K', tmp], check=True)
+    with open(tmp + '.pluckidx', 'rb') as f:
+        ix = f.read()
+    os.remove(tmp)
+    os.remove(tmp + '.pluckidx')
+    d = os.path.join(ROOT, '.pluck-indexes', 'keep')
+    os.makedirs(d)
+    name = lambda k: os.path.join(d, hashlib.sha256(k.encode()).hexdigest() + '.pluckidx')
+    with open(name('obj.csv.gz'), 'wb') as f:
+        f.write(stamp_of('obj.csv.gz', obj) + ix)
+    with open(name('gone.csv.gz'), 'wb') as f:
+        f.write(stamp_of('gone.csv.gz', obj) + ix)
+    with open(name('other.csv.gz'), 'wb') as f:
+        f.write(stamp_of('other.csv.gz', other) + ix)
+    os.utime(other, ns=(10**9, 10**9))  # changed since its index was made
+    os.makedirs(os.path.join(ROOT, '.pluck-indexes', 'nobucket'))
+    with open(os.path.join(ROOT, '.pluck-indexes', 'nobucket', 'x.pluckidx'), 'wb') as f:
+        f.write(b'x')
+    with open(os.path.join(ROOT, 'keep.oracle'), 'wb') as f:
+        f.write(data)
+
+
+def planted():
+    """After the start: only the valid index is left, and it is used (no 503)."""
+    d = os.path.join(ROOT, '.pluck-indexes')
+    left = sorted(os.listdir(os.path.join(d, 'keep')))
+    want = [hashlib.sha256(b'obj.csv.gz').hexdigest() + '.pluckidx']
+    size = os.path.getsize(os.path.join(ROOT, 'keep', 'obj.csv.gz'))
+    with open(os.path.join(ROOT, 'keep.oracle'), 'rb') as f:
+        data = f.read()
+    os.remove(os.path.join(ROOT, 'keep.oracle'))
+    parts = []
+    try:
+        for a, b in cuts(size, random.Random(SEED), 5):
+            r = s3.select_object_content(
+                Bucket='keep', Key='obj.csv.gz', ExpressionType='SQL',
+                Expression='SELECT * FROM S3Object', ScanRange={'Start': a, 'End': b},
+                InputSerialization={'CSV': {}}, OutputSerialization={'CSV': {}})
+            parts.append(b''.join(ev['Records']['Payload'] for ev in r['Payload']
+                                  if 'Records' in ev))
+        err = None
+    except botocore.exceptions.ClientError as e:
+        err = e.response['Error']['Code']
+    check('restart: the start removed the index files of a key that is gone, of an object '
+          'changed since and of a bucket that is gone, kept the valid one (%d left)'
+          % len(left), left == want and not os.path.exists(os.path.join(d, 'nobucket')),
+          (left, os.listdir(d)))
+    check('restart: the kept index is used at once: 6 ranges without a 503 (%s) add up to the '
+          'object, %d of them with records' % (err, sum(1 for p in parts if p)),
+          err is None and b''.join(parts) == data and sum(1 for p in parts if p) >= 2,
+          (err, len(b''.join(parts)), len(data)))
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == 'plant':
+        plant()
+        return
+    planted()
     s3.create_bucket(Bucket=BUCKET)
     rows, objs = make_objects()
     rnd = random.Random(SEED)
@@ -236,6 +467,8 @@ def main():
         time.sleep(0.1)
     check('two ScanRange selects left after their first event: the server is back to %d '
           'threads (%d)' % (base, threads()), threads() <= base)
+    gzip_bombs(rows, sql, rnd)
+    delete_bucket()
 
 
 if __name__ == '__main__':

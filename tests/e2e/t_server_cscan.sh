@@ -12,6 +12,10 @@ if [ ! -x "$CS_PY" ] || ! "$CS_PY" -c 'import boto3' 2>/dev/null ||
     ! command -v bgzip >/dev/null || ! command -v pzstd >/dev/null; then
     echo "FAIL cscan: python3-boto3, bgzip (tabix) and pzstd (zstd) are needed (scripts/deps.sh)"
     _count fail
+elif ! SERVER_ROOT=$CS_ROOT PLUCK=$PLUCK RESULTS=/dev/null SERVER_URL=http://127.0.0.1:9 AK=x SK=x \
+    "$CS_PY" "$ROOT/tests/e2e/server_cscan.py" plant; then
+    echo "FAIL cscan: could not plant the index files a restart finds"
+    _count fail
 else
     "$PLUCK" serve --root "$CS_ROOT" --listen 127.0.0.1:0 --access-key-id AKCSCAN \
         --secret-access-key "cscan/secret" >"$CS_OUT" 2>"$CS_ERR" &

@@ -22,6 +22,7 @@
 
 #include "pluck.h"
 #include "testbuf.h"
+#include "testdia.h"
 
 static void tb_puts(tb_buf *b, const char *s) { tb_put(b, s, strlen(s)); }
 
@@ -29,13 +30,7 @@ static const char *const simd_kernels[] = {"sse42", "avx2", "neon", NULL};
 
 static pl_dialect rfc_dialect(void)
 {
-    pl_dialect d;
-    memset(&d, 0, sizeof d);
-    d.field_delim = ',';
-    d.record_delim.s[0] = '\n';
-    d.record_delim.len = 1;
-    d.quote = '"';
-    d.escape = '"';
+    pl_dialect d = test_dialect();
     d.comment = -1;
     return d;
 }

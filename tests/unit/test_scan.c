@@ -17,6 +17,7 @@
  * by hand repeat for each kernel.
  */
 #include "scan/scan.h"
+#include "testdia.h"
 
 #include <criterion/criterion.h>
 #include <csv.h>
@@ -38,14 +39,7 @@ static const char *const all_kernels[] = {"scalar", "sse42", "avx2", "neon", NUL
 static bool use_kernel(const char *k)
 {
     cr_assert(setenv("PLUCK_FORCE_IMPL", k, 1) == 0);
-    pl_dialect d;
-    memset(&d, 0, sizeof d);
-    d.field_delim = ',';
-    d.record_delim.s[0] = '\n';
-    d.record_delim.len = 1;
-    d.quote = '"';
-    d.escape = '"';
-    d.comment = '#';
+    pl_dialect d = test_dialect();
     pl_scanner *s = pl_scanner_create(&d, 100, 4);
     cr_assert(s);
     bool ok = !strcmp(pl_scanner_kernel(s), k);
@@ -125,19 +119,7 @@ static feed feed_default(void)
     return f;
 }
 
-static pl_dialect dia(void)
-{
-    pl_dialect d;
-    memset(&d, 0, sizeof d);
-    d.field_delim = ',';
-    d.record_delim.s[0] = '\n';
-    d.record_delim.len = 1;
-    d.quote = '"';
-    d.escape = '"';
-    d.comment = '#';
-    d.allow_quoted_record_delim = false;
-    return d;
-}
+static pl_dialect dia(void) { return test_dialect(); }
 
 static pl_dialect dia_rd(const char *rd)
 {
