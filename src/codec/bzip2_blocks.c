@@ -21,10 +21,16 @@
  * with its CRC and ends at a candidate), so a false one would need random bits to form a
  * valid block whose 32-bit CRC matches.
  *
- * What this decoder does not check that the streaming one (bzip2.c) does: the stream's
- * combined CRC (a checksum of the block CRCs, each of which is checked), and, from a split
- * inside a stream, the level digit (blocks are allowed the largest size, level 9).  A block is
- * handed out only once its CRC matched, so a damaged block gives none of its bytes.
+ * The stream's combined CRC (a checksum of its block CRCs, crc = rotl1(crc) ^ block_crc) is
+ * what tells a block missing, repeated or out of order, each intact.  A split decoder folds
+ * the CRCs of the blocks that begin in its own bytes and checks every stream end there whose
+ * blocks it saw from the stream's header; for the stream it starts inside, it reports the
+ * fold, how many blocks, and that stream's end record if it holds it (pl_bz2_chain), and the
+ * committer, which knows the splits before it, checks (commit/lanes.c).  From a split inside
+ * a stream the level digit is not known either (blocks are allowed the largest size, level
+ * 9).  A block is handed out only once its CRC matched, so a damaged block gives none of its
+ * bytes: up to HOLD bytes it is held; a longer one (run-length data makes up to ~46 MB of a
+ * 900 kB block) is decoded once to check it, its bytes thrown away, then again in pieces.
  */
 #include "codec/bzip2_blocks.h"
 #include "codec/codec_impl.h"
@@ -113,9 +119,21 @@ static void put_value(unsigned char *dst, uint64_t *pos, uint64_t v, unsigned n)
 
 /* ---- one block --------------------------------------------------------------------------- */
 
-pl_bz2_result pl_bz2_block(const unsigned char *p, size_t len, uint64_t at, uint64_t end,
-                           int level, pl_bz2_scratch *s, pl_buf *out)
+#define SINK_SIZE (64 * 1024)
+
+static void close_block(pl_bz2_scratch *s)
 {
+    if (s->z) {
+        BZ2_bzDecompressEnd(s->z);
+        free(s->z);
+        s->z = NULL;
+    }
+}
+
+pl_bz2_result pl_bz2_open(const unsigned char *p, size_t len, uint64_t at, uint64_t end,
+                          int level, pl_bz2_scratch *s)
+{
+    close_block(s);
     uint64_t nbits = end - at;
     size_t need = 4 + (size_t)(nbits / 8) + 1 + 10 + 1;
     if (!pl_grow(&s->synth, &s->cap, need, 1))
@@ -127,43 +145,108 @@ pl_bz2_result pl_bz2_block(const unsigned char *p, size_t len, uint64_t at, uint
     put_src_bits(d, &pos, p, len, at, nbits);
     put_value(d, &pos, END_MAGIC, 48);
     put_value(d, &pos, get_bits(p, len, at + 48, 32), 32); /* the block's CRC */
-    size_t synth_len = (size_t)((pos + 7) / 8);
-
-    bz_stream z;
-    memset(&z, 0, sizeof z);
-    int ret = BZ2_bzDecompressInit(&z, 0, 0);
-    if (ret != BZ_OK)
+    bz_stream *z = calloc(1, sizeof *z);
+    if (!z)
+        return PL_BZ2_NOMEM;
+    int ret = BZ2_bzDecompressInit(z, 0, 0);
+    if (ret != BZ_OK) {
+        free(z);
         return ret == BZ_MEM_ERROR ? PL_BZ2_NOMEM : PL_BZ2_BAD;
-    out->len = 0;
-    z.next_in = (char *)s->synth;
-    z.avail_in = (unsigned)synth_len;
-    pl_bz2_result res = PL_BZ2_BAD;
-    for (;;) {
-        if (!pl_buf_reserve(out, 256 * 1024)) {
-            res = PL_BZ2_NOMEM;
-            break;
-        }
-        size_t room = pl_codec_clamp32(out->cap - out->len);
-        z.next_out = out->data + out->len;
-        z.avail_out = (unsigned)room;
-        ret = BZ2_bzDecompress(&z);
-        out->len += room - z.avail_out;
-        if (ret == BZ_STREAM_END) {
-            res = z.avail_in == 0 ? PL_BZ2_OK : PL_BZ2_BAD;
-            break;
-        }
-        if (ret == BZ_MEM_ERROR) {
-            res = PL_BZ2_NOMEM;
-            break;
-        }
-        if (ret != BZ_OK || (z.avail_in == 0 && z.avail_out != 0))
-            break; /* an error, or it wants more than the block: not its end */
     }
-    BZ2_bzDecompressEnd(&z);
+    z->next_in = (char *)s->synth;
+    z->avail_in = (unsigned)((pos + 7) / 8);
+    s->z = z;
+    return PL_BZ2_OK;
+}
+
+pl_bz2_result pl_bz2_read(pl_bz2_scratch *s, unsigned char *out, size_t cap, size_t *made,
+                          bool *end)
+{
+    bz_stream *z = s->z;
+    size_t room = pl_codec_clamp32(cap);
+    *made = 0;
+    *end = false;
+    if (!z)
+        return PL_BZ2_BAD;
+    z->next_out = (char *)out;
+    z->avail_out = (unsigned)room;
+    int ret = BZ2_bzDecompress(z);
+    *made = room - z->avail_out;
+    pl_bz2_result res = PL_BZ2_OK;
+    if (ret == BZ_STREAM_END) {
+        *end = true;
+        if (z->avail_in != 0)
+            res = PL_BZ2_BAD;
+    } else if (ret == BZ_MEM_ERROR) {
+        res = PL_BZ2_NOMEM;
+    } else if (ret != BZ_OK || (z->avail_in == 0 && z->avail_out != 0)) {
+        res = PL_BZ2_BAD; /* an error, or it wants more than the block: not its end */
+    }
+    if (*end || res != PL_BZ2_OK)
+        close_block(s);
     return res;
 }
 
-void pl_bz2_scratch_free(pl_bz2_scratch *s) { free(s->synth); }
+pl_bz2_result pl_bz2_block(const unsigned char *p, size_t len, uint64_t at, uint64_t end,
+                           int level, pl_bz2_scratch *s, pl_buf *out, size_t hold)
+{
+    if (!s->sink && !(s->sink = malloc(SINK_SIZE)))
+        return PL_BZ2_NOMEM;
+    pl_bz2_result res = pl_bz2_open(p, len, at, end, level, s);
+    bool held = out != NULL; /* all its bytes so far are in out */
+    if (out)
+        out->len = 0;
+    while (res == PL_BZ2_OK) {
+        unsigned char *to = s->sink;
+        size_t room = SINK_SIZE, made;
+        if (held && out->len < hold) {
+            /* at most to `hold`: one byte more tells it is longer */
+            size_t want = hold - out->len + 1 < 256 * 1024 ? hold - out->len + 1 : 256 * 1024;
+            if (!pl_buf_reserve(out, want)) {
+                res = PL_BZ2_NOMEM;
+                break;
+            }
+            to = (unsigned char *)out->data + out->len;
+            room = want;
+        } else if (held) {
+            held = false; /* longer than hold: decoded only to verify it */
+            out->len = 0;
+        }
+        bool done;
+        res = pl_bz2_read(s, to, room, &made, &done);
+        if (held && to != s->sink)
+            out->len += made;
+        if (done || res != PL_BZ2_OK)
+            break;
+    }
+    close_block(s);
+    if (res == PL_BZ2_OK && out && (!held || out->len > hold)) {
+        out->len = 0;
+        res = PL_BZ2_LONG;
+    }
+    return res;
+}
+
+void pl_bz2_scratch_free(pl_bz2_scratch *s)
+{
+    close_block(s);
+    free(s->synth);
+    free(s->sink);
+}
+
+static uint32_t rotl(uint32_t crc, uint32_t n)
+{
+    n %= 32;
+    return n ? crc << n | crc >> (32 - n) : crc;
+}
+
+bool pl_bz2_chain_next(uint32_t *crc, const pl_bz2_chain *ch)
+{
+    if (ch->ended && (rotl(*crc, ch->k) ^ ch->fold) != ch->stored)
+        return false;
+    *crc = ch->out_known ? ch->out : rotl(*crc, ch->n) ^ ch->out;
+    return true;
+}
 
 /* ---- split points ------------------------------------------------------------------------ */
 
@@ -201,7 +284,7 @@ static bool span_read(span *sp, uint64_t at, size_t n)
 /* The first verified block start at or after file offset `from` and before `limit`, as a
  * bit offset in the file; UINT64_MAX when there is none. */
 static uint64_t verified_start(span *sp, uint64_t from, uint64_t limit, int level,
-                               pl_bz2_scratch *s, pl_buf *out, bool *oom)
+                               pl_bz2_scratch *s, bool *oom)
 {
     size_t want = 1u << 20;
     uint64_t q = 0; /* bit offset within buf */
@@ -229,7 +312,7 @@ static uint64_t verified_start(span *sp, uint64_t from, uint64_t limit, int leve
             }
             if (c == UINT64_MAX || c - q > (uint64_t)MAX_BLOCK_BYTES * 8)
                 break;
-            pl_bz2_result r = pl_bz2_block(sp->buf, sp->len, q, c, level, s, out);
+            pl_bz2_result r = pl_bz2_block(sp->buf, sp->len, q, c, level, s, NULL, 0);
             if (r == PL_BZ2_NOMEM)
                 return *oom = true, UINT64_MAX;
             if (r == PL_BZ2_OK)
@@ -247,7 +330,6 @@ pluck_code pl_bz2_split_points(int fd, uint64_t start, uint64_t end, uint64_t ta
     *n = 0;
     span sp = {.fd = fd, .end = end, .at = UINT64_MAX};
     pl_bz2_scratch s = {0};
-    pl_buf out = {0};
     size_t cap = 0;
     bool oom = false;
     int level = 9;
@@ -256,7 +338,7 @@ pluck_code pl_bz2_split_points(int fd, uint64_t start, uint64_t end, uint64_t ta
         h[3] >= '1' && h[3] <= '9')
         level = h[3] - '0';
     for (uint64_t t = start + target; t < end && !oom; t += target) {
-        uint64_t b = verified_start(&sp, t, t + target, level, &s, &out, &oom);
+        uint64_t b = verified_start(&sp, t, t + target, level, &s, &oom);
         if (b == UINT64_MAX)
             continue;
         uint64_t off = b / 8;
@@ -271,7 +353,6 @@ pluck_code pl_bz2_split_points(int fd, uint64_t start, uint64_t end, uint64_t ta
     }
     free(sp.buf);
     pl_bz2_scratch_free(&s);
-    pl_buf_free(&out);
     if (oom) {
         free(*offs);
         *offs = NULL;
@@ -283,7 +364,12 @@ pluck_code pl_bz2_split_points(int fd, uint64_t start, uint64_t end, uint64_t ta
 
 /* ---- the split decoder: a pl_codec backend ------------------------------------------------ */
 
-typedef enum { B_START, B_MAGIC, B_BLOCK, B_GAP } bphase;
+/* A block's bytes are held (so a block that fails its CRC gives none) up to HOLD; a longer
+ * one (run-length data: up to ~46 MB from 900 kB) is verified first, its bytes thrown away,
+ * then decoded again and handed out in pieces, so memory stays flat. */
+#define HOLD (2u << 20)
+
+typedef enum { B_START, B_MAGIC, B_BLOCK, B_STREAM, B_GAP } bphase;
 
 typedef struct bzb_state {
     unsigned char *in; /* compressed bytes from the current position on */
@@ -292,11 +378,19 @@ typedef struct bzb_state {
     uint64_t p;        /* bit offset in `in` of the position */
     uint64_t tried;    /* B_BLOCK: candidates before this bit failed */
     bool tried_one;    /* B_BLOCK: one did (the block's end was there, it did not fit) */
+    uint64_t next;     /* B_STREAM: where the block being handed out ends */
     int level;
     bphase phase;
     pl_bz2_scratch scratch;
     pl_buf out;        /* the last block's bytes */
     size_t sent;
+    /* the combined CRCs (pl_codec_bzip2_blocks_chain) */
+    uint64_t own_end;  /* file bit offset where the decoder's own bytes end */
+    pl_bz2_chain *ch;
+    pl_bz2_chain local; /* ch when the caller gave none */
+    bool known;        /* crc is the combination of the stream's blocks so far */
+    uint32_t crc;      /* else: of those since the split's start */
+    uint32_t block_crc; /* the CRC of the block being decoded */
 } bzb_state;
 
 static pluck_code bzb_corrupt(pl_codec *c, const bzb_state *b)
@@ -315,6 +409,12 @@ static pluck_code bzb_truncated(pl_codec *c, const bzb_state *b)
                          (unsigned long long)(b->in_at + b->len));
 }
 
+static pluck_code bzb_nomem(pl_codec *c)
+{
+    return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY,
+                         "Object decompression failed: out of memory in the bzip2 decoder.");
+}
+
 /* Drop the bytes before the position's byte. */
 static void bzb_compact(bzb_state *b)
 {
@@ -326,11 +426,64 @@ static void bzb_compact(bzb_state *b)
     b->in_at += drop;
     b->p -= (uint64_t)drop * 8;
     b->tried -= (uint64_t)drop * 8;
+    b->next -= b->phase == B_STREAM ? (uint64_t)drop * 8 : 0;
 }
 
 static bool is_header(const unsigned char *h)
 {
     return h[0] == 'B' && h[1] == 'Z' && h[2] == 'h' && h[3] >= '1' && h[3] <= '9';
+}
+
+/* The position is a block or end-of-stream magic (or the end of the input) in the decoder's
+ * own bytes: false once past them. */
+static bool bzb_own(bzb_state *b)
+{
+    if (b->in_at * 8 + b->p < b->own_end)
+        return true;
+    b->ch->complete = true;
+    return false;
+}
+
+/* A stream header: its blocks are all ahead. */
+static void bzb_stream_start(bzb_state *b)
+{
+    if (b->in_at * 8 + b->p < b->own_end) {
+        b->known = true;
+        b->crc = 0;
+    }
+}
+
+/* A block of the decoder's own whose CRC matched. */
+static void bzb_block_done(bzb_state *b)
+{
+    b->crc = (b->crc << 1 | b->crc >> 31) ^ b->block_crc;
+    if (!b->known)
+        b->ch->n++;
+    b->ch->out_known = b->known;
+    b->ch->out = b->crc;
+}
+
+/* An end-of-stream record of the decoder's own, whose combined CRC is `stored`. */
+static pluck_code bzb_stream_end(pl_codec *c, bzb_state *b, uint32_t stored)
+{
+    pl_bz2_chain *ch = b->ch;
+    if (b->known && b->crc != stored)
+        return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
+                             "Object decompression failed: bzip2 data is corrupt (the "
+                             "stream's combined CRC does not match its blocks: one is "
+                             "missing, repeated or out of order) at compressed offset %llu.",
+                             (unsigned long long)(b->in_at + b->p / 8));
+    if (!b->known) { /* its blocks before the split are the committer's to know */
+        ch->ended = true;
+        ch->k = ch->n;
+        ch->fold = b->crc;
+        ch->stored = stored;
+    }
+    b->known = true; /* the next stream's blocks are all ahead */
+    b->crc = 0;
+    ch->out_known = true;
+    ch->out = 0;
+    return PLUCK_OK;
 }
 
 /* Advance by one block or one structural step.  *wait: more input is needed. */
@@ -344,6 +497,7 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
             return *wait = true, PLUCK_OK;
         if (b->len >= 4 && is_header(b->in)) {
             b->level = b->in[3] - '0';
+            bzb_stream_start(b);
             b->p = 32;
             b->phase = B_MAGIC;
             return PLUCK_OK;
@@ -360,6 +514,7 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
         b->phase = B_MAGIC;
         return PLUCK_OK;
     case B_MAGIC:
+        bzb_own(b);
         if (b->p + 80 > avail) {
             if (done)
                 return bzb_truncated(c, b);
@@ -369,8 +524,12 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
         case BLOCK_MAGIC:
             b->phase = B_BLOCK;
             b->tried = b->p + 80;
+            b->block_crc = (uint32_t)get_bits(b->in, b->len, b->p + 48, 32);
             return PLUCK_OK;
         case END_MAGIC:
+            if (bzb_own(b))
+                PL_FORWARD_IF_ERROR(
+                    bzb_stream_end(c, b, (uint32_t)get_bits(b->in, b->len, b->p + 48, 32)));
             b->p = (b->p + 80 + 7) / 8 * 8;
             b->phase = B_GAP;
             return PLUCK_OK;
@@ -393,13 +552,22 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
                 return *wait = true, PLUCK_OK;
             }
             pl_bz2_result r = pl_bz2_block(b->in, b->len, b->p, e, b->level, &b->scratch,
-                                           &b->out);
-            PL_RETURN_ERROR_IF(r == PL_BZ2_NOMEM, &c->err, PLUCK_E_OUT_OF_MEMORY,
-                               "Object decompression failed: out of memory in the bzip2 "
-                               "decoder.");
-            if (r == PL_BZ2_OK) {
+                                           &b->out, HOLD);
+            if (r == PL_BZ2_NOMEM)
+                return bzb_nomem(c);
+            if (r == PL_BZ2_OK || r == PL_BZ2_LONG) {
+                if (bzb_own(b))
+                    bzb_block_done(b);
                 b->sent = 0;
                 b->tried_one = false;
+                if (r == PL_BZ2_LONG) { /* verified: now its bytes, piece by piece */
+                    r = pl_bz2_open(b->in, b->len, b->p, e, b->level, &b->scratch);
+                    if (r != PL_BZ2_OK)
+                        return r == PL_BZ2_NOMEM ? bzb_nomem(c) : bzb_corrupt(c, b);
+                    b->next = e;
+                    b->phase = B_STREAM;
+                    return PLUCK_OK;
+                }
                 b->p = e;
                 b->phase = B_MAGIC;
                 return PLUCK_OK;
@@ -408,8 +576,11 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
             b->tried = e + 1; /* not the end: a magic by chance inside the block */
             b->tried_one = true;
         }
+    case B_STREAM:
+        return PLUCK_OK; /* bzb_step hands the bytes out */
     case B_GAP:
         if (b->p == avail) { /* the end of the input here is the end of the last stream */
+            bzb_own(b);
             *wait = true;
             return PLUCK_OK;
         }
@@ -421,6 +592,7 @@ static pluck_code bzb_advance(pl_codec *c, bzb_state *b, bool *wait)
             return pl_codec_trailing_garbage(c, "bzip2 stream", b->in_at + b->p / 8);
         }
         b->level = b->in[b->p / 8 + 3] - '0';
+        bzb_stream_start(b);
         b->p += 32;
         b->phase = B_MAGIC;
         return PLUCK_OK;
@@ -437,6 +609,20 @@ static pluck_code bzb_step(pl_codec *c, const unsigned char **in, size_t *in_len
                           out_cap);
         return PLUCK_OK;
     }
+    if (b->phase == B_STREAM) {
+        size_t made;
+        bool end;
+        pl_bz2_result r = pl_bz2_read(&b->scratch, *out, *out_cap, &made, &end);
+        *out += made;
+        *out_cap -= made;
+        if (r != PL_BZ2_OK)
+            return r == PL_BZ2_NOMEM ? bzb_nomem(c) : bzb_corrupt(c, b);
+        if (end) {
+            b->p = b->next;
+            b->phase = B_MAGIC;
+        }
+        return PLUCK_OK;
+    }
     if (*in_len) {
         bzb_compact(b);
         PL_RETURN_ERROR_IF(!pl_grow(&b->in, &b->cap, b->len + *in_len, 1), &c->err,
@@ -447,7 +633,7 @@ static pluck_code bzb_step(pl_codec *c, const unsigned char **in, size_t *in_len
     bool wait = false;
     do /* structural steps make no output: go on to the next block's bytes or a stall */
         PL_FORWARD_IF_ERROR(bzb_advance(c, b, &wait));
-    while (!wait && b->sent == b->out.len);
+    while (!wait && b->sent == b->out.len && b->phase != B_STREAM);
     if (wait)
         *stalled = true;
     return PLUCK_OK;
@@ -484,5 +670,24 @@ pluck_code pl_codec_bzip2_blocks(pl_codec *c)
     c->ops = &bzb_ops;
     c->state = b;
     b->in_at = c->in_total; /* messages give file offsets */
+    b->own_end = UINT64_MAX;
+    b->ch = &b->local;
     return PLUCK_OK;
+}
+
+void pl_codec_bzip2_blocks_chain(pl_codec *c, uint64_t own_end, pl_bz2_chain *ch)
+{
+    if (c->ops != &bzb_ops)
+        return; /* the block decoder could not be made: the codec has failed */
+    bzb_state *b = c->state;
+    b->own_end = own_end < UINT64_MAX / 8 ? own_end * 8 : UINT64_MAX;
+    if (ch) {
+        b->ch = ch;
+        b->known = ch->known;
+        b->crc = ch->known ? ch->crc : 0;
+        ch->complete = ch->ended = false;
+        ch->k = ch->fold = ch->stored = ch->n = 0;
+        ch->out_known = ch->known;
+        ch->out = b->crc;
+    }
 }

@@ -11,8 +11,17 @@
  *
  * The decoder starts at a stream header or at a block header (the caller names the check
  * type of its stream), decodes blocks, and past a stream's last block reads its index
- * (whose own CRC32 is checked; that it lists the blocks is checked only by a whole-stream
- * decoder, xz.c), footer, padding and the next stream.
+ * (whose own CRC32 is checked), footer, padding and the next stream.
+ *
+ * The split points come from the indexes, so an index that lies must be an error, never a
+ * wrong answer: a split's decoder is told the index records of the blocks in its own bytes
+ * (pl_xz_expect) and checks each block it decodes there against its record -- it begins
+ * where a record says a block begins, and its unpadded and uncompressed sizes are the
+ * record's (the sizes a block header declares are compared before any of its bytes are
+ * handed out, the decoded sizes at its end) -- and that a stream's index begins right after
+ * the last block the index lists.  The splits cover every block, so every record is
+ * checked against the block it describes, as a whole-stream decoder checks the index
+ * against the blocks it decoded (xz.c: liblzma's lzma_index_hash).
  */
 #include "codec/xz_blocks.h"
 #include "codec/codec_impl.h"
@@ -140,28 +149,61 @@ pluck_code pl_xz_split_points(int fd, uint64_t start, uint64_t end, uint64_t **o
     return PLUCK_OK;
 }
 
-typedef struct find_check {
-    uint64_t off;
-    lzma_check check;
-    bool found;
-} find_check;
+/* What a split's decoder checks its blocks against: the index records of the blocks that
+ * begin in [from, to) (file offsets), the offsets there where indexes begin, and the check
+ * type of the stream holding `from`. */
+typedef struct xz_rec {
+    uint64_t off;      /* file offset of the block header */
+    uint64_t unpadded; /* header + compressed data + check */
+    uint64_t usize;    /* uncompressed size */
+} xz_rec;
 
-static bool check_of(void *arg, uint64_t at, lzma_check check, const lzma_index *idx)
+typedef struct expect {
+    uint64_t from, to;
+    xz_rec *rec;
+    size_t n, cap;
+    uint64_t *index_at;
+    size_t nindex, icap;
+    int check;
+    bool oom;
+} expect;
+
+static bool collect(void *arg, uint64_t at, lzma_check check, const lzma_index *idx)
 {
-    find_check *F = arg;
-    if (!F->found && F->off >= at && F->off < at + lzma_index_stream_size(idx)) {
-        F->check = check;
-        F->found = true;
+    expect *E = arg;
+    uint64_t size = lzma_index_stream_size(idx);
+    if (at >= E->to)
+        return true; /* after the split: its blocks are checked by their own splits */
+    if (at + size > E->from) {
+        lzma_index_iter it;
+        lzma_index_iter_init(&it, idx);
+        while (!lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK)) {
+            uint64_t off = at + it.block.compressed_file_offset;
+            if (off < E->from || off >= E->to)
+                continue; /* another split's */
+            if (!pl_grow(&E->rec, &E->cap, E->n + 1, sizeof *E->rec))
+                return !(E->oom = true);
+            E->rec[E->n++] = (xz_rec){.off = off, .unpadded = it.block.unpadded_size,
+                                      .usize = it.block.uncompressed_size};
+        }
+        uint64_t iat = at + size - HDR - lzma_index_size(idx);
+        if (iat >= E->from && iat < E->to) {
+            if (!pl_grow(&E->index_at, &E->icap, E->nindex + 1, sizeof *E->index_at))
+                return !(E->oom = true);
+            E->index_at[E->nindex++] = iat;
+        }
+    }
+    if (at <= E->from) {
+        E->check = (int)check;
+        return false; /* the stream holding the split's start: the rest is before it */
     }
     return true;
 }
 
-int pl_xz_check_at(int fd, uint64_t start, uint64_t end, uint64_t off)
+static int rec_cmp(const void *a, const void *b)
 {
-    find_check F = {.off = off};
-    bool oom = false;
-    walk_streams(fd, start, end, check_of, &F, &oom);
-    return F.found ? (int)F.check : -1;
+    uint64_t x = ((const xz_rec *)a)->off, y = ((const xz_rec *)b)->off;
+    return x < y ? -1 : x > y;
 }
 
 /* ---- the split decoder: a pl_codec backend ------------------------------------------------ */
@@ -180,6 +222,15 @@ typedef struct xzb_state {
     lzma_block block;
     lzma_index *index; /* what the index decoder made of the index */
     uint64_t max_window; /* the largest dictionary allowed */
+    /* pl_xz_expect: the index records of the blocks before own_end, sorted by offset, and
+     * where those streams' indexes begin; the record of the block being decoded */
+    bool expecting;
+    uint64_t own_end;
+    xz_rec *rec;
+    size_t nrec;
+    uint64_t *index_at;
+    size_t nindex;
+    const xz_rec *cur;
 } xzb_state;
 
 static pluck_code xzb_corrupt(pl_codec *c, const xzb_state *x, const char *what)
@@ -188,6 +239,28 @@ static pluck_code xzb_corrupt(pl_codec *c, const xzb_state *x, const char *what)
                          "Object decompression failed: xz data is corrupt (%s) at compressed "
                          "offset %llu.",
                          what, (unsigned long long)(x->in_at + x->pos));
+}
+
+/* The index record of the block at file offset off (x->expecting), or NULL. */
+static const xz_rec *xzb_record(const xzb_state *x, uint64_t off)
+{
+    size_t lo = 0, hi = x->nrec;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->rec[mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->nrec && x->rec[lo].off == off ? &x->rec[lo] : NULL;
+}
+
+static pluck_code xzb_index_lies(pl_codec *c, uint64_t off, const char *what)
+{
+    return pl_error_fail(&c->err, PLUCK_E_TRUNCATED_INPUT,
+                         "Object decompression failed: xz data is corrupt (%s its stream's "
+                         "index says) at compressed offset %llu.",
+                         what, (unsigned long long)off);
 }
 
 static void xzb_end_coder(xzb_state *x)
@@ -234,7 +307,14 @@ static pluck_code xzb_advance(pl_codec *c, xzb_state *x, unsigned char **out, si
         if (have < 1)
             return done ? xzb_corrupt(c, x, "compressed data is truncated")
                         : (*wait = true, PLUCK_OK);
+        uint64_t here = x->in_at + x->pos;
+        bool owned = x->expecting && here < x->own_end;
         if (p[0] == 0) { /* the index indicator */
+            bool listed = false;
+            for (size_t i = 0; owned && i < x->nindex && !listed; i++)
+                listed = x->index_at[i] == here;
+            if (owned && !listed)
+                return xzb_index_lies(c, here, "the blocks end elsewhere than");
             x->s = (lzma_stream)LZMA_STREAM_INIT;
             if (lzma_index_decoder(&x->s, &x->index, XZ_MEMLIMIT) != LZMA_OK)
                 return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
@@ -254,6 +334,16 @@ static pluck_code xzb_advance(pl_codec *c, xzb_state *x, unsigned char **out, si
         x->filters[0].id = LZMA_VLI_UNKNOWN;
         if (lzma_block_header_decode(&x->block, NULL, p) != LZMA_OK)
             return xzb_corrupt(c, x, "bad block header");
+        x->cur = owned ? xzb_record(x, here) : NULL;
+        if (owned && (!x->cur ||
+                      (x->block.uncompressed_size != LZMA_VLI_UNKNOWN &&
+                       x->block.uncompressed_size != x->cur->usize) ||
+                      (x->block.compressed_size != LZMA_VLI_UNKNOWN &&
+                       lzma_block_unpadded_size(&x->block) != x->cur->unpadded))) {
+            xzb_end_coder(x);
+            return xzb_index_lies(c, here, x->cur ? "a block of other sizes than"
+                                                  : "a block where none begins as");
+        }
         for (size_t i = 0; x->filters[i].id != LZMA_VLI_UNKNOWN; i++) {
             const lzma_options_lzma *o = x->filters[i].options;
             bool lz = x->filters[i].id == LZMA_FILTER_LZMA2 || x->filters[i].id == LZMA_FILTER_LZMA1;
@@ -302,7 +392,12 @@ static pluck_code xzb_advance(pl_codec *c, xzb_state *x, unsigned char **out, si
         }
         x->pos += used;
         if (r == LZMA_STREAM_END) {
+            const xz_rec *want = index ? NULL : x->cur;
+            bool lies = want && (lzma_block_unpadded_size(&x->block) != want->unpadded ||
+                                 x->block.uncompressed_size != want->usize);
             xzb_end_coder(x);
+            if (lies)
+                return xzb_index_lies(c, want->off, "a block of other sizes than");
             x->phase = index ? X_FOOTER : X_BLOCK_HEADER;
             return PLUCK_OK;
         }
@@ -394,6 +489,8 @@ static void xzb_destroy(pl_codec *c)
         return;
     xzb_end_coder(x);
     free(x->in);
+    free(x->rec);
+    free(x->index_at);
     free(x);
     c->state = NULL;
 }
@@ -419,4 +516,33 @@ void pl_codec_xz_blocks_max_window(pl_codec *c, uint64_t max_window)
 {
     xzb_state *x = c->state;
     x->max_window = max_window;
+}
+
+pluck_code pl_xz_expect(pl_codec *c, int fd, uint64_t end, uint64_t off, uint64_t own_end)
+{
+    if (c->ops != &xzb_ops)
+        return PLUCK_OK; /* the block decoder could not be made: the codec has failed */
+    xzb_state *x = c->state;
+    expect E = {.from = off, .to = own_end, .check = -1};
+    bool oom = false;
+    /* from the end back to the stream holding off (collect stops there: what comes before
+     * the split's stream is never read, so the stream may start anywhere in fd) */
+    walk_streams(fd, 0, end, collect, &E, &oom);
+    if (oom || E.oom) {
+        free(E.rec);
+        free(E.index_at);
+        return PLUCK_E_OUT_OF_MEMORY;
+    }
+    qsort(E.rec, E.n, sizeof *E.rec, rec_cmp);
+    free(x->rec);
+    free(x->index_at);
+    x->rec = E.rec;
+    x->nrec = E.n;
+    x->index_at = E.index_at;
+    x->nindex = E.nindex;
+    x->own_end = own_end;
+    x->expecting = true; /* nothing found (the file changed): every block there is an error */
+    if (x->check < 0)
+        x->check = E.check;
+    return PLUCK_OK;
 }

@@ -12,12 +12,19 @@
  * Returns PLUCK_OK or PLUCK_E_OUT_OF_MEMORY. */
 pluck_code pl_xz_split_points(int fd, uint64_t start, uint64_t end, uint64_t **offs, size_t *n);
 
-/* The check type (lzma_check) of the stream of fd holding offset off; -1 when unknown. */
-int pl_xz_check_at(int fd, uint64_t start, uint64_t end, uint64_t off);
 
 /* Turn a freshly created xz codec into the block decoder, for input that begins at a stream
  * header or at a block header of a stream with check type `check` (-1: not known). */
 pluck_code pl_codec_xz_blocks(pl_codec *c, int check);
+
+/* Make the block decoder c check every block that begins in [off, own_end) of the xz file fd
+ * (its streams end at `end`) against its index record (offset, unpadded and uncompressed
+ * size), and that the streams' indexes begin where their last blocks end: an index that
+ * lies is TruncatedInput, never a wrong answer.  It also learns the check type of the
+ * stream holding off (a split that starts at a block header).  Only the streams from the
+ * one holding off to the end are read, so that stream may begin anywhere in fd.  Returns
+ * PLUCK_OK or PLUCK_E_OUT_OF_MEMORY. */
+pluck_code pl_xz_expect(pl_codec *c, int fd, uint64_t end, uint64_t off, uint64_t own_end);
 
 /* The largest dictionary a block may ask for (pl_codec_set_max_window); default 1 GiB. */
 void pl_codec_xz_blocks_max_window(pl_codec *c, uint64_t max_window);

@@ -40,6 +40,7 @@ typedef struct slot {
     size_t split;   /* split mode: which split */
     uint64_t ulen;  /* split mode: its decompressed size */
     bool extended;  /* split mode: it decoded on to the end of the file (splits.h) */
+    pl_bz2_chain chain; /* split mode, bzip2: its streams' combined CRCs, for the commit */
     pluck_code err; /* the block could not be read */
 } slot;
 
@@ -84,16 +85,17 @@ static void scan_block(pl_exec *x, const pl_block *b, char **win, size_t *cap)
         pl_exec_raise(x, rc);
 }
 
-/* Scan split i with executor x (positions from ubase on); *ulen its decompressed size. */
+/* Scan split i with executor x (positions from ubase on); *ulen its decompressed size;
+ * ch: bzip2's combined CRCs (or NULL). */
 static void scan_split(const lanes *L, pl_exec *x, size_t i, uint64_t ubase, char **win,
-                       size_t *cap, uint64_t *ulen, bool *extended)
+                       size_t *cap, uint64_t *ulen, bool *extended, pl_bz2_chain *ch)
 {
     *extended = false;
     const pl_split_job j = {.fd = L->fd, .kind = L->kind, .off = L->splits[i].offset,
                             .len = L->splits[i].length, .end = L->end, .first = i == 0,
                             .ubase = ubase, .rd = L->r->q->params.in.record_delim.s[0],
                             .max_window = L->r->q->params.max_window,
-                            .ix = L->r->index, .extended = extended};
+                            .ix = L->r->index, .extended = extended, .chain = ch};
     pluck_code rc = pl_split_scan(&j, win, cap, exec_scan, x, &x->err, ulen, NULL);
     if (pluck_is_error(rc) && x->state == PLUCK_OK)
         pl_exec_raise(x, rc);
@@ -103,10 +105,15 @@ static pluck_code redo(void *arg)
 {
     lanes *L = arg;
     pl_exec *main = L->r->x;
-    if (L->splits)
+    if (L->splits) {
+        /* in commit order the blocks before it are known: its decoder checks the stream
+         * ends itself, failing where the one-thread run fails */
+        pluck_run *r = L->r;
+        pl_bz2_chain ch = {.known = true, .crc = r->bz2_crc};
         scan_split(L, main, L->redo_slot->split, L->ubase, &L->redo_win, &L->redo_cap,
-                   &L->redo_ulen, &L->redo_extended);
-    else
+                   &L->redo_ulen, &L->redo_extended, r->bz2_chained ? &ch : NULL);
+        r->bz2_crc = ch.out;
+    } else
         scan_block(main, L->redo_block, &L->redo_win, &L->redo_cap);
     return main->state;
 }
@@ -117,8 +124,16 @@ static void commit_split(lanes *L, slot *sl)
     pluck_run *r = L->r;
     L->redo_slot = sl;
     L->redo_ulen = UINT64_MAX;
+    uint32_t crc = r->bz2_crc;
+    if (r->bz2_chained && sl->x->state == PLUCK_OK &&
+        !(sl->chain.complete && pl_bz2_chain_next(&crc, &sl->chain)))
+        /* a stream that ended in it does not match its blocks (or it stopped short):
+         * redone on the main executor, which ends where the one-thread run ends */
+        pl_exec_raise(sl->x, PLUCK_E_TRUNCATED_INPUT);
     pl_commit_lane(&r->c, r->x, sl->x, redo, L);
     bool redone = L->redo_ulen != UINT64_MAX;
+    if (!redone)
+        r->bz2_crc = crc;
     uint64_t ulen = redone ? L->redo_ulen : sl->ulen;
     if (redone ? L->redo_extended : sl->extended) {
         /* it decoded the rest of the file: the later splits are not to be committed */
@@ -192,7 +207,9 @@ static void lane_loop(lanes *L)
 
         if (L->splits) {
             pl_exec_restart(sl->x);
-            scan_split(L, sl->x, sl->split, 0, &sl->buf, &sl->cap, &sl->ulen, &sl->extended);
+            sl->chain = (pl_bz2_chain){0};
+            scan_split(L, sl->x, sl->split, 0, &sl->buf, &sl->cap, &sl->ulen, &sl->extended,
+                       L->r->bz2_chained ? &sl->chain : NULL);
         }
         if (ranges)
             sl->err = pl_blocks_bound(&L->B, sl->from, &sl->b);
@@ -306,13 +323,16 @@ pluck_code pl_split_main(pluck_run *r, int fd, pl_compression kind, const pluck_
 {
     pl_exec *x = r->x;
     main_scan_ctx m = {.r = r, .next = ubase + MAIN_PROGRESS};
+    pl_bz2_chain ch = {.known = true, .crc = r->bz2_crc}; /* committed in order */
     const pl_split_job j = {.fd = fd, .kind = kind, .off = splits[i].offset,
                             .len = splits[i].length, .end = end, .first = i == 0,
                             .ubase = ubase, .rd = r->q->params.in.record_delim.s[0],
                             .max_window = r->q->params.max_window,
-                            .ix = r->index, .extended = extended};
+                            .ix = r->index, .extended = extended,
+                            .chain = r->bz2_chained ? &ch : NULL};
     pluck_code rc = pl_split_scan(&j, &r->src.win, &r->src.wcap, main_scan, &m, &x->err, ulen,
                                   &r->src.codec);
+    r->bz2_crc = ch.out;
     if (pluck_is_error(rc) && x->state == PLUCK_OK && !pluck_is_error(r->c.state))
         pl_exec_raise(x, rc);
     return pl_commit_take(&r->c, x);

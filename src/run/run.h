@@ -25,6 +25,10 @@ struct pluck_run {
     bool live;          /* pluck_run_set_live: no read waits on output that is ready */
     uint64_t inputs;    /* inputs ended by pluck_run_end_input() */
     const pluck_index *index; /* pluck_run_set_index: the gzip file's checkpoints */
+    /* bzip2 splits of this run's file (run_splits): the combined CRC of the blocks of the
+     * stream the committed splits end in (pl_bz2_chain), checked where each stream ends */
+    bool bz2_chained;
+    uint32_t bz2_crc;
 };
 
 /* Call the progress hook when due; returns the committer's state (CANCELLED when asked). */

@@ -101,15 +101,12 @@ static void walk_bgzf(rd_cache *c, grouper *g, uint64_t off, bool *ok)
     }
 }
 
-/* A gzip index: its checkpoints (member starts only when the decoder cannot resume inside a
- * member). */
+/* A gzip index: its checkpoints (both gzip backends resume inside a member). */
 static void walk_gzindex(const pluck_index *ix, grouper *g, uint64_t start, bool *ok)
 {
-    bool inside = pl_codec_gzip_can_resume(PL_GZIP_AUTO);
     for (size_t i = 0; i < ix->n && *ok; i++) {
-        const pl_gzpoint *p = &ix->pt[i];
-        uint64_t at = pl_gzpoint_split_at(p);
-        if (at >= start && (p->member || inside))
+        uint64_t at = pl_gzpoint_split_at(&ix->pt[i]);
+        if (at >= start)
             *ok = unit_at(g, at);
     }
 }
@@ -549,8 +546,14 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
         goto out;
     }
     pl_codec_resume_at(c, j->off);
-    if (j->kind == PL_COMP_XZ && !j->first) /* a block inside a stream: its check type */
-        pl_codec_xz_blocks(c, pl_xz_check_at(j->fd, 0, j->end, j->off));
+    if (j->kind == PL_COMP_XZ && pl_xz_expect(c, j->fd, j->end, j->off, j->off + j->len)) {
+        /* its blocks are checked against their index records (and the check type of a
+         * split inside a stream is its stream's) */
+        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        goto out;
+    }
+    if (j->kind == PL_COMP_BZIP2) /* the streams' combined CRCs, as far as it sees them */
+        pl_codec_bzip2_blocks_chain(c, j->off + j->len, j->chain);
     pl_codec_set_max_window(c, j->max_window);
     if (codec_name)
         *codec_name = pl_codec_name(c);

@@ -20,15 +20,15 @@
 #ifndef PL_SPLITS_H
 #define PL_SPLITS_H
 
+#include "codec/bzip2_blocks.h"
 #include "source/blocks.h"
 #include "source/gzindex.h"
 
 #define PL_SPLIT_TARGET (4u << 20) /* compressed bytes per split by default */
 
 /* The splits of the compressed stream in fd from offset `start` to `end` (the file's size),
- * of compression kind (GZIP: the checkpoints of the index ix when given (only its member
- * starts when the gzip backend cannot resume inside a member), else BGZF members, else, with
- * guess, the member starts of any multi-member gzip found by searching for headers
+ * of compression kind (GZIP: the checkpoints of the index ix when given, else BGZF
+ * members, else, with guess, the member starts of any multi-member gzip found by searching for headers
  * (unconfirmed: splits that end at them must be run with pl_split_job.extended); ZSTD:
  * frames; BZIP2: verified block starts; XZ: the blocks of its index).  *n = 1 (one split,
  * the whole stream) when it has no usable split points.  Returns PLUCK_OK, OUT_OF_MEMORY or
@@ -51,6 +51,10 @@ typedef struct pl_split_job {
      * was cut at something that looked like a member start and is not one), the split
      * decodes on to the end of the file and sets *extended (NULL: that is an error) */
     bool *extended;
+    /* bzip2: the combined CRCs of its streams (pl_bz2_chain): in, whether the blocks of its
+     * first stream before it are known; out, what the committer checks (NULL: only streams
+     * whose header is in the split are checked) */
+    pl_bz2_chain *chain;
 } pl_split_job;
 
 /* Decode the split and hand its records to scan (the executor's window step) in windows
