@@ -2,7 +2,9 @@
 # bench/gzindex.sh — indexed single-member gzip (issue 16, pluck-index(5)): Q6 over TPC-H
 # lineitem as one gzip member (gzip -6) with a checkpoint index (pluck index), pluck with 1
 # and 2 threads against the one-thread decompressor alone on the same file
-# (igzip -dc > /dev/null), plus the index's build time and size per GB.
+# (igzip -dc > /dev/null), plus the index's build time and size per GB, and the query on the
+# same file without its index (noidx2) and with --write-index (write2: the query's own decode
+# records the index, which must equal pluck index's).
 #
 #   sh bench/gzindex.sh [PLUCK] [DIR]    PLUCK defaults to build/rel/pluck; DIR holds
 #                                        lineitem.tbl (bench/gen.c lineitem 1) or gets it
@@ -30,11 +32,16 @@ for r in 1 2 3; do
     awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.index"
 done
 
+# the same file without an index beside it (a symlink), and --write-index beside another
+ln -sf lineitem.gz "$W/noidx.gz"
+ln -sf lineitem.gz "$W/widx.gz"
 set -- \
     igzip "igzip -dc '$W/lineitem.gz' >/dev/null" \
     pluck1 "'$PLUCK' --threads 1 -d '|' \"$Q6\" '$W/lineitem.gz' >'$W/out.gz1'" \
-    pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/lineitem.gz' >'$W/out.gz2'"
-rm -f "$W"/times.igzip "$W"/times.pluck1 "$W"/times.pluck2
+    pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/lineitem.gz' >'$W/out.gz2'" \
+    noidx2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/noidx.gz' >'$W/out.gzn'" \
+    write2 "rm -f '$W/widx.gz.pluckidx'; '$PLUCK' --threads 2 --write-index -d '|' \"$Q6\" '$W/widx.gz' >'$W/out.gzw'"
+rm -f "$W"/times.igzip "$W"/times.pluck1 "$W"/times.pluck2 "$W"/times.noidx2 "$W"/times.write2
 r=0
 while [ $r -lt "$RUNS" ]; do
     r=$((r + 1))
@@ -47,7 +54,10 @@ while [ $r -lt "$RUNS" ]; do
     done
     echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
-[ "$(cat "$W/out.gz1")" = "$(cat "$W/out.gz2")" ] || { echo "ANSWER MISMATCH" >&2; exit 1; }
+for o in gz2 gzn gzw; do
+    [ "$(cat "$W/out.gz1")" = "$(cat "$W/out.$o")" ] || { echo "ANSWER MISMATCH ($o)" >&2; exit 1; }
+done
+cmp -s "$W/lineitem.gz.pluckidx" "$W/widx.gz.pluckidx" || { echo "--write-index: INDEX DIFFERS" >&2; exit 1; }
 med() { sort -n -k"$2" "$W/times.$1" | awk -v c="$2" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
 gz=$(wc -c <"$W/lineitem.gz")
 plain=$(wc -c <"$W/lineitem.tbl")
@@ -57,7 +67,7 @@ awk -v w="$(med index 1)" -v c="$(med index 2)" -v gz="$gz" -v plain="$plain" -v
         gz / 1e6, plain / 1e6, w, c, w / (plain / 1e9), w / (gz / 1e9), ix, ix / 1e6 / (gz / 1e9), 100 * ix / gz }'
 echo "| command | wall median (s) | CPU median (s) | wall / igzip -dc |"
 echo "|---|---|---|---|"
-for key in igzip pluck1 pluck2; do
+for key in igzip pluck1 pluck2 noidx2 write2; do
     awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med igzip 1)" \
         'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
 done

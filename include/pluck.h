@@ -428,8 +428,8 @@ PLUCK_API pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *sp
  * index is immutable once built or loaded and may be shared by many runs and threads.  It
  * is tied to its file (size, CRC-32s of the first and last 64 KiB): pluck_index_load
  * refuses another file, and a split checks its data against the index's CRC-32s, so a
- * wrong index is an error, never a wrong answer.  Decoding from a checkpoint needs the
- * ISA-L gzip backend (pluck_features); with zlib the file is read as one stream.
+ * wrong index is an error, never a wrong answer.  Both gzip backends (ISA-L, zlib) decode
+ * from a checkpoint.
  * ------------------------------------------------------------------------------------- */
 typedef struct pluck_index pluck_index;
 
@@ -479,6 +479,19 @@ PLUCK_API pluck_code pluck_splits_find_indexed(int fd, const pluck_params *param
  *  THREADS >= 2 splits a gzip file at its checkpoints, and pluck_run_split decodes splits
  *  from pluck_splits_find_indexed.  Set it before the run reads input. */
 PLUCK_API void pluck_run_set_index(pluck_run *r, const pluck_index *ix);
+/** Build the index of the gzip input as a side effect of the run: the decode that feeds the
+ *  query also records the checkpoints (the same index pluck_index_build makes, without a
+ *  second decode).  `spacing` as pluck_index_build's.  The run then reads its input as one
+ *  stream (no splits).  Set it before the run reads input; after the run, take the index
+ *  with pluck_run_take_index. */
+PLUCK_API void pluck_run_build_index(pluck_run *r, uint64_t spacing);
+/** The index built by the run over the gzip file on fd (pluck_run_fd(r, fd)), tied to that
+ *  file; free with pluck_index_free.  InvalidRequestParameter when the run did not decode a
+ *  gzip input to its end: the input was not gzip, the run failed, or it stopped early (a
+ *  LIMIT met, a consumer that stopped): pluck_index_build makes it then.  OutOfMemory,
+ *  ReadError. */
+PLUCK_API pluck_code pluck_run_take_index(pluck_run *r, int fd, pluck_index **out,
+                                          pluck_error *err);
 
 PLUCK_API void pluck_run_stats(const pluck_run *r, pluck_stats *out);
 /** The run's error (code PLUCK_OK when none); valid until the run is freed. */

@@ -284,46 +284,34 @@ pluck_index *pl_cli_index_load(const char *prog, const char *path, int fd)
     return ix;
 }
 
-static void *bg_main(void *arg)
+bool pl_cli_index_side_start(pl_index_side *side, pluck_run *r, int fd)
 {
-    pl_index_bg *bg = arg;
-    bg->rc = pluck_index_build(bg->fd, 0, &bg->ix, &bg->err);
-    return NULL;
-}
-
-bool pl_cli_index_bg_start(pl_index_bg *bg, int fd)
-{
-    memset(bg, 0, sizeof *bg);
+    memset(side, 0, sizeof *side);
     unsigned char m[2];
     if (pread(fd, m, 2, 0) != 2 || m[0] != 0x1f || m[1] != 0x8b)
         return false;
-    bg->fd = dup(fd);
-    if (bg->fd < 0)
-        return false;
-    if (pthread_create(&bg->th, NULL, bg_main, bg)) {
-        close(bg->fd);
-        return false;
-    }
-    bg->started = true;
-    return true;
+    pluck_run_build_index(r, 0);
+    side->r = r;
+    side->fd = fd;
+    return side->started = true;
 }
 
-int pl_cli_index_bg_end(pl_index_bg *bg, const char *prog, const char *path)
+int pl_cli_index_side_end(pl_index_side *side, const char *prog, const char *path)
 {
-    if (!bg->started)
+    if (!side->started)
         return 0;
-    pthread_join(bg->th, NULL);
-    close(bg->fd);
-    bg->started = false;
-    int ex = 0;
-    if (bg->rc != PLUCK_OK) {
-        fprintf(stderr, "%s: --write-index: %s: %s: %s\n", prog, path,
-                pluck_code_name(bg->err.code), bg->err.message);
-        ex = 1;
-    } else {
-        ex = write_index(bg->ix, prog, path);
+    side->started = false;
+    pluck_index *ix = NULL;
+    pluck_error err;
+    pluck_code rc = pluck_run_take_index(side->r, side->fd, &ix, &err);
+    if (rc == PLUCK_E_INVALID_REQUEST_PARAMETER) /* the query stopped early: decode the rest */
+        rc = pluck_index_build(side->fd, 0, &ix, &err);
+    if (rc != PLUCK_OK) {
+        fprintf(stderr, "%s: --write-index: %s: %s: %s\n", prog, path, pluck_code_name(err.code),
+                err.message);
+        return 1;
     }
-    pluck_index_free(bg->ix);
-    bg->ix = NULL;
+    int ex = write_index(ix, prog, path);
+    pluck_index_free(ix);
     return ex;
 }

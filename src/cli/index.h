@@ -7,7 +7,6 @@
 
 #include "pluck.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 
 /* argv[0] is "index"; returns the exit status. */
@@ -18,21 +17,19 @@ int pl_cli_index(int argc, char **argv);
  * standard error and ignored. */
 pluck_index *pl_cli_index_load(const char *prog, const char *path, int fd);
 
-/* --write-index: an index of the gzip file on fd built on a thread of its own while the
- * query reads the file, written beside it by pl_cli_index_bg_end. */
-typedef struct pl_index_bg {
+/* --write-index: the index of the gzip file on fd recorded by the run's own decode of it
+ * (pluck_run_build_index), written beside it by pl_cli_index_side_end; when the query
+ * stopped before the end (LIMIT) the index is built by a decode of its own then. */
+typedef struct pl_index_side {
     bool started;
-    int fd;             /* a duplicate of the file's descriptor */
-    pluck_index *ix;
-    pluck_error err;
-    pluck_code rc;
-    pthread_t th;
-} pl_index_bg;
+    pluck_run *r;
+    int fd;
+} pl_index_side;
 
-/* Start when the file on fd is a gzip file (false: nothing started). */
-bool pl_cli_index_bg_start(pl_index_bg *bg, int fd);
-/* Wait for the build, write path.pluckidx (or say why not); returns 0 or the exit status of
- * a failure. */
-int pl_cli_index_bg_end(pl_index_bg *bg, const char *prog, const char *path);
+/* Ask r to record the index when the file on fd is a gzip file (false: nothing asked). */
+bool pl_cli_index_side_start(pl_index_side *side, pluck_run *r, int fd);
+/* After the run: write path.pluckidx (or say why not); returns 0 or the exit status of a
+ * failure. */
+int pl_cli_index_side_end(pl_index_side *side, const char *prog, const char *path);
 
 #endif /* PL_CLI_INDEX_H */

@@ -75,7 +75,7 @@ typedef struct cli {
     int threads_given;
     const char *member;  /* --member NAME */
     const char *endpoint; /* --endpoint-url, for s3:// sources */
-    int write_index;     /* --write-index: FILE.pluckidx built while FILE is read */
+    int write_index;     /* --write-index: FILE.pluckidx recorded by FILE's decode */
     bool same_terminal;  /* standard output and error are the same terminal */
     pl_output out;
 } cli;
@@ -184,8 +184,8 @@ static void print_help(void)
            "                   error is a terminal and the input is larger than 64 MiB)\n"
            "  --partial        write the query's partial aggregate state instead of its\n"
            "                   result; 'pluck merge' combines partials (pluck-partial(5))\n"
-           "  --write-index    build FILE.pluckidx (as 'pluck index FILE') on a thread of\n"
-           "                   its own while a gzip FILE is queried; a FILE.pluckidx\n"
+           "  --write-index    build FILE.pluckidx (as 'pluck index FILE') from the decode\n"
+           "                   that feeds the query of a gzip FILE; a FILE.pluckidx\n"
            "                   beside FILE is read with --threads 2 or more (pluck-index(5))\n"
            "  --explain        print the query plan (columns read, predicates in the scan,\n"
            "                   literal prefilter, how GROUP BY / DISTINCT / ORDER BY run and\n"
@@ -420,15 +420,15 @@ static pluck_code table_add(cli *c, table *t, const char *path)
     } else {
         /* one file read whole can be split across threads (BGZF, zstd frames); --union's
          * files are inputs of one run */
-        /* a gzip FILE's checkpoint index (FILE.pluckidx) splits it too; --write-index
-         * builds one on a thread of its own meanwhile */
+        /* a gzip FILE's checkpoint index (FILE.pluckidx) splits it too; --write-index has
+         * the run's decode record one */
         pluck_index *ix = NULL;
-        pl_index_bg bg = {0};
+        pl_index_side side = {0};
         char tv[16];
         pluck_params_get(c->params, PLUCK_PARAM_THREADS, tv, sizeof tv);
         if (regular && !c->unite && strcmp(path, "-")) {
             if (c->write_index)
-                pl_cli_index_bg_start(&bg, fd);
+                pl_cli_index_side_start(&side, t->r, fd);
             else if (atoi(tv) > 1)
                 ix = pl_cli_index_load(c->prog, path, fd);
         }
@@ -436,7 +436,7 @@ static pluck_code table_add(cli *c, table *t, const char *path)
         rc = c->unite ? pluck_run_fd_input(t->r, fd) : pluck_run_fd(t->r, fd);
         pluck_run_set_index(t->r, NULL);
         pluck_index_free(ix);
-        int x = pl_cli_index_bg_end(&bg, c->prog, path);
+        int x = pl_cli_index_side_end(&side, c->prog, path);
         if (x > t->ex)
             t->ex = x;
     }

@@ -370,6 +370,12 @@ void pl_codec_resume_at(pl_codec *c, uint64_t at)
 
 const char *pl_codec_name(const pl_codec *c) { return c ? c->name : ""; }
 
+void pl_codec_totals(const pl_codec *c, uint64_t *in, uint64_t *out)
+{
+    *in = c->in_total;
+    *out = c->out_total;
+}
+
 const char *pl_codec_message(const pl_codec *c) { return c && c->failed ? c->err.message : ""; }
 
 const char *pl_codec_features(void)

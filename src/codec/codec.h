@@ -70,19 +70,44 @@ void pl_codec_set_max_window(pl_codec *c, uint64_t max_window);
  * `bits` (0-7) bits of `byte`, the byte before it, come first; `window` holds the (up to)
  * 32 KiB of output before the checkpoint; crc and isize are the member's CRC-32 and length
  * (mod 2^32) so far, so its trailer is still checked.  Call on a fresh gzip codec before
- * the first decode.  Only the ISA-L backend can: false otherwise (or when the values are
- * out of range). */
+ * the first decode.  Both backends can (ISA-L primed through its state, zlib in raw mode
+ * with inflatePrime and inflateSetDictionary as zran.c does); false when the values are out
+ * of range. */
 bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
                                   const unsigned char *window, size_t wlen, uint32_t crc,
                                   uint32_t isize);
 /* The current member's CRC-32 and length (mod 2^32) of the output handed out so far, inside
- * a member's deflate data (ISA-L only): false otherwise. */
+ * a member's deflate data: false otherwise. */
 bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize);
 /* A gzip codec has completed a member and taken no byte of another: the input it was given
  * ended exactly at a member's end. */
 bool pl_codec_gzip_between(const pl_codec *c);
-/* Whether a gzip codec created with this backend choice can resume (ISA-L). */
-bool pl_codec_gzip_can_resume(pl_gzip_backend backend);
+
+/* A place where a gzip index can let a decoder start (source/gzindex.h): a member start, or
+ * a deflate block boundary inside a member with its window. */
+typedef struct pl_gzmark {
+    uint64_t coff;   /* the first whole compressed byte after it */
+    uint64_t uoff;   /* decompressed offset from the stream's start */
+    uint32_t crc;    /* the member's CRC-32 so far (0 at a member start) */
+    uint32_t isize;  /* the member's length so far, mod 2^32 */
+    unsigned bits;   /* bits of byte coff - 1 that come after it (0-7) */
+    bool member;     /* a member starts at coff (no window) */
+    const unsigned char *window; /* the 32 KiB of output before it (not at a member start) */
+} pl_gzmark;
+/* Called with each place found; returns the compressed offset from which the next block
+ * boundary is wanted, or 0 to fail the decode with out of memory. */
+typedef uint64_t (*pl_gzmark_fn)(void *opaque, const pl_gzmark *m);
+/* Report to fn, while decoding, every member start and the first block boundary whose byte
+ * (coff, less one when bits) is at or after `due` (then at or after what fn returns), with
+ * 32 KiB of its member's output behind it and not after its member's last block: how a gzip
+ * index is built by the decode that feeds a query.  zlib stops at every block boundary
+ * (inflate with Z_BLOCK); ISA-L cannot, so a copy of its state decodes ahead to the end of
+ * the current block (gzip.c explains how).  The same places whichever backend and however
+ * the input is cut.  Call on a fresh gzip codec before the first decode. */
+void pl_codec_gzip_marks(pl_codec *c, pl_gzmark_fn fn, void *opaque, uint64_t due);
+
+/* Compressed bytes taken and decompressed bytes handed out so far. */
+void pl_codec_totals(const pl_codec *c, uint64_t *in, uint64_t *out);
 
 /* Human-readable backend name, e.g. "gzip (isa-l)", "gzip (zlib)", "zstd", "none". */
 const char *pl_codec_name(const pl_codec *c);

@@ -60,6 +60,18 @@ typedef struct gz_state {
     uint64_t member_start; /* compressed offset of the current (or next) member */
     size_t hdr_seen;   /* how many of its GZ_HDR_FIXED leading bytes were checked */
     z_stream z;
+    /* zlib resumed inside a member (pl_codec_gzip_resume_deflate): raw deflate, so the
+     * member's CRC-32 and length are kept here and its trailer is checked here */
+    bool raw;               /* decoding the resumed member's deflate data or trailer */
+    bool raw_trailer;       /* its deflate data ended: the 8 trailer bytes come */
+    uint32_t raw_crc, raw_isize;
+    unsigned char trailer[8];
+    size_t trailer_len;
+    /* pl_codec_gzip_marks: where to report the places an index can start from */
+    pl_gzmark_fn mark;
+    void *mark_opaque;
+    uint64_t due;          /* the next block boundary wanted is at or after this offset */
+    unsigned char *zwin;   /* zlib: the window at a boundary */
 #ifdef PLUCK_HAVE_ISAL
     struct inflate_state *isal;
     /* the member header, parsed here for ISA-L (any split of it across calls) */
@@ -76,8 +88,29 @@ typedef struct gz_state {
     size_t pend_len, pend_off;
     int pend_err; /* the ISA-L error, 0 when nothing is pending */
     uint64_t pend_at;
+    /* marks: a copy of the decoder that decodes ahead to the end of the current block
+     * (gz_hunt_run) */
+    struct inflate_state *hunt;
+    bool hunting;
+    bool armed;       /* its block is made to look final, so it stops at its end */
+    uint64_t hpos;    /* compressed offset of its next input byte */
+    uint64_t huoff;   /* decompressed offset (stream) of the end of its output */
+    uint32_t hu_crc, hu_isize; /* the member's CRC-32 and length up to there */
+    int32_t hseen;    /* its output before tmp_out_buffer[hseen] is counted */
 #endif
 } gz_state;
+
+#define GZ_WINDOW 32768
+
+/* Report a place (pl_codec_gzip_marks) and take the next offset wanted. */
+static pluck_code gz_marked(pl_codec *c, gz_state *g, const pl_gzmark *m)
+{
+    uint64_t due = g->mark(g->mark_opaque, m);
+    PL_RETURN_ERROR_IF(due == 0, &c->err, PLUCK_E_OUT_OF_MEMORY,
+                       "Object decompression failed: out of memory building the index.");
+    g->due = due;
+    return PLUCK_OK;
+}
 
 static pluck_code gz_corrupt(pl_codec *c, const char *what, uint64_t offset)
 {
@@ -119,6 +152,12 @@ static pluck_code gz_check_header(pl_codec *c, gz_state *g, const unsigned char 
             break;
         }
         g->hdr_seen++;
+        if (g->hdr_seen == 2 && g->mark) { /* a member starts here */
+            pl_gzmark m = {.coff = g->member_start, .uoff = c->out_total, .member = true};
+            pluck_code rc = gz_marked(c, g, &m);
+            if (rc)
+                return rc;
+        }
     }
     return PLUCK_OK;
 }
@@ -134,13 +173,67 @@ static void gz_member_end(pl_codec *c, gz_state *g, size_t consumed)
 
 /* ---- zlib ------------------------------------------------------------------------------- */
 
+static uint32_t le32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The trailer of a member resumed in raw mode: gather its 8 bytes, check them against the
+ * CRC-32 and length kept, and end the member (the next one is read in gzip mode again). */
+static pluck_code gz_raw_trailer(pl_codec *c, gz_state *g, const unsigned char **in,
+                                 size_t *in_len, bool *stalled)
+{
+    size_t take = sizeof g->trailer - g->trailer_len;
+    if (take > *in_len)
+        take = *in_len;
+    memcpy(g->trailer + g->trailer_len, *in, take);
+    g->trailer_len += take;
+    *in += take;
+    *in_len -= take;
+    if (g->trailer_len < sizeof g->trailer) {
+        *stalled = true;
+        return PLUCK_OK;
+    }
+    if (le32_at(g->trailer) != g->raw_crc)
+        return gz_corrupt(c, "incorrect data check", c->in_total + take);
+    if (le32_at(g->trailer + 4) != g->raw_isize)
+        return gz_corrupt(c, "incorrect length check", c->in_total + take);
+    g->raw = g->raw_trailer = false;
+    gz_member_end(c, g, take);
+    return PLUCK_OK;
+}
+
+/* zlib returned at a deflate block boundary (data_type 128), not after the member's last
+ * block (64), with a full window: a place for the index once it is at or after g->due.  Its
+ * bit offset, CRC-32 and window are zlib's (zran.c's method). */
+static pluck_code gz_zlib_mark(pl_codec *c, gz_state *g, size_t consumed, size_t produced)
+{
+    z_stream *z = &g->z;
+    unsigned dt = (unsigned)z->data_type, bits = dt & 7;
+    uint64_t coff = c->in_total + consumed;
+    if (!(dt & 128) || (dt & 64) || z->total_out < GZ_WINDOW ||
+        coff - (bits ? 1 : 0) < g->due)
+        return PLUCK_OK;
+    PL_RETURN_ERROR_IF(!g->zwin && !(g->zwin = malloc(GZ_WINDOW)), &c->err,
+                       PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    uInt have = GZ_WINDOW;
+    if (inflateGetDictionary(z, g->zwin, &have) != Z_OK || have != GZ_WINDOW)
+        return PLUCK_OK;
+    pl_gzmark m = {.coff = coff, .uoff = c->out_total + produced, .crc = (uint32_t)z->adler,
+                   .isize = (uint32_t)z->total_out, .bits = bits, .window = g->zwin};
+    return gz_marked(c, g, &m);
+}
+
 static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **in,
                                size_t *in_len, unsigned char **out, size_t *out_cap,
                                bool *stalled)
 {
     z_stream *z = &g->z;
+    if (g->raw_trailer)
+        return gz_raw_trailer(c, g, in, in_len, stalled);
     if (g->need_reset) {
-        if (inflateReset(z) != Z_OK)
+        /* (inflateReset2: a member after a resumed one is read in gzip mode again) */
+        if (inflateReset2(z, 16 + MAX_WBITS) != Z_OK)
             return pl_error_fail(&c->err, PLUCK_E_INTERNAL_ERROR,
                                  "Object decompression failed: zlib could not be reset.");
         g->need_reset = false;
@@ -150,10 +243,20 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
     z->avail_in = ain;
     z->next_out = *out;
     z->avail_out = aout;
-    int ret = inflate(z, Z_NO_FLUSH);
+    /* building an index: stop at every deflate block boundary (gz_zlib_mark) */
+    int ret = inflate(z, g->mark && !g->raw ? Z_BLOCK : Z_NO_FLUSH);
     size_t consumed = ain - z->avail_in, produced = aout - z->avail_out;
+    if (g->mark && !g->raw && ret == Z_OK) {
+        pluck_code rc = gz_zlib_mark(c, g, consumed, produced);
+        if (rc)
+            return rc;
+    }
     *in += consumed;
     *in_len -= consumed;
+    if (g->raw) {
+        g->raw_crc = (uint32_t)crc32_z(g->raw_crc, *out, produced);
+        g->raw_isize += (uint32_t)produced;
+    }
     *out += produced;
     *out_cap -= produced;
     if (consumed)
@@ -163,6 +266,10 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
     case Z_OK:
         break;
     case Z_STREAM_END:
+        if (g->raw) {
+            g->raw_trailer = true; /* the trailer is checked by the next step */
+            return PLUCK_OK;
+        }
         gz_member_end(c, g, consumed);
         return PLUCK_OK;
     case Z_BUF_ERROR: /* no progress was possible: not an error in itself */
@@ -191,6 +298,7 @@ static pluck_code gz_zlib_step(pl_codec *c, gz_state *g, const unsigned char **i
 static void gz_isal_start(gz_state *g)
 {
     struct inflate_state *s = g->isal;
+    g->hunting = false;
     isal_inflate_init(s);
     s->crc_flag = ISAL_GZIP_NO_HDR_VER; /* raw deflate, then the trailer is checked */
     s->hist_bits = 0;                   /* full 32 KiB window */
@@ -436,6 +544,148 @@ static pluck_code gz_isal_pending(pl_codec *c, gz_state *g, unsigned char **out,
     return gz_corrupt(c, isal_error_text(g->pend_err), g->pend_at);
 }
 
+/* ---- ISA-L: block boundaries for an index (pl_codec_gzip_marks) -------------------------
+ *
+ * zlib can stop at every deflate block boundary (Z_BLOCK); ISA-L cannot, and is two to three
+ * times faster.  So the decoder that feeds the query runs at full speed, and when a place is
+ * due a copy of its state (`hunt`) decodes ahead to the end of the current block, on the same
+ * input, output thrown away, then stops:
+ *  - its block is made to look final (bfinal = 1, once its header has been read), so ISA-L
+ *    ends its decode loop at the block's end-of-block code (ISAL_BLOCK_INPUT_DONE) with its
+ *    bit buffer intact: the boundary's bit offset is where its input stands less the bits
+ *    still buffered;
+ *  - it runs without a checksum (crc_flag 0; the CRC-32 up to the boundary is computed here)
+ *    and is given no output room, so it decodes only into its own tmp_out_buffer, 32 KiB at a
+ *    time, and never reaches ISAL_BLOCK_FINISH (which would drop the buffered bits): one
+ *    byte of its history is always left "not handed out" (tmp_out_processed = valid - 1);
+ *  - its history buffer holds the last 32 KiB of output: the window.
+ * A boundary before `due`, or with less than 32 KiB of the member before it, is passed over:
+ * the next block's header is read a byte at a time (ISA-L keeps a partial header in
+ * tmp_in_buffer) until the block is under way, and it is made to look final in turn.  The
+ * member's real last block ends the search (no boundary after it).  The main decoder is
+ * given input only up to `due` while no search runs, so it never passes the first boundary
+ * wanted: the places are those zlib finds, whatever the input pieces.  The copy costs about
+ * one block's decode (typically 50-200 KB of output) per place, every few MiB. */
+
+/* Count what the copy decoded since the last call (tmp_out_buffer[hseen, valid)) into the
+ * member's CRC-32 and length, then keep only the last 32 KiB of it as its history. */
+static void gz_hunt_take(gz_state *g)
+{
+    struct inflate_state *h = g->hunt;
+    int32_t valid = h->tmp_out_valid;
+    if (valid > g->hseen) {
+        size_t n = (size_t)(valid - g->hseen);
+        g->hu_crc = (uint32_t)crc32_z(g->hu_crc, h->tmp_out_buffer + g->hseen, n);
+        g->hu_isize += (uint32_t)n;
+        g->huoff += n;
+    }
+    int32_t keep = valid < GZ_WINDOW ? valid : GZ_WINDOW;
+    memmove(h->tmp_out_buffer, h->tmp_out_buffer + (valid - keep), (size_t)keep);
+    h->tmp_out_valid = keep;
+    h->tmp_out_processed = keep - 1;
+    g->hseen = keep;
+}
+
+/* Start the copy from the decoder as the last call left it (between two calls). */
+static bool gz_hunt_start(pl_codec *c, gz_state *g)
+{
+    struct inflate_state *s = g->isal;
+    if (s->tmp_out_valid <= 0 || s->tmp_out_processed < 0 ||
+        (size_t)s->tmp_out_valid > sizeof s->tmp_out_buffer)
+        return true; /* no output of the member yet: later */
+    if (!g->hunt && !(g->hunt = malloc(sizeof *g->hunt)))
+        return false;
+    struct inflate_state *h = g->hunt;
+    memcpy(h, s, ISAL_FIXED + (size_t)s->tmp_out_valid);
+    h->crc_flag = 0;
+    g->hu_crc = s->crc; /* of the output handed out; what it holds back is counted next */
+    g->hu_isize = s->total_out;
+    g->huoff = c->out_total;
+    g->hseen = s->tmp_out_processed;
+    gz_hunt_take(g);
+    g->hpos = c->in_total;
+    g->hunting = true;
+    g->armed = false;
+    return true;
+}
+
+static int gz_hunt_call(struct inflate_state *h, const unsigned char **cur, uint32_t n)
+{
+    static unsigned char nowhere[1];
+    h->next_in = (uint8_t *)(uintptr_t)*cur;
+    h->avail_in = n;
+    h->next_out = nowhere;
+    h->avail_out = 0;
+    int ret = isal_inflate(h);
+    *cur = h->next_in;
+    return ret;
+}
+
+/* Run the copy over the input in[0, len) at compressed offset c->in_total; report the
+ * boundary when it finds the one wanted. */
+static pluck_code gz_hunt_run(pl_codec *c, gz_state *g, const unsigned char *in, uint32_t len)
+{
+    struct inflate_state *h = g->hunt;
+    uint64_t at = c->in_total;
+    if (g->hpos < at || g->hpos - at > len) {
+        g->hunting = false; /* the input it wants is gone: search again from the decoder */
+        return PLUCK_OK;
+    }
+    const unsigned char *cur = in + (g->hpos - at), *end = in + len;
+    for (;;) {
+        int st = (int)h->block_state, ret = ISAL_DECOMP_OK;
+        if (st == ISAL_BLOCK_NEW_HDR || st == ISAL_BLOCK_HDR ||
+            (st == ISAL_BLOCK_INPUT_DONE && g->armed)) {
+            /* at the boundary after a block that is not the member's last */
+            uint64_t b = 8 * (at + (uint64_t)(cur - in) - (uint64_t)h->tmp_in_size) -
+                         (uint64_t)h->read_in_length;
+            uint64_t coff = (b + 7) / 8;
+            unsigned bits = (unsigned)(8 * coff - b);
+            if (b / 8 >= g->due && g->hu_isize >= GZ_WINDOW && h->tmp_out_valid >= GZ_WINDOW) {
+                pl_gzmark m = {.coff = coff, .uoff = g->huoff, .crc = g->hu_crc,
+                               .isize = g->hu_isize, .bits = bits,
+                               .window = h->tmp_out_buffer + h->tmp_out_valid - GZ_WINDOW};
+                g->hunting = false;
+                return gz_marked(c, g, &m);
+            }
+            if (st == ISAL_BLOCK_INPUT_DONE) { /* on to the next block */
+                h->block_state = ISAL_BLOCK_NEW_HDR;
+                h->bfinal = 0;
+                g->armed = false;
+            }
+            if (cur == end)
+                break;
+            ret = gz_hunt_call(h, &cur, 1); /* its header, a byte at a time */
+        } else if (st == ISAL_BLOCK_CODED || st == ISAL_BLOCK_TYPE0) {
+            if (!g->armed) {
+                if (h->bfinal) {
+                    g->hunting = false; /* the member's last block: no boundary after it */
+                    return PLUCK_OK;
+                }
+                h->bfinal = 1;
+                g->armed = true;
+            }
+            const unsigned char *was = cur;
+            int32_t made = h->tmp_out_valid;
+            ret = gz_hunt_call(h, &cur, (uint32_t)(end - cur));
+            if (cur == was && h->tmp_out_valid == made && (int)h->block_state == st) {
+                gz_hunt_take(g);
+                break; /* wants more input */
+            }
+        } else {
+            g->hunting = false; /* the member's end, or a state it cannot search from */
+            return PLUCK_OK;
+        }
+        gz_hunt_take(g);
+        if (ret < 0) {
+            g->hunting = false; /* damaged data: the decoder itself reports it */
+            return PLUCK_OK;
+        }
+    }
+    g->hpos = at + (uint64_t)(cur - in);
+    return PLUCK_OK;
+}
+
 static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **in,
                                size_t *in_len, unsigned char **out, size_t *out_cap,
                                bool *stalled)
@@ -464,6 +714,18 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
     }
     uint32_t ain = (uint32_t)pl_codec_clamp32(*in_len);
     uint32_t aout = (uint32_t)pl_codec_clamp32(*out_cap);
+    if (g->mark) {
+        /* a place is due: search ahead with a copy; until then, stop at `due` */
+        if (!g->hunting && c->in_total >= g->due && !gz_hunt_start(c, g))
+            return pl_error_fail(&c->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+        if (g->hunting) {
+            pluck_code rc = gz_hunt_run(c, g, *in, ain);
+            if (rc)
+                return rc;
+        }
+        if (!g->hunting && c->in_total < g->due && g->due - c->in_total < ain)
+            ain = (uint32_t)(g->due - c->in_total);
+    }
     int state0 = (int)s->block_state;
     /* a one-byte call fails on the byte that proves the damage: nothing to redo */
     bool redo = ain > 1;
@@ -517,25 +779,45 @@ static pluck_code gz_isal_step(pl_codec *c, gz_state *g, const unsigned char **i
 }
 #endif
 
-static bool gz_want_isal(pl_gzip_backend backend);
-
 /* ---- resuming inside a member (a checkpoint of a gzip index) ------------------------------ */
 
-bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
-                                  const unsigned char *window, size_t wlen, uint32_t crc,
-                                  uint32_t isize)
+/* zlib (zran.c's way): raw deflate from the checkpoint, its first bits put back with
+ * inflatePrime and the window given as the dictionary; the CRC-32 and length go on from the
+ * checkpoint's here (gz_zlib_step) and the trailer is checked here (gz_raw_trailer). */
+static bool gz_zlib_resume(pl_codec *c, gz_state *g, uint64_t at, unsigned bits,
+                           unsigned char byte, const unsigned char *window, size_t wlen,
+                           uint32_t crc, uint32_t isize)
 {
-#ifdef PLUCK_HAVE_ISAL
-    gz_state *g = c->state;
-    if (!g || !g->use_isal || bits > 7 || wlen > 32768)
+    z_stream *z = &g->z;
+    if (!g->zlib_ready || inflateReset2(z, -MAX_WBITS) != Z_OK ||
+        (bits && inflatePrime(z, (int)bits, byte >> (8 - bits)) != Z_OK) ||
+        (wlen && inflateSetDictionary(z, window, (uInt)wlen) != Z_OK))
         return false;
+    pl_codec_resume_at(c, at);
+    g->raw = true;
+    g->raw_trailer = false;
+    g->raw_crc = crc;
+    g->raw_isize = isize;
+    g->trailer_len = 0;
+    g->hdr_seen = GZ_HDR_FIXED;
+    g->in_member = true;
+    g->need_reset = false;
+    return true;
+}
+
+#ifdef PLUCK_HAVE_ISAL
+/* ISA-L: the window as its dictionary, the first bits in its bit buffer, and the member's
+ * CRC-32 and length so far, from which it goes on and checks the trailer as if it had
+ * decoded the member from its start. */
+static bool gz_isal_resume(pl_codec *c, gz_state *g, uint64_t at, unsigned bits,
+                           unsigned char byte, const unsigned char *window, size_t wlen,
+                           uint32_t crc, uint32_t isize)
+{
     pl_codec_resume_at(c, at);
     struct inflate_state *s = g->isal;
     /* the dictionary goes into the history buffer, where isal_save() copies it too */
     if (isal_inflate_set_dict(s, (uint8_t *)(uintptr_t)window, (uint32_t)wlen) != COMP_OK)
         return false;
-    /* the member's CRC-32 and length so far: ISA-L goes on from them and checks the
-     * trailer as if it had decoded the member from its start */
     s->crc = crc;
     s->total_out = isize;
     s->read_in = bits ? (uint64_t)(byte >> (8 - bits)) : 0;
@@ -545,24 +827,44 @@ bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsig
     g->in_member = true;
     g->need_reset = false;
     return true;
-#else
-    (void)c, (void)at, (void)bits, (void)byte, (void)window, (void)wlen, (void)crc, (void)isize;
-    return false;
+}
 #endif
+
+bool pl_codec_gzip_resume_deflate(pl_codec *c, uint64_t at, unsigned bits, unsigned char byte,
+                                  const unsigned char *window, size_t wlen, uint32_t crc,
+                                  uint32_t isize)
+{
+    gz_state *g = c->state;
+    if (!g || bits > 7 || wlen > 32768)
+        return false;
+#ifdef PLUCK_HAVE_ISAL
+    if (g->use_isal)
+        return gz_isal_resume(c, g, at, bits, byte, window, wlen, crc, isize);
+#endif
+    return gz_zlib_resume(c, g, at, bits, byte, window, wlen, crc, isize);
 }
 
 bool pl_codec_gzip_running(const pl_codec *c, uint32_t *crc, uint32_t *isize)
 {
-#ifdef PLUCK_HAVE_ISAL
     const gz_state *g = c->state;
-    if (!g || !g->use_isal || !g->in_member || g->hphase != GZH_DONE || g->pend_err ||
-        c->failed)
+    if (!g || !g->in_member || c->failed)
+        return false;
+    if (!g->use_isal) {
+        /* zlib: in gzip mode its own running CRC-32 (strm.adler) and total_out (reset at
+         * each member); a resumed member's are kept here */
+        if (g->raw_trailer)
+            return false;
+        *crc = g->raw ? g->raw_crc : (uint32_t)g->z.adler;
+        *isize = g->raw ? g->raw_isize : (uint32_t)g->z.total_out;
+        return true;
+    }
+#ifdef PLUCK_HAVE_ISAL
+    if (g->hphase != GZH_DONE || g->pend_err)
         return false;
     *crc = g->isal->crc;
     *isize = g->isal->total_out;
     return true;
 #else
-    (void)c, (void)crc, (void)isize;
     return false;
 #endif
 }
@@ -571,16 +873,6 @@ bool pl_codec_gzip_between(const pl_codec *c)
 {
     const gz_state *g = c->state;
     return g && !c->failed && !g->in_member && g->members > 0;
-}
-
-bool pl_codec_gzip_can_resume(pl_gzip_backend backend)
-{
-#ifdef PLUCK_HAVE_ISAL
-    return gz_want_isal(backend);
-#else
-    (void)backend;
-    return false;
-#endif
 }
 
 /* ---- hooks ---------------------------------------------------------------------------------- */
@@ -627,7 +919,9 @@ static void gz_destroy(pl_codec *c)
     free(g->isal);
     free(g->isal_saved);
     free(g->pend);
+    free(g->hunt);
 #endif
+    free(g->zwin);
     free(g);
     c->state = NULL;
 }
@@ -678,4 +972,14 @@ pluck_code pl_codec_open_gzip(pl_codec *c, pl_gzip_backend backend)
     g->zlib_ready = true;
     c->name = "gzip (zlib)";
     return PLUCK_OK;
+}
+
+void pl_codec_gzip_marks(pl_codec *c, pl_gzmark_fn fn, void *opaque, uint64_t due)
+{
+    gz_state *g = c->state;
+    if (!g || c->kind != PL_COMP_GZIP)
+        return;
+    g->mark = fn;
+    g->mark_opaque = opaque;
+    g->due = due;
 }

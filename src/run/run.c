@@ -239,6 +239,8 @@ static bool run_splits(pluck_run *r, int fd)
     bool one_lane = !cuttable(r->q), blocks = kind == PL_COMP_BZIP2 || kind == PL_COMP_XZ;
     if (!blocks && (one_lane || (kind != PL_COMP_GZIP && kind != PL_COMP_ZSTD)))
         return false;
+    if (kind == PL_COMP_GZIP && r->src.gzrec)
+        return false; /* building its index: one stream, whose decode records it */
     pluck_split *v;
     size_t n;
     pluck_error err;
@@ -405,6 +407,7 @@ void pluck_run_free(pluck_run *r)
     if (!r)
         return;
     pl_push_free(&r->push);
+    pl_gzrec_free(r->src.gzrec);
     pl_source_free(&r->src);
     pl_exec_free(r->x);
     free(r);

@@ -71,6 +71,26 @@ void pluck_splits_free(pluck_split *splits) { free(splits); }
 
 void pluck_run_set_index(pluck_run *r, const pluck_index *ix) { r->index = ix; }
 
+void pluck_run_build_index(pluck_run *r, uint64_t spacing)
+{
+    if (!r->src.gzrec)
+        r->src.gzrec = pl_gzrec_create(spacing); /* NULL (out of memory): take says so */
+}
+
+pluck_code pluck_run_take_index(pluck_run *r, int fd, pluck_index **out, pluck_error *err)
+{
+    pluck_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    PL_RETURN_ERROR_IF(!r->src.gzrec, err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
+    pluck_code rc = pl_gzrec_finish(r->src.gzrec, fd, out, err);
+    if (rc == PLUCK_E_INVALID_REQUEST_PARAMETER && pluck_is_error(r->c.state))
+        *err = r->c.err; /* the decode stopped at the run's error: that is why */
+    return rc == PLUCK_E_INVALID_REQUEST_PARAMETER && pluck_is_error(r->c.state) ? err->code
+                                                                                 : rc;
+}
+
 pluck_code pluck_run_split(pluck_run *r, int fd, const pluck_split *splits, size_t n, size_t i)
 {
     if (r->c.state != PLUCK_OK || r->finished)

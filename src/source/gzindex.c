@@ -2,10 +2,12 @@
  * gzindex.c — building, writing and loading checkpoint indexes of gzip files (see
  * gzindex.h; the format is pluck-index(5)).
  *
- * The builder decodes the whole file once with zlib's inflate(Z_BLOCK), which returns at
- * every deflate block boundary and says how many bits of the last byte it took (zran.c's
- * method).  zlib checks every member's CRC-32 and ISIZE, so an index is only ever built
- * from a file that decodes cleanly.
+ * An index is built by a decode of the whole file that reports its member starts and, every
+ * `spacing` compressed bytes, a deflate block boundary with its window
+ * (pl_codec_gzip_marks): the decode that feeds a query (pluck_run_build_index, --write-index)
+ * or one of its own (pluck_index_build, pluck index).  The places are chosen by the codec
+ * (zlib's inflate with Z_BLOCK, as zran.c does, or ISA-L with a copy of its state decoding
+ * ahead); this file keeps them as checkpoints.
  */
 #include "source/gzindex.h"
 
@@ -124,16 +126,16 @@ void pluck_index_get_info(const pluck_index *ix, pluck_index_info *info)
         info->members += ix->pt[i].member;
 }
 
-/* ---- building -------------------------------------------------------------------------------- */
+/* ---- building: the places a decode reports (pl_codec_gzip_marks) -------------------------- */
 
-typedef struct builder {
+struct pl_gzrec {
     pluck_index *ix;
-    z_stream z;
     uint64_t last_split; /* byte offset where the last checkpoint's split starts */
-    unsigned char window[PL_GZINDEX_WINDOW];
-} builder;
+    bool done;           /* the decode reached the end of the input cleanly */
+    uint64_t in_total;   /* ... having read this many compressed bytes */
+};
 
-static bool add_point(builder *b, const pl_gzpoint *p)
+static bool add_point(pl_gzrec *b, const pl_gzpoint *p)
 {
     pluck_index *ix = b->ix;
     if (!pl_grow(&ix->pt, &ix->cap, ix->n + 1, sizeof *ix->pt))
@@ -143,37 +145,95 @@ static bool add_point(builder *b, const pl_gzpoint *p)
     return true;
 }
 
-/* A checkpoint with the window zlib holds now. */
-static bool add_window_point(builder *b, pl_gzpoint *p)
+/* pl_gzmark_fn: a member start becomes a checkpoint when it is the first or `spacing` after
+ * the last; a block boundary (the codec reports only the first at or after the offset
+ * returned) always, its window compressed into the blob. */
+static uint64_t rec_mark(void *opaque, const pl_gzmark *m)
 {
+    pl_gzrec *b = opaque;
     pluck_index *ix = b->ix;
-    uInt have = PL_GZINDEX_WINDOW;
-    if (inflateGetDictionary(&b->z, b->window, &have) != Z_OK || have != PL_GZINDEX_WINDOW)
-        return true; /* not a full window (cannot happen past 32 KiB): no checkpoint */
-    uLong bound = compressBound(PL_GZINDEX_WINDOW);
-    if (!pl_grow(&ix->blob, &ix->blob_cap, ix->blob_len + bound, 1))
-        return false;
-    uLongf n = bound;
-    if (compress2(ix->blob + ix->blob_len, &n, b->window, PL_GZINDEX_WINDOW, 6) != Z_OK)
-        return false;
-    p->woff = ix->blob_len;
-    p->wlen = (uint32_t)n;
-    ix->blob_len += n;
-    return add_point(b, p);
+    pl_gzpoint p = {.coff = m->coff, .uoff = m->uoff, .member = m->member};
+    if (m->member) {
+        if ((ix->n == 0 || m->coff - b->last_split >= ix->spacing) && !add_point(b, &p))
+            return 0;
+    } else {
+        p.crc = m->crc;
+        p.isize = m->isize;
+        p.bits = (uint8_t)m->bits;
+        uLong bound = compressBound(PL_GZINDEX_WINDOW);
+        if (!pl_grow(&ix->blob, &ix->blob_cap, ix->blob_len + bound, 1))
+            return 0;
+        uLongf n = bound;
+        if (compress2(ix->blob + ix->blob_len, &n, m->window, PL_GZINDEX_WINDOW, 6) != Z_OK)
+            return 0;
+        p.woff = ix->blob_len;
+        p.wlen = (uint32_t)n;
+        ix->blob_len += n;
+        if (!add_point(b, &p))
+            return 0;
+    }
+    return b->last_split + ix->spacing;
 }
 
-static pluck_code build_fail(builder *b, pluck_error *err, pluck_code code, const char *what,
-                             uint64_t at)
+pl_gzrec *pl_gzrec_create(uint64_t spacing)
 {
-    (void)b;
-    if (code == PLUCK_E_TRUNCATED_INPUT)
-        return pl_error_fail(err, code,
-                             "The gzip file cannot be indexed: its data is corrupt (%s) at "
-                             "compressed offset %llu.",
-                             what, (unsigned long long)at);
-    return pl_error_fail(err, code, "%s", what);
+    pl_gzrec *r = calloc(1, sizeof *r);
+    if (r && !(r->ix = calloc(1, sizeof *r->ix))) {
+        free(r);
+        return NULL;
+    }
+    if (r)
+        r->ix->spacing = spacing ? spacing : PL_GZINDEX_SPACING;
+    return r;
 }
 
+void pl_gzrec_attach(pl_gzrec *r, pl_codec *c)
+{
+    if (r && c)
+        pl_codec_gzip_marks(c, rec_mark, r, r->ix->spacing);
+}
+
+void pl_gzrec_done(pl_gzrec *r, const pl_codec *c)
+{
+    if (!r || !c)
+        return;
+    uint64_t out;
+    pl_codec_totals(c, &r->in_total, &out);
+    r->ix->usize = out;
+    r->done = true;
+}
+
+void pl_gzrec_free(pl_gzrec *r)
+{
+    if (!r)
+        return;
+    pluck_index_free(r->ix);
+    free(r);
+}
+
+pluck_code pl_gzrec_finish(pl_gzrec *r, int fd, pluck_index **out, pluck_error *err)
+{
+    *out = NULL;
+    struct stat st;
+    PL_RETURN_ERROR_IF(!r || !r->done || r->ix->n == 0, err, PLUCK_E_INVALID_REQUEST_PARAMETER,
+                       "The index was not built: the gzip input was not decoded to its end.");
+    PL_RETURN_ERROR_IF(fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+                           (uint64_t)st.st_size != r->in_total,
+                       err, PLUCK_E_INVALID_REQUEST_PARAMETER,
+                       "The index was not built: the input is not the regular file decoded.");
+    pluck_index *ix = r->ix;
+    ix->file_size = r->in_total;
+    PL_RETURN_ERROR_IF(!pl_gzindex_hash(fd, ix->file_size, &ix->head_crc, &ix->tail_crc), err,
+                       PLUCK_E_READ_ERROR, "The input could not be read.");
+    r->ix = NULL;
+    r->done = false;
+    *out = ix;
+    return PLUCK_OK;
+}
+
+/* pluck index: the whole file through a gzip codec (ISA-L when built with it) that reports
+ * its places, output thrown away.  The codec checks every member's CRC-32 and ISIZE, so an
+ * index is only ever built from a file that decodes cleanly. */
 pluck_code pluck_index_build(int fd, uint64_t spacing, pluck_index **out, pluck_error *err)
 {
     pluck_error local;
@@ -183,129 +243,50 @@ pluck_code pluck_index_build(int fd, uint64_t spacing, pluck_index **out, pluck_
     struct stat st;
     PL_RETURN_ERROR_IF(fstat(fd, &st) || !S_ISREG(st.st_mode), err, PLUCK_E_READ_ERROR,
                        "The input is not a regular file that can be indexed.");
-    builder *b = calloc(1, sizeof *b);
-    unsigned char *in = malloc(IX_IN), *outbuf = malloc(IX_IN);
-    pluck_index *ix = calloc(1, sizeof *ix);
+    pl_gzrec *r = pl_gzrec_create(spacing);
+    pl_codec *c = pl_codec_create(PL_COMP_GZIP, PL_GZIP_AUTO);
+    unsigned char *in = malloc(IX_IN), *buf = malloc(IX_IN);
     pluck_code rc = PLUCK_OK;
-    bool zready = false;
-    if (!b || !in || !outbuf || !ix) {
+    if (!r || !c || !in || !buf) {
         rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         goto done;
     }
-    b->ix = ix;
-    ix->file_size = (uint64_t)st.st_size;
-    ix->spacing = spacing ? spacing : PL_GZINDEX_SPACING;
-    if (!pl_gzindex_hash(fd, ix->file_size, &ix->head_crc, &ix->tail_crc)) {
-        rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+    pl_gzrec_attach(r, c);
+    uint64_t at = 0, size = (uint64_t)st.st_size;
+    for (bool end = false; !end;) {
+        size_t n = size - at < IX_IN ? (size_t)(size - at) : IX_IN;
+        if (n && !read_at(fd, in, n, at)) {
+            rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
+            goto done;
+        }
+        at += n;
+        end = n == 0;
+        if (end)
+            pl_codec_end_input(c);
+        const unsigned char *p = in;
+        size_t produced;
+        do {
+            unsigned char *o = buf;
+            size_t room = IX_IN;
+            if ((rc = pl_codec_decode(c, &p, &n, &o, &room))) {
+                rc = pl_error_fail(err, rc, "%s", pl_codec_message(c));
+                goto done;
+            }
+            produced = IX_IN - room;
+        } while (n > 0 || produced > 0);
+    }
+    if ((rc = pl_codec_finish(c))) {
+        rc = pl_error_fail(err, rc, "%s", pl_codec_message(c));
         goto done;
     }
-    if (inflateInit2(&b->z, 16 + MAX_WBITS) != Z_OK) {
-        rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-        goto done;
-    }
-    zready = true;
-
-    uint64_t at = 0;        /* file offset of the next byte to read */
-    uint64_t uoff = 0;      /* decompressed bytes before the current member */
-    bool in_member = false;
-    size_t avail = 0;
-    const unsigned char *next = in;
-    for (;;) {
-        if (avail == 0 && at < ix->file_size) {
-            size_t want = ix->file_size - at < IX_IN ? (size_t)(ix->file_size - at) : IX_IN;
-            if (!read_at(fd, in, want, at)) {
-                rc = pl_error_fail(err, PLUCK_E_READ_ERROR, "The input could not be read.");
-                goto done;
-            }
-            at += want;
-            avail = want;
-            next = in;
-        }
-        if (!in_member) {
-            /* between members: the end, or the next member's magic */
-            uint64_t here = at - avail;
-            if (avail == 0)
-                break;
-            if (next[0] != 0x1f || (avail > 1 && next[1] != 0x8b)) {
-                if (ix->n == 0) {
-                    rc = build_fail(b, err, PLUCK_E_INVALID_COMPRESSION_FORMAT,
-                                    "The object is not in gzip format: its first bytes do "
-                                    "not match the gzip magic number.",
-                                    0);
-                } else {
-                    rc = build_fail(b, err, PLUCK_E_TRUNCATED_INPUT,
-                                    "trailing garbage after gzip member", here);
-                }
-                goto done;
-            }
-            if (ix->n == 0 || here - b->last_split >= ix->spacing) {
-                pl_gzpoint p = {.coff = here, .uoff = uoff, .member = 1};
-                if (!add_point(b, &p)) {
-                    rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-                    goto done;
-                }
-            }
-            if (here > 0)
-                inflateReset(&b->z);
-            in_member = true;
-        }
-        b->z.next_in = next;
-        b->z.avail_in = (uInt)avail;
-        b->z.next_out = outbuf;
-        b->z.avail_out = IX_IN;
-        int ret = inflate(&b->z, Z_BLOCK);
-        size_t used = avail - b->z.avail_in;
-        next += used;
-        avail -= used;
-        if (ret == Z_STREAM_END) {
-            uoff += b->z.total_out;
-            in_member = false;
-            continue;
-        }
-        if (ret == Z_BUF_ERROR && avail == 0 && at >= ix->file_size) {
-            rc = build_fail(b, err, PLUCK_E_TRUNCATED_INPUT,
-                            "unexpected end of gzip data: the last member is incomplete",
-                            ix->file_size);
-            goto done;
-        }
-        if (ret == Z_MEM_ERROR) {
-            rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-            goto done;
-        }
-        if (ret != Z_OK && ret != Z_BUF_ERROR) {
-            rc = build_fail(b, err, PLUCK_E_TRUNCATED_INPUT,
-                            b->z.msg ? b->z.msg : "invalid data", at - avail);
-            goto done;
-        }
-        /* a block boundary, not after the last block, a full window behind it, far enough
-         * from the last checkpoint: a checkpoint */
-        unsigned dt = (unsigned)b->z.data_type;
-        uint64_t coff = at - avail, mout = b->z.total_out;
-        unsigned bits = dt & 7;
-        if ((dt & 128) && !(dt & 64) && mout >= PL_GZINDEX_WINDOW &&
-            coff - (bits ? 1 : 0) > b->last_split &&
-            coff - (bits ? 1 : 0) - b->last_split >= ix->spacing) {
-            pl_gzpoint p = {.coff = coff, .uoff = uoff + mout, .crc = (uint32_t)b->z.adler,
-                            .isize = (uint32_t)mout, .bits = (uint8_t)bits};
-            if (!add_window_point(b, &p)) {
-                rc = pl_error_fail(err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
-                goto done;
-            }
-        }
-    }
-    ix->usize = uoff;
+    pl_gzrec_done(r, c);
+    rc = pl_gzrec_finish(r, fd, out, err);
 done:
-    if (zready)
-        inflateEnd(&b->z);
-    free(b);
+    pl_codec_free(c);
+    pl_gzrec_free(r);
     free(in);
-    free(outbuf);
-    if (rc) {
-        pluck_index_free(ix);
-        return rc;
-    }
-    *out = ix;
-    return PLUCK_OK;
+    free(buf);
+    return rc;
 }
 
 /* ---- the file format -------------------------------------------------------------------------- */
@@ -525,7 +506,7 @@ pluck_code pluck_index_load_gzi(const void *data, size_t len, int fd, pluck_inde
     PL_RETURN_ERROR_IF(!ix, err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     ix->file_size = (uint64_t)st.st_size;
     ix->spacing = PL_GZI_SPACING;
-    builder b = {.ix = ix};
+    pl_gzrec b = {.ix = ix};
     pluck_code rc = PLUCK_OK;
     pl_gzpoint first = {.member = 1};
     if (!bgzf_header_at(fd, 0, ix->file_size)) {

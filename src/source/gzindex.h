@@ -6,9 +6,9 @@
  * start.  zran.c's answer is an index built by one full decode: at deflate block
  * boundaries every so often it keeps the bit offset and the 32 KiB of output before it (the
  * window a later match can reach back into).  A decoder primed with those bits and that
- * window goes on from there (codec/gzip.c: pl_codec_gzip_resume_deflate, ISA-L), so the
- * checkpoints are split points like BGZF members.  Member starts of a multi-member file are
- * checkpoints too, without a window.
+ * window goes on from there (codec/gzip.c: pl_codec_gzip_resume_deflate, ISA-L or zlib),
+ * so the checkpoints are split points like BGZF members.  Member starts of a multi-member
+ * file are checkpoints too, without a window.
  *
  * Each checkpoint also keeps the member's CRC-32 and length so far: the split that starts
  * there checks the CRC-32 of its decompressed bytes up to the next checkpoint against the
@@ -20,6 +20,7 @@
 #ifndef PL_GZINDEX_H
 #define PL_GZINDEX_H
 
+#include "codec/codec.h"
 #include "common/common.h"
 
 #define PL_GZINDEX_SPACING (4u << 20) /* compressed bytes between checkpoints by default */
@@ -59,6 +60,18 @@ const pl_gzpoint *pl_gzindex_find(const pluck_index *ix, uint64_t at);
 /* The 32 KiB window of checkpoint p into out (PL_GZINDEX_WINDOW bytes).  False when it does
  * not decompress to exactly that (pluck_index_load checked it, so only on out of memory). */
 bool pl_gzindex_window(const pluck_index *ix, const pl_gzpoint *p, unsigned char *out);
+
+/* Building an index from a decode: attach a recorder to a fresh gzip codec; once the codec
+ * finished the input cleanly, pl_gzrec_done; then pl_gzrec_finish ties the index to the
+ * file on fd (its size must be the compressed bytes decoded) and hands it over. */
+typedef struct pl_gzrec pl_gzrec;
+pl_gzrec *pl_gzrec_create(uint64_t spacing); /* 0: PL_GZINDEX_SPACING; NULL: out of memory */
+void pl_gzrec_attach(pl_gzrec *r, pl_codec *c);
+void pl_gzrec_done(pl_gzrec *r, const pl_codec *c);
+/* PLUCK_OK and *out, or an error: the decode did not finish (InvalidRequestParameter), the
+ * file is not what was decoded, it cannot be read. */
+pluck_code pl_gzrec_finish(pl_gzrec *r, int fd, pluck_index **out, pluck_error *err);
+void pl_gzrec_free(pl_gzrec *r); /* accepts NULL */
 
 /* The head and tail CRC-32s of the file on fd of the given size; false when unreadable. */
 bool pl_gzindex_hash(int fd, uint64_t size, uint32_t *head, uint32_t *tail);

@@ -8,6 +8,7 @@
  * producer is filling, and a stop request is seen by the producer between two reads.
  */
 #include "source/pipe.h"
+#include "source/gzindex.h"
 #include "source/source.h"
 
 #include <pthread.h>
@@ -38,6 +39,7 @@ struct pl_pipe {
     _Atomic(const char *) codec_name;
 
     pl_compression kind;
+    struct pl_gzrec *gzrec; /* an index built by this decode (pl_pipe_start) */
     size_t prefix_len;
     pluck_read_fn read;
     void *opaque;
@@ -107,6 +109,8 @@ static void *producer(void *arg)
         goto out;
     }
     pl_codec_set_max_window(codec, p->max_window);
+    if (p->kind == PL_COMP_GZIP)
+        pl_gzrec_attach(p->gzrec, codec);
     atomic_store(&p->codec_name, pl_codec_name(codec));
     unsigned idx;
     unsigned char *out = claim_slot(p, &idx);
@@ -143,6 +147,8 @@ static void *producer(void *arg)
             pluck_code rc = pl_codec_finish(codec);
             if (rc)
                 set_error(p, rc, pl_codec_message(codec));
+            else if (p->kind == PL_COMP_GZIP)
+                pl_gzrec_done(p->gzrec, codec); /* read by the consumer after the join */
             break;
         }
         if (p->live && room < SLOT_BYTES) {
@@ -167,7 +173,7 @@ out:
 }
 
 pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
-                       void *opaque, bool live, uint64_t max_window)
+                       void *opaque, bool live, uint64_t max_window, struct pl_gzrec *gzrec)
 {
     if (n > READ_BYTES)
         return NULL;
@@ -175,6 +181,7 @@ pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_
     if (!p)
         return NULL;
     p->kind = kind;
+    p->gzrec = gzrec;
     p->max_window = max_window;
     p->live = live;
     p->read = read;
@@ -269,7 +276,7 @@ uint64_t pl_pipe_stop(pl_pipe *p)
 pluck_code pl_pipe_drive(pl_source *s, pl_compression kind, const void *prefix, size_t n0,
                          pluck_read_fn read, void *opaque, bool live)
 {
-    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, live, s->max_window);
+    pl_pipe *p = pl_pipe_start(kind, prefix, n0, read, opaque, live, s->max_window, s->gzrec);
     PL_RETURN_ERROR_IF(!p, &s->err, PLUCK_E_OUT_OF_MEMORY,
                        "Out of memory (decompression thread).");
     pluck_code rc;

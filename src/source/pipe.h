@@ -12,13 +12,17 @@
 #include "codec/codec.h"
 
 typedef struct pl_pipe pl_pipe;
+struct pl_gzrec; /* source/gzindex.h */
 
 /* Start the producer for input of compression `kind` (not AUTO) whose first `n` bytes the
  * caller already read into `prefix` (at most 64 KiB; copied).  `live`: hand over what each
  * read decoded before the next read (which may block on a slow stream) instead of only full
- * chunks (pluck_run_set_live).  `max_window`: pl_codec_set_max_window().  NULL on out of memory or when no thread can be started. */
+ * chunks (pluck_run_set_live).  `max_window`: pl_codec_set_max_window().  `gzrec`: a gzip
+ * decode reports an index's places to it (pl_gzrec_attach), and pl_gzrec_done once it ended
+ * cleanly, both on the producer thread: read it after pl_pipe_stop.  NULL on out of memory or
+ * when no thread can be started. */
 pl_pipe *pl_pipe_start(pl_compression kind, const void *prefix, size_t n, pluck_read_fn read,
-                       void *opaque, bool live, uint64_t max_window);
+                       void *opaque, bool live, uint64_t max_window, struct pl_gzrec *gzrec);
 
 /* Next chunk of decompressed bytes, blocking until one is ready.  *len == 0 means the input
  * ended cleanly.  Returns PLUCK_OK or the producer's error (message in pl_pipe_message).

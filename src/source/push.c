@@ -3,6 +3,7 @@
  * first bytes select (every magic number fits in 16) into the window, one decode step of
  * PL_CHUNK bytes at a time, and the window is scanned after each step.
  */
+#include "source/gzindex.h"
 #include "source/source.h"
 
 #include <string.h>
@@ -74,6 +75,9 @@ static pluck_code start_codec(pl_push *p, pl_source *s, bool at_eof)
     p->codec = pl_codec_create(kind, PL_GZIP_AUTO);
     PL_RETURN_ERROR_IF(!p->codec, &s->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
     pl_codec_set_max_window(p->codec, s->max_window);
+    p->indexing = kind == PL_COMP_GZIP && s->gzrec;
+    if (p->indexing)
+        pl_gzrec_attach(s->gzrec, p->codec);
     s->codec = pl_codec_name(p->codec);
     return decode(p, s, p->sniff, p->nsniff);
 }
@@ -152,6 +156,8 @@ pluck_code pl_push_finish(pl_push *p, pl_source *s)
     pluck_code rc = pl_codec_finish(p->codec);
     if (rc)
         return pl_source_fail(s, rc, "%s", pl_codec_message(p->codec));
+    if (p->indexing)
+        pl_gzrec_done(s->gzrec, p->codec);
     return s->scan(s->ctx, s, true);
 }
 

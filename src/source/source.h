@@ -28,6 +28,9 @@ struct pl_source {
     const char *codec;  /* the codec's name, "" before detection */
     pluck_error err;    /* the source's own failure (read, codec, memory) */
     uint64_t max_window; /* handed to each codec: pl_codec_set_max_window() (0: defaults) */
+    /* gzip: the decode reports the places of an index to it (pluck_run_build_index); NULL:
+     * no index is built */
+    struct pl_gzrec *gzrec;
 
     /* the consumer: scan the window and drop what it used (pl_source_drop); tick after each
      * read.  Both return PLUCK_OK to go on, else PLUCK_STOP or the run's error. */
@@ -58,6 +61,7 @@ typedef struct pl_push {
     size_t step_left;    /* pl_push_step(): bytes it may still decompress (else SIZE_MAX) */
     bool step_more;      /* ... it stopped at the bound: the codec may hold more output */
     bool input_ended;    /* pl_codec_end_input() was called */
+    bool indexing;       /* a gzip codec reporting to the source's gzrec */
 } pl_push;
 
 /* Decode data[0, len) into the window, scanning after each step.  On a codec error what

@@ -101,15 +101,12 @@ static void walk_bgzf(rd_cache *c, grouper *g, uint64_t off, bool *ok)
     }
 }
 
-/* A gzip index: its checkpoints (member starts only when the decoder cannot resume inside a
- * member). */
+/* A gzip index: its checkpoints (both gzip backends resume inside a member). */
 static void walk_gzindex(const pluck_index *ix, grouper *g, uint64_t start, bool *ok)
 {
-    bool inside = pl_codec_gzip_can_resume(PL_GZIP_AUTO);
     for (size_t i = 0; i < ix->n && *ok; i++) {
-        const pl_gzpoint *p = &ix->pt[i];
-        uint64_t at = pl_gzpoint_split_at(p);
-        if (at >= start && (p->member || inside))
+        uint64_t at = pl_gzpoint_split_at(&ix->pt[i]);
+        if (at >= start)
             *ok = unit_at(g, at);
     }
 }

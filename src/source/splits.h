@@ -27,9 +27,8 @@
 #define PL_SPLIT_TARGET (4u << 20) /* compressed bytes per split by default */
 
 /* The splits of the compressed stream in fd from offset `start` to `end` (the file's size),
- * of compression kind (GZIP: the checkpoints of the index ix when given (only its member
- * starts when the gzip backend cannot resume inside a member), else BGZF members, else, with
- * guess, the member starts of any multi-member gzip found by searching for headers
+ * of compression kind (GZIP: the checkpoints of the index ix when given, else BGZF
+ * members, else, with guess, the member starts of any multi-member gzip found by searching for headers
  * (unconfirmed: splits that end at them must be run with pl_split_job.extended); ZSTD:
  * frames; BZIP2: verified block starts; XZ: the blocks of its index).  *n = 1 (one split,
  * the whole stream) when it has no usable split points.  Returns PLUCK_OK, OUT_OF_MEMORY or
