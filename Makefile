@@ -7,6 +7,8 @@
 #   make demo                 the README's quick-start query over the bundled sample
 #   make bench                benchmarks (bench/RESULTS.md); make fuzz FUZZ_SECONDS=N
 #   make difftest SEED=N SCALE=K   the differential test against tests/diff/oracle.py, longer
+#   make prefilter-long       tests/e2e/t_prefilter.sh at length (2,000 cases); the prefilter's
+#                             fuzzer alone: FUZZ_ONLY=prefilter make fuzz FUZZ_SECONDS=N
 #   make install PREFIX=/usr/local DESTDIR=
 #   make python               the Python package's extension, built in place in python/pluck/
 #   make clean
@@ -195,6 +197,13 @@ SEED  ?= 1
 SCALE ?= 10
 difftest: all
 	nice python3 tests/diff/difftest.py $(BIN) --seed $(SEED) --scale $(SCALE)
+
+# The literal prefilter against Python's csv module and against its own absence
+# (tests/e2e/prefilter_diff.py): `make test` runs 82 cases, this 2,020 (PREFILTER_SEED=N others).
+.PHONY: prefilter-long
+prefilter-long:
+	$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) WERROR=1 SANITIZE=$(SANITIZE) $(TEST_BINS)
+	PREFILTER_LONG=1 E2E_ONLY=t_prefilter nice sh tests/e2e/run.sh $(TEST_BUILD)
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS: see tests/fuzz/ and tests/HARDENING.md
 FUZZ_SECONDS ?= 60

@@ -15,11 +15,13 @@
 
 #include <string.h>
 
-/* Whether the line p[0, n) (without its newline) is quoted as the scanner accepts it: every
- * field that starts with the quote ends with one followed by the field delimiter or the line's
- * end (a CR before the newline is dropped), `escape quote` and `escape escape` inside quotes
- * being literal (doubling when escape == quote).  A quote inside an unquoted field is data.
- * Skipping such a line unparsed cannot skip an error. */
+/* Whether the line p[0, n) (without its newline) may be skipped for its quoting: every field
+ * that starts with the quote ends with one followed by the field delimiter or the line's end
+ * (a CR before the newline is dropped), a doubled quote inside quotes being one quote when
+ * escape == quote; a quote inside an unquoted field is data.  Skipping such a line unparsed
+ * cannot skip an error.  An escape character other than the quote inside quotes makes the
+ * line a candidate whatever follows: the escape is not part of the value, so the value may
+ * hold the literal that the raw bytes do not (F22 in tests/HARDENING.md). */
 static bool quotes_valid(const char *p, size_t n, const pl_dialect *d)
 {
     if (n && p[n - 1] == '\r')
@@ -33,11 +35,9 @@ static bool quotes_valid(const char *p, size_t n, const pl_dialect *d)
                 if (i >= n)
                     return false; /* still open at the record's end */
                 int c = (unsigned char)p[i];
-                if (c == e && e != q) {
-                    if (i + 1 < n && ((unsigned char)p[i + 1] == q || (unsigned char)p[i + 1] == e))
-                        i++; /* an escaped quote or escape */
-                    continue;
-                }
+                if (c == e && e != q)
+                    return false; /* it vanishes from the value ("FA\IL" is FAIL), so the
+                                   * literal could be there without being in the bytes */
                 if (c == q) {
                     if (e == q && i + 1 < n && (unsigned char)p[i + 1] == q) {
                         i++; /* a doubled quote */
@@ -88,7 +88,8 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
     const pl_find f = {.first = (unsigned char)q->prefilter[0],
                        .last = (unsigned char)q->prefilter[litlen - 1],
                        .dist = (uint32_t)(litlen - 1),
-                       .quote = q->params.in.quote};
+                       .quote = q->params.in.quote,
+                       .comment = q->params.in.comment};
     const pl_skip sk = {.lit = q->prefilter, .len = litlen,
                         .max_line = q->params.max_record_size};
     pl_find_pos fp = {0};
@@ -110,10 +111,18 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
         size_t k = at + pl_scanner_find(x->scan, &f, w + at, n - at, &fp);
         if (k >= n)
             break;
+        const size_t lstart = (size_t)((ptrdiff_t)at + fp.line); /* the line k is in */
+        if ((k == lstart && ((int)(unsigned char)w[k] == f.comment || w[k] == '\n')) ||
+            (k == lstart + 1 && w[k] == '\n')) {
+            /* a comment, an empty or a one-byte line: the scanner says what it is, and
+             * counts it (RecordsScanned excludes comments and empty lines: F23) */
+            hit = w + k;
+            break;
+        }
         if ((int)(unsigned char)w[k] == f.quote) {
             /* a line with quotes: skipped too when the literal is not in it and its quoting
              * is valid (so the scanner would find no error in it) */
-            const char *ls = w + at + fp.line, *eol = memchr(w + k, '\n', n - k);
+            const char *ls = w + lstart, *eol = memchr(w + k, '\n', n - k);
             if (!eol || (size_t)(eol + 1 - ls) > q->params.max_record_size ||
                 has_literal(ls, (size_t)(eol - ls), q->prefilter, litlen) ||
                 !quotes_valid(ls, (size_t)(eol - ls), &q->params.in)) {

@@ -82,6 +82,7 @@ typedef struct pl_find {
     unsigned char first, last; /* the literal's first and last bytes */
     uint32_t dist;             /* from first to last: the literal's length - 1 */
     int quote;                 /* the quote character, -1 when off */
+    int comment;               /* the comment character, -1 when off */
 } pl_find;
 
 /* Where the search stands: lines passed and how long they were. */
@@ -92,9 +93,12 @@ typedef struct pl_find_pos {
                      * cross a 64-byte block of the search, so exact whenever it is 64 or more */
 } pl_find_pos;
 
-/* The first i in [0, n) where p[i] is the quote or p[i] == first and p[i + dist] == last
- * (i + dist < n), or n; the newlines in p[0, i) advance *at.  One pass over the bytes with
- * the scanner's kernel. */
+/* The first i in [0, n) where p[i] is the quote, or p[i] == first and p[i + dist] == last
+ * (i + dist < n), or a line that is not a data record may begin -- p[i] is the comment
+ * character or a newline at a line start, or the newline after a one-byte line (a lone CR
+ * makes an empty record) -- or n; the newlines in p[0, i) advance *at (p[0] is a line start
+ * when at->line is 0).  So the lines passed are all data records, and the prefilter can
+ * count them as such.  One pass over the bytes with the scanner's kernel. */
 size_t pl_scanner_find(const pl_scanner *s, const pl_find *f, const char *p, size_t n,
                        pl_find_pos *at);
 
@@ -106,8 +110,9 @@ typedef struct pl_skip {
     size_t max_line; /* >= 64 */
 } pl_skip;
 
-/* From p[0], a line start, pass the whole lines that lack the literal and whose quoting the
- * scanner accepts (so parsing them could neither select them nor fail), judged from the
+/* From p[0], a line start, pass the whole data lines (not empty, not one byte, not comments)
+ * that lack the literal and whose quoting the scanner accepts (so parsing them could neither
+ * select them nor fail, and they are records), judged from the
  * SIMD kernel's block masks; return where the first line that needs a closer look starts
  * (0 at once for the scalar kernel and for dialects the masks cannot judge: a quote escape
  * other than the quote itself, no quoting, a record delimiter other than the newline) and set

@@ -189,13 +189,23 @@ PL_KTARGET size_t PL_KNAME(pl_find_)(const pl_find *f, const char *p, size_t n, 
     const pl_kvec va = pl_ksplat(f->first), vb = pl_ksplat(f->last), vn = pl_ksplat('\n');
     const pl_kvec vq = pl_ksplat(f->quote >= 0 ? (unsigned char)f->quote : f->first);
     const uint64_t qon = f->quote >= 0 ? ~(uint64_t)0 : 0;
+    const pl_kvec vc = pl_ksplat(f->comment >= 0 ? (unsigned char)f->comment : f->first);
+    const uint64_t con = f->comment >= 0 ? ~(uint64_t)0 : 0;
     const size_t d = f->dist;
     size_t i = 0, k = at->lines, longest = at->longest;
     ptrdiff_t line = at->line;
+    /* bit 0: p[i - 1] ends a line (so p[i] starts one); p[i - 1] starts a line */
+    uint64_t nlc = line == 0, lsc = line == -1;
     for (; n >= d + 64 && i <= n - d - 64; i += 64) {
         pl_kblk x = pl_kload(p + i);
-        uint64_t c = (pl_keq(x, va) & pl_keq(pl_kload(p + i + d), vb)) | (pl_keq(x, vq) & qon);
         uint64_t nl = pl_keq(x, vn);
+        /* lines that are not data records: comments and empty lines at their start, a
+         * one-byte line (a lone CR) at its newline */
+        const uint64_t ls = nl << 1 | nlc;
+        nlc = nl >> 63;
+        uint64_t c = (pl_keq(x, va) & pl_keq(pl_kload(p + i + d), vb)) | (pl_keq(x, vq) & qon) |
+                     (ls & ((pl_keq(x, vc) & con) | nl)) | ((ls << 1 | lsc) & nl);
+        lsc = ls >> 63;
         if (c)
             nl &= (c & (0 - c)) - 1; /* the newlines before the first candidate */
         if (nl) {
@@ -220,8 +230,10 @@ PL_KTARGET size_t PL_KNAME(pl_find_)(const pl_find *f, const char *p, size_t n, 
  * the quote state (prefix XOR, carried), then every place that breaks the scanner's quoting
  * rules is a "bad" bit -- an opening quote not at a field's start, a closing quote followed
  * by anything but a field delimiter, a newline, CR + newline or (doubling) another quote, a
- * newline inside quotes -- and so is every real occurrence of the literal, and a newline
- * that ends a line longer than max_line.  The masks look backwards only (what precedes a
+ * newline inside quotes -- and so is every real occurrence of the literal, a newline
+ * that ends a line longer than max_line, and the lines that are not data records (comments,
+ * empty lines, one-byte lines, as pl_find_ marks them), which the scanner must count as
+ * such.  The masks look backwards only (what precedes a
  * quote, what follows a closing quote seen one byte later), so the rules carry one bit each
  * across blocks and no block needs the next.  A quote inside an unquoted field is data to
  * the scanner but looks like a misplaced opening quote here: such a line stops the skipper
@@ -235,13 +247,16 @@ PL_KTARGET size_t PL_KNAME(pl_skip_)(const pl_scanner *s, const pl_skip *k, cons
     const pl_kvec va = pl_ksplat((unsigned char)k->lit[0]),
                   vb = pl_ksplat((unsigned char)k->lit[k->len - 1]), vn = pl_ksplat('\n'),
                   vq = pl_ksplat((unsigned char)s->quote), vf = pl_ksplat(s->fd),
-                  vr = pl_ksplat('\r');
+                  vr = pl_ksplat('\r'),
+                  vc = pl_ksplat(s->comment >= 0 ? (unsigned char)s->comment : s->fd);
+    const uint64_t con = s->comment >= 0 ? ~(uint64_t)0 : 0;
     const size_t d = k->len - 1, max_line = k->max_line;
     size_t i = 0, nl_count = 0, line = 0;
     uint64_t cy = 0;       /* in-quote state carried into the block: 0 or ~0 */
     uint64_t prev_ok = 1;  /* bit 0: the byte before the block may precede an opening quote */
     uint64_t after_close = 0, after_cr = 0; /* bit 0: the byte before was a closing quote, or
                                               * a CR right after one */
+    uint64_t nlc = 1, lsc = 0; /* bit 0: the byte before ends a line; starts one */
     for (; n >= d + 64 && i <= n - d - 64; i += 64) {
         pl_kblk x = pl_kload(p + i);
         const uint64_t q = pl_keq(x, vq), nl = pl_keq(x, vn), f = pl_keq(x, vf);
@@ -266,6 +281,11 @@ PL_KTARGET size_t PL_KNAME(pl_skip_)(const pl_scanner *s, const pl_skip *k, cons
         bad |= (after_cr | cr << 1) & ~nl;
         after_cr = cr >> 63;
         bad |= nl & inq;
+        /* not data records: comments and empty lines, one-byte lines (a lone CR) */
+        const uint64_t ls = nl << 1 | nlc;
+        nlc = nl >> 63;
+        bad |= (ls & ((pl_keq(x, vc) & con) | nl)) | ((ls << 1 | lsc) & nl);
+        lsc = ls >> 63;
         if (nl && i + (size_t)__builtin_ctzll(nl) + 1 - line > max_line)
             bad |= nl & (0 - nl); /* the first line ending here is too long to skip */
         while (c) { /* first and last bytes match: is the literal there? */

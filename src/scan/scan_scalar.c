@@ -445,6 +445,11 @@ size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t 
         if ((int)c == f->quote ||
             (c == f->first && n - i > f->dist && (unsigned char)p[i + f->dist] == f->last))
             return i;
+        /* not a data record: a comment, an empty line, a one-byte line (a CR alone) */
+        if ((ptrdiff_t)i == at->line && ((int)c == f->comment || c == '\n'))
+            return i;
+        if (c == '\n' && (ptrdiff_t)i == at->line + 1)
+            return i;
         if (c == '\n') {
             size_t len = (size_t)((ptrdiff_t)i - at->line) + 1;
             if (len > at->longest)

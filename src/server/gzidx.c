@@ -469,8 +469,9 @@ static void build(const job *j)
 static void *builder(void *arg)
 {
     int slot = (int)(intptr_t)arg;
-    /* below the selects and uploads that share the cores */
+    /* below the selects and uploads that share the cores; named for ps and the tests */
     setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+    pthread_setname_np(pthread_self(), "pluck-gzidx");
     pthread_mutex_lock(&G.lock);
     job **pp;
     while (!atomic_load(&G.stopping) && (pp = next_job(slot))) {

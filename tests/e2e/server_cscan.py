@@ -132,10 +132,28 @@ def index_kind(key):
         return None
 
 
+BUILDERS_SEEN = [0]
+
+
+def builders():
+    """The server's index build threads alive now (named pluck-gzidx)."""
+    n = 0
+    task = '/proc/%s/task' % os.environ['SERVER_PID']
+    for t in os.listdir(task):
+        try:
+            with open(os.path.join(task, t, 'comm')) as f:
+                n += f.read().strip() == 'pluck-gzidx'
+        except OSError:
+            pass
+    return n
+
+
 def wait_kind(key, want, secs):
-    """Poll (every 50 ms, at most secs) until the key's file is of kind want."""
+    """Poll (every 50 ms, at most secs) until the key's file is of kind want; counts the
+    build threads meanwhile (the most seen in BUILDERS_SEEN)."""
     t0 = time.time()
     while time.time() - t0 < secs and index_kind(key) != want:
+        BUILDERS_SEEN[0] = max(BUILDERS_SEEN[0], builders())
         time.sleep(0.05)
     return index_kind(key) == want, time.time() - t0
 
@@ -227,10 +245,11 @@ def gzip_index(rows, sql, oracle_csv, rnd):
           'background (%s s), ranges served at once and add up'
           % ', '.join('%.2f' % t for _, t in built),
           all(ok for ok, _ in built) and b''.join(parts) == oracle_csv, built)
-    for k in (key, 'copy.csv.gz', 'mpu.csv.gz'):
-        s3.delete_object(Bucket=BUCKET, Key=k)
-    check('gzip index: DeleteObject removes the index: no file under .pluck-indexes/%s' % BUCKET,
-          index_files() == [], index_files())
+    s3.delete_object(Bucket=BUCKET, Key=key)
+    s3.delete_objects(Bucket=BUCKET, Delete={'Objects': [{'Key': 'copy.csv.gz'},
+                                                         {'Key': 'mpu.csv.gz'}]})
+    check('gzip index: DeleteObject and DeleteObjects remove the indexes: no file under '
+          '.pluck-indexes/%s' % BUCKET, index_files() == [], index_files())
     s3.put_object(Bucket=BUCKET, Key=key, Body=body)
     s3.delete_object(Bucket=BUCKET, Key=key)  # while its build is queued or running
     time.sleep(0.5)
@@ -266,8 +285,10 @@ def gzip_bombs(rows, sql, rnd):
     builds stop at the bound (100 x the compressed size) and mark them one split, and the
     normal object's index is built meanwhile: its fan-out is served."""
     bomb = bomb_body(4)
+    BUILDERS_SEEN[0] = 0
     for i in range(2):
         s3.put_object(Bucket=BUCKET, Key='bomb%d.csv.gz' % i, Body=bomb)
+        BUILDERS_SEEN[0] = max(BUILDERS_SEEN[0], builders())
     key = 'after-bombs.csv.gz'
     rows3 = rows[:len(rows) // 3]
     _, body = gzip_csv(rows3)
@@ -283,6 +304,12 @@ def gzip_bombs(rows, sql, rnd):
     check('gzip bombs: each is marked one split (%s s) because it decompresses to more than '
           '100 times its size' % ', '.join('%.2f' % s for _, s in marks),
           all(ok for ok, _ in marks) and b'compression bomb' in why, why)
+    t0 = time.time()
+    while time.time() - t0 < 10 and builders():
+        time.sleep(0.05)
+    check('gzip bombs: at most 2 build threads at once (%d seen while 3 builds were queued), '
+          'none left %.2f s after the last build' % (BUILDERS_SEEN[0], time.time() - t0),
+          1 <= BUILDERS_SEEN[0] <= 2 and builders() == 0, (BUILDERS_SEEN[0], builders()))
     p1, _ = select('bomb0.csv.gz', 'SELECT * FROM S3Object s LIMIT 2', 'CSV',
                    {'Start': 1000, 'End': 5000}, header='NONE')
     p0, _ = select('bomb0.csv.gz', 'SELECT * FROM S3Object s LIMIT 2', 'CSV',

@@ -26,7 +26,8 @@
 
 static void tb_puts(tb_buf *b, const char *s) { tb_put(b, s, strlen(s)); }
 
-static const char *const simd_kernels[] = {"sse42", "avx2", "neon", NULL};
+static const char *const all_kernels[] = {"scalar", "sse42", "avx2", "neon", NULL};
+static const char *const *const simd_kernels = all_kernels + 1;
 
 static pl_dialect rfc_dialect(void)
 {
@@ -48,8 +49,8 @@ static pl_scanner *scanner_for(const char *k, const pl_dialect *d)
     return s;
 }
 
-/* The oracle for one line (its newline included): the scalar scanner reads it whole as at
- * most one record, without error. */
+/* The oracle for one line (its newline included): the scalar scanner reads it whole as one
+ * data record (not empty, not a comment), without error. */
 static bool scalar_accepts(pl_scanner *scalar, const char *line, size_t n)
 {
     pl_batch *b;
@@ -57,7 +58,7 @@ static bool scalar_accepts(pl_scanner *scalar, const char *line, size_t n)
     pluck_error err;
     pl_scanner_set_recno(scalar, 0);
     pluck_code rc = pl_scan(scalar, line, n, 0, true, &b, &used, &err);
-    return rc == PLUCK_OK && used == n && b->nrec <= 1;
+    return rc == PLUCK_OK && used == n && b->nrec == 1;
 }
 
 static bool has(const char *p, size_t n, const char *lit, size_t len)
@@ -71,11 +72,12 @@ static bool has(const char *p, size_t n, const char *lit, size_t len)
 /* Lines, well-formed ones first: the skipper must pass every one of those. */
 static const char *const good_lines[] = {
     "\"s-00031\",2024-01-01T00:00:00Z,-7.1,\"OK\"\n", "a,b,c\n", "\"\",\"\"\n",
-    "\"a,b\",\"c\"\"d\"\n", "\"\"\"\"\n", "x,\"y\"\r\n", "\n", "\r\n",
+    "\"a,b\",\"c\"\"d\"\n", "\"\"\"\"\n", "x,\"y\"\r\n", "ab\n",
     "\"long quoted field with spaces and, commas, inside it, more than a block long\",1\n",
     "\"a\"\"\"\"b\",\"\"\"x\"\"\"\n", ",,\n", "\"\"\r\n",
 };
 static const char *const odd_lines[] = {
+    "\n", "\r\n", "x\n", "#c,\"x\"\n", "#\n", /* empty, one byte, comments: not data records */
     "a\"b,c\n",            /* a quote inside an unquoted field: data to the scanner */
     "\"a\"x\n",            /* CSVUnescapedQuote */
     "\"a\"\rX\n",          /* a CR after a closing quote, no newline after it */
@@ -125,34 +127,41 @@ static size_t check_skip(pl_scanner *s, pl_scanner *scalar, const pl_skip *k, co
     return stop;
 }
 
-/* pad bytes of well-formed quoted lines (the last one padded with z) */
+/* pad bytes of well-formed quoted data lines ("o",1 with the first one's number padded
+ * with z; below 6 bytes one line of z, which is empty or one byte below 3) */
 static void pad_to(tb_buf *in, size_t pad)
 {
-    size_t done = 0;
-    while (done < pad) {
-        size_t left = pad - done;
-        if (left >= 6) {
-            tb_puts(in, "\"o\",1\n");
-            done += 6;
-        } else {
-            for (size_t i = 1; i < left; i++)
-                tb_puts(in, "z");
-            tb_puts(in, "\n");
-            done = pad;
-        }
+    if (pad == 0)
+        return;
+    if (pad < 6) {
+        for (size_t i = 1; i < pad; i++)
+            tb_puts(in, "z");
+        tb_puts(in, "\n");
+        return;
     }
+    tb_puts(in, "\"o\",1");
+    for (size_t i = 0; i < pad % 6; i++)
+        tb_puts(in, "z");
+    tb_puts(in, "\n");
+    for (size_t i = 1; i < pad / 6; i++)
+        tb_puts(in, "\"o\",1\n");
 }
 
 Test(prefilter_skip, passes_only_lines_the_scalar_scanner_accepts)
 {
-    pl_dialect d = rfc_dialect();
-    pl_scanner *scalar = scanner_for("scalar", &d);
-    cr_assert(scalar);
     int kernels = 0;
+    for (int comments = 0; comments < 2; comments++)
     for (const char *const *kn = simd_kernels; *kn; kn++) {
+        pl_dialect d = rfc_dialect();
+        if (comments)
+            d.comment = '#';
+        pl_scanner *scalar = scanner_for("scalar", &d);
+        cr_assert(scalar);
         pl_scanner *s = scanner_for(*kn, &d);
-        if (!s)
+        if (!s) {
+            pl_scanner_free(scalar);
             continue;
+        }
         kernels++;
         uint64_t rng = 0x5EED;
         for (int round = 0; round < 400; round++) {
@@ -189,13 +198,13 @@ Test(prefilter_skip, passes_only_lines_the_scalar_scanner_accepts)
                 pl_skip k = {.lit = "FAIL", .len = 4, .max_line = 1000};
                 size_t stop = check_skip(s, scalar, &k, in.p, in.n, *kn);
                 /* it passes the well-formed lines before the odd one */
-                cr_assert(stop >= pad || in.n - stop < 64 + k.len + 100,
+                cr_assert(stop >= pad || pad < 3 || in.n - stop < 64 + k.len + 100,
                           "%s: odd line %zu at %zu: stopped at %zu", *kn, t, pad, stop);
                 free(in.p);
             }
         pl_scanner_free(s);
+        pl_scanner_free(scalar);
     }
-    pl_scanner_free(scalar);
     cr_assert(unsetenv("PLUCK_FORCE_IMPL") == 0);
     cr_log_info("prefilter_skip: %d SIMD kernels checked", kernels);
 }
@@ -273,4 +282,79 @@ Test(prefilter_skip, engine_same_answer_with_every_kernel)
     pluck_query_free(q);
     cr_assert(unsetenv("PLUCK_FORCE_IMPL") == 0);
     cr_assert_eq(cases, PL_ARRAY_SIZE(tricky) * 140);
+}
+
+/* ---- findings of fuzz_prefilter (tests/HARDENING.md) ----------------------------------- */
+
+/* The query with and without its prefilter (OR 1 = 0 binds none) agree on output, error and
+ * RecordsScanned / CommentRecords, with each kernel. */
+static void same_without_prefilter(const char *where, const char *esc, const char *in)
+{
+    char sql[256], sql0[256];
+    snprintf(sql, sizeof sql, "SELECT * FROM S3Object s WHERE %s", where);
+    snprintf(sql0, sizeof sql0, "SELECT * FROM S3Object s WHERE %s OR 1 = 0", where);
+    pluck_params *p = pluck_params_create();
+    pluck_error err;
+    cr_assert(pluck_params_set(p, PLUCK_PARAM_FILE_HEADER_INFO, "USE", 3, &err) == PLUCK_OK);
+    if (esc)
+        cr_assert(pluck_params_set(p, PLUCK_PARAM_QUOTE_ESCAPE_CHARACTER, esc, 1, &err) ==
+                  PLUCK_OK);
+    pluck_query *q = pluck_query_compile(sql, strlen(sql), p, &err);
+    pluck_query *q0 = pluck_query_compile(sql0, strlen(sql0), p, &err);
+    pluck_params_free(p);
+    cr_assert(q && q0);
+    for (const char *const *kn = all_kernels; *kn; kn++) {
+        cr_assert(setenv("PLUCK_FORCE_IMPL", *kn, 1) == 0);
+        for (int with = 0; with < 2; with++) {
+            tb_buf a = {0}, b = {0};
+            tb_put(&a, "", 0);
+            tb_put(&b, "", 0);
+            pluck_stats sa, sb;
+            pluck_run *r = pluck_run_create(q, tb_sink, &a);
+            pluck_run *r0 = pluck_run_create(q0, tb_sink, &b);
+            cr_assert(r && r0);
+            pluck_code ca = pluck_run_feed(r, in, strlen(in));
+            pluck_code cb = pluck_run_feed(r0, in, strlen(in));
+            if (!ca)
+                ca = pluck_run_finish(r);
+            if (!cb)
+                cb = pluck_run_finish(r0);
+            pluck_run_stats(r, &sa);
+            pluck_run_stats(r0, &sb);
+            cr_assert(ca == cb && a.n == b.n && !memcmp(a.p, b.p, a.n),
+                      "%s (%s): [%.*s] vs [%.*s] without the prefilter", where, *kn,
+                      (int)a.n, a.p, (int)b.n, b.p);
+            cr_assert(sa.records_scanned == sb.records_scanned &&
+                          sa.comment_records == sb.comment_records,
+                      "%s (%s): RecordsScanned %llu vs %llu, comments %llu vs %llu", where,
+                      *kn, (unsigned long long)sa.records_scanned,
+                      (unsigned long long)sb.records_scanned,
+                      (unsigned long long)sa.comment_records,
+                      (unsigned long long)sb.comment_records);
+            pluck_run_free(r);
+            pluck_run_free(r0);
+            free(a.p);
+            free(b.p);
+            (void)with;
+        }
+    }
+    cr_assert(unsetenv("PLUCK_FORCE_IMPL") == 0);
+    pluck_query_free(q);
+    pluck_query_free(q0);
+}
+
+Test(prefilter_skip, f22_escape_inside_quotes_hides_no_literal)
+{
+    same_without_prefilter("s.b LIKE '%FAIL%'", "\\", "a,b\nc,d\nx,\"FA\\IL\"\ny,\"F\\AIL\"\n");
+}
+
+Test(prefilter_skip, f23_empty_and_comment_lines_are_not_counted_as_records)
+{
+    tb_buf in = {0};
+    tb_put(&in, "h,b\nx,ok\n\n\r\nz\n", 14);
+    for (int i = 0; i < 40; i++)
+        tb_put(&in, "#c,x\n\"q\",1\n", 11);
+    tb_put(&in, "y,FAIL\n", 8); /* with its NUL: in.p is read as a string */
+    same_without_prefilter("s.b LIKE '%FAIL%'", NULL, in.p);
+    free(in.p);
 }

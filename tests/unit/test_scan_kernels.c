@@ -322,10 +322,21 @@ static size_t naive_find(const pl_find *f, const char *p, size_t n, pl_find_pos 
 {
     /* two passes, unlike the kernels: where the search stops, then the lines before it */
     size_t stop = 0;
-    while (stop < n && (int)(unsigned char)p[stop] != f->quote &&
-           !((unsigned char)p[stop] == f->first && stop + f->dist < n &&
-             (unsigned char)p[stop + f->dist] == f->last))
-        stop++;
+    ptrdiff_t cur = at->line; /* where the line p[stop] is in starts */
+    for (; stop < n; stop++) {
+        int c = (unsigned char)p[stop];
+        if (c == f->quote || (c == f->first && stop + f->dist < n &&
+                              (unsigned char)p[stop + f->dist] == f->last))
+            break;
+        /* lines that are not data records: a comment or an empty line at its start, a
+         * one-byte line at its newline */
+        if ((ptrdiff_t)stop == cur && (c == f->comment || c == '\n'))
+            break;
+        if (c == '\n' && (ptrdiff_t)stop == cur + 1)
+            break;
+        if (c == '\n')
+            cur = (ptrdiff_t)stop + 1;
+    }
     size_t from = 0;
     const char *nl;
     while (from < stop && (nl = memchr(p + from, '\n', stop - from))) {
@@ -351,6 +362,7 @@ Test(scan_kernels, find_matches_naive_search)
         unsigned v = (x >> 16) % 64;
         bool long_line = (i / 256) % 2 == 1;
         buf[i] = v < 4 && !long_line ? '\n' : v == 5 ? 'F' : v == 6 ? 'L' : v == 7 ? '"'
+                                           : v == 8                          ? '#'
                                                                    : (char)('a' + v % 20);
     }
     for (const char *const *k = all_kernels; *k; k++) {
@@ -361,9 +373,13 @@ Test(scan_kernels, find_matches_naive_search)
             for (int quote = -1; quote <= '"'; quote += '"' + 1)
                 for (size_t off = 0; off < 3; off++)
                     for (size_t n = 0; n <= 1024; n += n < 160 ? 1 : 37) {
+                        /* comments on and off; p[0] inside a line, just after a line
+                         * start, at a line start */
                         pl_find f = {.first = 'F', .last = dist ? 'L' : 'F', .dist = dist,
-                                     .quote = quote};
-                        pl_find_pos a = {.lines = 3, .line = -5, .longest = 1};
+                                     .quote = quote, .comment = n % 2 ? '#' : -1};
+                        static const ptrdiff_t starts[] = {-5, -1, 0};
+                        pl_find_pos a = {.lines = 3, .line = starts[(n + off) % 3],
+                                         .longest = 1};
                         pl_find_pos b = a;
                         size_t ia = pl_scanner_find(s, &f, buf + off, n, &a);
                         size_t ib = naive_find(&f, buf + off, n, &b);
