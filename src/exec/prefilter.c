@@ -163,12 +163,16 @@ size_t pl_exec_prefilter(pl_exec *x, const char *w, size_t n, size_t pos, bool f
          * before its newline would not count): the scanner reports it, instead of the
          * window growing without bound */
         *limit = n;
-    } else {
-        if (final && skip_to < end) {
-            skip_to = end;
-            fp.lines++; /* the last line, without its newline */
-        }
+    } else if (final && skip_to < end && end - skip_to >= 2 &&
+               (int)(unsigned char)*skip_to != f.comment) {
+        /* the last line, without its newline, is a data record (not a comment, not one byte:
+         * a lone CR is an empty record, F24): skipped too */
+        skip_to = end;
+        fp.lines++;
         *limit = (size_t)(skip_to - w);
+    } else {
+        /* the lines skipped; a last line that may not be a data record goes to the scanner */
+        *limit = final && skip_to < end ? n : (size_t)(skip_to - w);
     }
     x->pf_seen += *limit - pos;
     x->pf_skipped += (size_t)(skip_to - (w + pos));

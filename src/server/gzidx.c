@@ -56,6 +56,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "server/sbuf.h"
 #include "server/store.h"
 
 #define INDEX_DIR ".pluck-indexes"
@@ -347,23 +348,10 @@ static int check(const job *j, int fd, uint64_t size, char *why, size_t cap)
     return rc;
 }
 
-typedef struct sink {
-    int fd;
-    size_t n; /* bytes written */
-    int big;  /* refused: more than INDEX_MAX */
-} sink;
-
-/* Write to the index file; more than INDEX_MAX in all is refused (it would not be read). */
-static int write_fd(void *opaque, const char *data, size_t len)
+static int write_fd(int fd, const char *data, size_t len)
 {
-    sink *k = opaque;
-    if (len > INDEX_MAX - k->n) {
-        k->big = 1;
-        return 1;
-    }
-    k->n += len;
     while (len) {
-        ssize_t n = write(k->fd, data, len);
+        ssize_t n = write(fd, data, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -375,34 +363,28 @@ static int write_fd(void *opaque, const char *data, size_t len)
 }
 
 /* Publish the file for j's object (st: fstat of the descriptor it was built from): the
- * stamp, then the index ix or the line `why`.  Written to a temporary file, renamed into
- * place under G.lock only while the key still names that very file and j is not stale.
- * Returns 1 when published, 0 when not, -1 when the index would be over INDEX_MAX. */
-static int publish(const job *j, const struct stat *st, const pluck_index *ix, const char *why)
+ * stamp of kind, then data[0, len).  Written to a temporary file, renamed into place under
+ * G.lock only while the key still names that very file and j is not stale. */
+static void publish(const job *j, const struct stat *st, const char *kind, const char *data,
+                    size_t len)
 {
     char head[HEAD_MAX], tmp[64], rnd[17], name[NAME_LEN];
-    size_t hl = stamp(head, sizeof head, ix ? "index" : "none", st, j->key);
+    size_t hl = stamp(head, sizeof head, kind, st, j->key);
     if (!hl)
-        return 0;
+        return;
     mkdirat(G.rootfd, INDEX_DIR, 0700);
     int top = openat(G.rootfd, INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (top < 0)
-        return 0;
+        return;
     pl_random_hex(rnd, 16);
     snprintf(tmp, sizeof tmp, "%sidx-%s", PL_TMP_PREFIX, rnd);
-    sink out = {.fd = openat(top, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                             0600)};
-    if (out.fd < 0) {
+    int out = openat(top, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (out < 0) {
         close(top);
-        return 0;
+        return;
     }
-    pluck_error err;
-    int ok = write_fd(&out, head, hl) == 0;
-    if (ok && ix)
-        ok = pluck_index_write(ix, write_fd, &out, &err) == PLUCK_OK;
-    else if (ok)
-        ok = write_fd(&out, why, strlen(why)) == 0 && write_fd(&out, "\n", 1) == 0;
-    ok = close(out.fd) == 0 && ok;
+    int ok = write_fd(out, head, hl) == 0 && write_fd(out, data, len) == 0;
+    ok = close(out) == 0 && ok;
     int done = 0;
     if (ok) {
         index_name(j->key, name);
@@ -422,7 +404,54 @@ static int publish(const job *j, const struct stat *st, const pluck_index *ix, c
     if (!done)
         unlinkat(top, tmp, 0);
     close(top);
-    return done ? 1 : out.big ? -1 : 0;
+}
+
+static void publish_none(const job *j, const struct stat *st, const char *why)
+{
+    char line[600];
+    int n = snprintf(line, sizeof line, "%s\n", why);
+    publish(j, st, "none", line, n > 0 && (size_t)n < sizeof line ? (size_t)n : 0);
+}
+
+typedef struct membuf {
+    pl_sbuf b;
+    int big; /* refused: it would be over INDEX_MAX with the stamp */
+} membuf;
+
+static int add_mem(void *opaque, const char *data, size_t len)
+{
+    membuf *m = opaque;
+    if (len > INDEX_MAX - HEAD_MAX - m->b.len) {
+        m->big = 1;
+        return 1;
+    }
+    return pl_sbuf_add(&m->b, data, len) != 0;
+}
+
+/* Publish ix as fd's index, or a marker when it cannot be one: over INDEX_MAX (many members
+ * the split finder did not take), or it does not load back (then the same build would
+ * follow every ScanRange, each answered 503). */
+static void publish_index(const job *j, int fd, const struct stat *st, pluck_index *ix)
+{
+    membuf m = {0};
+    pluck_error err;
+    pluck_index *back = NULL;
+    pluck_code wc = pluck_index_write(ix, add_mem, &m, &err);
+    pluck_index_free(ix);
+    if (wc != PLUCK_OK) {
+        if (m.big)
+            publish_none(j, st, "its index would be larger than 32 MiB");
+    } else if (pluck_index_load(m.b.data, m.b.len, fd, &back, &err) != PLUCK_OK) {
+        if (err.code != PLUCK_E_OUT_OF_MEMORY && err.code != PLUCK_E_READ_ERROR) {
+            char why[600];
+            snprintf(why, sizeof why, "its index does not load back: %.500s", err.message);
+            publish_none(j, st, why);
+        }
+    } else {
+        publish(j, st, "index", m.b.data, m.b.len);
+    }
+    pluck_index_free(back);
+    pl_sbuf_free(&m.b);
 }
 
 static void build(const job *j)
@@ -452,16 +481,12 @@ static void build(const job *j)
         if (spacing < size / 512)
             spacing = size / 512;
         pluck_index *ix = NULL;
-        if (pluck_index_build(fd, spacing, &ix, &err) == PLUCK_OK && ix) {
-            /* many members (not found as split points) can make it too large to read */
-            if (publish(j, &st, ix, NULL) < 0)
-                publish(j, &st, NULL, "its index would be larger than 32 MiB");
-            pluck_index_free(ix);
-        } else if (err.code != PLUCK_E_OUT_OF_MEMORY && err.code != PLUCK_E_READ_ERROR) {
-            publish(j, &st, NULL, err.message); /* damaged, or no ISA-L: one split */
-        }
+        if (pluck_index_build(fd, spacing, &ix, &err) == PLUCK_OK && ix)
+            publish_index(j, fd, &st, ix);
+        else if (err.code != PLUCK_E_OUT_OF_MEMORY && err.code != PLUCK_E_READ_ERROR)
+            publish_none(j, &st, err.message); /* damaged, or no ISA-L: one split */
     } else if (verdict == CHECK_NONE) {
-        publish(j, &st, NULL, why);
+        publish_none(j, &st, why);
     }
     close(fd);
 }

@@ -379,6 +379,9 @@ pluck_code pl_splits_find(int fd, uint64_t start, uint64_t end, pl_compression k
 /* ---- one split --------------------------------------------------------------------------- */
 
 #define IN_PIECE (256 * 1024)
+/* decompressed bytes asked of the codec per call: ISA-L copies about 50 KiB of state and
+ * history around each call (gzip.c: isal_save, its tmp_out_buffer), so fewer, larger calls */
+#define SPLIT_OUT (1024 * 1024)
 
 typedef struct split_scan {
     const pl_split_job *j;
@@ -390,6 +393,7 @@ typedef struct split_scan {
     bool skipping;     /* the tail of the record before the split's first is still coming */
     bool uend_known;
     uint64_t uend;     /* U_k+1 - U_k */
+    size_t tail_want;  /* past uend: decompressed bytes to ask for next (see decode) */
     bool done;
     bool damaged;      /* the codec failed: every complete record before the damage is ours */
     const pl_gzpoint *check; /* a gzip index's checkpoint at uend: its CRC-32 is checked there */
@@ -453,12 +457,19 @@ static pluck_code use_window(split_scan *s, bool final)
 static pluck_code decode(split_scan *s, pl_codec *c, const unsigned char *in, size_t n)
 {
     for (;;) {
-        if (!pl_grow(s->win, s->cap, s->wlen + PL_CHUNK, 1))
+        if (!pl_grow(s->win, s->cap, s->wlen + SPLIT_OUT, 1))
             return pl_error_fail(s->err, PLUCK_E_OUT_OF_MEMORY, "Out of memory.");
         unsigned char *out = (unsigned char *)*s->win + s->wlen;
-        size_t want = PL_CHUNK;
-        if (s->check && s->uend - s->u < want)
+        size_t want = SPLIT_OUT;
+        if (s->check && s->uend - s->u < want) {
             want = (size_t)(s->uend - s->u); /* stop at the checkpoint to check it */
+        } else if (s->uend_known && s->u >= s->uend && !s->damaged) {
+            /* past the split's end only the rest of its last record is wanted: a little at
+             * a time, doubling, rather than a whole chunk (which cost ~2 % of the decode of
+             * 4 MiB splits); records longer than that still come in a few steps */
+            want = s->tail_want;
+            s->tail_want = s->tail_want < SPLIT_OUT / 2 ? 2 * s->tail_want : SPLIT_OUT;
+        }
         size_t room = want;
         pluck_code rc = pl_codec_decode(c, &in, &n, &out, &room);
         size_t produced = want - room;
@@ -536,7 +547,7 @@ pluck_code pl_split_scan(const pl_split_job *j, char **win, size_t *cap, pl_bloc
                          void *ctx, pluck_error *err, uint64_t *ulen, const char **codec_name)
 {
     split_scan s = {.j = j, .win = win, .cap = cap, .skipping = !j->first, .scan = scan,
-                    .ctx = ctx, .err = err};
+                    .ctx = ctx, .err = err, .tail_want = 4096};
     *ulen = 0;
     pl_codec *c = pl_codec_create(j->kind, PL_GZIP_AUTO);
     unsigned char *in = malloc(IN_PIECE);

@@ -358,3 +358,13 @@ Test(prefilter_skip, f23_empty_and_comment_lines_are_not_counted_as_records)
     same_without_prefilter("s.b LIKE '%FAIL%'", NULL, in.p);
     free(in.p);
 }
+
+Test(prefilter_skip, f24_last_line_without_newline_counted_only_if_a_record)
+{
+    static const char *const ends[] = {"\r", "#c", "z", "zz", "\"q\"", "FAIL"};
+    for (size_t i = 0; i < PL_ARRAY_SIZE(ends); i++) {
+        char in[64];
+        snprintf(in, sizeof in, "a,b\nx,1\n\ny,2\n%s", ends[i]);
+        same_without_prefilter("s.a LIKE '%FAIL%'", NULL, in);
+    }
+}
