@@ -33,20 +33,7 @@ set -- bzip2 "bzip2 -dc '$W/rle.bz2' >/dev/null" \
 [ -z "$OLD" ] || set -- "$@" \
     old1 "'$OLD' --threads 1 -H '$Q' '$W/rle.bz2' >'$W/old1'" \
     old2 "'$OLD' --threads 2 -H '$Q' '$W/rle.bz2' >'$W/old2'"
-# rounds() with GNU time's peak RSS as a third column
-rm -f "$W"/times.*
-r=0
-while [ $r -lt "$RUNS" ]; do
-    r=$((r + 1))
-    i=1
-    while [ $i -lt $# ]; do
-        eval "key=\${$i}; cmd=\${$((i + 1))}"
-        /usr/bin/time -f "%e %U %S %M" -o "$W/t1" sh -c "$cmd"
-        awk '{ printf "%s %.3f %d\n", $1, $2 + $3, $4 }' "$W/t1" >>"$W/times.$key"
-        i=$((i + 2))
-    done
-    echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
-done
+rounds "$W" "$RUNS" "$@"
 for f in "$W"/out* "$W"/old*; do
     [ -f "$f" ] || continue
     [ "$(cat "$f")" = "120000,7199940000" ] || { echo "wrong answer in $f: $(cat "$f")" >&2; exit 1; }

@@ -139,7 +139,8 @@ r1=$?
 "$PLUCK" --threads 2 -H "SELECT s.sensor_id, s.ts FROM S3Object s" "$T/d" >"$T/out" 2>"$T/err"
 r2=$?
 cond "gzindex: damage only a CRC-32 sees: both fail ($r1, $r2)" [ $r1 = 1 -a $r2 = 1 ]
-cond "gzindex: damage only a CRC-32 sees: one thread, at the trailer" grep -q 'TruncatedInput.*incorrect data check) at compressed offset '"$size" "$T/err1"
+# (ISA-L reads the whole trailer before it checks; zlib, in a build without ISA-L, the CRC-32)
+cond "gzindex: damage only a CRC-32 sees: one thread, at the trailer" grep -Eq 'TruncatedInput.*incorrect data check\) at compressed offset ('"$size|$((size - 4))"')\.' "$T/err1"
 cond "gzindex: damage only a CRC-32 sees: two threads, at a checkpoint" grep -q 'TruncatedInput.*corrupt or does not match its index' "$T/err"
 head -c "$(wc -c <"$T/out")" "$T/out1" >"$T/want"
 file_eq "gzindex: damage only a CRC-32 sees: two threads' rows begin one thread's" "$T/want" "$T/out"
