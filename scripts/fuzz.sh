@@ -47,7 +47,7 @@ SERVER_HARNESSES="xml sigv4 evstream"
 # Every tolerance a harness has (FUZZ_STRICT_<NAME> turns it off) and the finding behind it
 # (tests/HARDENING.md), then the ones still open: the replay keeps tolerating those.
 TOLERANCES="ENCODING:F2 PFCREOF:F24"
-OPEN_DEFAULT="PFCREOF"
+OPEN_DEFAULT=""
 # strict_env: export FUZZ_STRICT_* for every tolerance whose finding is not open, so a fixed
 # finding is checked by fuzzing as well as by the replay
 strict_env() {

@@ -24,12 +24,11 @@
  * LIMIT also RecordsScanned, and BytesProcessed when the run succeeds).  A disagreement is told apart (prefilter
  * or chunking) by a third run, prefilter on in one feed, and aborts with the input.
  *
- * Findings: F22 (an escape in a quoted field hid the literal) and F23 (skipped blank and
- * comment lines counted in RecordsScanned), fixed in d72b85b; their inputs are in
- * tests/fuzz/regressions/prefilter/ and every check is strict about them.  Open: F24, a lone
- * CR ending the input (a CRLF file cut short after its last newline) counts as a scanned
- * record with the prefilter and not without it; until fixed RecordsScanned is not compared
- * when the input ends so (cr_at_end()); FUZZ_STRICT_PFCREOF=1 compares it always.
+ * Findings: F22 (an escape in a quoted field hid the literal), F23 (skipped blank and
+ * comment lines counted in RecordsScanned), both fixed in d72b85b, and F24 (a lone CR ending
+ * the input counted), fixed in 979899c; their inputs are in tests/fuzz/regressions/prefilter/.
+ * F24's tolerance (FUZZ_STRICT_PFCREOF unset and PFCREOF in fuzz.sh's OPEN_DEFAULT: then
+ * RecordsScanned is not compared when the input ends so, cr_at_end()) is off by default.
  *
  * Input:
  *   [0] dialect: bits 0-1 field delimiter (, ; TAB |), bits 2-3 quote (" ' none "),
