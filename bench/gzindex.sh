@@ -16,6 +16,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/rounds.sh"
 PLUCK=${1:-$root/build/rel/pluck}
 W=${2:-${TMPDIR:-/tmp}/pluck-bench-splits}
 RUNS=${RUNS:-5}
@@ -25,12 +26,7 @@ mkdir -p "$W"
 Q6="SELECT SUM(CAST(s._6 AS DECIMAL) * CAST(s._7 AS DECIMAL)) FROM S3Object s WHERE s._11 >= '1994-01-01' AND s._11 < '1995-01-01' AND CAST(s._7 AS DECIMAL) BETWEEN 0.05 AND 0.07 AND CAST(s._5 AS INT) < 24"
 
 # the index: build time (median of 3), size
-rm -f "$W/times.index"
-for r in 1 2 3; do
-    rm -f "$W/lineitem.gz.pluckidx"
-    /usr/bin/time -f "%e %U %S" -o "$W/t1" "$PLUCK" index "$W/lineitem.gz"
-    awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.index"
-done
+rounds "$W" 3 index "rm -f '$W/lineitem.gz.pluckidx'; '$PLUCK' index '$W/lineitem.gz'"
 
 # the same file without an index beside it (a symlink), and --write-index beside another
 ln -sf lineitem.gz "$W/noidx.gz"
@@ -41,39 +37,26 @@ set -- \
     pluck2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/lineitem.gz' >'$W/out.gz2'" \
     noidx2 "'$PLUCK' --threads 2 -d '|' \"$Q6\" '$W/noidx.gz' >'$W/out.gzn'" \
     write2 "rm -f '$W/widx.gz.pluckidx'; '$PLUCK' --threads 2 --write-index -d '|' \"$Q6\" '$W/widx.gz' >'$W/out.gzw'"
-rm -f "$W"/times.igzip "$W"/times.pluck1 "$W"/times.pluck2 "$W"/times.noidx2 "$W"/times.write2
-r=0
-while [ $r -lt "$RUNS" ]; do
-    r=$((r + 1))
-    i=1
-    while [ $i -lt $# ]; do
-        eval "key=\${$i}; cmd=\${$((i + 1))}"
-        /usr/bin/time -f "%e %U %S" -o "$W/t1" sh -c "$cmd"
-        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$W/t1" >>"$W/times.$key"
-        i=$((i + 2))
-    done
-    echo "round $r done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
-done
+rounds "$W" "$RUNS" "$@"
 for o in gz2 gzn gzw; do
     [ "$(cat "$W/out.gz1")" = "$(cat "$W/out.$o")" ] || { echo "ANSWER MISMATCH ($o)" >&2; exit 1; }
 done
 cmp -s "$W/lineitem.gz.pluckidx" "$W/widx.gz.pluckidx" || { echo "--write-index: INDEX DIFFERS" >&2; exit 1; }
-med() { sort -n -k"$2" "$W/times.$1" | awk -v c="$2" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
 gz=$(wc -c <"$W/lineitem.gz")
 plain=$(wc -c <"$W/lineitem.tbl")
 ix=$(wc -c <"$W/lineitem.gz.pluckidx")
-awk -v w="$(med index 1)" -v c="$(med index 2)" -v gz="$gz" -v plain="$plain" -v ix="$ix" 'BEGIN {
+awk -v w="$(med "$W" index 1)" -v c="$(med "$W" index 2)" -v gz="$gz" -v plain="$plain" -v ix="$ix" 'BEGIN {
     printf "index: %.1f MB gzip (%.1f MB plain): built in %.2f s wall, %.2f s CPU (%.2f s per GB plain, %.2f s per GB gzip); %d bytes (%.2f MB per GB gzip, %.3f %%)\n",
         gz / 1e6, plain / 1e6, w, c, w / (plain / 1e9), w / (gz / 1e9), ix, ix / 1e6 / (gz / 1e9), 100 * ix / gz }'
 echo "| command | wall median (s) | CPU median (s) | wall / igzip -dc |"
 echo "|---|---|---|---|"
 for key in igzip pluck1 pluck2 noidx2 write2; do
-    awk -v k="$key" -v w="$(med $key 1)" -v c="$(med $key 2)" -v l="$(med igzip 1)" \
+    awk -v k="$key" -v w="$(med "$W" $key 1)" -v c="$(med "$W" $key 2)" -v l="$(med "$W" igzip 1)" \
         'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", k, w, c, w / l }'
 done
 # the model: the first split runs alone (header, first bytes), the rest spread over N cores
 n=$(( ($(wc -c <"$W/lineitem.gz") + 4194303) / 4194304 ))
-awk -v c="$(med pluck2 2)" -v n="$n" -v l="$(med igzip 2)" 'BEGIN {
+awk -v c="$(med "$W" pluck2 2)" -v n="$n" -v l="$(med "$W" igzip 2)" 'BEGIN {
     s = c / n
     printf "model pluck2: %d splits, %.4f s CPU each:", n, s
     split("1 2 8 16 64", N, " ")

@@ -8,7 +8,11 @@
 rounds() {
     _w=$1 _runs=$2
     shift 2
-    rm -f "$_w"/times.*
+    _i=1
+    while [ $_i -lt $# ]; do
+        eval "rm -f \"\$_w/times.\${$_i}\""
+        _i=$((_i + 2))
+    done
     _r=0
     while [ $_r -lt "$_runs" ]; do
         _r=$((_r + 1))

@@ -484,7 +484,7 @@ static void build(const job *j)
         if (pluck_index_build(fd, spacing, &ix, &err) == PLUCK_OK && ix)
             publish_index(j, fd, &st, ix);
         else if (err.code != PLUCK_E_OUT_OF_MEMORY && err.code != PLUCK_E_READ_ERROR)
-            publish_none(j, &st, err.message); /* damaged, or no ISA-L: one split */
+            publish_none(j, &st, err.message); /* damaged: one split */
     } else if (verdict == CHECK_NONE) {
         publish_none(j, &st, why);
     }
