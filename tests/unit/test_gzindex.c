@@ -53,21 +53,9 @@ static char *gzip_csv(size_t rows, int fd_out[1])
     return path;
 }
 
-static pluck_query *gcompile(const char *sql, const char *threads)
-{
-    pluck_params *p = pluck_params_create();
-    pluck_params_set(p, PLUCK_PARAM_FILE_HEADER_INFO, "USE", 3, NULL);
-    pluck_params_set(p, PLUCK_PARAM_THREADS, threads, strlen(threads), NULL);
-    pluck_error e;
-    pluck_query *q = pluck_query_compile(sql, strlen(sql), p, &e);
-    cr_assert(q, "%s", e.message);
-    pluck_params_free(p);
-    return q;
-}
-
 static tb_buf run_whole(const char *sql, const char *threads, int fd, const pluck_index *ix)
 {
-    pluck_query *q = gcompile(sql, threads);
+    pluck_query *q = tb_compile(sql, threads);
     tb_buf out = {0};
     pluck_run *r = pluck_run_create(q, tb_sink, &out);
     pluck_run_set_index(r, ix);
@@ -107,7 +95,7 @@ Test(gzindex, build_write_load_split_and_add_up_to_the_whole)
         size_t n;
         cr_assert_eq(pluck_splits_find_indexed(fd, NULL, back, 1, &v, &n, &e), PLUCK_OK);
         cr_assert_eq(n, a.checkpoints);
-        pluck_query *q = gcompile(sqls[k], "1");
+        pluck_query *q = tb_compile(sqls[k], "1");
         tb_buf parts = {0};
         uint64_t at = 0;
         for (size_t i = 0; i < n; i++) {

@@ -284,18 +284,6 @@ Test(gzmarks, zlib_and_isal_report_the_same_places_and_resume_there)
     free(t.p);
 }
 
-static pluck_query *mcompile(const char *sql, const char *threads)
-{
-    pluck_params *p = pluck_params_create();
-    pluck_params_set(p, PLUCK_PARAM_FILE_HEADER_INFO, "USE", 3, NULL);
-    pluck_params_set(p, PLUCK_PARAM_THREADS, threads, strlen(threads), NULL);
-    pluck_error e;
-    pluck_query *q = pluck_query_compile(sql, strlen(sql), p, &e);
-    cr_assert(q, "%s", e.message);
-    pluck_params_free(p);
-    return q;
-}
-
 Test(gzmarks, a_run_records_the_index_pluck_index_build_writes)
 {
     tb_buf t = text(70000), gz = {0}; /* more than one 256 KiB read compressed */
@@ -315,7 +303,7 @@ Test(gzmarks, a_run_records_the_index_pluck_index_build_writes)
     for (int be = 0; be < 2; be++) {
         setenv("PLUCK_INFLATE", backends[be], 1);
         for (int th = 1; th <= 2; th++) {
-            pluck_query *q = mcompile("SELECT COUNT(*) FROM S3Object s WHERE s.score > '5'",
+            pluck_query *q = tb_compile("SELECT COUNT(*) FROM S3Object s WHERE s.score > '5'",
                                       th == 1 ? "1" : "2");
             tb_buf out = {0};
             pluck_run *r = pluck_run_create(q, tb_sink, &out);
@@ -344,7 +332,7 @@ Test(gzmarks, a_run_records_the_index_pluck_index_build_writes)
 
             /* a query that stops at its LIMIT: one thread reads no further (no index);
              * two may have decoded it all ahead (then the same index) */
-            q = mcompile("SELECT * FROM S3Object LIMIT 2", th == 1 ? "1" : "2");
+            q = tb_compile("SELECT * FROM S3Object LIMIT 2", th == 1 ? "1" : "2");
             out.p = NULL;
             out.n = out.cap = 0;
             r = pluck_run_create(q, tb_sink, &out);
