@@ -188,6 +188,10 @@ pl_scanner *pl_scanner_create(const pl_dialect *d, size_t max_record_size,
     }
 
     set_kernel(s, choose_kernel(s));
+    /* the skipper's masks read quoting as RFC 4180 does (a doubled quote inside quotes) and
+     * lines as records */
+    if (s->quote < 0 || s->esc != s->quote || !s->crlf || s->aqrd)
+        s->skip = NULL;
     if (s->stage1) {
         setup_cfg(s);
         s->ev = malloc(sizeof *s->ev * PL_EV_CAP);
@@ -230,10 +234,8 @@ size_t pl_scanner_skip(const pl_scanner *s, const pl_skip *k, const char *p, siz
                        size_t *lines)
 {
     *lines = 0;
-    /* the masks read quoting as RFC 4180 does (a doubled quote inside quotes), lines as
-     * records, and cannot measure a line shorter than their block */
-    if (!s->skip || s->quote < 0 || s->esc != s->quote || !s->crlf || s->aqrd ||
-        k->max_line < 64 || k->len == 0)
+    /* the masks cannot measure a line shorter than their block */
+    if (!s->skip || k->max_line < 64 || k->len == 0)
         return 0;
     return s->skip(s, k, p, n, lines);
 }

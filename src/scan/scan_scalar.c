@@ -440,22 +440,26 @@ void pl_scan_scalar_loop(pl_scanner *s, pl_scan_state *st)
 size_t pl_find_scalar_from(const pl_find *f, const char *p, size_t from, size_t n,
                            pl_find_pos *at)
 {
+    /* not a data record: a comment or an empty line at its start, a one-byte line (a CR
+     * alone) at its newline; line starts are looked at where a newline is passed */
+    if (from < n && (ptrdiff_t)from == at->line &&
+        ((int)(unsigned char)p[from] == f->comment || p[from] == '\n'))
+        return from;
     for (size_t i = from; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if ((int)c == f->quote ||
             (c == f->first && n - i > f->dist && (unsigned char)p[i + f->dist] == f->last))
             return i;
-        /* not a data record: a comment, an empty line, a one-byte line (a CR alone) */
-        if ((ptrdiff_t)i == at->line && ((int)c == f->comment || c == '\n'))
-            return i;
-        if (c == '\n' && (ptrdiff_t)i == at->line + 1)
-            return i;
         if (c == '\n') {
+            if ((ptrdiff_t)i == at->line + 1)
+                return i;
             size_t len = (size_t)((ptrdiff_t)i - at->line) + 1;
             if (len > at->longest)
                 at->longest = len;
             at->line = (ptrdiff_t)i + 1;
             at->lines++;
+            if (i + 1 < n && ((int)(unsigned char)p[i + 1] == f->comment || p[i + 1] == '\n'))
+                return i + 1;
         }
     }
     return n;
