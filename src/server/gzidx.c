@@ -42,6 +42,7 @@
 #include "server/gzidx.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -600,22 +601,42 @@ void pl_gzidx_forget(int rootfd, const char *bucket, const char *key)
     pthread_mutex_unlock(&G.lock);
 }
 
-/* Remove the flat directory top/name and the files in it. */
-static void remove_dir(int top, const char *name)
+/* Call each(dfd, entry, arg) for every entry but . and .. of the directory at/name (never a
+ * symlink), dfd being that directory; the listing has a descriptor of its own, so each()
+ * may use dfd freely.  False when the directory cannot be opened. */
+static bool each_entry(int at, const char *name,
+                       void (*each)(int dfd, const char *entry, void *arg), void *arg)
 {
-    int dfd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    int dfd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int ld = dfd >= 0 ? fcntl(dfd, F_DUPFD_CLOEXEC, 0) : -1;
+    DIR *d = ld >= 0 ? fdopendir(ld) : NULL;
     if (!d) {
+        if (ld >= 0)
+            close(ld);
         if (dfd >= 0)
             close(dfd);
-        return;
+        return false;
     }
     struct dirent *de;
     while ((de = readdir(d)))
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            unlinkat(dfd, de->d_name, 0);
+            each(dfd, de->d_name, arg);
     closedir(d);
-    unlinkat(top, name, AT_REMOVEDIR);
+    close(dfd);
+    return true;
+}
+
+static void unlink_entry(int dfd, const char *entry, void *arg)
+{
+    (void)arg;
+    unlinkat(dfd, entry, 0);
+}
+
+/* Remove the flat directory top/name and the files in it. */
+static void remove_dir(int top, const char *name)
+{
+    if (each_entry(top, name, unlink_entry, NULL))
+        unlinkat(top, name, AT_REMOVEDIR);
 }
 
 void pl_gzidx_forget_bucket(int rootfd, const char *bucket)
@@ -670,46 +691,38 @@ static int still_valid(int rootfd, const char *bucket, int bfd, const char *name
     return ok;
 }
 
+/* At start: a bucket's index files whose object is gone or changed are removed. */
+typedef struct sweep {
+    int rootfd;
+    const char *bucket;
+} sweep;
+
+static void unlink_if_stale(int bfd, const char *entry, void *arg)
+{
+    const sweep *sw = arg;
+    if (!still_valid(sw->rootfd, sw->bucket, bfd, entry))
+        unlinkat(bfd, entry, 0);
+}
+
+/* ... and the directories of buckets that are gone. */
+static void sweep_bucket(int top, const char *b, void *arg)
+{
+    sweep sw = {.rootfd = *(const int *)arg, .bucket = b};
+    int bucket = pl_valid_bucket(b) ? pl_open_bucket(sw.rootfd, b) : -1;
+    if (bucket < 0) { /* the bucket is gone */
+        remove_dir(top, b);
+        return;
+    }
+    close(bucket);
+    each_entry(top, b, unlink_if_stale, &sw);
+}
+
 void pl_gzidx_start(int rootfd)
 {
     pthread_mutex_lock(&G.lock);
     if (G.rootfd < 0)
         G.rootfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-    int top = openat(rootfd, INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int tfd = top >= 0 ? dup(top) : -1;
-    DIR *d = tfd >= 0 ? fdopendir(tfd) : NULL;
-    if (!d && tfd >= 0)
-        close(tfd);
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        const char *b = de->d_name;
-        if (!strcmp(b, ".") || !strcmp(b, ".."))
-            continue;
-        int bucket = pl_valid_bucket(b) ? pl_open_bucket(rootfd, b) : -1;
-        if (bucket < 0) { /* the bucket is gone */
-            remove_dir(top, b);
-            continue;
-        }
-        close(bucket);
-        int bfd = openat(top, b, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int dd = bfd >= 0 ? dup(bfd) : -1;
-        DIR *bd = dd >= 0 ? fdopendir(dd) : NULL;
-        if (!bd && dd >= 0)
-            close(dd);
-        struct dirent *fe;
-        while (bd && (fe = readdir(bd)))
-            if (strcmp(fe->d_name, ".") && strcmp(fe->d_name, "..") &&
-                !still_valid(rootfd, b, bfd, fe->d_name))
-                unlinkat(bfd, fe->d_name, 0);
-        if (bd)
-            closedir(bd);
-        if (bfd >= 0)
-            close(bfd);
-    }
-    if (d)
-        closedir(d);
-    if (top >= 0)
-        close(top);
+    each_entry(rootfd, INDEX_DIR, sweep_bucket, &rootfd);
     pthread_mutex_unlock(&G.lock);
 }
 
